@@ -1,0 +1,75 @@
+//! The command line: clap types, dispatch to one file per subcommand, and the single place where
+//! outcomes and errors become exit codes (0 ok, 1 a gate failed, 2 usage or input error).
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+pub mod hpa;
+pub mod output;
+pub mod run;
+pub mod validate;
+
+/// What a command that did not error concluded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Everything held (exit 0).
+    Success,
+    /// The command ran, and a gate it checks failed (exit 1): an HPA case disagreed, a budget broke.
+    GateFailed,
+}
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "capsim",
+    version,
+    about = "Capacity-planning and cloud-cost simulator for Kubernetes workloads",
+    long_about = "capsim replays DAU growth, daily/weekly cycles and holiday peaks against the Kubernetes \
+                  HorizontalPodAutoscaler (autoscaling/v2) and reports replicas over time.\n\n\
+                  Exit codes: 0 ok, 1 a gate failed (e.g. an HPA conformance case), 2 usage or input error."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Simulate a scenario; print a summary table and write timeseries.csv and summary.json.
+    Run(run::Args),
+    /// Check scenario files without running them; report every problem at once.
+    Validate(validate::Args),
+    /// Kubernetes HPA tools: evaluate conformance cases.
+    #[command(subcommand)]
+    Hpa(hpa::Command),
+}
+
+/// Parse the process arguments, run the command, and map the result to an exit code.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => {
+            // clap prints help/version to stdout (exit 0) and usage errors to stderr.
+            let code = if err.use_stderr() { 2 } else { 0 };
+            let _ = err.print();
+            return ExitCode::from(code);
+        }
+    };
+    match dispatch(cli.command) {
+        Ok(Outcome::Success) => ExitCode::SUCCESS,
+        Ok(Outcome::GateFailed) => ExitCode::from(1),
+        Err(err) => {
+            let _ = writeln!(std::io::stderr(), "error: {err}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn dispatch(command: Command) -> crate::Result<Outcome> {
+    match command {
+        Command::Run(args) => run::exec(args),
+        Command::Validate(args) => validate::exec(args),
+        Command::Hpa(cmd) => hpa::exec(cmd),
+    }
+}

@@ -1,0 +1,351 @@
+//! Walking a [`yaml::Node`](super::yaml::Node) tree into typed values while collecting every
+//! problem (file, line:column, field path, what was expected) instead of stopping at the first.
+
+use std::collections::BTreeSet;
+
+use super::units;
+use super::yaml::{Node, Value};
+use crate::error::Problem;
+
+/// The decoding context: the file name and the problems found so far.
+pub struct Cx {
+    pub file: String,
+    pub problems: Vec<Problem>,
+}
+
+impl Cx {
+    pub fn new(file: impl Into<String>) -> Self {
+        Cx { file: file.into(), problems: Vec::new() }
+    }
+
+    /// Record a problem at `node`.
+    pub fn problem(&mut self, node: &Node, path: &str, message: impl Into<String>, fix: impl Into<String>) {
+        self.problems.push(Problem::new(&self.file, path, message, fix).at(node.pos()));
+    }
+
+    /// Record a problem with no position (e.g. a field that is missing from a whole section).
+    pub fn problem_at(
+        &mut self,
+        pos: Option<(usize, usize)>,
+        path: &str,
+        message: impl Into<String>,
+        fix: impl Into<String>,
+    ) {
+        self.problems.push(Problem::new(&self.file, path, message, fix).at(pos));
+    }
+
+    /// Open a mapping; `None` (with a problem) when the node is something else.
+    pub fn map<'n>(&mut self, node: &'n Node, path: &str) -> Option<MapReader<'n>> {
+        match &node.value {
+            Value::Map(entries) => Some(MapReader {
+                node,
+                entries,
+                path: path.to_string(),
+                used: BTreeSet::new(),
+                allowed: Vec::new(),
+            }),
+            _ => {
+                self.problem(
+                    node,
+                    path,
+                    format!("expected a mapping (key: value lines), found {}", node.describe()),
+                    "indent the fields of this section under its key",
+                );
+                None
+            }
+        }
+    }
+
+    /// The items of a list; `None` (with a problem) when the node is something else.
+    pub fn seq<'n>(&mut self, node: &'n Node, path: &str) -> Option<&'n [Node]> {
+        match &node.value {
+            Value::Seq(items) => Some(items),
+            _ => {
+                self.problem(
+                    node,
+                    path,
+                    format!("expected a list, found {}", node.describe()),
+                    "write the items as a YAML list (lines starting with '- ' or [a, b])",
+                );
+                None
+            }
+        }
+    }
+
+    /// A scalar's text; `None` (with a problem) for mappings and lists.
+    pub fn scalar<'n>(&mut self, node: &'n Node, path: &str, expected: &str) -> Option<&'n str> {
+        match &node.value {
+            Value::Scalar { text, .. } => Some(text),
+            _ => {
+                self.problem(
+                    node,
+                    path,
+                    format!("expected {expected}, found {}", node.describe()),
+                    format!("write {expected} here"),
+                );
+                None
+            }
+        }
+    }
+
+    pub fn string(&mut self, node: &Node, path: &str) -> Option<String> {
+        if node.is_null() {
+            self.problem(node, path, "expected a text value, found an empty value", "write a value");
+            return None;
+        }
+        self.scalar(node, path, "a text value").map(str::to_string)
+    }
+
+    pub fn bool(&mut self, node: &Node, path: &str) -> Option<bool> {
+        let text = self.scalar(node, path, "true or false")?;
+        match text {
+            "true" | "True" | "TRUE" => Some(true),
+            "false" | "False" | "FALSE" => Some(false),
+            _ => {
+                self.problem(node, path, format!("expected true or false, found {text:?}"), "write true or false");
+                None
+            }
+        }
+    }
+
+    /// A finite number; `what` says what it is for messages ("a number of page views").
+    pub fn f64(&mut self, node: &Node, path: &str) -> Option<f64> {
+        let text = self.scalar(node, path, "a number")?;
+        match text.trim().replace('_', "").parse::<f64>() {
+            Ok(v) if v.is_finite() => Some(v),
+            _ => {
+                self.problem(node, path, format!("expected a number, found {}", node.describe()), "write a plain number, e.g. 1.5");
+                None
+            }
+        }
+    }
+
+    /// A number that must be > 0.
+    pub fn positive(&mut self, node: &Node, path: &str) -> Option<f64> {
+        let v = self.f64(node, path)?;
+        if v <= 0.0 {
+            self.problem(node, path, format!("must be greater than 0, found {v}"), "write a positive number");
+            return None;
+        }
+        Some(v)
+    }
+
+    /// A number that must be >= 0.
+    pub fn non_negative(&mut self, node: &Node, path: &str) -> Option<f64> {
+        let v = self.f64(node, path)?;
+        if v < 0.0 {
+            self.problem(node, path, format!("must not be negative, found {v}"), "write 0 or a positive number");
+            return None;
+        }
+        Some(v)
+    }
+
+    /// A whole number in `[min, max]`.
+    pub fn int(&mut self, node: &Node, path: &str, min: i64, max: i64) -> Option<i64> {
+        let text = self.scalar(node, path, "a whole number")?;
+        match text.trim().replace('_', "").parse::<i64>() {
+            Ok(v) if v >= min && v <= max => Some(v),
+            Ok(v) => {
+                self.problem(
+                    node,
+                    path,
+                    format!("{v} is out of range"),
+                    format!("write a whole number from {min} to {max}"),
+                );
+                None
+            }
+            Err(_) => {
+                self.problem(
+                    node,
+                    path,
+                    format!("expected a whole number, found {}", node.describe()),
+                    format!("write a whole number from {min} to {max}"),
+                );
+                None
+            }
+        }
+    }
+
+    /// A duration such as `250ms`, `5s`, `10m`, `1.5h`, `2d` → milliseconds.
+    pub fn duration_ms(&mut self, node: &Node, path: &str) -> Option<i64> {
+        let text = self.scalar(node, path, "a duration")?;
+        match units::parse_duration_ms(text) {
+            Ok(ms) => Some(ms),
+            Err(why) => {
+                self.problem(node, path, format!("{why}, found {}", node.describe()), "write a duration such as 250ms, 5s, 10m, 2h or 3d");
+                None
+            }
+        }
+    }
+
+    /// A Kubernetes quantity (`250m`, `2`, `512Mi`, `1.5Gi`, `1k`) → milli-units.
+    pub fn quantity_milli(&mut self, node: &Node, path: &str) -> Option<i64> {
+        let text = self.scalar(node, path, "a Kubernetes quantity")?;
+        match units::parse_quantity_milli(text) {
+            Ok(v) => Some(v),
+            Err(why) => {
+                self.problem(
+                    node,
+                    path,
+                    format!("{why}, found {}", node.describe()),
+                    "write a Kubernetes quantity such as 250m, 2, 512Mi or 4Gi",
+                );
+                None
+            }
+        }
+    }
+
+    /// A civil date `YYYY-MM-DD`.
+    pub fn date(&mut self, node: &Node, path: &str) -> Option<jiff::civil::Date> {
+        let text = self.scalar(node, path, "a date")?;
+        match text.trim().parse::<jiff::civil::Date>() {
+            Ok(d) => Some(d),
+            Err(_) => {
+                self.problem(node, path, format!("expected a date, found {}", node.describe()), "write the date as YYYY-MM-DD, e.g. 2026-01-01");
+                None
+            }
+        }
+    }
+
+    /// One of a fixed set of words.
+    pub fn choice<T: Copy>(&mut self, node: &Node, path: &str, options: &[(&str, T)]) -> Option<T> {
+        let text = self.scalar(node, path, "one of the listed words")?;
+        if let Some((_, v)) = options.iter().find(|(name, _)| *name == text) {
+            return Some(*v);
+        }
+        let names: Vec<&str> = options.iter().map(|(n, _)| *n).collect();
+        self.problem(node, path, format!("unknown value {text:?}"), format!("write one of: {}", names.join(", ")));
+        None
+    }
+}
+
+/// Reads the fields of one mapping, remembering which were used so unknown fields become problems.
+pub struct MapReader<'n> {
+    pub node: &'n Node,
+    entries: &'n [(Node, Node)],
+    pub path: String,
+    used: BTreeSet<usize>,
+    allowed: Vec<&'static str>,
+}
+
+impl<'n> MapReader<'n> {
+    /// The dotted path of a field of this mapping.
+    pub fn child(&self, key: &str) -> String {
+        if self.path.is_empty() { key.to_string() } else { format!("{}.{key}", self.path) }
+    }
+
+    /// An optional field; explicit `null` counts as absent.
+    pub fn opt(&mut self, key: &'static str) -> Option<&'n Node> {
+        self.allowed.push(key);
+        let idx = self
+            .entries
+            .iter()
+            .position(|(k, _)| matches!(&k.value, Value::Scalar { text, .. } if text == key))?;
+        self.used.insert(idx);
+        let v = &self.entries[idx].1;
+        if v.is_null() { None } else { Some(v) }
+    }
+
+    /// A required field; a problem when missing.
+    pub fn req(&mut self, cx: &mut Cx, key: &'static str, what: &str) -> Option<&'n Node> {
+        let v = self.opt(key);
+        if v.is_none() {
+            cx.problem(self.node, &self.child(key), "required field is missing", format!("add `{key}:` with {what}"));
+        }
+        v
+    }
+
+    /// All entries (for maps keyed by name).
+    pub fn entries(&self) -> &'n [(Node, Node)] {
+        self.entries
+    }
+
+    /// Mark every entry used (for maps keyed by user-chosen names).
+    pub fn use_all(&mut self) {
+        self.used.extend(0..self.entries.len());
+    }
+
+    /// Report every field that no `opt`/`req` asked for.
+    pub fn finish(self, cx: &mut Cx) {
+        for (i, (k, _)) in self.entries.iter().enumerate() {
+            if self.used.contains(&i) {
+                continue;
+            }
+            let name = match &k.value {
+                Value::Scalar { text, .. } => text.clone(),
+                _ => "<complex key>".to_string(),
+            };
+            let mut allowed = self.allowed.clone();
+            allowed.sort_unstable();
+            allowed.dedup();
+            let suggestion = closest(&name, &allowed)
+                .map(|s| format!("did you mean `{s}`? "))
+                .unwrap_or_default();
+            cx.problem(
+                k,
+                &self.child(&name),
+                "unknown field",
+                format!("{suggestion}allowed fields here: {}", allowed.join(", ")),
+            );
+        }
+    }
+}
+
+/// The allowed name closest to a misspelt one (edit distance ≤ 3, or same letters ignoring case).
+fn closest<'a>(name: &str, allowed: &[&'a str]) -> Option<&'a str> {
+    allowed
+        .iter()
+        .map(|a| (edit_distance(&name.to_lowercase(), &a.to_lowercase()), *a))
+        .filter(|(d, _)| *d <= 3)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, a)| a)
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            cur[j + 1] = (prev[j] + usize::from(ca != *cb)).min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::yaml;
+    use super::*;
+
+    #[test]
+    fn unknown_fields_are_reported_with_suggestion() {
+        let n = yaml::parse("minReplica: 3\nmaxReplicas: 5\n", "f.yaml").unwrap();
+        let mut cx = Cx::new("f.yaml");
+        let mut m = cx.map(&n, "spec.hpa").unwrap();
+        let _ = m.opt("minReplicas");
+        let _ = m.opt("maxReplicas");
+        m.finish(&mut cx);
+        assert_eq!(cx.problems.len(), 1);
+        let p = &cx.problems[0];
+        assert_eq!(p.field, "spec.hpa.minReplica");
+        assert_eq!(p.line_col, Some((1, 1)));
+        assert!(p.fix.contains("did you mean `minReplicas`"), "{}", p.fix);
+    }
+
+    #[test]
+    fn every_problem_is_collected() {
+        let n = yaml::parse("a: x\nb: -1\nc: 5q\n", "f.yaml").unwrap();
+        let mut cx = Cx::new("f.yaml");
+        let mut m = cx.map(&n, "").unwrap();
+        let a = m.opt("a").unwrap();
+        let b = m.opt("b").unwrap();
+        let c = m.opt("c").unwrap();
+        assert!(cx.f64(a, "a").is_none());
+        assert!(cx.positive(b, "b").is_none());
+        assert!(cx.duration_ms(c, "c").is_none());
+        assert_eq!(cx.problems.len(), 3);
+        assert_eq!(cx.problems[1].line_col, Some((2, 4)));
+    }
+}

@@ -1,0 +1,221 @@
+//! The raw YAML document as a tree of nodes that remember their line and column.
+//!
+//! serde stops at the first problem and loses positions inside tagged enums; capsim wants every
+//! problem of a scenario at once, each with its position. So the YAML event stream of
+//! serde-saphyr's parser (granit-parser) is built into this small tree, and
+//! [`super::decode`] walks it, collecting problems as it goes.
+
+use std::collections::HashMap;
+
+use serde_saphyr::granit_parser::{Event, Parser, ScalarStyle};
+
+use crate::error::Problem;
+
+/// One YAML node and where it starts in the file (1-based line and column).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Node {
+    pub value: Value,
+    pub line: usize,
+    pub col: usize,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    /// A scalar's text; `plain` is false for quoted and block scalars (`"3"` is a string, `3` a number).
+    Scalar { text: String, plain: bool },
+    Seq(Vec<Node>),
+    /// Keys in file order.
+    Map(Vec<(Node, Node)>),
+}
+
+impl Node {
+    pub fn pos(&self) -> Option<(usize, usize)> {
+        Some((self.line, self.col))
+    }
+
+    /// True for an explicit or implicit YAML null (`~`, `null`, empty value).
+    pub fn is_null(&self) -> bool {
+        matches!(&self.value, Value::Scalar { text, plain: true }
+            if text.is_empty() || text == "~" || text == "null" || text == "Null" || text == "NULL")
+    }
+
+    /// What kind of node this is, for messages ("a mapping", "a list", "the text \"x\"").
+    pub fn describe(&self) -> String {
+        match &self.value {
+            Value::Scalar { .. } if self.is_null() => "an empty value".to_string(),
+            Value::Scalar { text, .. } => format!("{text:?}"),
+            Value::Seq(_) => "a list".to_string(),
+            Value::Map(_) => "a mapping".to_string(),
+        }
+    }
+}
+
+/// Parse the first YAML document of `text`. Syntax errors and duplicate keys are problems of `file`.
+pub fn parse(text: &str, file: &str) -> Result<Node, Vec<Problem>> {
+    let mut builder = Builder { stack: Vec::new(), anchors: HashMap::new(), root: None };
+    let mut problems = Vec::new();
+    for item in Parser::new_from_str(text) {
+        let (event, span) = match item {
+            Ok(pair) => pair,
+            Err(e) => {
+                let m = e.marker();
+                problems.push(
+                    Problem::new(
+                        file,
+                        "",
+                        format!("malformed YAML: {}", e.info()),
+                        "fix the YAML syntax at this position (indentation, a missing ':' or an unclosed quote or bracket)",
+                    )
+                    .at(Some((m.line(), m.col() + 1))),
+                );
+                return Err(problems);
+            }
+        };
+        let (line, col) = (span.start.line(), span.start.col() + 1);
+        match event {
+            Event::DocumentEnd if builder.root.is_some() => break,
+            Event::Scalar(text, style, anchor, _tag) => {
+                let node = Node {
+                    value: Value::Scalar {
+                        text: text.into_owned(),
+                        plain: matches!(style, ScalarStyle::Plain),
+                    },
+                    line,
+                    col,
+                };
+                builder.push_node(node, anchor, file, &mut problems);
+            }
+            Event::SequenceStart(_, anchor, _) => {
+                builder.stack.push(Frame::Seq(Node { value: Value::Seq(Vec::new()), line, col }, anchor))
+            }
+            Event::MappingStart(_, anchor, _) => builder.stack.push(Frame::Map(
+                Node { value: Value::Map(Vec::new()), line, col },
+                None,
+                anchor,
+            )),
+            Event::SequenceEnd | Event::MappingEnd => {
+                if let Some(frame) = builder.stack.pop() {
+                    let (node, anchor) = match frame {
+                        Frame::Seq(n, a) => (n, a),
+                        Frame::Map(n, _, a) => (n, a),
+                    };
+                    builder.push_node(node, anchor, file, &mut problems);
+                }
+            }
+            Event::Alias(id) => {
+                let node = builder.anchors.get(&id).cloned().unwrap_or(Node {
+                    value: Value::Scalar { text: String::new(), plain: true },
+                    line,
+                    col,
+                });
+                builder.push_node(node, 0, file, &mut problems);
+            }
+            _ => {}
+        }
+    }
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    builder.root.ok_or_else(|| {
+        vec![Problem::new(
+            file,
+            "",
+            "the file is empty",
+            "write a Scenario document: apiVersion: capsim/v1alpha1, kind: Scenario, metadata, spec",
+        )]
+    })
+}
+
+enum Frame {
+    Seq(Node, usize),
+    /// The mapping, a key waiting for its value, and the anchor.
+    Map(Node, Option<Node>, usize),
+}
+
+struct Builder {
+    stack: Vec<Frame>,
+    anchors: HashMap<usize, Node>,
+    root: Option<Node>,
+}
+
+impl Builder {
+    fn push_node(&mut self, node: Node, anchor: usize, file: &str, problems: &mut Vec<Problem>) {
+        if anchor != 0 {
+            self.anchors.insert(anchor, node.clone());
+        }
+        match self.stack.last_mut() {
+            None => {
+                if self.root.is_none() {
+                    self.root = Some(node);
+                }
+            }
+            Some(Frame::Seq(seq, _)) => {
+                if let Value::Seq(items) = &mut seq.value {
+                    items.push(node);
+                }
+            }
+            Some(Frame::Map(map, pending, _)) => match pending.take() {
+                None => *pending = Some(node),
+                Some(key) => {
+                    if let Value::Map(entries) = &mut map.value {
+                        if let Value::Scalar { text, .. } = &key.value {
+                            if let Some((first, _)) = entries
+                                .iter()
+                                .find(|(k, _)| matches!(&k.value, Value::Scalar { text: t, .. } if t == text))
+                            {
+                                problems.push(
+                                    Problem::new(
+                                        file,
+                                        text.clone(),
+                                        format!("duplicate key (first at line {})", first.line),
+                                        "keep only one of the two entries",
+                                    )
+                                    .at(key.pos()),
+                                );
+                                return;
+                            }
+                        }
+                        entries.push((key, node));
+                    }
+                }
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builds_tree_with_positions() {
+        let n = parse("a: 1\nb:\n  - x\n  - 'y'\n", "f.yaml").unwrap();
+        let Value::Map(entries) = &n.value else { panic!() };
+        assert_eq!(entries.len(), 2);
+        assert_eq!((entries[1].1.line, entries[1].1.col), (3, 3));
+        let Value::Seq(items) = &entries[1].1.value else { panic!() };
+        assert_eq!(items[1].value, Value::Scalar { text: "y".into(), plain: false });
+    }
+
+    #[test]
+    fn syntax_error_has_position() {
+        let err = parse("a: [1, 2\nb: 3\n", "f.yaml").unwrap_err();
+        assert_eq!(err.len(), 1);
+        assert!(err[0].line_col.is_some());
+        assert!(err[0].message.starts_with("malformed YAML"));
+    }
+
+    #[test]
+    fn duplicate_key_is_a_problem() {
+        let err = parse("a: 1\na: 2\n", "f.yaml").unwrap_err();
+        assert_eq!(err[0].field, "a");
+        assert_eq!(err[0].line_col, Some((2, 1)));
+    }
+
+    #[test]
+    fn aliases_resolve() {
+        let n = parse("x: &v 5\ny: *v\n", "f.yaml").unwrap();
+        let Value::Map(e) = &n.value else { panic!() };
+        assert!(matches!(&e[1].1.value, Value::Scalar { text, .. } if text == "5"));
+    }
+}
