@@ -12,11 +12,17 @@ use std::path::{Path, PathBuf};
 pub enum Error {
     /// A file could not be read (missing, unreadable, not UTF-8).
     #[error("{}: cannot read file: {source}\n  fix: check the path and the file's permissions", path.display())]
-    Read { path: PathBuf, source: std::io::Error },
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
 
     /// An output file or folder could not be written.
     #[error("{}: cannot write: {source}\n  fix: check that the folder is writable and the disk is not full", path.display())]
-    Write { path: PathBuf, source: std::io::Error },
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
 
     /// One or more problems in an input file; each names the file, the place and the fix.
     #[error("{}", render_problems(.0))]
@@ -29,10 +35,16 @@ pub enum Error {
 
 impl Error {
     pub fn read(path: &Path, source: std::io::Error) -> Self {
-        Error::Read { path: path.to_path_buf(), source }
+        Error::Read {
+            path: path.to_path_buf(),
+            source,
+        }
     }
     pub fn write(path: &Path, source: std::io::Error) -> Self {
-        Error::Write { path: path.to_path_buf(), source }
+        Error::Write {
+            path: path.to_path_buf(),
+            source,
+        }
     }
     /// One problem as an error.
     pub fn invalid(problem: Problem) -> Self {

@@ -21,6 +21,7 @@
 pub mod cli;
 pub mod error;
 pub mod hpa;
+pub mod metrics;
 pub mod model;
 pub mod report;
 pub mod scenario;

@@ -15,12 +15,22 @@ pub struct Cx {
 
 impl Cx {
     pub fn new(file: impl Into<String>) -> Self {
-        Cx { file: file.into(), problems: Vec::new() }
+        Cx {
+            file: file.into(),
+            problems: Vec::new(),
+        }
     }
 
     /// Record a problem at `node`.
-    pub fn problem(&mut self, node: &Node, path: &str, message: impl Into<String>, fix: impl Into<String>) {
-        self.problems.push(Problem::new(&self.file, path, message, fix).at(node.pos()));
+    pub fn problem(
+        &mut self,
+        node: &Node,
+        path: &str,
+        message: impl Into<String>,
+        fix: impl Into<String>,
+    ) {
+        self.problems
+            .push(Problem::new(&self.file, path, message, fix).at(node.pos()));
     }
 
     /// Record a problem with no position (e.g. a field that is missing from a whole section).
@@ -31,7 +41,8 @@ impl Cx {
         message: impl Into<String>,
         fix: impl Into<String>,
     ) {
-        self.problems.push(Problem::new(&self.file, path, message, fix).at(pos));
+        self.problems
+            .push(Problem::new(&self.file, path, message, fix).at(pos));
     }
 
     /// Open a mapping; `None` (with a problem) when the node is something else.
@@ -48,7 +59,10 @@ impl Cx {
                 self.problem(
                     node,
                     path,
-                    format!("expected a mapping (key: value lines), found {}", node.describe()),
+                    format!(
+                        "expected a mapping (key: value lines), found {}",
+                        node.describe()
+                    ),
                     "indent the fields of this section under its key",
                 );
                 None
@@ -90,7 +104,12 @@ impl Cx {
 
     pub fn string(&mut self, node: &Node, path: &str) -> Option<String> {
         if node.is_null() {
-            self.problem(node, path, "expected a text value, found an empty value", "write a value");
+            self.problem(
+                node,
+                path,
+                "expected a text value, found an empty value",
+                "write a value",
+            );
             return None;
         }
         self.scalar(node, path, "a text value").map(str::to_string)
@@ -102,7 +121,12 @@ impl Cx {
             "true" | "True" | "TRUE" => Some(true),
             "false" | "False" | "FALSE" => Some(false),
             _ => {
-                self.problem(node, path, format!("expected true or false, found {text:?}"), "write true or false");
+                self.problem(
+                    node,
+                    path,
+                    format!("expected true or false, found {text:?}"),
+                    "write true or false",
+                );
                 None
             }
         }
@@ -114,7 +138,12 @@ impl Cx {
         match text.trim().replace('_', "").parse::<f64>() {
             Ok(v) if v.is_finite() => Some(v),
             _ => {
-                self.problem(node, path, format!("expected a number, found {}", node.describe()), "write a plain number, e.g. 1.5");
+                self.problem(
+                    node,
+                    path,
+                    format!("expected a number, found {}", node.describe()),
+                    "write a plain number, e.g. 1.5",
+                );
                 None
             }
         }
@@ -124,7 +153,12 @@ impl Cx {
     pub fn positive(&mut self, node: &Node, path: &str) -> Option<f64> {
         let v = self.f64(node, path)?;
         if v <= 0.0 {
-            self.problem(node, path, format!("must be greater than 0, found {v}"), "write a positive number");
+            self.problem(
+                node,
+                path,
+                format!("must be greater than 0, found {v}"),
+                "write a positive number",
+            );
             return None;
         }
         Some(v)
@@ -134,7 +168,12 @@ impl Cx {
     pub fn non_negative(&mut self, node: &Node, path: &str) -> Option<f64> {
         let v = self.f64(node, path)?;
         if v < 0.0 {
-            self.problem(node, path, format!("must not be negative, found {v}"), "write 0 or a positive number");
+            self.problem(
+                node,
+                path,
+                format!("must not be negative, found {v}"),
+                "write 0 or a positive number",
+            );
             return None;
         }
         Some(v)
@@ -172,7 +211,12 @@ impl Cx {
         match units::parse_duration_ms(text) {
             Ok(ms) => Some(ms),
             Err(why) => {
-                self.problem(node, path, format!("{why}, found {}", node.describe()), "write a duration such as 250ms, 5s, 10m, 2h or 3d");
+                self.problem(
+                    node,
+                    path,
+                    format!("{why}, found {}", node.describe()),
+                    "write a duration such as 250ms, 5s, 10m, 2h or 3d",
+                );
                 None
             }
         }
@@ -201,7 +245,12 @@ impl Cx {
         match text.trim().parse::<jiff::civil::Date>() {
             Ok(d) => Some(d),
             Err(_) => {
-                self.problem(node, path, format!("expected a date, found {}", node.describe()), "write the date as YYYY-MM-DD, e.g. 2026-01-01");
+                self.problem(
+                    node,
+                    path,
+                    format!("expected a date, found {}", node.describe()),
+                    "write the date as YYYY-MM-DD, e.g. 2026-01-01",
+                );
                 None
             }
         }
@@ -214,7 +263,12 @@ impl Cx {
             return Some(*v);
         }
         let names: Vec<&str> = options.iter().map(|(n, _)| *n).collect();
-        self.problem(node, path, format!("unknown value {text:?}"), format!("write one of: {}", names.join(", ")));
+        self.problem(
+            node,
+            path,
+            format!("unknown value {text:?}"),
+            format!("write one of: {}", names.join(", ")),
+        );
         None
     }
 }
@@ -231,7 +285,11 @@ pub struct MapReader<'n> {
 impl<'n> MapReader<'n> {
     /// The dotted path of a field of this mapping.
     pub fn child(&self, key: &str) -> String {
-        if self.path.is_empty() { key.to_string() } else { format!("{}.{key}", self.path) }
+        if self.path.is_empty() {
+            key.to_string()
+        } else {
+            format!("{}.{key}", self.path)
+        }
     }
 
     /// An optional field; explicit `null` counts as absent.
@@ -250,7 +308,12 @@ impl<'n> MapReader<'n> {
     pub fn req(&mut self, cx: &mut Cx, key: &'static str, what: &str) -> Option<&'n Node> {
         let v = self.opt(key);
         if v.is_none() {
-            cx.problem(self.node, &self.child(key), "required field is missing", format!("add `{key}:` with {what}"));
+            cx.problem(
+                self.node,
+                &self.child(key),
+                "required field is missing",
+                format!("add `{key}:` with {what}"),
+            );
         }
         v
     }
@@ -307,7 +370,9 @@ fn edit_distance(a: &str, b: &str) -> usize {
     for (i, ca) in a.chars().enumerate() {
         let mut cur = vec![i + 1; b.len() + 1];
         for (j, cb) in b.iter().enumerate() {
-            cur[j + 1] = (prev[j] + usize::from(ca != *cb)).min(prev[j + 1] + 1).min(cur[j] + 1);
+            cur[j + 1] = (prev[j] + usize::from(ca != *cb))
+                .min(prev[j + 1] + 1)
+                .min(cur[j] + 1);
         }
         prev = cur;
     }

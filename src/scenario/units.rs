@@ -17,13 +17,17 @@ pub fn parse_duration_ms(text: &str) -> Result<i64, String> {
     if t == "0" {
         return Ok(0);
     }
-    let split = t.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(t.len());
+    let split = t
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(t.len());
     let (num, unit) = t.split_at(split);
     let unit = unit.trim();
     let Some((_, scale)) = DURATION_UNITS.iter().find(|(u, _)| *u == unit) else {
         return Err("expected a duration with a unit (ms, s, m, h, d or w)".to_string());
     };
-    let value: f64 = num.parse().map_err(|_| "expected a duration such as 30s".to_string())?;
+    let value: f64 = num
+        .parse()
+        .map_err(|_| "expected a duration such as 30s".to_string())?;
     let ms = value * scale;
     if !ms.is_finite() || ms > 1e15 {
         return Err("duration is too long".to_string());
@@ -73,7 +77,8 @@ pub fn parse_quantity_milli(text: &str) -> Result<i64, String> {
 }
 
 fn bad() -> String {
-    "expected a Kubernetes quantity (a number with an optional suffix m, k, M, G, Ki, Mi, Gi)".to_string()
+    "expected a Kubernetes quantity (a number with an optional suffix m, k, M, G, Ki, Mi, Gi)"
+        .to_string()
 }
 
 #[cfg(test)]

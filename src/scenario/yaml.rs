@@ -22,7 +22,10 @@ pub struct Node {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {
     /// A scalar's text; `plain` is false for quoted and block scalars (`"3"` is a string, `3` a number).
-    Scalar { text: String, plain: bool },
+    Scalar {
+        text: String,
+        plain: bool,
+    },
     Seq(Vec<Node>),
     /// Keys in file order.
     Map(Vec<(Node, Node)>),
@@ -52,7 +55,11 @@ impl Node {
 
 /// Parse the first YAML document of `text`. Syntax errors and duplicate keys are problems of `file`.
 pub fn parse(text: &str, file: &str) -> Result<Node, Vec<Problem>> {
-    let mut builder = Builder { stack: Vec::new(), anchors: HashMap::new(), root: None };
+    let mut builder = Builder {
+        stack: Vec::new(),
+        anchors: HashMap::new(),
+        root: None,
+    };
     let mut problems = Vec::new();
     for item in Parser::new_from_str(text) {
         let (event, span) = match item {
@@ -85,11 +92,20 @@ pub fn parse(text: &str, file: &str) -> Result<Node, Vec<Problem>> {
                 };
                 builder.push_node(node, anchor, file, &mut problems);
             }
-            Event::SequenceStart(_, anchor, _) => {
-                builder.stack.push(Frame::Seq(Node { value: Value::Seq(Vec::new()), line, col }, anchor))
-            }
+            Event::SequenceStart(_, anchor, _) => builder.stack.push(Frame::Seq(
+                Node {
+                    value: Value::Seq(Vec::new()),
+                    line,
+                    col,
+                },
+                anchor,
+            )),
             Event::MappingStart(_, anchor, _) => builder.stack.push(Frame::Map(
-                Node { value: Value::Map(Vec::new()), line, col },
+                Node {
+                    value: Value::Map(Vec::new()),
+                    line,
+                    col,
+                },
                 None,
                 anchor,
             )),
@@ -104,7 +120,10 @@ pub fn parse(text: &str, file: &str) -> Result<Node, Vec<Problem>> {
             }
             Event::Alias(id) => {
                 let node = builder.anchors.get(&id).cloned().unwrap_or(Node {
-                    value: Value::Scalar { text: String::new(), plain: true },
+                    value: Value::Scalar {
+                        text: String::new(),
+                        plain: true,
+                    },
                     line,
                     col,
                 });
@@ -190,11 +209,21 @@ mod tests {
     #[test]
     fn builds_tree_with_positions() {
         let n = parse("a: 1\nb:\n  - x\n  - 'y'\n", "f.yaml").unwrap();
-        let Value::Map(entries) = &n.value else { panic!() };
+        let Value::Map(entries) = &n.value else {
+            panic!()
+        };
         assert_eq!(entries.len(), 2);
         assert_eq!((entries[1].1.line, entries[1].1.col), (3, 3));
-        let Value::Seq(items) = &entries[1].1.value else { panic!() };
-        assert_eq!(items[1].value, Value::Scalar { text: "y".into(), plain: false });
+        let Value::Seq(items) = &entries[1].1.value else {
+            panic!()
+        };
+        assert_eq!(
+            items[1].value,
+            Value::Scalar {
+                text: "y".into(),
+                plain: false
+            }
+        );
     }
 
     #[test]

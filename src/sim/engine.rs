@@ -40,7 +40,11 @@ pub struct Engine<E> {
 
 impl<E> Default for Engine<E> {
     fn default() -> Self {
-        Engine { now_ms: 0, queue: EventQueue::default(), handled: 0 }
+        Engine {
+            now_ms: 0,
+            queue: EventQueue::default(),
+            handled: 0,
+        }
     }
 }
 
@@ -66,10 +70,15 @@ impl<E> Engine<E> {
             if t >= end_ms {
                 break;
             }
-            let Some((time_ms, event)) = self.queue.pop() else { break };
+            let Some((time_ms, event)) = self.queue.pop() else {
+                break;
+            };
             self.now_ms = time_ms;
             self.handled += 1;
-            let mut ctx = Context { now_ms: time_ms, queue: &mut self.queue };
+            let mut ctx = Context {
+                now_ms: time_ms,
+                queue: &mut self.queue,
+            };
             model.handle(event, &mut ctx);
         }
         self.now_ms = self.now_ms.max(end_ms);

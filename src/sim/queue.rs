@@ -38,7 +38,10 @@ pub struct EventQueue<E> {
 
 impl<E> Default for EventQueue<E> {
     fn default() -> Self {
-        EventQueue { heap: BinaryHeap::new(), next_seq: 0 }
+        EventQueue {
+            heap: BinaryHeap::new(),
+            next_seq: 0,
+        }
     }
 }
 
@@ -46,7 +49,11 @@ impl<E> EventQueue<E> {
     pub fn push(&mut self, time_ms: TimeMs, event: E) {
         let seq = self.next_seq;
         self.next_seq += 1;
-        self.heap.push(Entry { time_ms, seq, event });
+        self.heap.push(Entry {
+            time_ms,
+            seq,
+            event,
+        });
     }
 
     /// The earliest event, ties broken by insertion order.

@@ -52,9 +52,24 @@ mod tests {
     #[test]
     fn streams_are_independent_and_reproducible() {
         let s = RngStreams::new(42);
-        let a1: Vec<u64> = (0..4).map({ let mut r = s.stream("traffic.noise"); move |_| r.random() }).collect();
-        let a2: Vec<u64> = (0..4).map({ let mut r = s.stream("traffic.noise"); move |_| r.random() }).collect();
-        let b: Vec<u64> = (0..4).map({ let mut r = s.stream("nodes.spot"); move |_| r.random() }).collect();
+        let a1: Vec<u64> = (0..4)
+            .map({
+                let mut r = s.stream("traffic.noise");
+                move |_| r.random()
+            })
+            .collect();
+        let a2: Vec<u64> = (0..4)
+            .map({
+                let mut r = s.stream("traffic.noise");
+                move |_| r.random()
+            })
+            .collect();
+        let b: Vec<u64> = (0..4)
+            .map({
+                let mut r = s.stream("nodes.spot");
+                move |_| r.random()
+            })
+            .collect();
         assert_eq!(a1, a2);
         assert_ne!(a1, b);
         let other_seed: u64 = RngStreams::new(43).stream("traffic.noise").random();

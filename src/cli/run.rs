@@ -1,0 +1,66 @@
+//! `capsim run SCENARIO`: simulate, print the summary table, write `timeseries.csv` and
+//! `summary.json` to the output folder.
+
+use std::path::PathBuf;
+
+use super::Outcome;
+use super::output::{print_stdout, write_files_atomic};
+use crate::error::{Error, Result};
+use crate::report::{self, RunReport};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The scenario file (YAML, kind: Scenario).
+    pub scenario: PathBuf,
+    /// Output folder [default: reports/<scenario name>/].
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Seed for the random streams (overrides spec.simulation.seed).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// What to print on stdout.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Print nothing on stdout (files are still written).
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum Format {
+    Table,
+    Json,
+}
+
+pub fn exec(args: Args) -> Result<Outcome> {
+    let mut scenario = crate::scenario::load(&args.scenario)?;
+    if let Some(seed) = args.seed {
+        scenario.simulation.seed = seed;
+    }
+    let out = crate::model::simulate(&scenario);
+    let report = RunReport::build(&scenario, &out);
+    let json = report::json::to_bytes(&report);
+    let csv = report::csv::timeseries(&scenario, &out);
+    let dir = args
+        .out
+        .unwrap_or_else(|| PathBuf::from("reports").join(&scenario.name));
+    std::fs::create_dir_all(&dir).map_err(|e| Error::write(&dir, e))?;
+    let summary_path = dir.join("summary.json");
+    let series_path = dir.join("timeseries.csv");
+    write_files_atomic(&[(&series_path, &csv), (&summary_path, &json)])?;
+    if !args.quiet {
+        match args.format {
+            Format::Table => {
+                let mut text = report::table::render(&report);
+                text.push_str(&format!(
+                    "\nwrote {} and {}\n",
+                    series_path.display(),
+                    summary_path.display()
+                ));
+                print_stdout(&text)?;
+            }
+            Format::Json => print_stdout(&String::from_utf8_lossy(&json))?,
+        }
+    }
+    Ok(Outcome::Success)
+}

@@ -1,0 +1,45 @@
+//! `capsim validate FILE...`: check scenario files without running them; every problem of every
+//! file is reported at once.
+
+use std::path::PathBuf;
+
+use super::Outcome;
+use super::output::print_stdout;
+use crate::error::{Error, Result};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Scenario files to check.
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+}
+
+pub fn exec(args: Args) -> Result<Outcome> {
+    let mut problems = Vec::new();
+    let mut report = String::new();
+    for f in &args.files {
+        match crate::scenario::load(f) {
+            Ok(s) => report.push_str(&format!(
+                "ok {} (scenario {}, {} services, {} to {})\n",
+                f.display(),
+                s.name,
+                s.services.len(),
+                s.simulation.start,
+                s.simulation.end
+            )),
+            Err(Error::Invalid(ps)) => problems.extend(ps),
+            Err(e) => problems.push(crate::error::Problem::new(
+                f.display().to_string(),
+                "",
+                e.to_string(),
+                "",
+            )),
+        }
+    }
+    print_stdout(&report)?;
+    if problems.is_empty() {
+        Ok(Outcome::Success)
+    } else {
+        Err(Error::Invalid(problems))
+    }
+}

@@ -1,0 +1,545 @@
+//! One service: its Deployment's pods (Pending → Starting → Ready → Terminating), how offered
+//! load spreads over ready pods, the usage each pod accumulates, and metrics-server's windowed,
+//! lagging view of it that the HPA reads.
+
+use crate::hpa;
+use crate::scenario::{self, Service};
+use crate::sim::TimeMs;
+
+/// Where a pod is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PodStage {
+    /// Bound to a node, pulling the image and starting the container (`phase: Pending`, startTime set).
+    Starting,
+    /// Container running, readiness probe not yet passed (`phase: Running`, Ready=False).
+    Running,
+    /// Ready: in the Service's endpoints, receiving traffic.
+    Ready,
+    /// Deleted: out of the endpoints, shutting down until it is gone.
+    Terminating,
+}
+
+/// One pod and its usage counters.
+#[derive(Debug, Clone)]
+pub struct Pod {
+    pub id: u64,
+    pub stage: PodStage,
+    pub start_time_ms: TimeMs,
+    pub running_since_ms: Option<TimeMs>,
+    pub ready_transition_ms: TimeMs,
+    /// CPU (millicore·ms) used up to `counted_at_ms`.
+    cpu_cum: f64,
+    /// Requests served up to `counted_at_ms`.
+    req_cum: f64,
+    counted_at_ms: TimeMs,
+    /// The service-level per-ready-pod integrals when `cpu_cum`/`req_cum` were last brought
+    /// up to date, for pods that are Ready.
+    ready_cpu_mark: f64,
+    ready_req_mark: f64,
+    /// metrics-server's last cumulative reading of this pod (time, cpu, requests).
+    last_scrape: Option<(TimeMs, f64, f64)>,
+    /// The samples the metrics APIs serve for this pod.
+    pub cpu_sample: Option<hpa::Sample>,
+    pub memory_sample: Option<hpa::Sample>,
+    pub rps_sample: Option<hpa::Sample>,
+    pub inflight_sample: Option<hpa::Sample>,
+}
+
+/// A service's live state during a run.
+pub struct ServiceState {
+    pub cfg: Service,
+    pub hpa_spec: Option<hpa::Spec>,
+    pub hpa_state: hpa::State,
+    /// `spec.replicas` of the Deployment.
+    pub spec_replicas: u32,
+    pub pods: Vec<Pod>,
+    next_pod_id: u64,
+    /// Offered requests per second right now.
+    pub offered_rps: f64,
+    /// Per-ready-pod integrals of CPU (millicore·ms) and requests since the start, at `integ_ms`.
+    ready_cpu_integral: f64,
+    ready_req_integral: f64,
+    /// Total offered requests since the start (for the service-level windowed rate).
+    total_req_integral: f64,
+    integ_ms: TimeMs,
+    /// Cached count of Ready pods.
+    pub ready_count: u32,
+    /// Service-level windowed request rate and in-flight count, as an adapter would serve them.
+    last_total_scrape: Option<(TimeMs, f64)>,
+    pub total_rps_sample: Option<(TimeMs, f64)>,
+    /// Scratch buffers for the HPA's inputs, reused every sync.
+    scratch: Scratch,
+    /// What the HPA saw at its last sync: CPU utilisation percent, if it computed one.
+    pub last_cpu_utilization_pct: Option<i32>,
+}
+
+#[derive(Default)]
+struct Scratch {
+    pods: Vec<hpa::Pod>,
+    /// One sample vector and one request vector per metric.
+    samples: Vec<Vec<Option<hpa::Sample>>>,
+    requests: Vec<Vec<Option<i64>>>,
+    external: Vec<[i64; 1]>,
+}
+
+/// What a pod lifecycle change asks the world to schedule.
+pub enum Followup {
+    Running { pod: u64, at_ms: TimeMs },
+    Ready { pod: u64, at_ms: TimeMs },
+    Gone { pod: u64, at_ms: TimeMs },
+}
+
+impl ServiceState {
+    pub fn new(cfg: Service) -> Self {
+        let hpa_spec = cfg.hpa.as_ref().map(to_controller_spec);
+        ServiceState {
+            spec_replicas: cfg.initial_replicas,
+            cfg,
+            hpa_spec,
+            hpa_state: hpa::State::default(),
+            pods: Vec::new(),
+            next_pod_id: 0,
+            offered_rps: 0.0,
+            ready_cpu_integral: 0.0,
+            ready_req_integral: 0.0,
+            total_req_integral: 0.0,
+            integ_ms: 0,
+            ready_count: 0,
+            last_total_scrape: None,
+            total_rps_sample: None,
+            scratch: Scratch::default(),
+            last_cpu_utilization_pct: None,
+        }
+    }
+
+    /// The initial replicas, Ready since long before the run starts (the steady state).
+    pub fn start_initial_pods(&mut self) {
+        let long_ago = -24 * crate::sim::HOUR_MS;
+        for _ in 0..self.cfg.initial_replicas {
+            let id = self.new_pod_id();
+            self.pods.push(Pod::new(
+                id,
+                PodStage::Ready,
+                long_ago,
+                Some(long_ago),
+                long_ago,
+            ));
+        }
+        self.ready_count = self.cfg.initial_replicas;
+    }
+
+    fn new_pod_id(&mut self) -> u64 {
+        self.next_pod_id += 1;
+        self.next_pod_id
+    }
+
+    /// Requests per second one Ready pod receives.
+    fn per_pod_rps(&self) -> f64 {
+        if self.ready_count == 0 {
+            0.0
+        } else {
+            self.offered_rps / f64::from(self.ready_count)
+        }
+    }
+
+    /// CPU one Ready pod uses (millicores): rps × CPU per request plus idle, capped at the limit.
+    fn per_pod_cpu_milli(&self) -> f64 {
+        let cpu = self.cfg.idle_cpu_milli + self.per_pod_rps() * self.cfg.cpu_per_request_ms;
+        match self.cfg.cpu_limit_milli {
+            Some(limit) => cpu.min(limit as f64),
+            None => cpu,
+        }
+    }
+
+    /// Bring the service-level integrals up to `now` at the current rates. Must run before any
+    /// change of the offered load or of the set of Ready pods.
+    fn integrate(&mut self, now: TimeMs) {
+        let dt = (now - self.integ_ms) as f64;
+        if dt > 0.0 {
+            self.ready_cpu_integral += self.per_pod_cpu_milli() * dt;
+            self.ready_req_integral += self.per_pod_rps() * dt / 1000.0;
+            self.total_req_integral += self.offered_rps * dt / 1000.0;
+        }
+        self.integ_ms = now;
+    }
+
+    /// Bring one pod's counters up to `now` (the service integrals must be current).
+    fn settle_pod(pod: &mut Pod, now: TimeMs, idle_cpu: f64, cpu_int: f64, req_int: f64) {
+        match pod.stage {
+            PodStage::Ready => {
+                pod.cpu_cum += cpu_int - pod.ready_cpu_mark;
+                pod.req_cum += req_int - pod.ready_req_mark;
+            }
+            PodStage::Running | PodStage::Terminating => {
+                pod.cpu_cum += idle_cpu * (now - pod.counted_at_ms) as f64;
+            }
+            PodStage::Starting => {}
+        }
+        pod.ready_cpu_mark = cpu_int;
+        pod.ready_req_mark = req_int;
+        pod.counted_at_ms = now;
+    }
+
+    fn settle_all(&mut self, now: TimeMs) {
+        self.integrate(now);
+        let (idle, ci, ri) = (
+            self.cfg.idle_cpu_milli,
+            self.ready_cpu_integral,
+            self.ready_req_integral,
+        );
+        for p in &mut self.pods {
+            Self::settle_pod(p, now, idle, ci, ri);
+        }
+    }
+
+    /// New offered load from now on.
+    pub fn set_offered_rps(&mut self, now: TimeMs, rps: f64) {
+        self.integrate(now);
+        self.offered_rps = rps;
+    }
+
+    /// metrics-server (and the custom-metrics adapter) scrape every pod: a rate over the time since
+    /// the previous scrape, time-stamped now. A pod needs two readings before it has a sample.
+    pub fn scrape(&mut self, now: TimeMs) {
+        self.settle_all(now);
+        let per_pod_inflight = self.per_pod_rps() * self.cfg.service_time_ms / 1000.0;
+        for p in &mut self.pods {
+            if matches!(p.stage, PodStage::Starting) {
+                continue;
+            }
+            if let Some((t0, c0, r0)) = p.last_scrape {
+                let window = now - t0;
+                if window > 0 {
+                    let cpu = (p.cpu_cum - c0) / window as f64;
+                    let rps = (p.req_cum - r0) * 1000.0 / window as f64;
+                    let inflight = if p.stage == PodStage::Ready {
+                        per_pod_inflight
+                    } else {
+                        0.0
+                    };
+                    let mem = self.cfg.memory_baseline_bytes as f64
+                        + inflight * self.cfg.memory_per_inflight_bytes as f64;
+                    let sample = |v: f64| {
+                        Some(hpa::Sample {
+                            value_milli: v.round() as i64,
+                            timestamp_ms: now,
+                            window_ms: window,
+                        })
+                    };
+                    p.cpu_sample = sample(cpu);
+                    p.rps_sample = sample(rps * 1000.0);
+                    p.inflight_sample = sample(inflight * 1000.0);
+                    p.memory_sample = sample(mem * 1000.0);
+                }
+            }
+            p.last_scrape = Some((now, p.cpu_cum, p.req_cum));
+        }
+        if let Some((t0, r0)) = self.last_total_scrape {
+            if now > t0 {
+                self.total_rps_sample = Some((
+                    now,
+                    (self.total_req_integral - r0) * 1000.0 / (now - t0) as f64,
+                ));
+            }
+        }
+        self.last_total_scrape = Some((now, self.total_req_integral));
+    }
+
+    /// Pods that count towards `status.replicas` (not terminating).
+    pub fn active_pods(&self) -> u32 {
+        self.pods
+            .iter()
+            .filter(|p| p.stage != PodStage::Terminating)
+            .count() as u32
+    }
+
+    /// One HPA sync: gather what the controller reads, reconcile, and return the new
+    /// `spec.replicas` if it changed.
+    pub fn hpa_sync(&mut self, now: TimeMs, cfg: &hpa::Config) -> Option<u32> {
+        let spec = self.hpa_spec.as_ref()?;
+        let s = &mut self.scratch;
+        s.pods.clear();
+        for p in &self.pods {
+            s.pods.push(hpa::Pod {
+                phase: match p.stage {
+                    PodStage::Starting => hpa::PodPhase::Pending,
+                    _ => hpa::PodPhase::Running,
+                },
+                deleting: p.stage == PodStage::Terminating,
+                ready: Some(p.stage == PodStage::Ready),
+                start_time_ms: Some(p.start_time_ms),
+                ready_transition_ms: Some(p.ready_transition_ms),
+            });
+        }
+        s.samples.resize_with(spec.metrics.len(), Vec::new);
+        s.requests.resize_with(spec.metrics.len(), Vec::new);
+        s.external.resize(spec.metrics.len(), [0]);
+        for (i, m) in spec.metrics.iter().enumerate() {
+            let (samples, requests) = (&mut s.samples[i], &mut s.requests[i]);
+            samples.clear();
+            requests.clear();
+            match m {
+                hpa::MetricSpec::Resource { resource, .. }
+                | hpa::MetricSpec::ContainerResource { resource, .. } => {
+                    let (req, pick): (i64, fn(&Pod) -> Option<hpa::Sample>) = match resource {
+                        hpa::Resource::Memory => {
+                            (self.cfg.memory_request_bytes * 1000, |p| p.memory_sample)
+                        }
+                        _ => (self.cfg.cpu_request_milli, |p| p.cpu_sample),
+                    };
+                    for p in &self.pods {
+                        samples.push(pick(p));
+                        requests.push(Some(req));
+                    }
+                }
+                hpa::MetricSpec::Pods { name, .. } => {
+                    let inflight = name == "inflight_requests";
+                    for p in &self.pods {
+                        samples.push(if inflight {
+                            p.inflight_sample
+                        } else {
+                            p.rps_sample
+                        });
+                        requests.push(None);
+                    }
+                }
+                hpa::MetricSpec::Object { name, .. } | hpa::MetricSpec::External { name, .. } => {
+                    let rps = self.total_rps_sample.map_or(0.0, |(_, v)| v);
+                    let value = if name == "inflight_requests" {
+                        rps * self.cfg.service_time_ms / 1000.0
+                    } else {
+                        rps
+                    };
+                    s.external[i] = [(value * 1000.0).round() as i64];
+                }
+            }
+        }
+        let inputs: Vec<hpa::MetricInput<'_>> = spec
+            .metrics
+            .iter()
+            .enumerate()
+            .map(|(i, m)| match m {
+                hpa::MetricSpec::Object { .. } => hpa::MetricInput::Object {
+                    value_milli: s.external[i][0],
+                },
+                hpa::MetricSpec::External { .. } => hpa::MetricInput::External {
+                    values_milli: &s.external[i],
+                },
+                _ => hpa::MetricInput::PerPod {
+                    samples: &s.samples[i],
+                    requests_milli: &s.requests[i],
+                },
+            })
+            .collect();
+        let scale = hpa::Scale {
+            spec_replicas: self.spec_replicas as i32,
+            status_replicas: self
+                .pods
+                .iter()
+                .filter(|p| p.stage != PodStage::Terminating)
+                .count() as i32,
+        };
+        let obs = hpa::Observation {
+            scale,
+            pods: &s.pods,
+            inputs: &inputs,
+            now_ms: now,
+        };
+        let out = hpa::reconcile(cfg, spec, &obs, &mut self.hpa_state);
+        self.last_cpu_utilization_pct = out
+            .metrics
+            .iter()
+            .zip(&spec.metrics)
+            .find(|(_, m)| {
+                matches!(
+                    m,
+                    hpa::MetricSpec::Resource {
+                        resource: hpa::Resource::Cpu,
+                        ..
+                    }
+                )
+            })
+            .and_then(|(r, _)| r.as_ref().ok().and_then(|p| p.utilization_percent));
+        let desired = out.desired_replicas.max(0) as u32;
+        (out.rescaled && desired != self.spec_replicas).then_some(desired)
+    }
+
+    /// The Deployment controller: create or delete pods to match `spec.replicas`. New pods are
+    /// bound at once (no node model yet), so `startTime` is now.
+    pub fn set_replicas(&mut self, now: TimeMs, replicas: u32, out: &mut Vec<Followup>) {
+        self.settle_all(now);
+        self.spec_replicas = replicas;
+        let active = self.active_pods();
+        if replicas > active {
+            for _ in active..replicas {
+                let id = self.new_pod_id();
+                self.pods
+                    .push(Pod::new(id, PodStage::Starting, now, None, now));
+                out.push(Followup::Running {
+                    pod: id,
+                    at_ms: now + self.cfg.startup_delay_ms,
+                });
+            }
+        } else if replicas < active {
+            // ReplicaSet deletion order (ActivePodsWithRanks): not-ready before ready, then the
+            // most recently ready first.
+            let mut victims: Vec<(u8, TimeMs, u64)> = self
+                .pods
+                .iter()
+                .filter(|p| p.stage != PodStage::Terminating)
+                .map(|p| {
+                    let rank = match p.stage {
+                        PodStage::Starting => 0,
+                        PodStage::Running => 1,
+                        _ => 2,
+                    };
+                    (rank, -p.ready_transition_ms, p.id)
+                })
+                .collect();
+            victims.sort_by(|a, b| a.cmp(b).then(b.2.cmp(&a.2)));
+            for (_, _, id) in victims.into_iter().take((active - replicas) as usize) {
+                if let Some(p) = self.pods.iter_mut().find(|p| p.id == id) {
+                    if p.stage == PodStage::Ready {
+                        self.ready_count -= 1;
+                    }
+                    p.stage = PodStage::Terminating;
+                    p.running_since_ms.get_or_insert(now);
+                    out.push(Followup::Gone {
+                        pod: id,
+                        at_ms: now + self.cfg.termination_delay_ms,
+                    });
+                }
+            }
+        }
+    }
+
+    /// The container started: Running, not yet Ready.
+    pub fn pod_running(&mut self, now: TimeMs, id: u64, out: &mut Vec<Followup>) {
+        self.settle_all(now);
+        if let Some(p) = self
+            .pods
+            .iter_mut()
+            .find(|p| p.id == id && p.stage == PodStage::Starting)
+        {
+            p.stage = PodStage::Running;
+            p.running_since_ms = Some(now);
+            p.ready_transition_ms = now;
+            out.push(Followup::Ready {
+                pod: id,
+                at_ms: now + self.cfg.readiness_delay_ms,
+            });
+        }
+    }
+
+    /// The readiness probe passed: the pod joins the endpoints and load spreads over one more pod.
+    pub fn pod_ready(&mut self, now: TimeMs, id: u64) {
+        self.settle_all(now);
+        if let Some(p) = self
+            .pods
+            .iter_mut()
+            .find(|p| p.id == id && p.stage == PodStage::Running)
+        {
+            p.stage = PodStage::Ready;
+            p.ready_transition_ms = now;
+            self.ready_count += 1;
+        }
+    }
+
+    /// Graceful shutdown finished.
+    pub fn pod_gone(&mut self, now: TimeMs, id: u64) {
+        self.settle_all(now);
+        self.pods.retain(|p| p.id != id);
+    }
+}
+
+impl Pod {
+    fn new(
+        id: u64,
+        stage: PodStage,
+        start: TimeMs,
+        running: Option<TimeMs>,
+        ready_transition: TimeMs,
+    ) -> Pod {
+        Pod {
+            id,
+            stage,
+            start_time_ms: start,
+            running_since_ms: running,
+            ready_transition_ms: ready_transition,
+            cpu_cum: 0.0,
+            req_cum: 0.0,
+            counted_at_ms: start.max(0),
+            ready_cpu_mark: 0.0,
+            ready_req_mark: 0.0,
+            last_scrape: None,
+            cpu_sample: None,
+            memory_sample: None,
+            rps_sample: None,
+            inflight_sample: None,
+        }
+    }
+}
+
+/// The scenario's HPA spec (YAML shape) → the controller's resolved spec.
+pub fn to_controller_spec(h: &scenario::HpaSpec) -> hpa::Spec {
+    use scenario::hpa_spec as y;
+    let target = |t: &y::Target| match *t {
+        y::Target::Utilization(p) => hpa::Target::Utilization(p),
+        y::Target::AverageValue(v) => hpa::Target::AverageValue(v),
+        y::Target::Value(v) => hpa::Target::Value(v),
+    };
+    let rules = |r: &y::ScalingRules| hpa::ScalingRules {
+        stabilization_window_ms: r.stabilization_window_s.map(|s| i64::from(s) * 1000),
+        select_policy: r.select_policy.map(|p| match p {
+            y::SelectPolicy::Max => hpa::SelectPolicy::Max,
+            y::SelectPolicy::Min => hpa::SelectPolicy::Min,
+            y::SelectPolicy::Disabled => hpa::SelectPolicy::Disabled,
+        }),
+        policies: r.policies.as_ref().map(|ps| {
+            ps.iter()
+                .map(|p| hpa::Policy {
+                    kind: match p.kind {
+                        y::PolicyType::Pods => hpa::PolicyKind::Pods,
+                        y::PolicyType::Percent => hpa::PolicyKind::Percent,
+                    },
+                    value: p.value,
+                    period_ms: i64::from(p.period_s) * 1000,
+                })
+                .collect()
+        }),
+        tolerance: r.tolerance,
+    };
+    hpa::Spec {
+        min_replicas: h.min_replicas as i32,
+        max_replicas: h.max_replicas as i32,
+        metrics: h
+            .metrics
+            .iter()
+            .map(|m| match m {
+                y::MetricSpec::Resource { name, target: t } => hpa::MetricSpec::Resource {
+                    resource: match name {
+                        y::ResourceName::Cpu => hpa::Resource::Cpu,
+                        y::ResourceName::Memory => hpa::Resource::Memory,
+                    },
+                    target: target(t),
+                },
+                y::MetricSpec::Pods { metric, target: t } => hpa::MetricSpec::Pods {
+                    name: metric.clone(),
+                    target: target(t),
+                },
+                y::MetricSpec::Object { metric, target: t } => hpa::MetricSpec::Object {
+                    name: metric.clone(),
+                    target: target(t),
+                },
+                y::MetricSpec::External { metric, target: t } => hpa::MetricSpec::External {
+                    name: metric.clone(),
+                    target: target(t),
+                },
+            })
+            .collect(),
+        behavior: h.behavior.as_ref().map(|b| hpa::Behavior {
+            scale_up: b.scale_up.as_ref().map(rules),
+            scale_down: b.scale_down.as_ref().map(rules),
+        }),
+    }
+}

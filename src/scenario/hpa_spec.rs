@@ -1,0 +1,494 @@
+//! The `autoscaling/v2` HorizontalPodAutoscalerSpec as written in a scenario (the Kubernetes YAML
+//! shape, so a real manifest's `spec:` — or the whole manifest — can be pasted in), decoded and
+//! validated with the API server's rules.
+
+use super::decode::{Cx, MapReader};
+use super::yaml::Node;
+
+/// Metric names the simulation can produce, and what they mean.
+pub const SIM_METRICS: &[(&str, &str)] = &[
+    (
+        "requests_per_second",
+        "requests per second (per pod for Pods metrics, the service total for Object/External)",
+    ),
+    (
+        "inflight_requests",
+        "requests being served (per pod for Pods metrics, the service total for Object/External)",
+    ),
+];
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct HpaSpec {
+    pub min_replicas: u32,
+    pub max_replicas: u32,
+    pub metrics: Vec<MetricSpec>,
+    /// `None` = `spec.behavior` not set: the controller's legacy path.
+    pub behavior: Option<Behavior>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ResourceName {
+    Cpu,
+    Memory,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum MetricSpec {
+    /// `type: Resource` (or `ContainerResource`; capsim pods have one container, so it is the same).
+    Resource {
+        name: ResourceName,
+        target: Target,
+    },
+    Pods {
+        metric: String,
+        target: Target,
+    },
+    Object {
+        metric: String,
+        target: Target,
+    },
+    External {
+        metric: String,
+        target: Target,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Target {
+    /// Percent of the pods' requests.
+    Utilization(i32),
+    /// Milli-units per pod.
+    AverageValue(i64),
+    /// Milli-units in total.
+    Value(i64),
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Behavior {
+    pub scale_up: Option<ScalingRules>,
+    pub scale_down: Option<ScalingRules>,
+}
+
+/// `HPAScalingRules`; `None` fields take the API defaults.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ScalingRules {
+    pub stabilization_window_s: Option<i32>,
+    pub select_policy: Option<SelectPolicy>,
+    pub policies: Option<Vec<ScalingPolicy>>,
+    pub tolerance: Option<f64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SelectPolicy {
+    Max,
+    Min,
+    Disabled,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PolicyType {
+    Pods,
+    Percent,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ScalingPolicy {
+    pub kind: PolicyType,
+    pub value: i32,
+    pub period_s: i32,
+}
+
+/// Decode `hpa:`. Accepts a HorizontalPodAutoscalerSpec, or a whole `autoscaling/v2`
+/// HorizontalPodAutoscaler manifest (its `spec` is used).
+pub fn decode(node: &Node, cx: &mut Cx, path: &str) -> Option<HpaSpec> {
+    let mut m = cx.map(node, path)?;
+    if m.opt("kind").is_some() || m.opt("apiVersion").is_some() {
+        // A whole manifest: check its header and decode its spec.
+        let api = m.opt("apiVersion");
+        if let Some(api) = api {
+            let v = cx.scalar(api, &m.child("apiVersion"), "autoscaling/v2");
+            if v.is_some_and(|v| v != "autoscaling/v2") {
+                cx.problem(
+                    api,
+                    &m.child("apiVersion"),
+                    "only autoscaling/v2 manifests are read",
+                    "write apiVersion: autoscaling/v2",
+                );
+            }
+        }
+        let _ = m.opt("metadata");
+        let spec = m.req(cx, "spec", "the HorizontalPodAutoscalerSpec");
+        let _ = m.opt("status");
+        let child = m.child("spec");
+        m.finish(cx);
+        return decode(spec?, cx, &child);
+    }
+    let _ = m.opt("scaleTargetRef"); // capsim scales the service this HPA sits under.
+    let min = match m.opt("minReplicas") {
+        // The API default (SetDefaults_HorizontalPodAutoscaler).
+        None => Some(1),
+        Some(n) => {
+            let p = m.child("minReplicas");
+            match cx.int(n, &p, 0, i64::from(i32::MAX)) {
+                Some(0) => {
+                    cx.problem(
+                        n,
+                        &p,
+                        "minReplicas 0 needs the HPAScaleToZero feature gate and an Object or External metric, which capsim does not simulate",
+                        "set minReplicas to 1 or more",
+                    );
+                    None
+                }
+                v => v.map(|v| v as u32),
+            }
+        }
+    };
+    let max_node = m.req(
+        cx,
+        "maxReplicas",
+        "the upper limit for the number of replicas",
+    );
+    let max = max_node
+        .and_then(|n| cx.int(n, &m.child("maxReplicas"), 1, i64::from(i32::MAX)))
+        .map(|v| v as u32);
+    if let (Some(min), Some(max), Some(n)) = (min, max, max_node) {
+        if min > max {
+            cx.problem(
+                n,
+                &m.child("maxReplicas"),
+                format!("maxReplicas ({max}) is less than minReplicas ({min})"),
+                "make minReplicas less than or equal to maxReplicas",
+            );
+        }
+    }
+    let metrics = match m.opt("metrics") {
+        // The API server defaults an empty list to cpu at 80 % (SetDefaults_HorizontalPodAutoscaler).
+        None => Some(vec![MetricSpec::Resource {
+            name: ResourceName::Cpu,
+            target: Target::Utilization(80),
+        }]),
+        Some(n) => {
+            let p = m.child("metrics");
+            cx.seq(n, &p).map(|items| {
+                items
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(i, item)| decode_metric(item, cx, &format!("{p}[{i}]")))
+                    .collect::<Vec<_>>()
+            })
+        }
+    };
+    let behavior = m
+        .opt("behavior")
+        .map(|n| decode_behavior(n, cx, &m.child("behavior")));
+    m.finish(cx);
+    Some(HpaSpec {
+        min_replicas: min?,
+        max_replicas: max?,
+        metrics: metrics?,
+        behavior: behavior.flatten(),
+    })
+}
+
+fn decode_metric(node: &Node, cx: &mut Cx, path: &str) -> Option<MetricSpec> {
+    let mut m = cx.map(node, path)?;
+    let kind = m
+        .req(
+            cx,
+            "type",
+            "Resource, ContainerResource, Pods, Object or External",
+        )
+        .and_then(|n| {
+            cx.choice(
+                n,
+                &m.child("type"),
+                &[
+                    ("Resource", 0u8),
+                    ("ContainerResource", 1),
+                    ("Pods", 2),
+                    ("Object", 3),
+                    ("External", 4),
+                ],
+            )
+        });
+    let key = match kind {
+        Some(0) => "resource",
+        Some(1) => "containerResource",
+        Some(2) => "pods",
+        Some(3) => "object",
+        Some(4) => "external",
+        _ => {
+            // Still mark the source fields as known so they are not reported twice.
+            for k in [
+                "resource",
+                "containerResource",
+                "pods",
+                "object",
+                "external",
+            ] {
+                let _ = m.opt(k);
+            }
+            m.finish(cx);
+            return None;
+        }
+    };
+    for k in [
+        "resource",
+        "containerResource",
+        "pods",
+        "object",
+        "external",
+    ] {
+        if k != key && m.opt(k).is_some() {
+            cx.problem(
+                node,
+                &m.child(k),
+                format!("`{k}` does not go with the metric type"),
+                format!("keep only `{key}:` for this type"),
+            );
+        }
+    }
+    let body = m.req(cx, key, "the metric source");
+    let body_path = m.child(key);
+    m.finish(cx);
+    let mut b = cx.map(body?, &body_path)?;
+    let result = match key {
+        "resource" | "containerResource" => {
+            let name = b.req(cx, "name", "cpu or memory").and_then(|n| {
+                cx.choice(
+                    n,
+                    &b.child("name"),
+                    &[("cpu", ResourceName::Cpu), ("memory", ResourceName::Memory)],
+                )
+            });
+            if key == "containerResource" {
+                let _ = b.req(cx, "container", "the container name");
+            }
+            let target = b.req(cx, "target", "the target").and_then(|t| {
+                decode_target(t, cx, &b.child("target"), &["Utilization", "AverageValue"])
+            });
+            Some(MetricSpec::Resource {
+                name: name?,
+                target: target?,
+            })
+        }
+        _ => {
+            let metric = b
+                .req(cx, "metric", "the metric identifier (name: ...)")
+                .and_then(|n| {
+                    let p = b.child("metric");
+                    let mut mm = cx.map(n, &p)?;
+                    let name = mm.req(cx, "name", "a metric name");
+                    let _ = mm.opt("selector");
+                    let name = name.and_then(|n| {
+                        let s = cx.string(n, &mm.child("name"))?;
+                        if !SIM_METRICS.iter().any(|(k, _)| *k == s) {
+                            let known: Vec<_> = SIM_METRICS
+                                .iter()
+                                .map(|(k, d)| format!("{k} ({d})"))
+                                .collect();
+                            cx.problem(
+                                n,
+                                &mm.child("name"),
+                                format!("capsim does not simulate the metric {s:?}"),
+                                format!("use one of: {}", known.join("; ")),
+                            );
+                            return None;
+                        }
+                        Some(s)
+                    });
+                    mm.finish(cx);
+                    name
+                });
+            if key == "object" {
+                let _ = b.req(cx, "describedObject", "the object the metric describes");
+            }
+            let allowed: &[&str] = if key == "pods" {
+                &["AverageValue"]
+            } else {
+                &["Value", "AverageValue"]
+            };
+            let target = b
+                .req(cx, "target", "the target")
+                .and_then(|t| decode_target(t, cx, &b.child("target"), allowed));
+            let (metric, target) = (metric?, target?);
+            Some(match key {
+                "pods" => MetricSpec::Pods { metric, target },
+                "object" => MetricSpec::Object { metric, target },
+                _ => MetricSpec::External { metric, target },
+            })
+        }
+    };
+    b.finish(cx);
+    result
+}
+
+fn decode_target(node: &Node, cx: &mut Cx, path: &str, allowed: &[&str]) -> Option<Target> {
+    let mut m = cx.map(node, path)?;
+    let ty_node = m.req(cx, "type", "the target type");
+    let ty = ty_node.and_then(|n| cx.scalar(n, &m.child("type"), "a target type"));
+    let util = m.opt("averageUtilization");
+    let avg = m.opt("averageValue");
+    let val = m.opt("value");
+    let out = match ty {
+        Some(t) if !allowed.contains(&t) => {
+            cx.problem(
+                ty_node.unwrap_or(node),
+                &m.child("type"),
+                format!("target type {t:?} is not allowed for this metric"),
+                format!("write one of: {}", allowed.join(", ")),
+            );
+            None
+        }
+        Some("Utilization") => util
+            .or_else(|| {
+                cx.problem(
+                    node,
+                    &m.child("averageUtilization"),
+                    "required for a Utilization target",
+                    "add averageUtilization: <percent>, e.g. 70",
+                );
+                None
+            })
+            .and_then(|n| cx.int(n, &m.child("averageUtilization"), 1, 100_000))
+            .map(|v| Target::Utilization(v as i32)),
+        Some("AverageValue") => avg
+            .or_else(|| {
+                cx.problem(
+                    node,
+                    &m.child("averageValue"),
+                    "required for an AverageValue target",
+                    "add averageValue: <quantity>, e.g. 100 or 500m",
+                );
+                None
+            })
+            .and_then(|n| positive_quantity(n, cx, &m.child("averageValue")))
+            .map(Target::AverageValue),
+        Some("Value") => val
+            .or_else(|| {
+                cx.problem(
+                    node,
+                    &m.child("value"),
+                    "required for a Value target",
+                    "add value: <quantity>",
+                );
+                None
+            })
+            .and_then(|n| positive_quantity(n, cx, &m.child("value")))
+            .map(Target::Value),
+        _ => None,
+    };
+    m.finish(cx);
+    out
+}
+
+fn positive_quantity(n: &Node, cx: &mut Cx, path: &str) -> Option<i64> {
+    let v = cx.quantity_milli(n, path)?;
+    if v <= 0 {
+        cx.problem(
+            n,
+            path,
+            "must be greater than 0",
+            "write a positive quantity",
+        );
+        return None;
+    }
+    Some(v)
+}
+
+fn decode_behavior(node: &Node, cx: &mut Cx, path: &str) -> Option<Behavior> {
+    let mut m = cx.map(node, path)?;
+    let up = m
+        .opt("scaleUp")
+        .and_then(|n| decode_rules(n, cx, &m.child("scaleUp")));
+    let down = m
+        .opt("scaleDown")
+        .and_then(|n| decode_rules(n, cx, &m.child("scaleDown")));
+    m.finish(cx);
+    Some(Behavior {
+        scale_up: up,
+        scale_down: down,
+    })
+}
+
+fn decode_rules(node: &Node, cx: &mut Cx, path: &str) -> Option<ScalingRules> {
+    let mut m: MapReader = cx.map(node, path)?;
+    // Ranges from the API server's validation (ValidateHorizontalPodAutoscalerSpec).
+    let window = m
+        .opt("stabilizationWindowSeconds")
+        .and_then(|n| cx.int(n, &m.child("stabilizationWindowSeconds"), 0, 3600))
+        .map(|v| v as i32);
+    let select = m.opt("selectPolicy").and_then(|n| {
+        cx.choice(
+            n,
+            &m.child("selectPolicy"),
+            &[
+                ("Max", SelectPolicy::Max),
+                ("Min", SelectPolicy::Min),
+                ("Disabled", SelectPolicy::Disabled),
+            ],
+        )
+    });
+    let tolerance = m.opt("tolerance").and_then(|n| {
+        let p = m.child("tolerance");
+        cx.non_negative(n, &p).or_else(|| {
+            if let Some(v) = cx.f64(n, &p) {
+                cx.problem(
+                    n,
+                    &p,
+                    format!("must not be negative, found {v}"),
+                    "write 0 or a positive quantity like 0.05",
+                );
+            }
+            None
+        })
+    });
+    let policies = m.opt("policies").and_then(|n| {
+        let p = m.child("policies");
+        let items = cx.seq(n, &p)?;
+        if items.is_empty() {
+            cx.problem(
+                n,
+                &p,
+                "must contain at least one policy",
+                "add a policy or remove `policies`",
+            );
+            return None;
+        }
+        let out: Vec<_> = items
+            .iter()
+            .enumerate()
+            .filter_map(|(i, it)| {
+                let ip = format!("{p}[{i}]");
+                let mut pm = cx.map(it, &ip)?;
+                let kind = pm.req(cx, "type", "Pods or Percent").and_then(|t| {
+                    cx.choice(
+                        t,
+                        &pm.child("type"),
+                        &[("Pods", PolicyType::Pods), ("Percent", PolicyType::Percent)],
+                    )
+                });
+                let value = pm
+                    .req(cx, "value", "a positive number")
+                    .and_then(|v| cx.int(v, &pm.child("value"), 1, i64::from(i32::MAX)));
+                let period = pm
+                    .req(cx, "periodSeconds", "a period from 1 to 1800 seconds")
+                    .and_then(|v| cx.int(v, &pm.child("periodSeconds"), 1, 1800));
+                pm.finish(cx);
+                Some(ScalingPolicy {
+                    kind: kind?,
+                    value: value? as i32,
+                    period_s: period? as i32,
+                })
+            })
+            .collect();
+        (out.len() == items.len()).then_some(out)
+    });
+    m.finish(cx);
+    Some(ScalingRules {
+        stabilization_window_s: window,
+        select_policy: select,
+        policies,
+        tolerance,
+    })
+}

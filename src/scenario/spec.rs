@@ -1,0 +1,992 @@
+//! Decoding and validating the `Scenario` document: every field's type, unit and range, and the
+//! rules across fields (milestones in order, min ≤ max, holiday data covering the run).
+
+use std::path::Path;
+
+use jiff::civil::Date;
+use jiff::tz::TimeZone;
+
+use super::decode::{Cx, MapReader};
+use super::yaml::Node;
+use super::*;
+
+pub(super) fn decode_scenario(root: &Node, cx: &mut Cx, base_dir: &Path) -> Option<Scenario> {
+    let mut m = cx.map(root, "")?;
+    if let Some(n) = m.req(cx, "apiVersion", "capsim/v1alpha1") {
+        if let Some(v) = cx.scalar(n, "apiVersion", "capsim/v1alpha1") {
+            if v != "capsim/v1alpha1" {
+                cx.problem(
+                    n,
+                    "apiVersion",
+                    format!("unsupported apiVersion {v:?}"),
+                    "write apiVersion: capsim/v1alpha1",
+                );
+            }
+        }
+    }
+    if let Some(n) = m.req(cx, "kind", "Scenario") {
+        if let Some(v) = cx.scalar(n, "kind", "Scenario") {
+            if v != "Scenario" {
+                cx.problem(
+                    n,
+                    "kind",
+                    format!("expected kind Scenario, found {v:?}"),
+                    "write kind: Scenario",
+                );
+            }
+        }
+    }
+    let (name, description) = m
+        .req(cx, "metadata", "name: ...")
+        .and_then(|n| decode_metadata(n, cx))
+        .unzip();
+    let spec = m.req(
+        cx,
+        "spec",
+        "the scenario's simulation, traffic and services",
+    );
+    m.finish(cx);
+    let spec = spec?;
+
+    let mut s = cx.map(spec, "spec")?;
+    let simulation = s
+        .req(cx, "simulation", "start, duration and seed")
+        .and_then(|n| decode_simulation(n, cx));
+    let traffic_node = s.req(cx, "traffic", "the demand model");
+    let services = s
+        .req(cx, "services", "a mapping of service name to service")
+        .and_then(|n| decode_services(n, cx));
+    let kubernetes = match s.opt("kubernetes") {
+        Some(n) => decode_kubernetes(n, cx),
+        None => Some(Kubernetes::default()),
+    };
+    s.finish(cx);
+    // Traffic needs the simulation's dates and zone to check coverage and read replayed series.
+    let traffic = match (traffic_node, &simulation) {
+        (Some(n), Some(sim)) => decode_traffic(n, cx, sim, base_dir),
+        (Some(n), None) => {
+            // Still report traffic's own problems.
+            let placeholder = placeholder_simulation();
+            let _ = decode_traffic(n, cx, &placeholder, base_dir);
+            None
+        }
+        _ => None,
+    };
+    Some(Scenario {
+        name: name?,
+        description: description.unwrap_or_default(),
+        file: cx.file.clone(),
+        simulation: simulation?,
+        traffic: traffic?,
+        services: services?,
+        kubernetes: kubernetes?,
+    })
+}
+
+fn placeholder_simulation() -> Simulation {
+    Simulation {
+        start: jiff::civil::date(2026, 1, 1),
+        end: jiff::civil::date(2027, 1, 1),
+        time_zone: TimeZone::UTC,
+        time_zone_name: "UTC".into(),
+        duration_ms: 365 * crate::sim::DAY_MS,
+        seed: 0,
+        output_resolution_ms: crate::sim::HOUR_MS,
+    }
+}
+
+fn decode_metadata(node: &Node, cx: &mut Cx) -> Option<(String, String)> {
+    let mut m = cx.map(node, "metadata")?;
+    let name = m.req(cx, "name", "a name such as heal7").and_then(|n| {
+        let v = cx.string(n, "metadata.name")?;
+        let ok = !v.is_empty()
+            && v.len() <= 63
+            && v.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_' || c == '.');
+        if !ok {
+            cx.problem(
+                n,
+                "metadata.name",
+                format!("{v:?} is not a valid name"),
+                "use up to 63 lowercase letters, digits, '-', '_' or '.' (it names the output folder)",
+            );
+            return None;
+        }
+        Some(v)
+    });
+    let description = m
+        .opt("description")
+        .and_then(|n| cx.string(n, "metadata.description"));
+    let _ = m.opt("labels");
+    let _ = m.opt("annotations");
+    m.finish(cx);
+    Some((name?, description.unwrap_or_default()))
+}
+
+fn decode_simulation(node: &Node, cx: &mut Cx) -> Option<Simulation> {
+    let mut m = cx.map(node, "spec.simulation")?;
+    let start = m
+        .req(cx, "start", "a date such as 2026-01-01")
+        .and_then(|n| cx.date(n, "spec.simulation.start"));
+    let duration_node = m.req(cx, "duration", "a length such as 12mo, 365d or 2w");
+    let tz_name = match m.opt("timeZone") {
+        Some(n) => cx.string(n, "spec.simulation.timeZone"),
+        None => Some("Asia/Seoul".to_string()),
+    };
+    let tz = tz_name.as_ref().and_then(|name| match TimeZone::get(name) {
+        Ok(tz) => Some(tz),
+        Err(_) => {
+            let n = m.opt("timeZone").unwrap_or(node);
+            cx.problem(
+                n,
+                "spec.simulation.timeZone",
+                format!("unknown time zone {name:?}"),
+                "write an IANA time zone name such as Asia/Seoul or UTC",
+            );
+            None
+        }
+    });
+    let seed = match m.opt("seed") {
+        Some(n) => cx
+            .int(n, "spec.simulation.seed", 0, i64::MAX)
+            .map(|v| v as u64),
+        None => Some(1),
+    };
+    let resolution = match m.opt("outputResolution") {
+        Some(n) => cx
+            .duration_ms(n, "spec.simulation.outputResolution")
+            .and_then(|ms| {
+                if ms < 15_000 || crate::sim::DAY_MS % ms != 0 {
+                    cx.problem(
+                        n,
+                        "spec.simulation.outputResolution",
+                        "must be at least 15s and divide a day evenly",
+                        "use e.g. 1m, 5m, 15m or 1h",
+                    );
+                    return None;
+                }
+                Some(ms)
+            }),
+        None => Some(crate::sim::HOUR_MS),
+    };
+    m.finish(cx);
+    let (start, tz, duration_node) = (start?, tz?, duration_node?);
+    let end = match parse_calendar_span(
+        cx.scalar(duration_node, "spec.simulation.duration", "a length")?,
+        start,
+    ) {
+        Ok(end) => end,
+        Err(why) => {
+            cx.problem(
+                duration_node,
+                "spec.simulation.duration",
+                why,
+                "write a length such as 12mo, 365d, 2w or 1y",
+            );
+            return None;
+        }
+    };
+    let ts = |d: Date| d.to_zoned_datetime(tz.clone()).map(|z| z.timestamp());
+    let duration_ms = match (ts(start), ts(end)) {
+        (Ok(a), Ok(b)) => b.as_millisecond() - a.as_millisecond(),
+        _ => {
+            cx.problem(
+                duration_node,
+                "spec.simulation.duration",
+                "the dates are outside the supported range",
+                "use dates between 1900 and 2200",
+            );
+            return None;
+        }
+    };
+    Some(Simulation {
+        start,
+        end,
+        time_zone: tz,
+        time_zone_name: tz_name?,
+        duration_ms,
+        seed: seed?,
+        output_resolution_ms: resolution?,
+    })
+}
+
+/// `<n>d`, `<n>w`, `<n>mo`, `<n>y` → the exclusive end date; the run must last 1 day to 20 years.
+fn parse_calendar_span(text: &str, start: Date) -> Result<Date, String> {
+    let t = text.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let n: i64 = num
+        .parse()
+        .map_err(|_| format!("expected a whole number and a unit, found {t:?}"))?;
+    if n <= 0 {
+        return Err(format!("the duration must be positive, found {t:?}"));
+    }
+    let span = match unit.trim() {
+        "d" => jiff::Span::new().try_days(n),
+        "w" => jiff::Span::new().try_weeks(n),
+        "mo" => jiff::Span::new().try_months(n),
+        "y" => jiff::Span::new().try_years(n),
+        _ => return Err(format!("unknown unit in {t:?} (use d, w, mo or y)")),
+    }
+    .map_err(|_| format!("{t:?} is too long"))?;
+    let end = start
+        .checked_add(span)
+        .map_err(|_| format!("{t:?} is too long"))?;
+    if end
+        > start
+            .checked_add(jiff::Span::new().years(20))
+            .unwrap_or(end)
+    {
+        return Err(format!(
+            "{t:?} is longer than the 20 years capsim simulates"
+        ));
+    }
+    Ok(end)
+}
+
+fn decode_traffic(node: &Node, cx: &mut Cx, sim: &Simulation, base_dir: &Path) -> Option<Traffic> {
+    let mut m = cx.map(node, "spec.traffic")?;
+    let noise = match m.opt("noise") {
+        Some(n) => decode_noise(n, cx).map(Some),
+        None => Some(None),
+    };
+    let replay = m.opt("replay");
+    let source = if let Some(r) = replay {
+        for k in [
+            "dau",
+            "pageViewsPerDauPerDay",
+            "dailyProfile",
+            "weeklyProfile",
+            "holidays",
+        ] {
+            if let Some(n) = m.opt(k) {
+                cx.problem(
+                    n,
+                    &m.child(k),
+                    "a replayed series replaces the synthetic demand model",
+                    format!("remove `{k}` or remove `replay`"),
+                );
+            }
+        }
+        decode_replay(r, cx, sim, base_dir).map(TrafficSource::Replay)
+    } else {
+        decode_synthetic(&mut m, cx, sim, base_dir).map(|s| TrafficSource::Synthetic(Box::new(s)))
+    };
+    m.finish(cx);
+    Some(Traffic {
+        source: source?,
+        noise: noise?,
+    })
+}
+
+fn decode_noise(node: &Node, cx: &mut Cx) -> Option<Noise> {
+    let mut m = cx.map(node, "spec.traffic.noise")?;
+    let sigma = m
+        .req(
+            cx,
+            "sigma",
+            "the standard deviation of log traffic, e.g. 0.1",
+        )
+        .and_then(|n| {
+            let v = cx.non_negative(n, "spec.traffic.noise.sigma")?;
+            if v > 2.0 {
+                cx.problem(
+                    n,
+                    "spec.traffic.noise.sigma",
+                    format!("{v} is implausibly large (e^2 ≈ 7× swings)"),
+                    "use a value from 0 to 2; 0.05–0.2 is typical",
+                );
+                return None;
+            }
+            Some(v)
+        });
+    let tau = m
+        .req(
+            cx,
+            "correlationTime",
+            "how long a deviation persists, e.g. 30m",
+        )
+        .and_then(|n| positive_duration(n, cx, "spec.traffic.noise.correlationTime"));
+    m.finish(cx);
+    Some(Noise {
+        sigma: sigma?,
+        correlation_time_ms: tau?,
+    })
+}
+
+fn positive_duration(n: &Node, cx: &mut Cx, path: &str) -> Option<i64> {
+    let ms = cx.duration_ms(n, path)?;
+    if ms <= 0 {
+        cx.problem(
+            n,
+            path,
+            "must be longer than 0",
+            "write a positive duration such as 30s",
+        );
+        return None;
+    }
+    Some(ms)
+}
+
+fn decode_synthetic(
+    m: &mut MapReader,
+    cx: &mut Cx,
+    sim: &Simulation,
+    base_dir: &Path,
+) -> Option<Synthetic> {
+    let dau_node = m.req(cx, "dau", "the DAU growth curve (milestones)");
+    let dau = dau_node.and_then(|n| decode_dau(n, cx));
+    let pv = m
+        .req(
+            cx,
+            "pageViewsPerDauPerDay",
+            "page views per daily active user per day, e.g. 50",
+        )
+        .and_then(|n| cx.positive(n, "spec.traffic.pageViewsPerDauPerDay"));
+    let daily = match m.opt("dailyProfile") {
+        Some(n) => profile::<24>(
+            n,
+            cx,
+            "spec.traffic.dailyProfile",
+            "24 weights, one per local hour 0..23",
+        ),
+        None => Some([1.0; 24]),
+    };
+    let weekly = match m.opt("weeklyProfile") {
+        Some(n) => profile::<7>(
+            n,
+            cx,
+            "spec.traffic.weeklyProfile",
+            "7 weights, Monday to Sunday",
+        ),
+        None => Some([1.0; 7]),
+    };
+    let holidays = match m.opt("holidays") {
+        Some(n) => decode_holidays(n, cx, sim, base_dir).map(Some),
+        None => Some(None),
+    };
+    let dau = dau?;
+    if dau.milestones[0].0 > sim.start {
+        cx.problem(
+            dau_node.unwrap_or(m.node),
+            "spec.traffic.dau.milestones[0].date",
+            format!(
+                "the first milestone ({}) is after the simulation start ({})",
+                dau.milestones[0].0, sim.start
+            ),
+            "add a milestone on or before spec.simulation.start",
+        );
+        return None;
+    }
+    Some(Synthetic {
+        dau,
+        page_views_per_dau_per_day: pv?,
+        daily_profile: daily?,
+        weekly_profile: weekly?,
+        holidays: holidays?,
+    })
+}
+
+fn profile<const N: usize>(node: &Node, cx: &mut Cx, path: &str, what: &str) -> Option<[f64; N]> {
+    let items = cx.seq(node, path)?;
+    if items.len() != N {
+        cx.problem(
+            node,
+            path,
+            format!("expected {what}, found {} values", items.len()),
+            format!("write exactly {N} numbers"),
+        );
+        return None;
+    }
+    let mut out = [0.0; N];
+    let mut ok = true;
+    for (i, it) in items.iter().enumerate() {
+        match cx.non_negative(it, &format!("{path}[{i}]")) {
+            Some(v) => out[i] = v,
+            None => ok = false,
+        }
+    }
+    let sum: f64 = out.iter().sum();
+    if ok && sum <= 0.0 {
+        cx.problem(
+            node,
+            path,
+            "all weights are zero",
+            "give at least one positive weight",
+        );
+        return None;
+    }
+    // Normalised to mean 1, so the profile shapes traffic without changing the daily total.
+    ok.then(|| out.map(|w| w * N as f64 / sum))
+}
+
+fn decode_dau(node: &Node, cx: &mut Cx) -> Option<DauCurve> {
+    let mut m = cx.map(node, "spec.traffic.dau")?;
+    let interpolation = match m.opt("interpolation") {
+        Some(n) => cx.choice(
+            n,
+            "spec.traffic.dau.interpolation",
+            &[
+                ("linear", Interpolation::Linear),
+                ("exponential", Interpolation::Exponential),
+                ("logistic", Interpolation::Logistic),
+            ],
+        ),
+        None => Some(Interpolation::Linear),
+    };
+    let capacity_node = m.opt("capacity");
+    let capacity = capacity_node.and_then(|n| cx.positive(n, "spec.traffic.dau.capacity"));
+    let ms_node = m.req(cx, "milestones", "a list of {date, dau}");
+    m.finish(cx);
+    let ms_node = ms_node?;
+    let items = cx.seq(ms_node, "spec.traffic.dau.milestones")?;
+    if items.is_empty() {
+        cx.problem(
+            ms_node,
+            "spec.traffic.dau.milestones",
+            "the milestone list is empty",
+            "add at least one milestone: - { date: 2026-01-01, dau: 1000 }",
+        );
+        return None;
+    }
+    let mut milestones = Vec::new();
+    let mut ok = true;
+    for (i, it) in items.iter().enumerate() {
+        let p = format!("spec.traffic.dau.milestones[{i}]");
+        let Some(mut mm) = cx.map(it, &p) else {
+            ok = false;
+            continue;
+        };
+        let date = mm
+            .req(cx, "date", "a date")
+            .and_then(|n| cx.date(n, &format!("{p}.date")));
+        let dau = mm
+            .req(cx, "dau", "the daily active users")
+            .and_then(|n| cx.positive(n, &format!("{p}.dau")));
+        mm.finish(cx);
+        match (date, dau) {
+            (Some(d), Some(v)) => {
+                if let Some((prev, _)) = milestones.last() {
+                    if d <= *prev {
+                        cx.problem(
+                            it,
+                            &format!("{p}.date"),
+                            format!("{d} is not after the previous milestone ({prev})"),
+                            "list milestones in increasing date order, one per date",
+                        );
+                        ok = false;
+                    }
+                }
+                milestones.push((d, v));
+            }
+            _ => ok = false,
+        }
+    }
+    let interpolation = interpolation?;
+    if interpolation == Interpolation::Logistic {
+        match capacity {
+            None if capacity_node.is_none() => {
+                cx.problem(
+                    node,
+                    "spec.traffic.dau.capacity",
+                    "logistic growth needs a carrying capacity",
+                    "add capacity: <DAU the market saturates at>, above every milestone",
+                );
+                ok = false;
+            }
+            Some(k) if milestones.iter().any(|(_, d)| *d >= k) => {
+                cx.problem(
+                    capacity_node.unwrap_or(node),
+                    "spec.traffic.dau.capacity",
+                    format!("capacity {k} is not above every milestone"),
+                    "raise capacity above the largest milestone's DAU",
+                );
+                ok = false;
+            }
+            _ => {}
+        }
+    } else if let Some(n) = capacity_node {
+        cx.problem(
+            n,
+            "spec.traffic.dau.capacity",
+            "capacity only applies to logistic growth",
+            "remove capacity or set interpolation: logistic",
+        );
+        ok = false;
+    }
+    ok.then_some(DauCurve {
+        interpolation,
+        milestones,
+        capacity,
+    })
+}
+
+fn decode_holidays(
+    node: &Node,
+    cx: &mut Cx,
+    sim: &Simulation,
+    base_dir: &Path,
+) -> Option<HolidayPeaks> {
+    let mut m = cx.map(node, "spec.traffic.holidays")?;
+    let cal_node = m.opt("calendar");
+    let calendar = match cal_node {
+        None => load_calendar("builtin:KR", node, cx, base_dir),
+        Some(n) => cx
+            .string(n, "spec.traffic.holidays.calendar")
+            .and_then(|s| load_calendar(&s, n, cx, base_dir)),
+    };
+    let peaks_node = m.req(cx, "peaks", "a list of {holiday, multiplier, rampHours}");
+    m.finish(cx);
+    let calendar = calendar?;
+    let last_day = sim.end.yesterday().unwrap_or(sim.end);
+    if !calendar.covers(sim.start) || !calendar.covers(last_day) {
+        let (a, b) = calendar.years();
+        cx.problem(
+            cal_node.unwrap_or(node),
+            "spec.traffic.holidays.calendar",
+            format!(
+                "the holiday data ({}) covers {a}–{b}, but the simulation runs {} to {}",
+                calendar.source(),
+                sim.start,
+                last_day
+            ),
+            "point `calendar` at a file that covers the whole run, or move spec.simulation.start/duration inside it",
+        );
+        return None;
+    }
+    let items = cx.seq(peaks_node?, "spec.traffic.holidays.peaks")?;
+    let keys = calendar
+        .keys()
+        .into_iter()
+        .map(str::to_string)
+        .collect::<Vec<_>>();
+    let mut peaks = Vec::new();
+    let mut ok = true;
+    for (i, it) in items.iter().enumerate() {
+        let p = format!("spec.traffic.holidays.peaks[{i}]");
+        let Some(mut pm) = cx.map(it, &p) else {
+            ok = false;
+            continue;
+        };
+        let key = pm
+            .req(cx, "holiday", "a holiday key from the calendar")
+            .and_then(|n| {
+                let k = cx.string(n, &format!("{p}.holiday"))?;
+                if !keys.contains(&k) {
+                    cx.problem(
+                        n,
+                        &format!("{p}.holiday"),
+                        format!("the calendar has no holiday {k:?}"),
+                        format!("use one of: {}", keys.join(", ")),
+                    );
+                    return None;
+                }
+                Some(k)
+            });
+        let mult = pm
+            .req(
+                cx,
+                "multiplier",
+                "traffic relative to a normal day, e.g. 3 for 300 %",
+            )
+            .and_then(|n| cx.positive(n, &format!("{p}.multiplier")));
+        let ramp = match pm.opt("rampHours") {
+            Some(n) => cx
+                .non_negative(n, &format!("{p}.rampHours"))
+                .map(|h| (h * 3_600_000.0).round() as i64),
+            None => Some(0),
+        };
+        pm.finish(cx);
+        match (key, mult, ramp) {
+            (Some(key), Some(multiplier), Some(ramp_ms)) => peaks.push(HolidayPeak {
+                key,
+                multiplier,
+                ramp_ms,
+            }),
+            _ => ok = false,
+        }
+    }
+    ok.then_some(HolidayPeaks { calendar, peaks })
+}
+
+fn load_calendar(spec: &str, node: &Node, cx: &mut Cx, base_dir: &Path) -> Option<HolidayCalendar> {
+    let result = if spec == "builtin:KR" {
+        HolidayCalendar::parse(BUILTIN_KR_HOLIDAYS, "builtin:KR (data/holidays/kr.csv)")
+    } else {
+        HolidayCalendar::load(&base_dir.join(spec))
+    };
+    match result {
+        Ok(c) => Some(c),
+        Err(Error::Invalid(problems)) => {
+            cx.problems.extend(problems);
+            None
+        }
+        Err(e) => {
+            cx.problem(
+                node,
+                "spec.traffic.holidays.calendar",
+                e.to_string(),
+                "use builtin:KR or a path (relative to the scenario file) to a holiday CSV",
+            );
+            None
+        }
+    }
+}
+
+fn decode_replay(node: &Node, cx: &mut Cx, sim: &Simulation, base_dir: &Path) -> Option<Replay> {
+    let mut m = cx.map(node, "spec.traffic.replay")?;
+    let file_node = m.req(cx, "file", "a CSV path relative to the scenario file");
+    let column = match m.opt("column") {
+        Some(n) => cx.string(n, "spec.traffic.replay.column"),
+        None => Some("page_views_per_s".to_string()),
+    };
+    m.finish(cx);
+    let file_node = file_node?;
+    let rel = cx.string(file_node, "spec.traffic.replay.file")?;
+    let path = base_dir.join(&rel);
+    let column = column?;
+    match crate::traffic::replay::read_series(&path, &column, sim) {
+        Ok(points) => Some(Replay { file: path, points }),
+        Err(Error::Invalid(problems)) => {
+            cx.problems.extend(problems);
+            None
+        }
+        Err(e) => {
+            cx.problem(
+                file_node,
+                "spec.traffic.replay.file",
+                e.to_string(),
+                "check the path (it is relative to the scenario file)",
+            );
+            None
+        }
+    }
+}
+
+fn decode_services(node: &Node, cx: &mut Cx) -> Option<Vec<Service>> {
+    let mut m = cx.map(node, "spec.services")?;
+    m.use_all();
+    let entries = m.entries();
+    if entries.is_empty() {
+        cx.problem(
+            node,
+            "spec.services",
+            "no services",
+            "add at least one service: <name>: { ... }",
+        );
+        return None;
+    }
+    let mut out = Vec::new();
+    let mut ok = true;
+    for (k, v) in entries {
+        let Some(name) = cx.string(k, "spec.services") else {
+            ok = false;
+            continue;
+        };
+        let valid = !name.is_empty()
+            && name.len() <= 63
+            && name
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+        if !valid {
+            cx.problem(
+                k,
+                &format!("spec.services.{name}"),
+                "not a valid Kubernetes name",
+                "use lowercase letters, digits and '-' (at most 63)",
+            );
+            ok = false;
+        }
+        match decode_service(&name, v, cx) {
+            Some(s) => out.push(s),
+            None => ok = false,
+        }
+    }
+    m.finish(cx);
+    ok.then_some(out)
+}
+
+fn decode_service(name: &str, node: &Node, cx: &mut Cx) -> Option<Service> {
+    let p = format!("spec.services.{name}");
+    let mut m = cx.map(node, &p)?;
+    let rpv = m
+        .req(
+            cx,
+            "requestsPerPageView",
+            "requests this service receives per page view, e.g. 1.2",
+        )
+        .and_then(|n| cx.positive(n, &m.child("requestsPerPageView")));
+    let cpu_per_req = m
+        .req(
+            cx,
+            "cpuPerRequest",
+            "the CPU time one request costs, e.g. 25ms",
+        )
+        .and_then(|n| positive_duration(n, cx, &m.child("cpuPerRequest")))
+        .map(|ms| ms as f64);
+    let idle_cpu = match m.opt("idleCpu") {
+        Some(n) => cx.quantity_milli(n, &m.child("idleCpu")).map(|v| v as f64),
+        None => Some(0.0),
+    };
+    let service_time = m
+        .req(
+            cx,
+            "serviceTime",
+            "the mean time to serve one request, e.g. 80ms",
+        )
+        .and_then(|n| positive_duration(n, cx, &m.child("serviceTime")))
+        .map(|ms| ms as f64);
+    let concurrency = m
+        .req(
+            cx,
+            "concurrencyPerPod",
+            "requests one pod serves at once, e.g. 16",
+        )
+        .and_then(|n| cx.int(n, &m.child("concurrencyPerPod"), 1, 100_000))
+        .map(|v| v as u32);
+    let resources = m
+        .req(
+            cx,
+            "resources",
+            "requests: {cpu, memory} and optional limits",
+        )
+        .and_then(|n| decode_resources(n, cx, &m.child("resources")));
+    let memory = match m.opt("memory") {
+        Some(n) => {
+            let mp = m.child("memory");
+            let mut mm = cx.map(n, &mp)?;
+            let base = mm
+                .opt("baseline")
+                .and_then(|n| cx.quantity_milli(n, &mm.child("baseline")));
+            let per = mm
+                .opt("perInflightRequest")
+                .and_then(|n| cx.quantity_milli(n, &mm.child("perInflightRequest")));
+            mm.finish(cx);
+            Some((base.map(|v| v / 1000), per.map(|v| v / 1000)))
+        }
+        None => Some((None, None)),
+    };
+    let startup = m
+        .req(
+            cx,
+            "startupDelay",
+            "time from scheduling to the container running, e.g. 20s",
+        )
+        .and_then(|n| cx.duration_ms(n, &m.child("startupDelay")));
+    let readiness = m
+        .req(cx, "readinessDelay", "time from running to Ready, e.g. 5s")
+        .and_then(|n| cx.duration_ms(n, &m.child("readinessDelay")));
+    let termination = match m.opt("terminationDelay") {
+        Some(n) => cx.duration_ms(n, &m.child("terminationDelay")),
+        None => Some(10_000),
+    };
+    let hpa = match m.opt("hpa") {
+        Some(n) => hpa_spec::decode(n, cx, &m.child("hpa")).map(Some),
+        None => Some(None),
+    };
+    let initial_node = m.opt("initialReplicas");
+    let initial = match initial_node {
+        Some(n) => cx
+            .int(n, &m.child("initialReplicas"), 0, 100_000)
+            .map(|v| v as u32),
+        None => hpa
+            .as_ref()
+            .map(|h| h.as_ref().map_or(1, |h| h.min_replicas)),
+    };
+    if let (Some(None), None) = (&hpa, initial_node) {
+        cx.problem(
+            node,
+            &m.child("initialReplicas"),
+            "a service without an HPA needs a fixed replica count",
+            "add initialReplicas: <n> or an hpa: section",
+        );
+    }
+    let path_memory = m.child("memory");
+    m.finish(cx);
+    let (req_cpu, req_mem, lim_cpu, lim_mem) = resources?;
+    let (base, per) = memory?;
+    // Default baseline: half the memory request — a typical idle heap for a web runtime.
+    let memory_baseline_bytes = base.unwrap_or(req_mem / 2);
+    if let Some(lim) = lim_mem {
+        if memory_baseline_bytes > lim {
+            cx.problem(
+                node,
+                &format!("{path_memory}.baseline"),
+                "the idle memory exceeds the memory limit (the pod would be OOM-killed)",
+                "lower memory.baseline or raise resources.limits.memory",
+            );
+            return None;
+        }
+    }
+    Some(Service {
+        name: name.to_string(),
+        requests_per_page_view: rpv?,
+        cpu_per_request_ms: cpu_per_req?,
+        idle_cpu_milli: idle_cpu?,
+        service_time_ms: service_time?,
+        concurrency_per_pod: concurrency?,
+        cpu_request_milli: req_cpu,
+        memory_request_bytes: req_mem,
+        cpu_limit_milli: lim_cpu,
+        memory_limit_bytes: lim_mem,
+        memory_baseline_bytes,
+        memory_per_inflight_bytes: per.unwrap_or(0),
+        startup_delay_ms: startup?,
+        readiness_delay_ms: readiness?,
+        termination_delay_ms: termination?,
+        initial_replicas: initial?,
+        hpa: hpa?,
+    })
+}
+
+/// (cpu request milli, memory request bytes, cpu limit milli, memory limit bytes)
+fn decode_resources(
+    node: &Node,
+    cx: &mut Cx,
+    path: &str,
+) -> Option<(i64, i64, Option<i64>, Option<i64>)> {
+    let mut m = cx.map(node, path)?;
+    let requests = m
+        .req(cx, "requests", "cpu and memory requests")
+        .and_then(|n| cpu_mem(n, cx, &m.child("requests"), true));
+    let limits = match m.opt("limits") {
+        Some(n) => cpu_mem(n, cx, &m.child("limits"), false),
+        None => Some((None, None)),
+    };
+    m.finish(cx);
+    let (rc, rm) = requests?;
+    let (lc, lm) = limits?;
+    let (rc, rm) = (rc?, rm?);
+    let mut ok = true;
+    if let Some(lc) = lc {
+        if lc < rc {
+            cx.problem(
+                node,
+                &format!("{path}.limits.cpu"),
+                "the cpu limit is below the cpu request (Kubernetes rejects this)",
+                "make limits.cpu at least requests.cpu",
+            );
+            ok = false;
+        }
+    }
+    if let Some(lm) = lm {
+        if lm < rm {
+            cx.problem(
+                node,
+                &format!("{path}.limits.memory"),
+                "the memory limit is below the memory request (Kubernetes rejects this)",
+                "make limits.memory at least requests.memory",
+            );
+            ok = false;
+        }
+    }
+    ok.then_some((rc, rm / 1000, lc, lm.map(|v| v / 1000)))
+}
+
+fn cpu_mem(
+    node: &Node,
+    cx: &mut Cx,
+    path: &str,
+    required: bool,
+) -> Option<(Option<i64>, Option<i64>)> {
+    let mut m = cx.map(node, path)?;
+    let get = |m: &mut MapReader, cx: &mut Cx, key: &'static str, what: &str| {
+        let n = if required {
+            m.req(cx, key, what)
+        } else {
+            m.opt(key)
+        };
+        n.and_then(|n| {
+            let p = m.child(key);
+            let v = cx.quantity_milli(n, &p)?;
+            if v <= 0 {
+                cx.problem(n, &p, "must be greater than 0", "write a positive quantity");
+                return None;
+            }
+            Some(v)
+        })
+    };
+    let cpu = get(&mut m, cx, "cpu", "a CPU quantity such as 250m");
+    let mem = get(&mut m, cx, "memory", "a memory quantity such as 256Mi");
+    m.finish(cx);
+    if required && (cpu.is_none() || mem.is_none()) {
+        return None;
+    }
+    Some((cpu, mem))
+}
+
+fn decode_kubernetes(node: &Node, cx: &mut Cx) -> Option<Kubernetes> {
+    let mut k = Kubernetes::default();
+    let mut m = cx.map(node, "spec.kubernetes")?;
+    let mut ok = true;
+    if let Some(n) = m.opt("hpaController") {
+        let p = m.child("hpaController");
+        if let Some(mut h) = cx.map(n, &p) {
+            let mut dur = |h: &mut MapReader,
+                           cx: &mut Cx,
+                           key: &'static str,
+                           slot: &mut i64,
+                           positive: bool| {
+                if let Some(n) = h.opt(key) {
+                    let path = h.child(key);
+                    match if positive {
+                        positive_duration(n, cx, &path)
+                    } else {
+                        cx.duration_ms(n, &path)
+                    } {
+                        Some(v) => *slot = v,
+                        None => ok = false,
+                    }
+                }
+            };
+            dur(&mut h, cx, "syncPeriod", &mut k.hpa_sync_period_ms, true);
+            dur(
+                &mut h,
+                cx,
+                "cpuInitializationPeriod",
+                &mut k.cpu_initialization_period_ms,
+                false,
+            );
+            dur(
+                &mut h,
+                cx,
+                "initialReadinessDelay",
+                &mut k.initial_readiness_delay_ms,
+                false,
+            );
+            dur(
+                &mut h,
+                cx,
+                "downscaleStabilization",
+                &mut k.downscale_stabilization_ms,
+                false,
+            );
+            if let Some(n) = h.opt("tolerance") {
+                match cx.non_negative(n, &h.child("tolerance")) {
+                    Some(v) => k.tolerance = v,
+                    None => ok = false,
+                }
+            }
+            if let Some(n) = h.opt("configurableTolerance") {
+                match cx.bool(n, &h.child("configurableTolerance")) {
+                    Some(v) => k.configurable_tolerance = v,
+                    None => ok = false,
+                }
+            }
+            h.finish(cx);
+        }
+    }
+    if let Some(n) = m.opt("metricsServer") {
+        let p = m.child("metricsServer");
+        if let Some(mut h) = cx.map(n, &p) {
+            if let Some(n) = h.opt("metricResolution") {
+                match positive_duration(n, cx, &h.child("metricResolution")) {
+                    Some(v) => k.metric_resolution_ms = v,
+                    None => ok = false,
+                }
+            }
+            h.finish(cx);
+        }
+    }
+    m.finish(cx);
+    ok.then_some(k)
+}

@@ -1,0 +1,10 @@
+//! Traffic: DAU growth, daily and weekly profiles, holiday peaks, noise and replayed series →
+//! page views per second, which each service turns into requests per second.
+
+mod demand;
+pub mod holidays;
+mod noise;
+pub mod replay;
+
+pub use demand::{DayInfo, Demand};
+pub use noise::NoiseProcess;
