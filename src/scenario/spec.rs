@@ -62,16 +62,9 @@ pub(super) fn decode_scenario(root: &Node, cx: &mut Cx, base_dir: &Path) -> Opti
     };
     s.finish(cx);
     // Traffic needs the simulation's dates and zone to check coverage and read replayed series.
-    let traffic = match (traffic_node, &simulation) {
-        (Some(n), Some(sim)) => decode_traffic(n, cx, sim, base_dir),
-        (Some(n), None) => {
-            // Still report traffic's own problems.
-            let placeholder = placeholder_simulation();
-            let _ = decode_traffic(n, cx, &placeholder, base_dir);
-            None
-        }
-        _ => None,
-    };
+    // Without a valid simulation section, traffic's own problems are still reported, but the
+    // checks against the run's dates are skipped (they would only add noise).
+    let traffic = traffic_node.and_then(|n| decode_traffic(n, cx, simulation.as_ref(), base_dir));
     Some(Scenario {
         name: name?,
         description: description.unwrap_or_default(),
@@ -81,18 +74,6 @@ pub(super) fn decode_scenario(root: &Node, cx: &mut Cx, base_dir: &Path) -> Opti
         services: services?,
         kubernetes: kubernetes?,
     })
-}
-
-fn placeholder_simulation() -> Simulation {
-    Simulation {
-        start: jiff::civil::date(2026, 1, 1),
-        end: jiff::civil::date(2027, 1, 1),
-        time_zone: TimeZone::UTC,
-        time_zone_name: "UTC".into(),
-        duration_ms: 365 * crate::sim::DAY_MS,
-        seed: 0,
-        output_resolution_ms: crate::sim::HOUR_MS,
-    }
 }
 
 fn decode_metadata(node: &Node, cx: &mut Cx) -> Option<(String, String)> {
@@ -243,7 +224,7 @@ fn parse_calendar_span(text: &str, start: Date) -> Result<Date, String> {
     Ok(end)
 }
 
-fn decode_traffic(node: &Node, cx: &mut Cx, sim: &Simulation, base_dir: &Path) -> Option<Traffic> {
+fn decode_traffic(node: &Node, cx: &mut Cx, sim: Option<&Simulation>, base_dir: &Path) -> Option<Traffic> {
     let mut m = cx.map(node, "spec.traffic")?;
     let noise = match m.opt("noise") {
         Some(n) => decode_noise(n, cx).map(Some),
@@ -330,7 +311,7 @@ fn positive_duration(n: &Node, cx: &mut Cx, path: &str) -> Option<i64> {
 fn decode_synthetic(
     m: &mut MapReader,
     cx: &mut Cx,
-    sim: &Simulation,
+    sim: Option<&Simulation>,
     base_dir: &Path,
 ) -> Option<Synthetic> {
     let dau_node = m.req(cx, "dau", "the DAU growth curve (milestones)");
@@ -365,6 +346,7 @@ fn decode_synthetic(
         None => Some(None),
     };
     let dau = dau?;
+    let sim = sim?;
     if dau.milestones[0].0 > sim.start {
         cx.problem(
             dau_node.unwrap_or(m.node),
@@ -523,7 +505,7 @@ fn decode_dau(node: &Node, cx: &mut Cx) -> Option<DauCurve> {
 fn decode_holidays(
     node: &Node,
     cx: &mut Cx,
-    sim: &Simulation,
+    sim: Option<&Simulation>,
     base_dir: &Path,
 ) -> Option<HolidayPeaks> {
     let mut m = cx.map(node, "spec.traffic.holidays")?;
@@ -537,8 +519,12 @@ fn decode_holidays(
     let peaks_node = m.req(cx, "peaks", "a list of {holiday, multiplier, rampHours}");
     m.finish(cx);
     let calendar = calendar?;
-    let last_day = sim.end.yesterday().unwrap_or(sim.end);
-    if !calendar.covers(sim.start) || !calendar.covers(last_day) {
+    let covered = |sim: &Simulation| {
+        let last_day = sim.end.yesterday().unwrap_or(sim.end);
+        (calendar.covers(sim.start) && calendar.covers(last_day)).then_some(()).ok_or(last_day)
+    };
+    if let Some(Err(last_day)) = sim.map(covered) {
+        let sim = sim?;
         let (a, b) = calendar.years();
         cx.problem(
             cal_node.unwrap_or(node),
@@ -632,7 +618,7 @@ fn load_calendar(spec: &str, node: &Node, cx: &mut Cx, base_dir: &Path) -> Optio
     }
 }
 
-fn decode_replay(node: &Node, cx: &mut Cx, sim: &Simulation, base_dir: &Path) -> Option<Replay> {
+fn decode_replay(node: &Node, cx: &mut Cx, sim: Option<&Simulation>, base_dir: &Path) -> Option<Replay> {
     let mut m = cx.map(node, "spec.traffic.replay")?;
     let file_node = m.req(cx, "file", "a CSV path relative to the scenario file");
     let column = match m.opt("column") {
@@ -644,7 +630,7 @@ fn decode_replay(node: &Node, cx: &mut Cx, sim: &Simulation, base_dir: &Path) ->
     let rel = cx.string(file_node, "spec.traffic.replay.file")?;
     let path = base_dir.join(&rel);
     let column = column?;
-    match crate::traffic::replay::read_series(&path, &column, sim) {
+    match crate::traffic::replay::read_series(&path, &column, sim?) {
         Ok(points) => Some(Replay { file: path, points }),
         Err(Error::Invalid(problems)) => {
             cx.problems.extend(problems);

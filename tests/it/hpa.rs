@@ -1,0 +1,131 @@
+//! `capsim hpa eval` end to end: the real binary on case files written to a temporary folder.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+/// The two examples of shared/reference/hpa-case-format.md.
+const EXAMPLES: &str = r#"{ "schema_version": 1, "cases": [
+  { "id": "example-cpu-scale-up", "kind": "replica_calc",
+    "source": { "note": "4 pods at 90..120 % of a 500m request, target 70 %" },
+    "config": {},
+    "inputs": { "current_replicas": 4,
+      "metric": { "type": "Resource", "name": "cpu", "target": { "type": "Utilization", "average_utilization": 70 } },
+      "tolerance": { "scale_up": 0.1, "scale_down": 0.1 },
+      "pods": [
+        { "name": "web-0", "phase": "Running", "ready": true, "deleting": false, "start_age_s": 1000000000,
+          "ready_transition_age_s": 1000000000, "metric_age_s": 15, "metric_window_s": 60,
+          "requests_milli": { "cpu": 500 }, "usage_milli": { "cpu": 450 } },
+        { "name": "web-1", "phase": "Running", "ready": true, "deleting": false, "start_age_s": 1000000000,
+          "ready_transition_age_s": 1000000000, "metric_age_s": 15, "metric_window_s": 60,
+          "requests_milli": { "cpu": 500 }, "usage_milli": { "cpu": 500 } },
+        { "name": "web-2", "phase": "Running", "ready": true, "deleting": false, "start_age_s": 1000000000,
+          "ready_transition_age_s": 1000000000, "metric_age_s": 15, "metric_window_s": 60,
+          "requests_milli": { "cpu": 500 }, "usage_milli": { "cpu": 550 } },
+        { "name": "web-3", "phase": "Running", "ready": true, "deleting": false, "start_age_s": 1000000000,
+          "ready_transition_age_s": 1000000000, "metric_age_s": 15, "metric_window_s": 60,
+          "requests_milli": { "cpu": 500 }, "usage_milli": { "cpu": 600 } } ] },
+    "expected": { "desired_replicas": 6, "utilization_percent": 105 } },
+  { "id": "example-stabilize-holds", "kind": "stabilize",
+    "source": { "note": "scale-down window 300 s keeps the highest recent recommendation" },
+    "config": {},
+    "inputs": { "current_replicas": 8, "desired_replicas": 5, "scale_up_window_s": 0, "scale_down_window_s": 300,
+      "recommendations": [ { "replicas": 7, "age_s": 100 }, { "replicas": 6, "age_s": 200 }, { "replicas": 9, "age_s": 400 } ] },
+    "expected": { "stabilized_replicas": 7 } }
+] }"#;
+
+fn eval(text: &str, extra: &[&str]) -> (tempfile::TempDir, Output) {
+    let dir = tempfile::tempdir().unwrap();
+    let path: PathBuf = dir.path().join("cases.json");
+    std::fs::write(&path, text).unwrap();
+    let mut args = vec![
+        "hpa".to_string(),
+        "eval".to_string(),
+        path.display().to_string(),
+    ];
+    args.extend(extra.iter().map(|s| s.to_string()));
+    let out = Command::new(env!("CARGO_BIN_EXE_capsim"))
+        .args(&args)
+        .output()
+        .expect("capsim runs");
+    (dir, out)
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn format_examples_pass() {
+    let (_dir, out) = eval(EXAMPLES, &[]);
+    assert_eq!(out.status.code(), Some(0), "stderr: {}", stderr(&out));
+    let text = stdout(&out);
+    assert_eq!(
+        text,
+        "PASS example-cpu-scale-up\nPASS example-stabilize-holds\n2 passed, 0 failed\n"
+    );
+}
+
+#[test]
+fn format_examples_as_json() {
+    let (_dir, out) = eval(EXAMPLES, &["--format", "json"]);
+    assert_eq!(out.status.code(), Some(0), "stderr: {}", stderr(&out));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("valid JSON");
+    assert_eq!(v["passed"], 2);
+    assert_eq!(v["failed"], 0);
+    assert_eq!(v["results"][0]["id"], "example-cpu-scale-up");
+    assert_eq!(
+        v["results"][1]["source"]["note"],
+        "scale-down window 300 s keeps the highest recent recommendation"
+    );
+}
+
+#[test]
+fn wrong_expectation_exits_1_with_a_fail_line() {
+    let text = EXAMPLES.replacen(
+        "\"stabilized_replicas\": 7",
+        "\"stabilized_replicas\": 9",
+        1,
+    );
+    let (_dir, out) = eval(&text, &[]);
+    assert_eq!(out.status.code(), Some(1), "stderr: {}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("PASS example-cpu-scale-up\n"), "{text}");
+    assert!(
+        text.contains("FAIL example-stabilize-holds: expected 9, got 7 (stabilized_replicas)\n"),
+        "{text}"
+    );
+    assert!(text.ends_with("1 passed, 1 failed\n"), "{text}");
+}
+
+#[test]
+fn unknown_field_exits_2_naming_case_and_field() {
+    let text = EXAMPLES.replacen("\"deleting\": false", "\"deleted\": false", 1);
+    let (_dir, out) = eval(&text, &[]);
+    assert_eq!(out.status.code(), Some(2), "stdout: {}", stdout(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("cases[0](example-cpu-scale-up).inputs.pods[0].deleted"),
+        "{err}"
+    );
+    assert!(err.contains("unknown field `deleted`"), "{err}");
+    assert!(err.contains("cases.json:9:"), "{err}");
+    assert!(stdout(&out).is_empty());
+}
+
+#[test]
+fn missing_file_exits_2() {
+    let out = Command::new(env!("CARGO_BIN_EXE_capsim"))
+        .args(["hpa", "eval", "/nonexistent/cases.json"])
+        .output()
+        .expect("capsim runs");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("cannot read file"),
+        "{}",
+        stderr(&out)
+    );
+}
