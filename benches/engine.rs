@@ -1,1 +1,40 @@
-fn main() {}
+//! Benchmarks: the one-year heal7 run end to end (scenario already parsed), reported as wall time
+//! and as simulated events per second. Run with `cargo bench --bench engine`.
+
+use divan::counter::ItemsCount;
+
+fn main() {
+    divan::main();
+}
+
+fn heal7() -> capsim::scenario::Scenario {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/heal7.yaml");
+    capsim::scenario::load(std::path::Path::new(path)).expect("heal7 loads")
+}
+
+/// One simulated year of heal7 (3 services, HPA sync every 15 s), items = engine events.
+#[divan::bench(sample_count = 10, sample_size = 1)]
+fn heal7_one_year(bencher: divan::Bencher) {
+    let scenario = heal7();
+    let events = capsim::model::simulate(&scenario).events_handled;
+    bencher
+        .counter(ItemsCount::new(events))
+        .bench(|| capsim::model::simulate(divan::black_box(&scenario)));
+}
+
+/// Parsing and validating the scenario (YAML + holiday calendar).
+#[divan::bench]
+fn heal7_load() -> capsim::scenario::Scenario {
+    heal7()
+}
+
+/// Building the report and serializing timeseries.csv (26,280 rows) and summary.json.
+#[divan::bench(sample_count = 10)]
+fn heal7_outputs(bencher: divan::Bencher) {
+    let scenario = heal7();
+    let out = capsim::model::simulate(&scenario);
+    bencher.bench(|| {
+        let report = capsim::report::RunReport::build(&scenario, &out);
+        (capsim::report::json::to_bytes(&report), capsim::report::csv::timeseries(&scenario, &out))
+    });
+}

@@ -121,6 +121,9 @@ pub fn reconcile<'s>(
     let now = obs.now_ms;
     let (min, max) = (spec.min_replicas, spec.max_replicas);
     state.metrics.clear();
+    if !state.has_history {
+        reserve_history(cfg, spec, state);
+    }
     record_initial_recommendation(state, current, now);
 
     let gate = cfg.gates.scale_to_zero;
@@ -215,6 +218,27 @@ pub fn reconcile<'s>(
     }
     result.metrics = &state.metrics;
     result
+}
+
+/// Not in Go: size the history vectors once, for the windows at one sync per period, so that
+/// they do not grow during the first minutes of a simulation.
+fn reserve_history(cfg: &Config, spec: &Spec, state: &mut State) {
+    let mut window = cfg.downscale_stabilization_window_ms;
+    if let Some(b) = &spec.behavior {
+        let up = Rules::scale_up(b.scale_up.as_ref());
+        let down = Rules::scale_down(b.scale_down.as_ref(), cfg.downscale_stabilization_window_ms);
+        window = window
+            .max(up.stabilization_window_ms)
+            .max(down.stabilization_window_ms);
+        let events = |r: &Rules<'_>| {
+            (r.longest_policy_period_ms() / cfg.sync_period_ms.max(1)).clamp(0, 1024) as usize + 2
+        };
+        state.scale_up_events.reserve(events(&up));
+        state.scale_down_events.reserve(events(&down));
+    }
+    let recs = (window / cfg.sync_period_ms.max(1)).clamp(0, 4096) as usize + 4;
+    state.recommendations.reserve(recs);
+    state.metrics.reserve(spec.metrics.len());
 }
 
 /// `recordInitialRecommendation`: with no history, remember `{current, now}`, so a new HPA (or a

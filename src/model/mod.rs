@@ -29,8 +29,8 @@ pub struct RunOutput {
 
 #[derive(Debug, Clone, Copy)]
 enum Event {
-    TrafficTick,
-    Scrape,
+    /// New offered traffic, then metrics-server's scrape of the window that just ended.
+    Tick,
     HpaSync(usize),
     PodRunning(usize, u64),
     PodReady(usize, u64),
@@ -45,6 +45,8 @@ struct World {
     hpa_config: hpa::Config,
     sync_period_ms: TimeMs,
     metric_resolution_ms: TimeMs,
+    /// gcd(traffic step, metric resolution): the Tick period.
+    tick_ms: TimeMs,
     recorder: Recorder,
     followups: Vec<Followup>,
 }
@@ -84,21 +86,19 @@ impl Model for World {
     fn handle(&mut self, event: Event, ctx: &mut Context<'_, Event>) {
         let now = ctx.now_ms();
         match event {
-            Event::TrafficTick => {
+            Event::Tick => {
                 let noise = self.noise.as_mut().map_or(1.0, |n| n.step(TRAFFIC_STEP_MS));
                 let pv = self.demand.page_views_per_s(now) * noise;
                 for i in 0..self.services.len() {
                     let rps = pv * self.services[i].cfg.requests_per_page_view;
+                    // The scrape reads usage up to now, so the order of these two does not matter.
                     self.services[i].set_offered_rps(now, rps);
+                    if now % self.metric_resolution_ms == 0 {
+                        self.services[i].scrape(now);
+                    }
                     self.record(now, i);
                 }
-                ctx.schedule_in(TRAFFIC_STEP_MS, Event::TrafficTick);
-            }
-            Event::Scrape => {
-                for s in &mut self.services {
-                    s.scrape(now);
-                }
-                ctx.schedule_in(self.metric_resolution_ms, Event::Scrape);
+                ctx.schedule_in(self.tick_ms, Event::Tick);
             }
             Event::HpaSync(i) => {
                 if let Some(replicas) = self.services[i].hpa_sync(now, &self.hpa_config) {
@@ -133,6 +133,10 @@ impl Model for World {
             }
         }
     }
+}
+
+fn gcd(a: TimeMs, b: TimeMs) -> TimeMs {
+    if b == 0 { a } else { gcd(b, a % b) }
 }
 
 /// Controller flags from the scenario.
@@ -189,12 +193,12 @@ pub fn simulate(s: &Scenario) -> RunOutput {
         hpa_config: hpa_config(s),
         sync_period_ms: s.kubernetes.hpa_sync_period_ms,
         metric_resolution_ms: s.kubernetes.metric_resolution_ms,
+        tick_ms: gcd(TRAFFIC_STEP_MS, s.kubernetes.metric_resolution_ms),
         recorder,
         followups: Vec::new(),
     };
     let mut engine = Engine::default();
-    engine.schedule_at(0, Event::TrafficTick);
-    engine.schedule_at(0, Event::Scrape);
+    engine.schedule_at(0, Event::Tick);
     // Each HPA syncs on its own phase, a few seconds after the scrapes (as a live controller
     // would be, at an arbitrary offset); the order is fixed so runs are reproducible.
     for i in 0..world.services.len() {

@@ -82,6 +82,9 @@ struct Scratch {
     external: Vec<[i64; 1]>,
 }
 
+/// Metrics per HPA the simulation feeds (validation rejects more).
+pub const MAX_METRICS: usize = 16;
+
 /// What a pod lifecycle change asks the world to schedule.
 pub enum Followup {
     Running { pod: u64, at_ms: TimeMs },
@@ -221,7 +224,7 @@ impl ServiceState {
                         + inflight * self.cfg.memory_per_inflight_bytes as f64;
                     let sample = |v: f64| {
                         Some(hpa::Sample {
-                            value_milli: v.round() as i64,
+                            value_milli: v.round_ties_even() as i64,
                             timestamp_ms: now,
                             window_ms: window,
                         })
@@ -310,27 +313,20 @@ impl ServiceState {
                     } else {
                         rps
                     };
-                    s.external[i] = [(value * 1000.0).round() as i64];
+                    s.external[i] = [(value * 1000.0).round_ties_even() as i64];
                 }
             }
         }
-        let inputs: Vec<hpa::MetricInput<'_>> = spec
-            .metrics
-            .iter()
-            .enumerate()
-            .map(|(i, m)| match m {
-                hpa::MetricSpec::Object { .. } => hpa::MetricInput::Object {
-                    value_milli: s.external[i][0],
-                },
-                hpa::MetricSpec::External { .. } => hpa::MetricInput::External {
-                    values_milli: &s.external[i],
-                },
-                _ => hpa::MetricInput::PerPod {
-                    samples: &s.samples[i],
-                    requests_milli: &s.requests[i],
-                },
-            })
-            .collect();
+        // On the stack: this runs millions of times a simulated year.
+        let mut inputs = [hpa::MetricInput::FetchError; MAX_METRICS];
+        for (i, m) in spec.metrics.iter().enumerate().take(MAX_METRICS) {
+            inputs[i] = match m {
+                hpa::MetricSpec::Object { .. } => hpa::MetricInput::Object { value_milli: s.external[i][0] },
+                hpa::MetricSpec::External { .. } => hpa::MetricInput::External { values_milli: &s.external[i] },
+                _ => hpa::MetricInput::PerPod { samples: &s.samples[i], requests_milli: &s.requests[i] },
+            };
+        }
+        let inputs = &inputs[..spec.metrics.len().min(MAX_METRICS)];
         let scale = hpa::Scale {
             spec_replicas: self.spec_replicas as i32,
             status_replicas: self

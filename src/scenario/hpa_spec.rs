@@ -3,7 +3,7 @@
 //! validated with the API server's rules.
 
 use super::decode::{Cx, MapReader};
-use super::yaml::Node;
+use super::yaml::{Node, Value};
 
 /// Metric names the simulation can produce, and what they mean.
 pub const SIM_METRICS: &[(&str, &str)] = &[
@@ -169,6 +169,16 @@ pub fn decode(node: &Node, cx: &mut Cx, path: &str) -> Option<HpaSpec> {
         }]),
         Some(n) => {
             let p = m.child("metrics");
+            if let Value::Seq(items) = &n.value {
+                if items.len() > crate::model::service::MAX_METRICS {
+                    cx.problem(
+                        n,
+                        &p,
+                        format!("{} metrics; capsim simulates at most {}", items.len(), crate::model::service::MAX_METRICS),
+                        "keep the metrics that drive scaling",
+                    );
+                }
+            }
             cx.seq(n, &p).map(|items| {
                 items
                     .iter()
