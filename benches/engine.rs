@@ -35,6 +35,9 @@ fn heal7_outputs(bencher: divan::Bencher) {
     let out = capsim::model::simulate(&scenario);
     bencher.bench(|| {
         let report = capsim::report::RunReport::build(&scenario, &out);
-        (capsim::report::json::to_bytes(&report), capsim::report::csv::timeseries(&scenario, &out))
+        (
+            capsim::report::json::to_bytes(&report),
+            capsim::report::csv::timeseries(&scenario, &out),
+        )
     });
 }

@@ -237,13 +237,13 @@ impl ServiceState {
             }
             p.last_scrape = Some((now, p.cpu_cum, p.req_cum));
         }
-        if let Some((t0, r0)) = self.last_total_scrape {
-            if now > t0 {
-                self.total_rps_sample = Some((
-                    now,
-                    (self.total_req_integral - r0) * 1000.0 / (now - t0) as f64,
-                ));
-            }
+        if let Some((t0, r0)) = self.last_total_scrape
+            && now > t0
+        {
+            self.total_rps_sample = Some((
+                now,
+                (self.total_req_integral - r0) * 1000.0 / (now - t0) as f64,
+            ));
         }
         self.last_total_scrape = Some((now, self.total_req_integral));
     }
@@ -321,9 +321,16 @@ impl ServiceState {
         let mut inputs = [hpa::MetricInput::FetchError; MAX_METRICS];
         for (i, m) in spec.metrics.iter().enumerate().take(MAX_METRICS) {
             inputs[i] = match m {
-                hpa::MetricSpec::Object { .. } => hpa::MetricInput::Object { value_milli: s.external[i][0] },
-                hpa::MetricSpec::External { .. } => hpa::MetricInput::External { values_milli: &s.external[i] },
-                _ => hpa::MetricInput::PerPod { samples: &s.samples[i], requests_milli: &s.requests[i] },
+                hpa::MetricSpec::Object { .. } => hpa::MetricInput::Object {
+                    value_milli: s.external[i][0],
+                },
+                hpa::MetricSpec::External { .. } => hpa::MetricInput::External {
+                    values_milli: &s.external[i],
+                },
+                _ => hpa::MetricInput::PerPod {
+                    samples: &s.samples[i],
+                    requests_milli: &s.requests[i],
+                },
             };
         }
         let inputs = &inputs[..spec.metrics.len().min(MAX_METRICS)];
@@ -338,7 +345,7 @@ impl ServiceState {
         let obs = hpa::Observation {
             scale,
             pods: &s.pods,
-            inputs: &inputs,
+            inputs,
             now_ms: now,
         };
         let out = hpa::reconcile(cfg, spec, &obs, &mut self.hpa_state);

@@ -151,15 +151,15 @@ pub fn decode(node: &Node, cx: &mut Cx, path: &str) -> Option<HpaSpec> {
     let max = max_node
         .and_then(|n| cx.int(n, &m.child("maxReplicas"), 1, i64::from(i32::MAX)))
         .map(|v| v as u32);
-    if let (Some(min), Some(max), Some(n)) = (min, max, max_node) {
-        if min > max {
-            cx.problem(
-                n,
-                &m.child("maxReplicas"),
-                format!("maxReplicas ({max}) is less than minReplicas ({min})"),
-                "make minReplicas less than or equal to maxReplicas",
-            );
-        }
+    if let (Some(min), Some(max), Some(n)) = (min, max, max_node)
+        && min > max
+    {
+        cx.problem(
+            n,
+            &m.child("maxReplicas"),
+            format!("maxReplicas ({max}) is less than minReplicas ({min})"),
+            "make minReplicas less than or equal to maxReplicas",
+        );
     }
     let metrics = match m.opt("metrics") {
         // The API server defaults an empty list to cpu at 80 % (SetDefaults_HorizontalPodAutoscaler).
@@ -169,15 +169,19 @@ pub fn decode(node: &Node, cx: &mut Cx, path: &str) -> Option<HpaSpec> {
         }]),
         Some(n) => {
             let p = m.child("metrics");
-            if let Value::Seq(items) = &n.value {
-                if items.len() > crate::model::service::MAX_METRICS {
-                    cx.problem(
-                        n,
-                        &p,
-                        format!("{} metrics; capsim simulates at most {}", items.len(), crate::model::service::MAX_METRICS),
-                        "keep the metrics that drive scaling",
-                    );
-                }
+            if let Value::Seq(items) = &n.value
+                && items.len() > crate::model::service::MAX_METRICS
+            {
+                cx.problem(
+                    n,
+                    &p,
+                    format!(
+                        "{} metrics; capsim simulates at most {}",
+                        items.len(),
+                        crate::model::service::MAX_METRICS
+                    ),
+                    "keep the metrics that drive scaling",
+                );
             }
             cx.seq(n, &p).map(|items| {
                 items

@@ -12,29 +12,27 @@ use super::*;
 
 pub(super) fn decode_scenario(root: &Node, cx: &mut Cx, base_dir: &Path) -> Option<Scenario> {
     let mut m = cx.map(root, "")?;
-    if let Some(n) = m.req(cx, "apiVersion", "capsim/v1alpha1") {
-        if let Some(v) = cx.scalar(n, "apiVersion", "capsim/v1alpha1") {
-            if v != "capsim/v1alpha1" {
-                cx.problem(
-                    n,
-                    "apiVersion",
-                    format!("unsupported apiVersion {v:?}"),
-                    "write apiVersion: capsim/v1alpha1",
-                );
-            }
-        }
+    if let Some(n) = m.req(cx, "apiVersion", "capsim/v1alpha1")
+        && let Some(v) = cx.scalar(n, "apiVersion", "capsim/v1alpha1")
+        && v != "capsim/v1alpha1"
+    {
+        cx.problem(
+            n,
+            "apiVersion",
+            format!("unsupported apiVersion {v:?}"),
+            "write apiVersion: capsim/v1alpha1",
+        );
     }
-    if let Some(n) = m.req(cx, "kind", "Scenario") {
-        if let Some(v) = cx.scalar(n, "kind", "Scenario") {
-            if v != "Scenario" {
-                cx.problem(
-                    n,
-                    "kind",
-                    format!("expected kind Scenario, found {v:?}"),
-                    "write kind: Scenario",
-                );
-            }
-        }
+    if let Some(n) = m.req(cx, "kind", "Scenario")
+        && let Some(v) = cx.scalar(n, "kind", "Scenario")
+        && v != "Scenario"
+    {
+        cx.problem(
+            n,
+            "kind",
+            format!("expected kind Scenario, found {v:?}"),
+            "write kind: Scenario",
+        );
     }
     let (name, description) = m
         .req(cx, "metadata", "name: ...")
@@ -224,7 +222,12 @@ fn parse_calendar_span(text: &str, start: Date) -> Result<Date, String> {
     Ok(end)
 }
 
-fn decode_traffic(node: &Node, cx: &mut Cx, sim: Option<&Simulation>, base_dir: &Path) -> Option<Traffic> {
+fn decode_traffic(
+    node: &Node,
+    cx: &mut Cx,
+    sim: Option<&Simulation>,
+    base_dir: &Path,
+) -> Option<Traffic> {
     let mut m = cx.map(node, "spec.traffic")?;
     let noise = match m.opt("noise") {
         Some(n) => decode_noise(n, cx).map(Some),
@@ -447,16 +450,16 @@ fn decode_dau(node: &Node, cx: &mut Cx) -> Option<DauCurve> {
         mm.finish(cx);
         match (date, dau) {
             (Some(d), Some(v)) => {
-                if let Some((prev, _)) = milestones.last() {
-                    if d <= *prev {
-                        cx.problem(
-                            it,
-                            &format!("{p}.date"),
-                            format!("{d} is not after the previous milestone ({prev})"),
-                            "list milestones in increasing date order, one per date",
-                        );
-                        ok = false;
-                    }
+                if let Some((prev, _)) = milestones.last()
+                    && d <= *prev
+                {
+                    cx.problem(
+                        it,
+                        &format!("{p}.date"),
+                        format!("{d} is not after the previous milestone ({prev})"),
+                        "list milestones in increasing date order, one per date",
+                    );
+                    ok = false;
                 }
                 milestones.push((d, v));
             }
@@ -521,7 +524,9 @@ fn decode_holidays(
     let calendar = calendar?;
     let covered = |sim: &Simulation| {
         let last_day = sim.end.yesterday().unwrap_or(sim.end);
-        (calendar.covers(sim.start) && calendar.covers(last_day)).then_some(()).ok_or(last_day)
+        (calendar.covers(sim.start) && calendar.covers(last_day))
+            .then_some(())
+            .ok_or(last_day)
     };
     if let Some(Err(last_day)) = sim.map(covered) {
         let sim = sim?;
@@ -618,7 +623,12 @@ fn load_calendar(spec: &str, node: &Node, cx: &mut Cx, base_dir: &Path) -> Optio
     }
 }
 
-fn decode_replay(node: &Node, cx: &mut Cx, sim: Option<&Simulation>, base_dir: &Path) -> Option<Replay> {
+fn decode_replay(
+    node: &Node,
+    cx: &mut Cx,
+    sim: Option<&Simulation>,
+    base_dir: &Path,
+) -> Option<Replay> {
     let mut m = cx.map(node, "spec.traffic.replay")?;
     let file_node = m.req(cx, "file", "a CSV path relative to the scenario file");
     let column = match m.opt("column") {
@@ -792,16 +802,16 @@ fn decode_service(name: &str, node: &Node, cx: &mut Cx) -> Option<Service> {
     let (base, per) = memory?;
     // Default baseline: half the memory request — a typical idle heap for a web runtime.
     let memory_baseline_bytes = base.unwrap_or(req_mem / 2);
-    if let Some(lim) = lim_mem {
-        if memory_baseline_bytes > lim {
-            cx.problem(
-                node,
-                &format!("{path_memory}.baseline"),
-                "the idle memory exceeds the memory limit (the pod would be OOM-killed)",
-                "lower memory.baseline or raise resources.limits.memory",
-            );
-            return None;
-        }
+    if let Some(lim) = lim_mem
+        && memory_baseline_bytes > lim
+    {
+        cx.problem(
+            node,
+            &format!("{path_memory}.baseline"),
+            "the idle memory exceeds the memory limit (the pod would be OOM-killed)",
+            "lower memory.baseline or raise resources.limits.memory",
+        );
+        return None;
     }
     Some(Service {
         name: name.to_string(),
@@ -843,27 +853,27 @@ fn decode_resources(
     let (lc, lm) = limits?;
     let (rc, rm) = (rc?, rm?);
     let mut ok = true;
-    if let Some(lc) = lc {
-        if lc < rc {
-            cx.problem(
-                node,
-                &format!("{path}.limits.cpu"),
-                "the cpu limit is below the cpu request (Kubernetes rejects this)",
-                "make limits.cpu at least requests.cpu",
-            );
-            ok = false;
-        }
+    if let Some(lc) = lc
+        && lc < rc
+    {
+        cx.problem(
+            node,
+            &format!("{path}.limits.cpu"),
+            "the cpu limit is below the cpu request (Kubernetes rejects this)",
+            "make limits.cpu at least requests.cpu",
+        );
+        ok = false;
     }
-    if let Some(lm) = lm {
-        if lm < rm {
-            cx.problem(
-                node,
-                &format!("{path}.limits.memory"),
-                "the memory limit is below the memory request (Kubernetes rejects this)",
-                "make limits.memory at least requests.memory",
-            );
-            ok = false;
-        }
+    if let Some(lm) = lm
+        && lm < rm
+    {
+        cx.problem(
+            node,
+            &format!("{path}.limits.memory"),
+            "the memory limit is below the memory request (Kubernetes rejects this)",
+            "make limits.memory at least requests.memory",
+        );
+        ok = false;
     }
     ok.then_some((rc, rm / 1000, lc, lm.map(|v| v / 1000)))
 }

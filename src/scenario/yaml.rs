@@ -177,8 +177,8 @@ impl Builder {
                 None => *pending = Some(node),
                 Some(key) => {
                     if let Value::Map(entries) = &mut map.value {
-                        if let Value::Scalar { text, .. } = &key.value {
-                            if let Some((first, _)) = entries
+                        if let Value::Scalar { text, .. } = &key.value
+                            && let Some((first, _)) = entries
                                 .iter()
                                 .find(|(k, _)| matches!(&k.value, Value::Scalar { text: t, .. } if t == text))
                             {
@@ -193,7 +193,6 @@ impl Builder {
                                 );
                                 return;
                             }
-                        }
                         entries.push((key, node));
                     }
                 }

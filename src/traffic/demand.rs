@@ -31,6 +31,8 @@ pub struct Demand {
     kind: Kind,
 }
 
+// One Demand per run: the size difference costs nothing worth a Box.
+#[allow(clippy::large_enum_variant)]
 enum Kind {
     Synthetic {
         /// (ms since start, DAU) milestones, and how to interpolate.

@@ -110,16 +110,16 @@ pub fn parse_series(
             }
         };
         let t = ts.as_millisecond() - start;
-        if let Some((prev, _)) = points.last() {
-            if t <= *prev {
-                problems.push(at(Problem::new(
-                    file,
-                    format!("row {row}.timestamp"),
-                    "timestamps must increase",
-                    "sort the rows by time and remove duplicates",
-                )));
-                continue;
-            }
+        if let Some((prev, _)) = points.last()
+            && t <= *prev
+        {
+            problems.push(at(Problem::new(
+                file,
+                format!("row {row}.timestamp"),
+                "timestamps must increase",
+                "sort the rows by time and remove duplicates",
+            )));
+            continue;
         }
         points.push((t, v));
     }

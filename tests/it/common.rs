@@ -38,6 +38,10 @@ pub fn write_temp(name: &str, text: &str) -> (tempfile::TempDir, PathBuf) {
 /// The small fixture with `from` replaced by `to` (which must occur exactly once).
 pub fn variant(from: &str, to: &str) -> String {
     let base = small_fixture();
-    assert_eq!(base.matches(from).count(), 1, "fixture must contain {from:?} exactly once");
+    assert_eq!(
+        base.matches(from).count(),
+        1,
+        "fixture must contain {from:?} exactly once"
+    );
     base.replacen(from, to, 1)
 }

@@ -8,7 +8,12 @@ use crate::common::*;
 fn rejects(text: &str, needles: &[&str]) -> String {
     let (dir, path) = write_temp("bad.yaml", text);
     let out = dir.path().join("out");
-    let o = capsim(&["run", path.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    let o = capsim(&[
+        "run",
+        path.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
     let err = stderr(&o);
     assert_eq!(o.status.code(), Some(2), "stderr: {err}");
     assert!(!err.contains("panicked"), "{err}");
@@ -26,52 +31,70 @@ fn rejects(text: &str, needles: &[&str]) -> String {
 
 #[test]
 fn malformed_yaml() {
-    let err = rejects(&variant("    seed: 7\n", "    seed: [7\n"), &["malformed YAML"]);
+    let err = rejects(
+        &variant("    seed: 7\n", "    seed: [7\n"),
+        &["malformed YAML"],
+    );
     assert!(err.contains("bad.yaml:"), "has a line number: {err}");
 }
 
 #[test]
 fn unknown_field_with_suggestion() {
-    let err = rejects(&variant("      readinessDelay: 5s\n", "      readinesDelay: 5s\n"), &[
-        "spec.services.web.readinesDelay",
-        "unknown field",
-        "did you mean `readinessDelay`",
-    ]);
+    let err = rejects(
+        &variant("      readinessDelay: 5s\n", "      readinesDelay: 5s\n"),
+        &[
+            "spec.services.web.readinesDelay",
+            "unknown field",
+            "did you mean `readinessDelay`",
+        ],
+    );
     // The misspelt field also leaves readinessDelay missing: both are reported at once.
-    assert!(err.contains("spec.services.web.readinessDelay: required field is missing"), "{err}");
+    assert!(
+        err.contains("spec.services.web.readinessDelay: required field is missing"),
+        "{err}"
+    );
     assert!(err.contains("problems found"), "{err}");
 }
 
 #[test]
 fn wrong_type() {
-    rejects(&variant("    pageViewsPerDauPerDay: 50\n", "    pageViewsPerDauPerDay: fifty\n"), &[
-        "spec.traffic.pageViewsPerDauPerDay",
-        "expected a number",
-    ]);
+    rejects(
+        &variant(
+            "    pageViewsPerDauPerDay: 50\n",
+            "    pageViewsPerDauPerDay: fifty\n",
+        ),
+        &["spec.traffic.pageViewsPerDauPerDay", "expected a number"],
+    );
 }
 
 #[test]
 fn min_replicas_above_max_replicas() {
-    rejects(&variant("        minReplicas: 2\n", "        minReplicas: 30\n"), &[
-        "spec.services.web.hpa.maxReplicas",
-        "less than minReplicas",
-    ]);
+    rejects(
+        &variant("        minReplicas: 2\n", "        minReplicas: 30\n"),
+        &["spec.services.web.hpa.maxReplicas", "less than minReplicas"],
+    );
 }
 
 #[test]
 fn negative_rate() {
-    rejects(&variant("      requestsPerPageView: 0.1\n", "      requestsPerPageView: -0.1\n"), &[
-        "spec.services.batch.requestsPerPageView",
-        "greater than 0",
-    ]);
+    rejects(
+        &variant(
+            "      requestsPerPageView: 0.1\n",
+            "      requestsPerPageView: -0.1\n",
+        ),
+        &["spec.services.batch.requestsPerPageView", "greater than 0"],
+    );
 }
 
 #[test]
 fn zero_rate() {
-    rejects(&variant("    pageViewsPerDauPerDay: 50\n", "    pageViewsPerDauPerDay: 0\n"), &[
-        "spec.traffic.pageViewsPerDauPerDay",
-        "greater than 0",
-    ]);
+    rejects(
+        &variant(
+            "    pageViewsPerDauPerDay: 50\n",
+            "    pageViewsPerDauPerDay: 0\n",
+        ),
+        &["spec.traffic.pageViewsPerDauPerDay", "greater than 0"],
+    );
 }
 
 #[test]
@@ -88,19 +111,40 @@ fn date_outside_the_holiday_data() {
     let bad = variant("    start: 2026-02-14\n", "    start: 2035-12-30\n")
         .replace("2026-02-01, dau: 20000", "2035-12-01, dau: 20000")
         .replace("2026-03-01, dau: 30000", "2036-03-01, dau: 30000");
-    rejects(&bad, &["spec.traffic.holidays.calendar", "covers 2025–2035", "2036-01-02"]);
+    rejects(
+        &bad,
+        &[
+            "spec.traffic.holidays.calendar",
+            "covers 2025–2035",
+            "2036-01-02",
+        ],
+    );
 }
 
 #[test]
 fn unknown_holiday_key() {
-    rejects(&variant("holiday: seollal,", "holiday: sollal,"), &["peaks[0].holiday", "chuseok"]);
+    rejects(
+        &variant("holiday: seollal,", "holiday: sollal,"),
+        &["peaks[0].holiday", "chuseok"],
+    );
 }
 
 #[test]
 fn several_problems_reported_at_once_with_positions() {
-    let bad = variant("    seed: 7\n", "    seed: -7\n").replace("cpuPerRequest: 30ms", "cpuPerRequest: 30");
-    let err = rejects(&bad, &["spec.simulation.seed", "spec.services.web.cpuPerRequest", "2 problems found"]);
-    assert!(err.contains("bad.yaml:10:11"), "seed's line and column: {err}");
+    let bad = variant("    seed: 7\n", "    seed: -7\n")
+        .replace("cpuPerRequest: 30ms", "cpuPerRequest: 30");
+    let err = rejects(
+        &bad,
+        &[
+            "spec.simulation.seed",
+            "spec.services.web.cpuPerRequest",
+            "2 problems found",
+        ],
+    );
+    assert!(
+        err.contains("bad.yaml:10:11"),
+        "seed's line and column: {err}"
+    );
 }
 
 #[test]
@@ -108,7 +152,12 @@ fn unreadable_file() {
     let o = capsim(&["run", "no/such/scenario.yaml"]);
     assert_eq!(o.status.code(), Some(2));
     let err = stderr(&o);
-    assert!(err.contains("no/such/scenario.yaml") && err.contains("cannot read") && err.contains("fix:"), "{err}");
+    assert!(
+        err.contains("no/such/scenario.yaml")
+            && err.contains("cannot read")
+            && err.contains("fix:"),
+        "{err}"
+    );
 }
 
 #[test]

@@ -3,6 +3,8 @@
 use std::path::PathBuf;
 use std::process::{Command, Output};
 
+use crate::common::{stderr, stdout};
+
 /// The two examples of shared/reference/hpa-case-format.md.
 const EXAMPLES: &str = r#"{ "schema_version": 1, "cases": [
   { "id": "example-cpu-scale-up", "kind": "replica_calc",
@@ -50,12 +52,29 @@ fn eval(text: &str, extra: &[&str]) -> (tempfile::TempDir, Output) {
     (dir, out)
 }
 
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
+/// Every committed conformance case, transcribed from Kubernetes' own tests
+/// (kubernetes/kubernetes pkg/controller/podautoscaler/replica_calculator_test.go and
+/// horizontal_test.go; see tests/hpa-cases/README.md for commits and the mapping), must pass.
+#[test]
+fn committed_kubernetes_cases_pass() {
+    let mut files: Vec<String> = std::fs::read_dir(crate::common::repo("tests/hpa-cases"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .map(|p| p.display().to_string())
+        .collect();
+    files.sort();
+    assert!(files.len() >= 4, "{files:?}");
+    let mut args = vec!["hpa", "eval"];
+    args.extend(files.iter().map(String::as_str));
+    let o = crate::common::capsim(&args);
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(0), "{out}{}", stderr(&o));
+    let last = out.lines().last().unwrap();
+    let passed: usize = last.split(' ').next().unwrap().parse().unwrap();
+    assert!(passed >= 200, "{last}");
+    assert!(last.ends_with(" 0 failed"), "{last}");
+    assert!(!out.contains("FAIL"));
 }
 
 #[test]

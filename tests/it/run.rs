@@ -16,7 +16,11 @@ fn run_to(dir: &std::path::Path, scenario: &str, extra: &[&str]) -> (String, Str
 
 #[test]
 fn same_seed_gives_byte_identical_outputs_and_another_seed_changes_the_noise() {
-    let (a, b, c) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let (a, b, c) = (
+        tempfile::tempdir().unwrap(),
+        tempfile::tempdir().unwrap(),
+        tempfile::tempdir().unwrap(),
+    );
     let (csv1, json1) = run_to(a.path(), "tests/fixtures/small.yaml", &[]);
     let (csv2, json2) = run_to(b.path(), "tests/fixtures/small.yaml", &[]);
     assert_eq!(csv1, csv2);
@@ -25,7 +29,15 @@ fn same_seed_gives_byte_identical_outputs_and_another_seed_changes_the_noise() {
     assert_ne!(csv1, csv3, "another seed must change the noise");
     assert!(json3.contains("\"seed\": 8"));
     // The deterministic parts (DAU) are the same; the offered traffic differs.
-    let dau = |csv: &str| csv.lines().nth(1).unwrap().split(',').nth(2).unwrap().to_string();
+    let dau = |csv: &str| {
+        csv.lines()
+            .nth(1)
+            .unwrap()
+            .split(',')
+            .nth(2)
+            .unwrap()
+            .to_string()
+    };
     assert_eq!(dau(&csv1), dau(&csv3));
 }
 
@@ -40,14 +52,25 @@ fn outputs_have_the_documented_shape() {
     );
     // 4 days × 96 intervals of 15 min × 2 services.
     assert_eq!(csv.lines().count(), 1 + 4 * 96 * 2);
-    assert!(csv.lines().nth(1).unwrap().starts_with("2026-02-14T00:00:00+09:00,web,"));
+    assert!(
+        csv.lines()
+            .nth(1)
+            .unwrap()
+            .starts_with("2026-02-14T00:00:00+09:00,web,")
+    );
     let v: serde_json::Value = serde_json::from_str(&json).unwrap();
     assert_eq!(v["schema_version"], 1);
     assert_eq!(v["scenario"]["name"], "small");
     assert_eq!(v["services"][0]["name"], "web");
-    assert_eq!(v["services"][1]["hpa_max_replicas"], serde_json::Value::Null);
+    assert_eq!(
+        v["services"][1]["hpa_max_replicas"],
+        serde_json::Value::Null
+    );
     // No temporary files are left behind.
-    let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    let names: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
     assert_eq!(names.len(), 2, "{names:?}");
 }
 
@@ -71,15 +94,28 @@ fn replicas_follow_the_seollal_peak_and_the_daily_cycle() {
     let normal_evening = at("2026-02-14T21:00");
     let holiday_evening = at("2026-02-17T21:00");
     let holiday_night = at("2026-02-17T04:00");
-    assert!(holiday_evening >= 2 * normal_evening, "{holiday_evening} vs {normal_evening}");
-    assert!(holiday_night < holiday_evening, "{holiday_night} vs {holiday_evening}");
+    assert!(
+        holiday_evening >= 2 * normal_evening,
+        "{holiday_evening} vs {normal_evening}"
+    );
+    assert!(
+        holiday_night < holiday_evening,
+        "{holiday_night} vs {holiday_evening}"
+    );
     assert!(web.iter().all(|(_, r)| (2..=20).contains(r)));
 }
 
 #[test]
 fn json_format_prints_the_report() {
     let dir = tempfile::tempdir().unwrap();
-    let o = capsim(&["run", "tests/fixtures/small.yaml", "--out", dir.path().to_str().unwrap(), "--format", "json"]);
+    let o = capsim(&[
+        "run",
+        "tests/fixtures/small.yaml",
+        "--out",
+        dir.path().to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
     assert_eq!(o.status.code(), Some(0));
     let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
     assert_eq!(v["scenario"]["seed"], 7);
@@ -87,7 +123,11 @@ fn json_format_prints_the_report() {
 
 #[test]
 fn bundled_scenarios_validate() {
-    let o = capsim(&["validate", "scenarios/heal7.yaml", "tests/fixtures/small.yaml"]);
+    let o = capsim(&[
+        "validate",
+        "scenarios/heal7.yaml",
+        "tests/fixtures/small.yaml",
+    ]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert!(stdout(&o).contains("ok scenarios/heal7.yaml"));
 }
