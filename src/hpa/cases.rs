@@ -1923,34 +1923,8 @@ mod tests {
     use super::*;
 
     /// The two examples of hpa-case-format.md.
-    pub(crate) const FORMAT_EXAMPLES: &str = r#"{ "schema_version": 1, "cases": [
-  { "id": "example-cpu-scale-up", "kind": "replica_calc",
-    "source": { "note": "4 pods at 90..120 % of a 500m request, target 70 %" },
-    "config": {},
-    "inputs": { "current_replicas": 4,
-      "metric": { "type": "Resource", "name": "cpu", "target": { "type": "Utilization", "average_utilization": 70 } },
-      "tolerance": { "scale_up": 0.1, "scale_down": 0.1 },
-      "pods": [
-        { "name": "web-0", "phase": "Running", "ready": true, "deleting": false, "start_age_s": 1000000000,
-          "ready_transition_age_s": 1000000000, "metric_age_s": 15, "metric_window_s": 60,
-          "requests_milli": { "cpu": 500 }, "usage_milli": { "cpu": 450 } },
-        { "name": "web-1", "phase": "Running", "ready": true, "deleting": false, "start_age_s": 1000000000,
-          "ready_transition_age_s": 1000000000, "metric_age_s": 15, "metric_window_s": 60,
-          "requests_milli": { "cpu": 500 }, "usage_milli": { "cpu": 500 } },
-        { "name": "web-2", "phase": "Running", "ready": true, "deleting": false, "start_age_s": 1000000000,
-          "ready_transition_age_s": 1000000000, "metric_age_s": 15, "metric_window_s": 60,
-          "requests_milli": { "cpu": 500 }, "usage_milli": { "cpu": 550 } },
-        { "name": "web-3", "phase": "Running", "ready": true, "deleting": false, "start_age_s": 1000000000,
-          "ready_transition_age_s": 1000000000, "metric_age_s": 15, "metric_window_s": 60,
-          "requests_milli": { "cpu": 500 }, "usage_milli": { "cpu": 600 } } ] },
-    "expected": { "desired_replicas": 6, "utilization_percent": 105 } },
-  { "id": "example-stabilize-holds", "kind": "stabilize",
-    "source": { "note": "scale-down window 300 s keeps the highest recent recommendation" },
-    "config": {},
-    "inputs": { "current_replicas": 8, "desired_replicas": 5, "scale_up_window_s": 0, "scale_down_window_s": 300,
-      "recommendations": [ { "replicas": 7, "age_s": 100 }, { "replicas": 6, "age_s": 200 }, { "replicas": 9, "age_s": 400 } ] },
-    "expected": { "stabilized_replicas": 7 } }
-] }"#;
+    pub(crate) const FORMAT_EXAMPLES: &str =
+        include_str!("../../tests/fixtures/hpa-format-examples.json");
 
     #[test]
     fn format_examples_pass() {

@@ -181,7 +181,7 @@ pub fn simulate(s: &Scenario) -> RunOutput {
                     pods: s.pods.len() as u32,
                     rps: 0.0,
                 },
-                s.cfg.hpa.as_ref().map(|h| h.max_replicas),
+                s.cfg.hpa.as_ref().map(|h| h.max_replicas as u32),
             )
         })
         .collect();
@@ -225,7 +225,7 @@ pub fn simulate(s: &Scenario) -> RunOutput {
         max_replicas: s
             .services
             .iter()
-            .map(|s| s.hpa.as_ref().map(|h| h.max_replicas))
+            .map(|s| s.hpa.as_ref().map(|h| h.max_replicas as u32))
             .collect(),
         rows,
         stats,

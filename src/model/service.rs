@@ -3,7 +3,7 @@
 //! lagging view of it that the HPA reads.
 
 use crate::hpa;
-use crate::scenario::{self, Service};
+use crate::scenario::Service;
 use crate::sim::TimeMs;
 
 /// Where a pod is in its life.
@@ -94,7 +94,7 @@ pub enum Followup {
 
 impl ServiceState {
     pub fn new(cfg: Service) -> Self {
-        let hpa_spec = cfg.hpa.as_ref().map(to_controller_spec);
+        let hpa_spec = cfg.hpa.clone();
         ServiceState {
             spec_replicas: cfg.initial_replicas,
             cfg,
@@ -483,66 +483,112 @@ impl Pod {
     }
 }
 
-/// The scenario's HPA spec (YAML shape) → the controller's resolved spec.
-pub fn to_controller_spec(h: &scenario::HpaSpec) -> hpa::Spec {
-    use scenario::hpa_spec as y;
-    let target = |t: &y::Target| match *t {
-        y::Target::Utilization(p) => hpa::Target::Utilization(p),
-        y::Target::AverageValue(v) => hpa::Target::AverageValue(v),
-        y::Target::Value(v) => hpa::Target::Value(v),
-    };
-    let rules = |r: &y::ScalingRules| hpa::ScalingRules {
-        stabilization_window_ms: r.stabilization_window_s.map(|s| i64::from(s) * 1000),
-        select_policy: r.select_policy.map(|p| match p {
-            y::SelectPolicy::Max => hpa::SelectPolicy::Max,
-            y::SelectPolicy::Min => hpa::SelectPolicy::Min,
-            y::SelectPolicy::Disabled => hpa::SelectPolicy::Disabled,
-        }),
-        policies: r.policies.as_ref().map(|ps| {
-            ps.iter()
-                .map(|p| hpa::Policy {
-                    kind: match p.kind {
-                        y::PolicyType::Pods => hpa::PolicyKind::Pods,
-                        y::PolicyType::Percent => hpa::PolicyKind::Percent,
-                    },
-                    value: p.value,
-                    period_ms: i64::from(p.period_s) * 1000,
-                })
-                .collect()
-        }),
-        tolerance: r.tolerance,
-    };
-    hpa::Spec {
-        min_replicas: h.min_replicas as i32,
-        max_replicas: h.max_replicas as i32,
-        metrics: h
-            .metrics
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::Service;
+
+    fn service() -> Service {
+        Service {
+            name: "web".into(),
+            requests_per_page_view: 1.0,
+            cpu_per_request_ms: 10.0,
+            idle_cpu_milli: 0.0,
+            service_time_ms: 100.0,
+            concurrency_per_pod: 8,
+            cpu_request_milli: 500,
+            memory_request_bytes: 256 << 20,
+            cpu_limit_milli: Some(1000),
+            memory_limit_bytes: None,
+            memory_baseline_bytes: 100 << 20,
+            memory_per_inflight_bytes: 1 << 20,
+            startup_delay_ms: 20_000,
+            readiness_delay_ms: 5_000,
+            termination_delay_ms: 10_000,
+            initial_replicas: 2,
+            hpa: None,
+        }
+    }
+
+    #[test]
+    fn pod_lifecycle_and_load_spreading() {
+        let mut s = ServiceState::new(service());
+        s.start_initial_pods();
+        s.set_offered_rps(0, 40.0);
+        let mut f = Vec::new();
+        s.set_replicas(1_000, 3, &mut f);
+        assert_eq!(s.active_pods(), 3);
+        let Followup::Running { pod, at_ms } = f[0] else {
+            panic!()
+        };
+        assert_eq!(at_ms, 21_000);
+        assert_eq!(s.ready_count, 2);
+        f.clear();
+        s.pod_running(at_ms, pod, &mut f);
+        let Followup::Ready { at_ms, .. } = f[0] else {
+            panic!()
+        };
+        assert_eq!(at_ms, 26_000);
+        assert_eq!(s.pods[2].stage, PodStage::Running);
+        s.pod_ready(at_ms, pod);
+        assert_eq!(s.ready_count, 3);
+        // 40 rps over 3 ready pods, 10 ms of CPU each: 133.3 millicores per pod.
+        assert!((s.per_pod_cpu_milli() - 400.0 / 3.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn cpu_is_capped_at_the_limit() {
+        let mut s = ServiceState::new(service());
+        s.start_initial_pods();
+        s.set_offered_rps(0, 1_000.0); // 500 rps per pod × 10 ms = 5 cores, limit 1 core
+        assert_eq!(s.per_pod_cpu_milli(), 1000.0);
+    }
+
+    /// metrics-server needs two readings of a pod before it serves a rate, and the rate is the
+    /// average over the window between them.
+    #[test]
+    fn metrics_are_windowed_rates_that_lag() {
+        let mut s = ServiceState::new(service());
+        s.start_initial_pods();
+        s.set_offered_rps(0, 20.0); // 10 rps per pod → 100 millicores
+        s.scrape(0);
+        assert!(
+            s.pods[0].cpu_sample.is_none(),
+            "one reading is not a rate yet"
+        );
+        s.set_offered_rps(5_000, 60.0); // 30 rps per pod → 300 millicores from t = 5 s
+        s.scrape(15_000);
+        let sample = s.pods[0].cpu_sample.unwrap();
+        // (5 s × 100 + 10 s × 300) / 15 s = 233.33 → 233 millicores, time-stamped at the scrape.
+        assert_eq!(sample.value_milli, 233);
+        assert_eq!((sample.timestamp_ms, sample.window_ms), (15_000, 15_000));
+        let rps = s.pods[0].rps_sample.unwrap().value_milli;
+        assert_eq!(rps, 23_333); // (5 × 10 + 10 × 30) / 15 = 23.333 rps
+        // Memory is a gauge: baseline + in flight (30 rps × 0.1 s = 3) × 1 MiB.
+        let mem = s.pods[0].memory_sample.unwrap().value_milli;
+        assert_eq!(mem, ((100 << 20) + 3 * (1 << 20)) * 1000);
+    }
+
+    #[test]
+    fn scale_down_removes_not_ready_pods_first_then_the_newest() {
+        let mut s = ServiceState::new(service());
+        s.start_initial_pods();
+        let mut f = Vec::new();
+        s.set_replicas(0, 4, &mut f); // pods 3 and 4 start
+        let ids: Vec<u64> = s.pods.iter().map(|p| p.id).collect();
+        s.pod_running(20_000, ids[2], &mut f);
+        s.pod_ready(25_000, ids[2]);
+        f.clear();
+        s.set_replicas(30_000, 2, &mut f);
+        let terminating: Vec<u64> = s
+            .pods
             .iter()
-            .map(|m| match m {
-                y::MetricSpec::Resource { name, target: t } => hpa::MetricSpec::Resource {
-                    resource: match name {
-                        y::ResourceName::Cpu => hpa::Resource::Cpu,
-                        y::ResourceName::Memory => hpa::Resource::Memory,
-                    },
-                    target: target(t),
-                },
-                y::MetricSpec::Pods { metric, target: t } => hpa::MetricSpec::Pods {
-                    name: metric.clone(),
-                    target: target(t),
-                },
-                y::MetricSpec::Object { metric, target: t } => hpa::MetricSpec::Object {
-                    name: metric.clone(),
-                    target: target(t),
-                },
-                y::MetricSpec::External { metric, target: t } => hpa::MetricSpec::External {
-                    name: metric.clone(),
-                    target: target(t),
-                },
-            })
-            .collect(),
-        behavior: h.behavior.as_ref().map(|b| hpa::Behavior {
-            scale_up: b.scale_up.as_ref().map(rules),
-            scale_down: b.scale_down.as_ref().map(rules),
-        }),
+            .filter(|p| p.stage == PodStage::Terminating)
+            .map(|p| p.id)
+            .collect();
+        // Pod 4 never became ready; of the ready ones pod 3 is the newest.
+        assert_eq!(terminating, vec![ids[2], ids[3]]);
+        assert_eq!(s.ready_count, 2);
+        assert!(matches!(f[0], Followup::Gone { at_ms: 40_000, .. }));
     }
 }

@@ -94,8 +94,8 @@ impl RunReport {
             .zip(&out.stats)
             .map(|(svc, st)| ServiceSummary {
                 name: svc.name.clone(),
-                hpa_min_replicas: svc.hpa.as_ref().map(|h| h.min_replicas),
-                hpa_max_replicas: svc.hpa.as_ref().map(|h| h.max_replicas),
+                hpa_min_replicas: svc.hpa.as_ref().map(|h| h.min_replicas as u32),
+                hpa_max_replicas: svc.hpa.as_ref().map(|h| h.max_replicas as u32),
                 min_replicas: st.min_replicas,
                 mean_replicas: round3(st.mean_replicas(out.duration_ms)),
                 peak_replicas: st.peak_replicas,

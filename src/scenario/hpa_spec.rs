@@ -4,6 +4,7 @@
 
 use super::decode::{Cx, MapReader};
 use super::yaml::{Node, Value};
+use crate::hpa::{self, MetricSpec, PolicyKind, ScalingRules, SelectPolicy, Target};
 
 /// Metric names the simulation can produce, and what they mean.
 pub const SIM_METRICS: &[(&str, &str)] = &[
@@ -17,86 +18,8 @@ pub const SIM_METRICS: &[(&str, &str)] = &[
     ),
 ];
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct HpaSpec {
-    pub min_replicas: u32,
-    pub max_replicas: u32,
-    pub metrics: Vec<MetricSpec>,
-    /// `None` = `spec.behavior` not set: the controller's legacy path.
-    pub behavior: Option<Behavior>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ResourceName {
-    Cpu,
-    Memory,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub enum MetricSpec {
-    /// `type: Resource` (or `ContainerResource`; capsim pods have one container, so it is the same).
-    Resource {
-        name: ResourceName,
-        target: Target,
-    },
-    Pods {
-        metric: String,
-        target: Target,
-    },
-    Object {
-        metric: String,
-        target: Target,
-    },
-    External {
-        metric: String,
-        target: Target,
-    },
-}
-
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Target {
-    /// Percent of the pods' requests.
-    Utilization(i32),
-    /// Milli-units per pod.
-    AverageValue(i64),
-    /// Milli-units in total.
-    Value(i64),
-}
-
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct Behavior {
-    pub scale_up: Option<ScalingRules>,
-    pub scale_down: Option<ScalingRules>,
-}
-
-/// `HPAScalingRules`; `None` fields take the API defaults.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct ScalingRules {
-    pub stabilization_window_s: Option<i32>,
-    pub select_policy: Option<SelectPolicy>,
-    pub policies: Option<Vec<ScalingPolicy>>,
-    pub tolerance: Option<f64>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SelectPolicy {
-    Max,
-    Min,
-    Disabled,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PolicyType {
-    Pods,
-    Percent,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ScalingPolicy {
-    pub kind: PolicyType,
-    pub value: i32,
-    pub period_s: i32,
-}
+/// The validated HPA of a service is the controller's own resolved spec.
+pub type HpaSpec = hpa::Spec;
 
 /// Decode `hpa:`. Accepts a HorizontalPodAutoscalerSpec, or a whole `autoscaling/v2`
 /// HorizontalPodAutoscaler manifest (its `spec` is used).
@@ -164,7 +87,7 @@ pub fn decode(node: &Node, cx: &mut Cx, path: &str) -> Option<HpaSpec> {
     let metrics = match m.opt("metrics") {
         // The API server defaults an empty list to cpu at 80 % (SetDefaults_HorizontalPodAutoscaler).
         None => Some(vec![MetricSpec::Resource {
-            name: ResourceName::Cpu,
+            resource: hpa::Resource::Cpu,
             target: Target::Utilization(80),
         }]),
         Some(n) => {
@@ -197,8 +120,8 @@ pub fn decode(node: &Node, cx: &mut Cx, path: &str) -> Option<HpaSpec> {
         .map(|n| decode_behavior(n, cx, &m.child("behavior")));
     m.finish(cx);
     Some(HpaSpec {
-        min_replicas: min?,
-        max_replicas: max?,
+        min_replicas: min? as i32,
+        max_replicas: max? as i32,
         metrics: metrics?,
         behavior: behavior.flatten(),
     })
@@ -268,23 +191,35 @@ fn decode_metric(node: &Node, cx: &mut Cx, path: &str) -> Option<MetricSpec> {
     let mut b = cx.map(body?, &body_path)?;
     let result = match key {
         "resource" | "containerResource" => {
-            let name = b.req(cx, "name", "cpu or memory").and_then(|n| {
-                cx.choice(
-                    n,
-                    &b.child("name"),
-                    &[("cpu", ResourceName::Cpu), ("memory", ResourceName::Memory)],
-                )
-            });
-            if key == "containerResource" {
-                let _ = b.req(cx, "container", "the container name");
-            }
+            let name = b
+                .req(cx, "name", "cpu or memory")
+                .and_then(|n| cx.choice(n, &b.child("name"), &[("cpu", true), ("memory", false)]));
+            // capsim pods have one container, so a ContainerResource metric sees the whole pod.
+            let container = if key == "containerResource" {
+                b.req(cx, "container", "the container name")
+                    .and_then(|n| cx.string(n, &b.child("container")))
+            } else {
+                None
+            };
             let target = b.req(cx, "target", "the target").and_then(|t| {
                 decode_target(t, cx, &b.child("target"), &["Utilization", "AverageValue"])
             });
-            Some(MetricSpec::Resource {
-                name: name?,
-                target: target?,
-            })
+            let resource = if name? {
+                hpa::Resource::Cpu
+            } else {
+                hpa::Resource::Memory
+            };
+            match key {
+                "containerResource" => Some(MetricSpec::ContainerResource {
+                    resource,
+                    container: container?,
+                    target: target?,
+                }),
+                _ => Some(MetricSpec::Resource {
+                    resource,
+                    target: target?,
+                }),
+            }
         }
         _ => {
             let metric = b
@@ -327,9 +262,18 @@ fn decode_metric(node: &Node, cx: &mut Cx, path: &str) -> Option<MetricSpec> {
                 .and_then(|t| decode_target(t, cx, &b.child("target"), allowed));
             let (metric, target) = (metric?, target?);
             Some(match key {
-                "pods" => MetricSpec::Pods { metric, target },
-                "object" => MetricSpec::Object { metric, target },
-                _ => MetricSpec::External { metric, target },
+                "pods" => MetricSpec::Pods {
+                    name: metric,
+                    target,
+                },
+                "object" => MetricSpec::Object {
+                    name: metric,
+                    target,
+                },
+                _ => MetricSpec::External {
+                    name: metric,
+                    target,
+                },
             })
         }
     };
@@ -410,7 +354,7 @@ fn positive_quantity(n: &Node, cx: &mut Cx, path: &str) -> Option<i64> {
     Some(v)
 }
 
-fn decode_behavior(node: &Node, cx: &mut Cx, path: &str) -> Option<Behavior> {
+fn decode_behavior(node: &Node, cx: &mut Cx, path: &str) -> Option<hpa::Behavior> {
     let mut m = cx.map(node, path)?;
     let up = m
         .opt("scaleUp")
@@ -419,7 +363,7 @@ fn decode_behavior(node: &Node, cx: &mut Cx, path: &str) -> Option<Behavior> {
         .opt("scaleDown")
         .and_then(|n| decode_rules(n, cx, &m.child("scaleDown")));
     m.finish(cx);
-    Some(Behavior {
+    Some(hpa::Behavior {
         scale_up: up,
         scale_down: down,
     })
@@ -479,7 +423,7 @@ fn decode_rules(node: &Node, cx: &mut Cx, path: &str) -> Option<ScalingRules> {
                     cx.choice(
                         t,
                         &pm.child("type"),
-                        &[("Pods", PolicyType::Pods), ("Percent", PolicyType::Percent)],
+                        &[("Pods", PolicyKind::Pods), ("Percent", PolicyKind::Percent)],
                     )
                 });
                 let value = pm
@@ -489,10 +433,10 @@ fn decode_rules(node: &Node, cx: &mut Cx, path: &str) -> Option<ScalingRules> {
                     .req(cx, "periodSeconds", "a period from 1 to 1800 seconds")
                     .and_then(|v| cx.int(v, &pm.child("periodSeconds"), 1, 1800));
                 pm.finish(cx);
-                Some(ScalingPolicy {
+                Some(hpa::Policy {
                     kind: kind?,
                     value: value? as i32,
-                    period_s: period? as i32,
+                    period_ms: period? * 1000,
                 })
             })
             .collect();
@@ -500,9 +444,114 @@ fn decode_rules(node: &Node, cx: &mut Cx, path: &str) -> Option<ScalingRules> {
     });
     m.finish(cx);
     Some(ScalingRules {
-        stabilization_window_s: window,
+        stabilization_window_ms: window.map(|s| i64::from(s) * 1000),
         select_policy: select,
         policies,
         tolerance,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::yaml;
+
+    fn decode_text(text: &str) -> (Option<HpaSpec>, Vec<crate::Problem>) {
+        let node = yaml::parse(text, "t.yaml").unwrap();
+        let mut cx = Cx::new("t.yaml");
+        let spec = decode(&node, &mut cx, "hpa");
+        (spec, cx.problems)
+    }
+
+    /// A manifest as `kubectl get hpa -o yaml` would print it (the example of the Kubernetes
+    /// "HorizontalPodAutoscaler Walkthrough", with a behavior section) is read as it is.
+    #[test]
+    fn a_whole_manifest_can_be_pasted() {
+        let (spec, problems) = decode_text(
+            r#"
+apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata: { name: php-apache }
+spec:
+  scaleTargetRef: { apiVersion: apps/v1, kind: Deployment, name: php-apache }
+  minReplicas: 1
+  maxReplicas: 10
+  metrics:
+  - type: Resource
+    resource: { name: cpu, target: { type: Utilization, averageUtilization: 50 } }
+  - type: Pods
+    pods: { metric: { name: requests_per_second }, target: { type: AverageValue, averageValue: 1k } }
+  behavior:
+    scaleDown:
+      stabilizationWindowSeconds: 300
+      selectPolicy: Min
+      policies: [ { type: Percent, value: 10, periodSeconds: 60 }, { type: Pods, value: 4, periodSeconds: 60 } ]
+"#,
+        );
+        assert!(problems.is_empty(), "{problems:?}");
+        let spec = spec.unwrap();
+        assert_eq!((spec.min_replicas, spec.max_replicas), (1, 10));
+        assert_eq!(
+            spec.metrics[1],
+            MetricSpec::Pods {
+                name: "requests_per_second".into(),
+                target: Target::AverageValue(1_000_000)
+            }
+        );
+        let down = spec.behavior.unwrap().scale_down.unwrap();
+        assert_eq!(down.stabilization_window_ms, Some(300_000));
+        assert_eq!(down.select_policy, Some(SelectPolicy::Min));
+        assert_eq!(
+            down.policies.unwrap()[0],
+            hpa::Policy {
+                kind: PolicyKind::Percent,
+                value: 10,
+                period_ms: 60_000
+            }
+        );
+    }
+
+    #[test]
+    fn defaults_follow_the_api_server() {
+        let (spec, problems) = decode_text("maxReplicas: 5\n");
+        assert!(problems.is_empty());
+        let spec = spec.unwrap();
+        assert_eq!(spec.min_replicas, 1);
+        assert_eq!(
+            spec.metrics,
+            vec![MetricSpec::Resource {
+                resource: hpa::Resource::Cpu,
+                target: Target::Utilization(80)
+            }]
+        );
+        assert_eq!(spec.behavior, None);
+    }
+
+    #[test]
+    fn api_validation_rules_are_enforced() {
+        let (_, problems) = decode_text(
+            r#"
+minReplicas: 0
+maxReplicas: 5
+metrics:
+- type: Pods
+  pods: { metric: { name: queue_depth }, target: { type: Utilization, averageUtilization: 50 } }
+behavior:
+  scaleUp:
+    stabilizationWindowSeconds: 4000
+    policies: [ { type: Pods, value: 0, periodSeconds: 2000 } ]
+"#,
+        );
+        let fields: Vec<&str> = problems.iter().map(|p| p.field.as_str()).collect();
+        for f in [
+            "hpa.minReplicas",
+            "hpa.metrics[0].pods.metric.name",
+            "hpa.metrics[0].pods.target.type",
+            "hpa.behavior.scaleUp.stabilizationWindowSeconds",
+            "hpa.behavior.scaleUp.policies[0].value",
+            "hpa.behavior.scaleUp.policies[0].periodSeconds",
+        ] {
+            assert!(fields.contains(&f), "{f} missing from {fields:?}");
+        }
+    }
 }

@@ -786,7 +786,7 @@ fn decode_service(name: &str, node: &Node, cx: &mut Cx) -> Option<Service> {
             .map(|v| v as u32),
         None => hpa
             .as_ref()
-            .map(|h| h.as_ref().map_or(1, |h| h.min_replicas)),
+            .map(|h| h.as_ref().map_or(1, |h| h.min_replicas as u32)),
     };
     if let (Some(None), None) = (&hpa, initial_node) {
         cx.problem(

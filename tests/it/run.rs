@@ -131,3 +131,71 @@ fn bundled_scenarios_validate() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert!(stdout(&o).contains("ok scenarios/heal7.yaml"));
 }
+
+#[test]
+fn a_recorded_series_is_replayed() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("recorded.csv"),
+        "# page views per second recorded by the CDN\ntimestamp,page_views_per_s\n\
+         2026-03-01T00:00:00+09:00,10\n2026-03-01 06:00,40\n2026-03-01T12:00:00+09:00,100\n",
+    )
+    .unwrap();
+    let text = r#"
+apiVersion: capsim/v1alpha1
+kind: Scenario
+metadata: { name: replayed }
+spec:
+  simulation: { start: 2026-03-01, duration: 1d, outputResolution: 1h }
+  traffic:
+    replay: { file: recorded.csv }
+  services:
+    web:
+      requestsPerPageView: 2
+      cpuPerRequest: 10ms
+      serviceTime: 50ms
+      concurrencyPerPod: 8
+      resources: { requests: { cpu: 250m, memory: 256Mi } }
+      startupDelay: 10s
+      readinessDelay: 5s
+      hpa: { minReplicas: 1, maxReplicas: 10 }
+"#;
+    let path = dir.path().join("replayed.yaml");
+    std::fs::write(&path, text).unwrap();
+    let (csv, _) = run_to(&dir.path().join("out"), path.to_str().unwrap(), &[]);
+    let rps: Vec<f64> = csv
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').nth(3).unwrap().parse().unwrap())
+        .collect();
+    assert_eq!(rps.len(), 24);
+    // Held from each row to the next, × 2 requests per page view.
+    assert_eq!(rps[0], 20.0);
+    assert_eq!(rps[6], 80.0);
+    assert_eq!(rps[23], 200.0);
+}
+
+#[test]
+fn a_replayed_series_with_bad_rows_is_rejected_row_by_row() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("recorded.csv"),
+        "timestamp,page_views_per_s\nyesterday,10\n2026-03-01 06:00,-4\n",
+    )
+    .unwrap();
+    let text = small_fixture();
+    let start = text.find("    dau:").unwrap();
+    let end = text.find("    noise:").unwrap();
+    let bad = format!(
+        "{}    replay: {{ file: recorded.csv }}\n{}",
+        &text[..start],
+        &text[end..]
+    );
+    let path = dir.path().join("bad.yaml");
+    std::fs::write(&path, bad).unwrap();
+    let o = capsim(&["validate", path.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(err.contains("recorded.csv:2:1: row 1.timestamp"), "{err}");
+    assert!(err.contains("row 2.page_views_per_s"), "{err}");
+}
