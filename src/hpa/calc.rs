@@ -238,8 +238,22 @@ fn sample_at(samples: &[Option<Sample>], i: usize) -> Option<&Sample> {
 }
 
 fn ceil_to_i32(x: f64) -> i32 {
-    // Go's int32(math.Ceil(x)); Rust saturates where Go's conversion is undefined.
-    x.ceil() as i32
+    // Go's int32(math.Ceil(x)); Rust saturates where Go's conversion is undefined. Written out
+    // because `f64::ceil` is a library call on baseline x86-64, and this runs millions of times
+    // per simulated year; it equals `x.ceil() as i32` for every input, NaN and ±∞ included.
+    let t = x as i64;
+    let c = if (t as f64) < x { t.saturating_add(1) } else { t };
+    c.clamp(i64::from(i32::MIN), i64::from(i32::MAX)) as i32
+}
+
+/// `a / b` with an i64 fast path: the sums fit in i64 in practice (Go uses int64), and i128
+/// division is a slow library call on x86-64. `b` is never 0 or -1 here.
+#[inline]
+fn div128(a: i128, b: i128) -> i128 {
+    match (i64::try_from(a), i64::try_from(b)) {
+        (Ok(x), Ok(y)) if y > 0 => i128::from(x / y),
+        _ => a / b,
+    }
 }
 
 /// One metric's proposal (`computeReplicasForMetric` → `computeStatusFor*Metric` → the
@@ -355,7 +369,7 @@ pub fn resource_replicas(
         return Err(MetricError::NoMatchingMetrics);
     }
     let utilization = utilization_percent(usage_total, request_total);
-    let raw_average = (usage_total / groups.ready as i128) as i64;
+    let raw_average = div128(usage_total, groups.ready as i128) as i64;
     let usage_ratio = utilization as f64 / target_utilization as f64;
     let proposal = |replicas| MetricProposal {
         replicas,
@@ -410,7 +424,7 @@ pub fn resource_replicas(
 
 /// `int32((metricsTotal * 100) / requestsTotal)`.
 fn utilization_percent(usage_total: i128, request_total: i128) -> i32 {
-    (usage_total * 100 / request_total).clamp(i32::MIN as i128, i32::MAX as i128) as i32
+    div128(usage_total * 100, request_total).clamp(i32::MIN as i128, i32::MAX as i128) as i32
 }
 
 /// The end of the two-pass logic shared by `GetResourceReplicas` and `calcPlainMetricReplicas`:
@@ -486,7 +500,7 @@ pub fn plain_metric_replicas(
             total += sample.map_or(0, |s| s.value_milli) as i128;
         }
     }
-    let usage = (total / groups.ready as i128) as i64;
+    let usage = div128(total, groups.ready as i128) as i64;
     let usage_ratio = usage as f64 / target_milli as f64;
     let proposal = |replicas| MetricProposal {
         replicas,
@@ -514,7 +528,7 @@ pub fn plain_metric_replicas(
     if scale_up_with_unready {
         entries += groups.unready;
     }
-    let new_usage = (total / entries as i128) as i64;
+    let new_usage = div128(total, entries as i128) as i64;
     let new_usage_ratio = new_usage as f64 / target_milli as f64;
     Ok(proposal(second_pass_replicas(
         env.tolerances,
@@ -654,6 +668,25 @@ pub fn external_per_pod_usage_sum(values_milli: &[i64]) -> i64 {
         }
     }
     usage
+}
+
+#[cfg(test)]
+mod fast_math_tests {
+    use super::*;
+
+    #[test]
+    fn ceil_to_i32_matches_the_library_ceil() {
+        for x in [0.0, -0.0, 0.5, 1.0, 1.0000001, -1.5, -2.0, 2.9999999, 1e12, -1e12, f64::NAN, f64::INFINITY, f64::NEG_INFINITY, 4.000000000000001] {
+            assert_eq!(ceil_to_i32(x), x.ceil() as i32, "{x}");
+        }
+    }
+
+    #[test]
+    fn div128_matches_i128_division() {
+        for (a, b) in [(7i128, 2i128), (-7, 2), (i128::from(i64::MAX) * 4, 3), (0, 5), (99, 100)] {
+            assert_eq!(div128(a, b), a / b);
+        }
+    }
 }
 
 #[cfg(test)]

@@ -71,6 +71,7 @@ pub struct ServiceState {
     scratch: Scratch,
     /// What the HPA saw at its last sync: CPU utilisation percent, if it computed one.
     pub last_cpu_utilization_pct: Option<i32>,
+    needs: Needs,
 }
 
 #[derive(Default)]
@@ -80,6 +81,40 @@ struct Scratch {
     samples: Vec<Vec<Option<hpa::Sample>>>,
     requests: Vec<Vec<Option<i64>>>,
     external: Vec<[i64; 1]>,
+}
+
+/// Which per-pod samples some HPA metric of the service reads.
+#[derive(Debug, Clone, Copy, Default)]
+struct Needs {
+    cpu: bool,
+    memory: bool,
+    rps: bool,
+    inflight: bool,
+}
+
+impl Needs {
+    fn of(spec: Option<&hpa::Spec>) -> Needs {
+        let mut n = Needs::default();
+        for m in spec.map_or(&[][..], |s| &s.metrics) {
+            match m {
+                hpa::MetricSpec::Resource { resource, .. }
+                | hpa::MetricSpec::ContainerResource { resource, .. } => match resource {
+                    hpa::Resource::Memory => n.memory = true,
+                    _ => n.cpu = true,
+                },
+                hpa::MetricSpec::Pods { name, .. } if name == "inflight_requests" => n.inflight = true,
+                hpa::MetricSpec::Pods { .. } => n.rps = true,
+                _ => {}
+            }
+        }
+        n
+    }
+}
+
+/// A non-negative quantity rounded half-up to whole milli-units (`f64::round` is a library call
+/// on baseline x86-64, and this runs for every pod at every scrape).
+fn to_milli(v: f64) -> i64 {
+    (v + 0.5) as i64
 }
 
 /// Metrics per HPA the simulation feeds (validation rejects more).
@@ -96,6 +131,7 @@ impl ServiceState {
     pub fn new(cfg: Service) -> Self {
         let hpa_spec = cfg.hpa.clone();
         ServiceState {
+            needs: Needs::of(hpa_spec.as_ref()),
             spec_replicas: cfg.initial_replicas,
             cfg,
             hpa_spec,
@@ -224,15 +260,17 @@ impl ServiceState {
                         + inflight * self.cfg.memory_per_inflight_bytes as f64;
                     let sample = |v: f64| {
                         Some(hpa::Sample {
-                            value_milli: v.round_ties_even() as i64,
+                            value_milli: to_milli(v),
                             timestamp_ms: now,
                             window_ms: window,
                         })
                     };
-                    p.cpu_sample = sample(cpu);
-                    p.rps_sample = sample(rps * 1000.0);
-                    p.inflight_sample = sample(inflight * 1000.0);
-                    p.memory_sample = sample(mem * 1000.0);
+                    // Only what some metric reads: this runs for every pod every 15 s.
+                    let n = self.needs;
+                    p.cpu_sample = if n.cpu { sample(cpu) } else { None };
+                    p.rps_sample = if n.rps { sample(rps * 1000.0) } else { None };
+                    p.inflight_sample = if n.inflight { sample(inflight * 1000.0) } else { None };
+                    p.memory_sample = if n.memory { sample(mem * 1000.0) } else { None };
                 }
             }
             p.last_scrape = Some((now, p.cpu_cum, p.req_cum));
@@ -313,7 +351,7 @@ impl ServiceState {
                     } else {
                         rps
                     };
-                    s.external[i] = [(value * 1000.0).round_ties_even() as i64];
+                    s.external[i] = [to_milli(value * 1000.0)];
                 }
             }
         }
@@ -548,7 +586,11 @@ mod tests {
     /// average over the window between them.
     #[test]
     fn metrics_are_windowed_rates_that_lag() {
-        let mut s = ServiceState::new(service());
+        let cpu = hpa::MetricSpec::Resource { resource: hpa::Resource::Cpu, target: hpa::Target::Utilization(70) };
+        let mem = hpa::MetricSpec::Resource { resource: hpa::Resource::Memory, target: hpa::Target::Utilization(80) };
+        let rps = hpa::MetricSpec::Pods { name: "requests_per_second".into(), target: hpa::Target::AverageValue(100_000) };
+        let spec = hpa::Spec { min_replicas: 2, max_replicas: 4, metrics: vec![cpu, mem, rps], behavior: None };
+        let mut s = ServiceState::new(Service { hpa: Some(spec), ..service() });
         s.start_initial_pods();
         s.set_offered_rps(0, 20.0); // 10 rps per pod → 100 millicores
         s.scrape(0);

@@ -11,6 +11,8 @@ pub struct NoiseProcess {
     correlation_time_ms: f64,
     /// Current log deviation, stationary N(0, σ²).
     x: f64,
+    /// (step, e^(−step/τ)) of the last step: steps are nearly always the same length.
+    phi_cache: (TimeMs, f64),
     rng: SimRng,
 }
 
@@ -22,13 +24,17 @@ impl NoiseProcess {
             sigma: noise.sigma,
             correlation_time_ms: noise.correlation_time_ms as f64,
             x: noise.sigma * z,
+            phi_cache: (-1, 0.0),
             rng,
         }
     }
 
     /// Advance by `dt_ms` and return the new multiplier exp(x − σ²/2) (mean 1).
     pub fn step(&mut self, dt_ms: TimeMs) -> f64 {
-        let phi = (-(dt_ms as f64) / self.correlation_time_ms).exp();
+        if self.phi_cache.0 != dt_ms {
+            self.phi_cache = (dt_ms, (-(dt_ms as f64) / self.correlation_time_ms).exp());
+        }
+        let phi = self.phi_cache.1;
         let z: f64 = StandardNormal.sample(&mut self.rng);
         self.x = phi * self.x + (1.0 - phi * phi).sqrt() * self.sigma * z;
         self.multiplier()
