@@ -18,11 +18,13 @@
 //! Only the edges touch the file system: [`scenario::load`] reads, [`cli`] writes. In between,
 //! [`simulate`](model::simulate) is a plain function: same scenario and seed ⇒ byte-identical outputs.
 
+pub mod catalogue;
 pub mod cli;
 pub mod error;
 pub mod hpa;
 pub mod metrics;
 pub mod model;
+pub mod queueing;
 pub mod report;
 pub mod scenario;
 pub mod sim;

@@ -1,5 +1,5 @@
-//! `capsim run SCENARIO`: simulate, print the summary table, write `timeseries.csv` and
-//! `summary.json` to the output folder.
+//! `capsim run SCENARIO`: simulate, print the summary table, write `timeseries.csv`,
+//! `summary.json` (and `nodes.csv` when node pools are modelled) to the output folder.
 
 use std::path::PathBuf;
 
@@ -47,7 +47,13 @@ pub fn exec(args: Args) -> Result<Outcome> {
     std::fs::create_dir_all(&dir).map_err(|e| Error::write(&dir, e))?;
     let summary_path = dir.join("summary.json");
     let series_path = dir.join("timeseries.csv");
-    write_files_atomic(&[(&series_path, &csv), (&summary_path, &json)])?;
+    let mut files: Vec<(&std::path::Path, &[u8])> = vec![(&series_path, &csv), (&summary_path, &json)];
+    let nodes_path = dir.join("nodes.csv");
+    let nodes_csv = report::csv::nodes(&scenario, &out);
+    if !out.pools.is_empty() {
+        files.push((&nodes_path, &nodes_csv));
+    }
+    write_files_atomic(&files)?;
     if !args.quiet {
         match args.format {
             Format::Table => {

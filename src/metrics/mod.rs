@@ -1,7 +1,10 @@
 //! The recorder: samples the models into per-interval rows (the time series) and keeps the
 //! running statistics the summary reports (min/mean/peak replicas, replica-hours, scale events,
-//! time at maxReplicas, peak traffic).
+//! time at maxReplicas, peak traffic, failed requests); `slo` judges SLO windows and alerts.
 
+pub mod slo;
+
+use crate::model::latency::Moments;
 use crate::sim::{HOUR_MS, TimeMs};
 
 /// One output interval of one service.
@@ -23,6 +26,15 @@ pub struct Row {
     pub pods: u32,
     /// CPU utilisation (percent of request) the HPA computed at its last sync in the interval.
     pub hpa_cpu_utilization_pct: Option<i32>,
+    /// Requests that failed in the interval (timeouts, refused database connections, outages).
+    pub failed_requests: f64,
+    /// p95 response time of the requests served in the interval (two-moment fit of the
+    /// interval's mixture; the SLO windows use the full mixture), when any were served.
+    pub p95_ms: Option<f64>,
+    /// Most connections open on the database primary during the interval.
+    pub db_connections_max: Option<f64>,
+    /// Lowest cache hit ratio during the interval.
+    pub cache_hit_ratio_min: Option<f64>,
 }
 
 /// Running statistics of one service over the whole run.
@@ -43,6 +55,8 @@ pub struct ServiceStats {
     /// Time with spec.replicas at the HPA's maxReplicas.
     pub at_max_ms: TimeMs,
     pub ready_min: u32,
+    pub offered_requests: f64,
+    pub failed_requests: f64,
 }
 
 /// Per-service accumulators for the current interval and the whole run.
@@ -59,6 +73,11 @@ struct Acc {
     rps_ms: f64,
     ready_ms: f64,
     desired_max: u32,
+    /// Σ served, Σ served·mean, Σ served·E[T²] and Σ failed over the interval.
+    served: f64,
+    served_mean: f64,
+    served_m2: f64,
+    failed: f64,
     stats: ServiceStats,
 }
 
@@ -68,6 +87,8 @@ pub struct Recorder {
     acc: Vec<Acc>,
     pub rows: Vec<Row>,
     dau_at_start: f64,
+    db_max: Option<f64>,
+    hit_min: Option<f64>,
 }
 
 /// What a service looks like right now, as the recorder needs it.
@@ -93,6 +114,10 @@ impl Recorder {
                 rps_ms: 0.0,
                 ready_ms: 0.0,
                 desired_max: s.desired,
+                served: 0.0,
+                served_mean: 0.0,
+                served_m2: 0.0,
+                failed: 0.0,
                 stats: ServiceStats {
                     min_replicas: s.desired,
                     peak_replicas: s.desired,
@@ -105,6 +130,8 @@ impl Recorder {
                     scale_downs: 0,
                     at_max_ms: 0,
                     ready_min: s.ready,
+                    offered_requests: 0.0,
+                    failed_requests: 0.0,
                 },
             })
             .collect();
@@ -114,6 +141,8 @@ impl Recorder {
             acc,
             rows: Vec::new(),
             dau_at_start: dau,
+            db_max: None,
+            hit_min: None,
         }
     }
 
@@ -160,6 +189,27 @@ impl Recorder {
         a.rps = s.rps;
     }
 
+    /// Requests of one service over a step: offered, failed, and the moments of those served.
+    pub fn add_quality(&mut self, service: usize, offered: f64, failed: f64, served: f64, m: Moments) {
+        let a = &mut self.acc[service];
+        a.served += served;
+        a.served_mean += served * m.mean_s;
+        a.served_m2 += served * (m.var_s2 + m.mean_s * m.mean_s);
+        a.failed += failed;
+        a.stats.offered_requests += offered;
+        a.stats.failed_requests += failed;
+    }
+
+    /// Platform-wide values of a step.
+    pub fn add_platform(&mut self, db_connections: Option<f64>, hit_ratio: Option<f64>) {
+        if let Some(c) = db_connections {
+            self.db_max = Some(self.db_max.map_or(c, |m| m.max(c)));
+        }
+        if let Some(h) = hit_ratio {
+            self.hit_min = Some(self.hit_min.map_or(h, |m| m.min(h)));
+        }
+    }
+
     /// Close the interval ending at `now`: one row per service.
     pub fn close_interval(&mut self, now: TimeMs, dau_now: f64, hpa_cpu: &[Option<i32>]) {
         let len = (now - self.interval_start_ms).max(1) as f64;
@@ -177,13 +227,27 @@ impl Recorder {
                 ready_replicas_mean: a.ready_ms / len,
                 pods: a.pods,
                 hpa_cpu_utilization_pct: hpa_cpu.get(i).copied().flatten(),
+                failed_requests: a.failed,
+                p95_ms: (a.served > 0.0).then(|| {
+                    let mean = a.served_mean / a.served;
+                    let var = (a.served_m2 / a.served - mean * mean).max(0.0);
+                    Moments { mean_s: mean, var_s2: var }.quantile(0.95) * 1000.0
+                }),
+                db_connections_max: self.db_max,
+                cache_hit_ratio_min: self.hit_min,
             });
+            a.served = 0.0;
+            a.served_mean = 0.0;
+            a.served_m2 = 0.0;
+            a.failed = 0.0;
             a.rps_ms = 0.0;
             a.ready_ms = 0.0;
             a.desired_max = a.desired;
         }
         self.interval_start_ms = now;
         self.dau_at_start = dau_now;
+        self.db_max = None;
+        self.hit_min = None;
     }
 
     pub fn interval_start_ms(&self) -> TimeMs {

@@ -1,27 +1,98 @@
-//! The simulated world: services with their pods and HPAs, driven by traffic, on the engine.
-//! [`simulate`] is the pure entry point: scenario in, [`RunOutput`] out.
+//! The simulated world: clouds, each with its services (pods + HPA) and its cluster of node pools,
+//! a shared database and cache, driven by traffic on the engine. [`simulate`] is the pure entry
+//! point: scenario in, [`RunOutput`] out.
+//!
+//! A service in a cloud is an *instance* (index `cloud × services + service`): each instance has
+//! its own pods and HPA, as two Kubernetes clusters would.
 
+pub mod cache;
+pub mod database;
+pub mod latency;
+pub mod nodes;
 pub mod service;
 
 use crate::hpa;
+use crate::metrics::slo::{SloTracker, StepSample};
 use crate::metrics::{Recorder, Row, ServiceStats, Snapshot};
 use crate::scenario::Scenario;
+use crate::scenario::platform::PlatformEvent;
 use crate::sim::{Context, Engine, Model, RngStreams, TimeMs};
 use crate::traffic::{Demand, NoiseProcess};
 
+use latency::{Moments, ServiceQueueCfg};
 use service::{Followup, ServiceState};
 
 /// How often offered traffic is recomputed (and the noise advanced).
 pub const TRAFFIC_STEP_MS: TimeMs = 15_000;
+/// How often latency, errors, the database, the cache and the SLOs are evaluated.
+pub const EVAL_STEP_MS: TimeMs = 60_000;
+
+/// Node counts of one pool at the end of an output interval.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NodeRow {
+    pub t_ms: TimeMs,
+    pub pool: usize,
+    pub ready: u32,
+    pub provisioning: u32,
+}
+
+/// Per node pool over the run.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct PoolStats {
+    pub name: String,
+    pub cloud: String,
+    pub instance_type: String,
+    pub spot: bool,
+    pub peak_nodes: u32,
+    pub peak_at_ms: TimeMs,
+    pub node_ms: f64,
+    pub interruptions: u32,
+}
+
+/// Per database instance over the run.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct DbStats {
+    pub name: String,
+    pub peak_connections: f64,
+    pub peak_connections_at_ms: TimeMs,
+    pub peak_demanded: f64,
+    pub peak_demanded_at_ms: TimeMs,
+    /// Minutes with some connections refused.
+    pub refused_minutes: u32,
+    pub peak_cpu_utilisation: f64,
+}
+
+/// A cloud outage and what it did to the request path.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutageStats {
+    pub cloud: String,
+    pub start_ms: TimeMs,
+    pub end_ms: TimeMs,
+    /// SLO windows that failed between the outage start and 2 h after its end.
+    pub violating_windows: u32,
+    pub worst_availability: f64,
+    pub worst_p95_s: f64,
+    /// End of the last failing window (None: no window failed).
+    pub recovered_at_ms: Option<TimeMs>,
+}
 
 /// Everything a run produced, before any formatting.
 #[derive(Debug, Clone)]
 pub struct RunOutput {
-    pub service_names: Vec<String>,
-    /// maxReplicas of each service's HPA (None = no HPA).
+    /// Per instance: (cloud name, service name).
+    pub instance_names: Vec<(String, String)>,
+    /// maxReplicas of each instance's HPA (None = no HPA).
     pub max_replicas: Vec<Option<u32>>,
     pub rows: Vec<Row>,
     pub stats: Vec<ServiceStats>,
+    pub node_rows: Vec<NodeRow>,
+    pub pools: Vec<PoolStats>,
+    pub db: Vec<DbStats>,
+    pub db_connection_limit: Option<f64>,
+    pub cache_min_hit_ratio: Option<(f64, TimeMs)>,
+    pub cache_mean_hit_ratio: Option<f64>,
+    pub slo: SloTracker,
+    pub outages: Vec<OutageStats>,
     pub duration_ms: TimeMs,
     pub events_handled: u64,
     pub seed: u64,
@@ -35,31 +106,71 @@ enum Event {
     PodRunning(usize, u64),
     PodReady(usize, u64),
     PodGone(usize, u64),
+    /// Latency, errors, database, cache and SLOs over the last step.
+    Evaluate,
     CloseInterval,
+    AutoscalerScan(usize),
+    NodeReady(usize, u64),
+    NodeInterrupted(usize, u64),
+    /// A cloud fails / its failure is detected and traffic moves / it recovers / traffic returns.
+    CloudDown(usize),
+    RouteAway(usize),
+    CloudUp(usize),
+    RouteBack(usize),
+    CacheFlush,
+}
+
+struct CloudState {
+    weight: f64,
+    up: bool,
+    routed: bool,
 }
 
 struct World {
     demand: Demand,
     noise: Option<NoiseProcess>,
-    services: Vec<ServiceState>,
+    n_svc: usize,
+    clouds: Vec<CloudState>,
+    instances: Vec<ServiceState>,
+    queue_cfgs: Vec<ServiceQueueCfg>,
+    backlogs: Vec<f64>,
+    clusters: Vec<Option<nodes::Cluster>>,
+    /// Pool index offset of each cloud's cluster in `pools`.
+    pool_offset: Vec<usize>,
+    pools: Vec<PoolStats>,
+    db: Option<database::Database>,
+    db_step: database::DbStep,
+    db_stats: Vec<DbStats>,
+    cache: Option<cache::Cache>,
+    hit_ratio: f64,
+    hit_min: Option<(f64, TimeMs)>,
+    hit_sum: f64,
+    hit_steps: f64,
     hpa_config: hpa::Config,
     sync_period_ms: TimeMs,
     metric_resolution_ms: TimeMs,
-    /// gcd(traffic step, metric resolution): the Tick period.
+    failover_ms: TimeMs,
     tick_ms: TimeMs,
     recorder: Recorder,
+    slo: SloTracker,
     followups: Vec<Followup>,
+    actions: Vec<nodes::ClusterAction>,
+    /// Offered requests per instance at the last evaluation (for the step's mean rate).
+    last_offered: Vec<f64>,
+    last_eval_ms: TimeMs,
+    path: Vec<usize>,
+    // Scratch for the evaluation step.
+    demands: Vec<database::Demand>,
+    path_parts: Vec<(f64, Moments)>,
+    svc_parts: Vec<Vec<(f64, f64, f64, Moments)>>,
+    node_ms_at: TimeMs,
+    node_rows: Vec<NodeRow>,
 }
 
 impl World {
     fn snapshot(&self, i: usize) -> Snapshot {
-        let s = &self.services[i];
-        Snapshot {
-            desired: s.spec_replicas,
-            ready: s.ready_count,
-            pods: s.pods.len() as u32,
-            rps: s.offered_rps,
-        }
+        let s = &self.instances[i];
+        Snapshot { desired: s.spec_replicas, ready: s.ready_count, pods: s.pods.len() as u32, rps: s.offered_rps }
     }
 
     fn record(&mut self, now: TimeMs, i: usize) {
@@ -67,16 +178,256 @@ impl World {
         self.recorder.update(now, i, snap);
     }
 
-    fn schedule_followups(&mut self, svc: usize, ctx: &mut Context<'_, Event>) {
-        for f in self.followups.drain(..) {
+    fn cloud_of(&self, inst: usize) -> usize {
+        inst / self.n_svc
+    }
+
+    /// Act on what a pod change asked for: schedule its next steps, or ask the cluster for a node.
+    fn apply_followups(&mut self, inst: usize, now: TimeMs, ctx: &mut Context<'_, Event>) {
+        let cloud = self.cloud_of(inst);
+        let followups: Vec<Followup> = self.followups.drain(..).collect();
+        for f in followups {
             match f {
-                Followup::Running { pod, at_ms } => {
-                    ctx.schedule_at(at_ms, Event::PodRunning(svc, pod))
+                Followup::Running { pod, at_ms } => ctx.schedule_at(at_ms, Event::PodRunning(inst, pod)),
+                Followup::Ready { pod, at_ms } => ctx.schedule_at(at_ms, Event::PodReady(inst, pod)),
+                Followup::Gone { pod, at_ms } => ctx.schedule_at(at_ms, Event::PodGone(inst, pod)),
+                Followup::NeedsNode { pod, cpu_milli, memory_bytes } => {
+                    if let Some(c) = self.clusters[cloud].as_mut() {
+                        c.add_pending((inst, pod), cpu_milli, memory_bytes, now, &mut self.actions);
+                    }
                 }
-                Followup::Ready { pod, at_ms } => ctx.schedule_at(at_ms, Event::PodReady(svc, pod)),
-                Followup::Gone { pod, at_ms } => ctx.schedule_at(at_ms, Event::PodGone(svc, pod)),
             }
         }
+        self.apply_actions(cloud, now, ctx);
+    }
+
+    /// Act on what the cluster decided: bind pods, schedule node events, evict pods.
+    fn apply_actions(&mut self, cloud: usize, now: TimeMs, ctx: &mut Context<'_, Event>) {
+        while !self.actions.is_empty() {
+            let actions: Vec<nodes::ClusterAction> = self.actions.drain(..).collect();
+            for a in actions {
+                match a {
+                    nodes::ClusterAction::PodBound { pod: (inst, id), .. } => {
+                        self.instances[inst].pod_bound(now, id, &mut self.followups);
+                        self.drain_pod_followups(inst, ctx);
+                        self.record(now, inst);
+                    }
+                    nodes::ClusterAction::NodeProvisioning { node, ready_at_ms, .. } => {
+                        ctx.schedule_at(ready_at_ms, Event::NodeReady(cloud, node));
+                    }
+                    nodes::ClusterAction::SpotNotice { node, at_ms, evicted } => {
+                        let pool = self.clusters[cloud].as_ref().and_then(|c| c.pool_of(node));
+                        if let Some(p) = pool {
+                            self.pools[self.pool_offset[cloud] + p].interruptions += 1;
+                        }
+                        ctx.schedule_at(at_ms, Event::NodeInterrupted(cloud, node));
+                        self.evict_all(&evicted, now, ctx);
+                    }
+                    nodes::ClusterAction::NodeRemoved { evicted, .. } => self.evict_all(&evicted, now, ctx),
+                }
+            }
+        }
+    }
+
+    fn evict_all(&mut self, pods: &[nodes::PodKey], now: TimeMs, ctx: &mut Context<'_, Event>) {
+        for &(inst, id) in pods {
+            self.instances[inst].evict(now, id, &mut self.followups);
+            let cloud = self.cloud_of(inst);
+            let followups: Vec<Followup> = self.followups.drain(..).collect();
+            for f in followups {
+                match f {
+                    Followup::Running { pod, at_ms } => ctx.schedule_at(at_ms, Event::PodRunning(inst, pod)),
+                    Followup::Ready { pod, at_ms } => ctx.schedule_at(at_ms, Event::PodReady(inst, pod)),
+                    Followup::Gone { pod, at_ms } => ctx.schedule_at(at_ms, Event::PodGone(inst, pod)),
+                    Followup::NeedsNode { pod, cpu_milli, memory_bytes } => {
+                        if let Some(c) = self.clusters[cloud].as_mut() {
+                            c.add_pending((inst, pod), cpu_milli, memory_bytes, now, &mut self.actions);
+                        }
+                    }
+                }
+            }
+            self.record(now, inst);
+        }
+    }
+
+    /// Schedule the timed follow-ups of a pod change (no node requests among them).
+    fn drain_pod_followups(&mut self, inst: usize, ctx: &mut Context<'_, Event>) {
+        for f in std::mem::take(&mut self.followups) {
+            match f {
+                Followup::Running { pod, at_ms } => ctx.schedule_at(at_ms, Event::PodRunning(inst, pod)),
+                Followup::Ready { pod, at_ms } => ctx.schedule_at(at_ms, Event::PodReady(inst, pod)),
+                Followup::Gone { pod, at_ms } => ctx.schedule_at(at_ms, Event::PodGone(inst, pod)),
+                Followup::NeedsNode { .. } => {}
+            }
+        }
+    }
+
+    /// Each cloud's share of traffic now: routed clouds share by weight.
+    fn shares(&self) -> Vec<f64> {
+        let total: f64 = self.clouds.iter().filter(|c| c.routed).map(|c| c.weight).sum();
+        self.clouds.iter().map(|c| if c.routed && total > 0.0 { c.weight / total } else { 0.0 }).collect()
+    }
+
+    fn accumulate_node_time(&mut self, now: TimeMs) {
+        let dt = (now - self.node_ms_at) as f64;
+        if dt <= 0.0 {
+            return;
+        }
+        for (ci, c) in self.clusters.iter().enumerate() {
+            if let Some(c) = c {
+                for (pi, (_, ready, provisioning)) in c.node_counts().into_iter().enumerate() {
+                    let p = &mut self.pools[self.pool_offset[ci] + pi];
+                    // Provisioning nodes are billed too (they are running instances).
+                    p.node_ms += f64::from(ready + provisioning) * dt;
+                    if ready + provisioning > p.peak_nodes {
+                        p.peak_nodes = ready + provisioning;
+                        p.peak_at_ms = now;
+                    }
+                }
+            }
+        }
+        self.node_ms_at = now;
+    }
+
+    /// One evaluation step: rates since the last step, database, cache, latency, errors, SLOs.
+    fn evaluate(&mut self, now: TimeMs) {
+        let dt_s = (now - self.last_eval_ms) as f64 / 1000.0;
+        if dt_s <= 0.0 {
+            return;
+        }
+        let n = self.instances.len();
+        let mut rates = vec![0.0; n];
+        for (i, inst) in self.instances.iter_mut().enumerate() {
+            let total = inst.offered_requests_total(now);
+            rates[i] = (total - self.last_offered[i]) / dt_s;
+            self.last_offered[i] = total;
+        }
+        // Cache: lookups are the reads that could be cached.
+        let hit = if let Some(cache) = self.cache.as_mut() {
+            let lookups: f64 = (0..n)
+                .filter_map(|i| self.instances[i].cfg.database.map(|d| rates[i] * d.queries_per_request * (1.0 - d.write_fraction)))
+                .sum();
+            let h = cache.step(now - self.last_eval_ms, lookups, self.demand.dau(now));
+            self.hit_sum += h;
+            self.hit_steps += 1.0;
+            if self.hit_min.is_none_or(|(m, _)| h < m) {
+                self.hit_min = Some((h, now));
+            }
+            Some(h)
+        } else {
+            None
+        };
+        let miss = 1.0 - hit.unwrap_or(0.0);
+        self.hit_ratio = hit.unwrap_or(0.0);
+        // Database.
+        if let Some(db) = &self.db {
+            self.demands.clear();
+            for (i, inst) in self.instances.iter().enumerate() {
+                let cloud = i / self.n_svc;
+                if let Some(d) = inst.cfg.database {
+                    let up = self.clouds[cloud].up;
+                    let q = rates[i] * d.queries_per_request;
+                    self.demands.push(database::Demand {
+                        cloud,
+                        pods: if up { f64::from(inst.ready_count) } else { 0.0 },
+                        pool_size: f64::from(d.pool_size),
+                        reads_per_s: if up { q * (1.0 - d.write_fraction) * miss } else { 0.0 },
+                        writes_per_s: if up { q * d.write_fraction } else { 0.0 },
+                    });
+                }
+            }
+            db.step(&self.demands, &mut self.db_step);
+            for (k, inst) in self.db_step.instances.iter().enumerate() {
+                let st = &mut self.db_stats[k];
+                if inst.connections > st.peak_connections {
+                    st.peak_connections = inst.connections;
+                    st.peak_connections_at_ms = now;
+                }
+                if inst.demanded > st.peak_demanded {
+                    st.peak_demanded = inst.demanded;
+                    st.peak_demanded_at_ms = now;
+                }
+                if inst.refused_share > 0.0 {
+                    st.refused_minutes += 1;
+                }
+                st.peak_cpu_utilisation = st.peak_cpu_utilisation.max(inst.cpu_utilisation);
+            }
+        }
+        // Services.
+        for parts in &mut self.svc_parts {
+            parts.clear();
+        }
+        self.path_parts.clear();
+        let mut path_offered = 0.0;
+        let mut path_failed = 0.0;
+        let n_clouds = self.clouds.len();
+        for cloud in 0..n_clouds {
+            let mut path_moments = Moments::ZERO;
+            let mut path_success = 1.0;
+            let mut entry_offered = 0.0;
+            for s in 0..self.n_svc {
+                let i = cloud * self.n_svc + s;
+                let offered = rates[i] * dt_s;
+                let inst = &self.instances[i];
+                let (failed, served, moments) = if !self.clouds[cloud].up {
+                    // The cloud is down: whatever is still routed to it fails.
+                    self.backlogs[i] = 0.0;
+                    (offered, 0.0, Moments::ZERO)
+                } else {
+                    // Pods whose pools were refused a connection fail their requests at once.
+                    let (refused, db_time, saturated) = match (&self.db, inst.cfg.database) {
+                        (Some(db), Some(d)) => {
+                            let p = &self.db_step.instances[0];
+                            let (r_refused, r_query, r_sat) = db.read_view(cloud, &self.db_step);
+                            let refused = 1.0 - (1.0 - p.refused_share) * (1.0 - r_refused);
+                            let writes = d.queries_per_request * d.write_fraction;
+                            let reads = d.queries_per_request * (1.0 - d.write_fraction) * miss;
+                            let time = p.query.times(writes).plus(r_query.times(reads));
+                            let sat = 1.0
+                                - (1.0 - p.saturated_share.min(1.0) * writes.min(1.0))
+                                    * (1.0 - r_sat.min(1.0) * reads.min(1.0));
+                            (refused, time, sat)
+                        }
+                        _ => (0.0, Moments::ZERO, 0.0),
+                    };
+                    let working = (f64::from(inst.ready_count) * (1.0 - refused)).round() as u32;
+                    let rate = rates[i] * (1.0 - refused);
+                    let o = latency::step(&self.queue_cfgs[i], rate, working, dt_s, &mut self.backlogs[i]);
+                    let response = o.response.plus(db_time);
+                    let failed_db = offered * refused;
+                    let served = (o.offered - o.timed_out).max(0.0) * (1.0 - saturated);
+                    let failed = failed_db + o.timed_out + (o.offered - o.timed_out).max(0.0) * saturated;
+                    (failed.min(offered), served, response)
+                };
+                self.recorder.add_quality(i, offered, failed, served, moments);
+                self.svc_parts[s].push((offered, failed, served, moments));
+                if let Some(pos) = self.path.iter().position(|&p| p == s) {
+                    if pos == 0 {
+                        entry_offered = offered;
+                    }
+                    path_moments = path_moments.plus(moments);
+                    if offered > 0.0 {
+                        path_success *= 1.0 - failed / offered;
+                    }
+                }
+            }
+            let failed = entry_offered * (1.0 - path_success);
+            path_offered += entry_offered;
+            path_failed += failed;
+            self.path_parts.push(((entry_offered - failed).max(0.0), path_moments));
+        }
+        let db_conn = self.db_step.instances.first().map(|p| p.connections);
+        self.recorder.add_platform(db_conn, hit);
+        let sample = StepSample {
+            step_ms: now - self.last_eval_ms,
+            path_parts: &self.path_parts,
+            path_offered,
+            path_failed,
+            services: &self.svc_parts,
+            db_connections: db_conn.unwrap_or(0.0),
+        };
+        self.slo.add(now, &sample);
+        self.last_eval_ms = now;
     }
 }
 
@@ -89,54 +440,128 @@ impl Model for World {
             Event::Tick => {
                 let noise = self.noise.as_mut().map_or(1.0, |n| n.step(TRAFFIC_STEP_MS));
                 let pv = self.demand.page_views_per_s(now) * noise;
-                for i in 0..self.services.len() {
-                    let rps = pv * self.services[i].cfg.requests_per_page_view;
-                    // The scrape reads usage up to now, so the order of these two does not matter.
-                    self.services[i].set_offered_rps(now, rps);
-                    if now % self.metric_resolution_ms == 0 {
-                        self.services[i].scrape(now);
+                let shares = self.shares();
+                let scrape = now % self.metric_resolution_ms == 0;
+                for i in 0..self.instances.len() {
+                    let cloud = i / self.n_svc;
+                    // A down cloud that is still routed receives traffic it cannot serve; its
+                    // pods see none of it.
+                    let rps = if self.clouds[cloud].up {
+                        pv * self.instances[i].cfg.requests_per_page_view * shares[cloud]
+                    } else {
+                        0.0
+                    };
+                    let offered = pv * self.instances[i].cfg.requests_per_page_view * shares[cloud];
+                    self.instances[i].set_offered(now, rps, offered);
+                    if scrape {
+                        self.instances[i].scrape(now);
                     }
                     self.record(now, i);
                 }
                 ctx.schedule_in(self.tick_ms, Event::Tick);
             }
             Event::HpaSync(i) => {
-                if let Some(replicas) = self.services[i].hpa_sync(now, &self.hpa_config) {
-                    self.services[i].set_replicas(now, replicas, &mut self.followups);
-                    self.schedule_followups(i, ctx);
+                if let Some(replicas) = self.instances[i].hpa_sync(now, &self.hpa_config) {
+                    self.instances[i].set_replicas(now, replicas, &mut self.followups);
+                    self.apply_followups(i, now, ctx);
                     self.record(now, i);
                 }
                 ctx.schedule_in(self.sync_period_ms, Event::HpaSync(i));
             }
             Event::PodRunning(i, pod) => {
-                self.services[i].pod_running(now, pod, &mut self.followups);
-                self.schedule_followups(i, ctx);
+                self.instances[i].pod_running(now, pod, &mut self.followups);
+                self.drain_pod_followups(i, ctx);
                 self.record(now, i);
             }
             Event::PodReady(i, pod) => {
-                self.services[i].pod_ready(now, pod);
+                self.instances[i].pod_ready(now, pod);
                 self.record(now, i);
             }
             Event::PodGone(i, pod) => {
-                self.services[i].pod_gone(now, pod);
+                self.instances[i].pod_gone(now, pod);
+                let cloud = self.cloud_of(i);
+                if self.clusters[cloud].is_some() {
+                    self.accumulate_node_time(now);
+                    if let Some(c) = self.clusters[cloud].as_mut() {
+                        c.remove_pod((i, pod), now, &mut self.actions);
+                    }
+                    self.apply_actions(cloud, now, ctx);
+                }
                 self.record(now, i);
             }
+            Event::Evaluate => {
+                self.evaluate(now);
+                ctx.schedule_in(EVAL_STEP_MS, Event::Evaluate);
+            }
             Event::CloseInterval => {
-                let cpu: Vec<Option<i32>> = self
-                    .services
-                    .iter()
-                    .map(|s| s.last_cpu_utilization_pct)
-                    .collect();
-                self.recorder
-                    .close_interval(now, self.demand.dau(now), &cpu);
+                self.accumulate_node_time(now);
+                let cpu: Vec<Option<i32>> = self.instances.iter().map(|s| s.last_cpu_utilization_pct).collect();
+                self.recorder.close_interval(now, self.demand.dau(now), &cpu);
+                self.record_nodes(now);
                 ctx.schedule_in(self.recorder.resolution_ms(), Event::CloseInterval);
+            }
+            Event::AutoscalerScan(cloud) => {
+                if let Some(c) = self.clusters[cloud].as_mut() {
+                    c.autoscaler_scan(now, &mut self.actions);
+                    let interval = c.scan_interval_ms();
+                    self.apply_actions(cloud, now, ctx);
+                    ctx.schedule_in(interval, Event::AutoscalerScan(cloud));
+                }
+            }
+            Event::NodeReady(cloud, node) => {
+                self.accumulate_node_time(now);
+                if let Some(c) = self.clusters[cloud].as_mut() {
+                    c.node_ready(node, now, &mut self.actions);
+                }
+                self.apply_actions(cloud, now, ctx);
+            }
+            Event::NodeInterrupted(cloud, node) => {
+                self.accumulate_node_time(now);
+                if let Some(c) = self.clusters[cloud].as_mut() {
+                    c.node_interrupted(node, now, &mut self.actions);
+                }
+                self.apply_actions(cloud, now, ctx);
+            }
+            Event::CloudDown(c) => {
+                self.clouds[c].up = false;
+                ctx.schedule_in(self.failover_ms, Event::RouteAway(c));
+            }
+            Event::RouteAway(c) => {
+                // Only if it is still down (a short outage may have ended already).
+                if !self.clouds[c].up {
+                    self.clouds[c].routed = false;
+                }
+            }
+            Event::CloudUp(c) => {
+                self.clouds[c].up = true;
+                ctx.schedule_in(self.failover_ms, Event::RouteBack(c));
+            }
+            Event::RouteBack(c) => {
+                if self.clouds[c].up {
+                    self.clouds[c].routed = true;
+                }
+            }
+            Event::CacheFlush => {
+                if let Some(c) = self.cache.as_mut() {
+                    c.flush();
+                }
             }
         }
     }
 }
 
-fn gcd(a: TimeMs, b: TimeMs) -> TimeMs {
-    if b == 0 { a } else { gcd(b, a % b) }
+impl World {
+    /// Node counts per pool at the end of an output interval (the interval's start is `now − res`).
+    fn record_nodes(&mut self, now: TimeMs) {
+        let t_ms = now - self.recorder.resolution_ms();
+        for (ci, c) in self.clusters.iter().enumerate() {
+            if let Some(c) = c {
+                for (pi, (_, ready, provisioning)) in c.node_counts().into_iter().enumerate() {
+                    self.node_rows.push(NodeRow { t_ms: t_ms.max(0), pool: self.pool_offset[ci] + pi, ready, provisioning });
+                }
+            }
+        }
+    }
 }
 
 /// Controller flags from the scenario.
@@ -148,12 +573,27 @@ pub fn hpa_config(s: &Scenario) -> hpa::Config {
         initial_readiness_delay_ms: k.initial_readiness_delay_ms,
         downscale_stabilization_window_ms: k.downscale_stabilization_ms,
         sync_period_ms: k.hpa_sync_period_ms,
-        gates: hpa::FeatureGates {
-            configurable_tolerance: k.configurable_tolerance,
-            ..Default::default()
-        },
+        gates: hpa::FeatureGates { configurable_tolerance: k.configurable_tolerance, ..Default::default() },
         ..hpa::Config::default()
     }
+}
+
+fn gcd(a: TimeMs, b: TimeMs) -> TimeMs {
+    if b == 0 { a } else { gcd(b, a % b) }
+}
+
+/// Calendar months of the run: (label `YYYY-MM`, start in ms since the simulation start).
+pub fn months(s: &Scenario) -> Vec<(String, TimeMs)> {
+    let sim = &s.simulation;
+    let start = sim.start_timestamp().as_millisecond();
+    let mut out = Vec::new();
+    let mut d = sim.start;
+    while d < sim.end {
+        let ms = d.to_zoned_datetime(sim.time_zone.clone()).map(|z| z.timestamp().as_millisecond() - start).unwrap_or(0);
+        out.push((format!("{:04}-{:02}", d.year(), d.month()), ms.max(0)));
+        d = d.first_of_month().checked_add(jiff::Span::new().months(1)).unwrap_or(sim.end);
+    }
+    out
 }
 
 /// Run the scenario with its seed. Same scenario ⇒ same output, bit for bit.
@@ -161,76 +601,203 @@ pub fn simulate(s: &Scenario) -> RunOutput {
     let end = s.simulation.duration_ms;
     let streams = RngStreams::new(s.simulation.seed);
     let demand = Demand::new(s);
-    let noise = s
-        .traffic
-        .noise
-        .as_ref()
-        .map(|n| NoiseProcess::new(n, streams.stream("traffic.noise")));
-    let mut services: Vec<ServiceState> =
-        s.services.iter().cloned().map(ServiceState::new).collect();
-    for svc in &mut services {
-        svc.start_initial_pods();
+    let noise = s.traffic.noise.as_ref().map(|n| NoiseProcess::new(n, streams.stream("traffic.noise")));
+    let platform = &s.platform;
+    let n_svc = s.services.len();
+    let n_clouds = platform.clouds.len();
+    let mut instances = Vec::new();
+    let mut instance_names = Vec::new();
+    for c in &platform.clouds {
+        for svc in &s.services {
+            let mut st = ServiceState::new(svc.clone());
+            st.needs_nodes = platform.cluster.is_some();
+            st.start_initial_pods();
+            instances.push(st);
+            instance_names.push((c.name.clone(), svc.name.clone()));
+        }
     }
-    let initial: Vec<(Snapshot, Option<u32>)> = services
+    // Clusters: one per cloud, with that cloud's pools; the initial pods are bound at t = 0.
+    let mut clusters = Vec::new();
+    let mut pools = Vec::new();
+    let mut pool_offset = Vec::new();
+    let mut init_actions = Vec::new();
+    for (ci, cloud) in platform.clouds.iter().enumerate() {
+        pool_offset.push(pools.len());
+        let Some(cfg) = &platform.cluster else {
+            clusters.push(None);
+            continue;
+        };
+        let specs: Vec<nodes::PoolSpec> = cfg
+            .pools
+            .iter()
+            .filter(|p| p.cloud == ci)
+            .map(|p| {
+                pools.push(PoolStats {
+                    name: p.name.clone(),
+                    cloud: cloud.name.clone(),
+                    instance_type: p.instance_type.clone(),
+                    spot: p.spot,
+                    ..PoolStats::default()
+                });
+                nodes::pool_spec(p, &cloud.provider)
+            })
+            .collect();
+        let autoscaler = nodes::autoscaler_spec(&cfg.autoscaler);
+        let mut cluster = nodes::Cluster::new(specs, autoscaler, streams.stream(&format!("nodes.{}", cloud.name)));
+        let initial: Vec<(nodes::PodKey, i64, i64)> = (0..n_svc)
+            .flat_map(|si| {
+                let inst = &instances[ci * n_svc + si];
+                inst.pods.iter().map(move |p| ((ci * n_svc + si, p.id), inst.cfg.cpu_request_milli, inst.cfg.memory_request_bytes))
+            })
+            .collect();
+        init_actions.push(cluster.ensure_initial_capacity(&initial));
+        clusters.push(Some(cluster));
+    }
+    let initial: Vec<(Snapshot, Option<u32>)> = instances
         .iter()
         .map(|s| {
             (
-                Snapshot {
-                    desired: s.spec_replicas,
-                    ready: s.ready_count,
-                    pods: s.pods.len() as u32,
-                    rps: 0.0,
-                },
+                Snapshot { desired: s.spec_replicas, ready: s.ready_count, pods: s.pods.len() as u32, rps: 0.0 },
                 s.cfg.hpa.as_ref().map(|h| h.max_replicas as u32),
             )
         })
         .collect();
     let recorder = Recorder::new(s.simulation.output_resolution_ms, &initial, demand.dau(0));
+    let db = platform.database.clone().map(|cfg| database::Database::new(cfg, n_clouds));
+    let db_stats = db
+        .as_ref()
+        .map(|d| (0..d.instance_count()).map(|i| DbStats { name: d.instance_name(i), ..DbStats::default() }).collect())
+        .unwrap_or_default();
+    let cache = platform.cache.as_ref().map(cache::Cache::from_cfg);
+    let slo = SloTracker::new(platform.slo.clone(), months(s), n_svc);
+    let n = instances.len();
     let mut world = World {
         demand,
         noise,
-        services,
+        n_svc,
+        clouds: platform.clouds.iter().map(|c| CloudState { weight: c.weight, up: true, routed: true }).collect(),
+        queue_cfgs: instances.iter().map(|i| ServiceQueueCfg::of(&i.cfg)).collect(),
+        backlogs: vec![0.0; n],
+        instances,
+        clusters,
+        pool_offset,
+        pools,
+        db,
+        db_step: database::DbStep::default(),
+        db_stats,
+        cache,
+        hit_ratio: 0.0,
+        hit_min: None,
+        hit_sum: 0.0,
+        hit_steps: 0.0,
         hpa_config: hpa_config(s),
         sync_period_ms: s.kubernetes.hpa_sync_period_ms,
         metric_resolution_ms: s.kubernetes.metric_resolution_ms,
+        failover_ms: platform.failover_detection_ms,
         tick_ms: gcd(TRAFFIC_STEP_MS, s.kubernetes.metric_resolution_ms),
         recorder,
+        slo,
         followups: Vec::new(),
+        actions: Vec::new(),
+        last_offered: vec![0.0; n],
+        last_eval_ms: 0,
+        path: platform.slo.path.clone(),
+        demands: Vec::new(),
+        path_parts: Vec::new(),
+        svc_parts: vec![Vec::new(); n_svc],
+        node_ms_at: 0,
+        node_rows: Vec::new(),
     };
     let mut engine = Engine::default();
     engine.schedule_at(0, Event::Tick);
     // Each HPA syncs on its own phase, a few seconds after the scrapes (as a live controller
     // would be, at an arbitrary offset); the order is fixed so runs are reproducible.
-    for i in 0..world.services.len() {
-        if world.services[i].hpa_spec.is_some() {
+    for i in 0..world.instances.len() {
+        if world.instances[i].hpa_spec.is_some() {
             engine.schedule_at(5_000 + 250 * i as TimeMs, Event::HpaSync(i));
         }
     }
+    engine.schedule_at(EVAL_STEP_MS, Event::Evaluate);
     engine.schedule_at(s.simulation.output_resolution_ms, Event::CloseInterval);
-    engine.run_until(&mut world, end);
-    // The interval closing exactly at `end` is not handled by run_until (it stops before `end`).
-    let cpu: Vec<Option<i32>> = world
-        .services
-        .iter()
-        .map(|s| s.last_cpu_utilization_pct)
-        .collect();
-    if world.recorder.interval_start_ms() < end {
-        world
-            .recorder
-            .close_interval(end, world.demand.dau(end), &cpu);
+    for (ci, c) in world.clusters.iter().enumerate() {
+        if let Some(c) = c {
+            engine.schedule_at(c.scan_interval_ms(), Event::AutoscalerScan(ci));
+        }
     }
+    for (ci, actions) in init_actions.into_iter().enumerate() {
+        for a in actions {
+            if let nodes::ClusterAction::NodeProvisioning { node, ready_at_ms, .. } = a {
+                engine.schedule_at(ready_at_ms, Event::NodeReady(ci, node));
+            }
+        }
+    }
+    for ev in &platform.events {
+        match *ev {
+            PlatformEvent::Outage { cloud, start_ms, duration_ms } => {
+                engine.schedule_at(start_ms, Event::CloudDown(cloud));
+                engine.schedule_at(start_ms + duration_ms, Event::CloudUp(cloud));
+            }
+            PlatformEvent::CacheFlush { at_ms } => engine.schedule_at(at_ms, Event::CacheFlush),
+        }
+    }
+    engine.run_until(&mut world, end);
+    // The step and interval closing exactly at `end` are not handled by run_until.
+    if world.last_eval_ms < end {
+        world.evaluate(end);
+    }
+    world.slo.close_window(end);
+    world.accumulate_node_time(end);
+    let cpu: Vec<Option<i32>> = world.instances.iter().map(|s| s.last_cpu_utilization_pct).collect();
+    if world.recorder.interval_start_ms() < end {
+        world.recorder.close_interval(end, world.demand.dau(end), &cpu);
+    }
+    let outages = outage_stats(s, &world.slo);
     let (rows, stats) = world.recorder.finish(end);
     RunOutput {
-        service_names: s.services.iter().map(|s| s.name.clone()).collect(),
-        max_replicas: s
-            .services
-            .iter()
-            .map(|s| s.hpa.as_ref().map(|h| h.max_replicas as u32))
-            .collect(),
+        instance_names,
+        max_replicas: world.instances.iter().map(|s| s.cfg.hpa.as_ref().map(|h| h.max_replicas as u32)).collect(),
         rows,
         stats,
+        node_rows: world.node_rows,
+        pools: world.pools,
+        db: world.db_stats,
+        db_connection_limit: world.db.as_ref().map(|d| d.connection_limit()),
+        cache_min_hit_ratio: world.hit_min,
+        cache_mean_hit_ratio: (world.hit_steps > 0.0).then(|| world.hit_sum / world.hit_steps),
+        slo: world.slo,
+        outages,
         duration_ms: end,
         events_handled: engine.events_handled(),
         seed: s.simulation.seed,
     }
+}
+
+/// For each outage: the failing SLO windows from its start to 2 h after its end, the worst of
+/// them, and when the last one ended (the recovery).
+fn outage_stats(s: &Scenario, slo: &SloTracker) -> Vec<OutageStats> {
+    let window = slo.window_ms();
+    s.platform
+        .events
+        .iter()
+        .filter_map(|e| match *e {
+            PlatformEvent::Outage { cloud, start_ms, duration_ms } => {
+                let end_ms = start_ms + duration_ms;
+                let hits: Vec<_> = slo
+                    .violations
+                    .iter()
+                    .filter(|v| v.start_ms + window > start_ms && v.start_ms < end_ms + 2 * crate::sim::HOUR_MS)
+                    .collect();
+                Some(OutageStats {
+                    cloud: s.platform.clouds[cloud].name.clone(),
+                    start_ms,
+                    end_ms,
+                    violating_windows: hits.len() as u32,
+                    worst_availability: hits.iter().map(|v| v.availability).fold(1.0, f64::min),
+                    worst_p95_s: hits.iter().map(|v| v.p95_s).fold(0.0, f64::max),
+                    recovered_at_ms: hits.last().map(|v| v.start_ms + window),
+                })
+            }
+            _ => None,
+        })
+        .collect()
 }

@@ -9,6 +9,8 @@ use crate::sim::TimeMs;
 /// Where a pod is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PodStage {
+    /// Waiting for a node with room for its requests (`phase: Pending`, no startTime).
+    Unscheduled,
     /// Bound to a node, pulling the image and starting the container (`phase: Pending`, startTime set).
     Starting,
     /// Container running, readiness probe not yet passed (`phase: Running`, Ready=False).
@@ -54,13 +56,17 @@ pub struct ServiceState {
     pub spec_replicas: u32,
     pub pods: Vec<Pod>,
     next_pod_id: u64,
-    /// Offered requests per second right now.
+    /// Requests per second reaching the pods right now.
     pub offered_rps: f64,
+    /// Requests per second users send right now (for error accounting).
+    accounted_rps: f64,
     /// Per-ready-pod integrals of CPU (millicore·ms) and requests since the start, at `integ_ms`.
     ready_cpu_integral: f64,
     ready_req_integral: f64,
     /// Total offered requests since the start (for the service-level windowed rate).
     total_req_integral: f64,
+    /// Requests that reached the pods since the start (what an ingress metric counts).
+    served_req_integral: f64,
     integ_ms: TimeMs,
     /// Cached count of Ready pods.
     pub ready_count: u32,
@@ -72,6 +78,8 @@ pub struct ServiceState {
     /// What the HPA saw at its last sync: CPU utilisation percent, if it computed one.
     pub last_cpu_utilization_pct: Option<i32>,
     needs: Needs,
+    /// New pods wait for a node (a cluster is modelled) instead of starting at once.
+    pub needs_nodes: bool,
 }
 
 #[derive(Default)]
@@ -120,8 +128,10 @@ fn to_milli(v: f64) -> i64 {
 /// Metrics per HPA the simulation feeds (validation rejects more).
 pub const MAX_METRICS: usize = 16;
 
-/// What a pod lifecycle change asks the world to schedule.
+/// What a pod lifecycle change asks the world to do.
 pub enum Followup {
+    /// Find the pod a node (it stays Unscheduled until `pod_bound`).
+    NeedsNode { pod: u64, cpu_milli: i64, memory_bytes: i64 },
     Running { pod: u64, at_ms: TimeMs },
     Ready { pod: u64, at_ms: TimeMs },
     Gone { pod: u64, at_ms: TimeMs },
@@ -132,6 +142,7 @@ impl ServiceState {
         let hpa_spec = cfg.hpa.clone();
         ServiceState {
             needs: Needs::of(hpa_spec.as_ref()),
+            needs_nodes: false,
             spec_replicas: cfg.initial_replicas,
             cfg,
             hpa_spec,
@@ -139,9 +150,11 @@ impl ServiceState {
             pods: Vec::new(),
             next_pod_id: 0,
             offered_rps: 0.0,
+            accounted_rps: 0.0,
             ready_cpu_integral: 0.0,
             ready_req_integral: 0.0,
             total_req_integral: 0.0,
+            served_req_integral: 0.0,
             integ_ms: 0,
             ready_count: 0,
             last_total_scrape: None,
@@ -197,7 +210,8 @@ impl ServiceState {
         if dt > 0.0 {
             self.ready_cpu_integral += self.per_pod_cpu_milli() * dt;
             self.ready_req_integral += self.per_pod_rps() * dt / 1000.0;
-            self.total_req_integral += self.offered_rps * dt / 1000.0;
+            self.total_req_integral += self.accounted_rps * dt / 1000.0;
+            self.served_req_integral += self.offered_rps * dt / 1000.0;
         }
         self.integ_ms = now;
     }
@@ -212,7 +226,7 @@ impl ServiceState {
             PodStage::Running | PodStage::Terminating => {
                 pod.cpu_cum += idle_cpu * (now - pod.counted_at_ms) as f64;
             }
-            PodStage::Starting => {}
+            PodStage::Starting | PodStage::Unscheduled => {}
         }
         pod.ready_cpu_mark = cpu_int;
         pod.ready_req_mark = req_int;
@@ -233,8 +247,15 @@ impl ServiceState {
 
     /// New offered load from now on.
     pub fn set_offered_rps(&mut self, now: TimeMs, rps: f64) {
+        self.set_offered(now, rps, rps);
+    }
+
+    /// New load from now on: `rps` reaches the pods; `offered` is what users send (more than
+    /// `rps` while the service's cloud is down but traffic is still routed to it).
+    pub fn set_offered(&mut self, now: TimeMs, rps: f64, offered: f64) {
         self.integrate(now);
         self.offered_rps = rps;
+        self.accounted_rps = offered;
     }
 
     /// metrics-server (and the custom-metrics adapter) scrape every pod: a rate over the time since
@@ -243,7 +264,7 @@ impl ServiceState {
         self.settle_all(now);
         let per_pod_inflight = self.per_pod_rps() * self.cfg.service_time_ms / 1000.0;
         for p in &mut self.pods {
-            if matches!(p.stage, PodStage::Starting) {
+            if matches!(p.stage, PodStage::Starting | PodStage::Unscheduled) {
                 continue;
             }
             if let Some((t0, c0, r0)) = p.last_scrape {
@@ -280,10 +301,10 @@ impl ServiceState {
         {
             self.total_rps_sample = Some((
                 now,
-                (self.total_req_integral - r0) * 1000.0 / (now - t0) as f64,
+                (self.served_req_integral - r0) * 1000.0 / (now - t0) as f64,
             ));
         }
-        self.last_total_scrape = Some((now, self.total_req_integral));
+        self.last_total_scrape = Some((now, self.served_req_integral));
     }
 
     /// Pods that count towards `status.replicas` (not terminating).
@@ -303,12 +324,12 @@ impl ServiceState {
         for p in &self.pods {
             s.pods.push(hpa::Pod {
                 phase: match p.stage {
-                    PodStage::Starting => hpa::PodPhase::Pending,
+                    PodStage::Starting | PodStage::Unscheduled => hpa::PodPhase::Pending,
                     _ => hpa::PodPhase::Running,
                 },
                 deleting: p.stage == PodStage::Terminating,
                 ready: Some(p.stage == PodStage::Ready),
-                start_time_ms: Some(p.start_time_ms),
+                start_time_ms: (p.stage != PodStage::Unscheduled).then_some(p.start_time_ms),
                 ready_transition_ms: Some(p.ready_transition_ms),
             });
         }
@@ -414,12 +435,17 @@ impl ServiceState {
         if replicas > active {
             for _ in active..replicas {
                 let id = self.new_pod_id();
-                self.pods
-                    .push(Pod::new(id, PodStage::Starting, now, None, now));
-                out.push(Followup::Running {
-                    pod: id,
-                    at_ms: now + self.cfg.startup_delay_ms,
-                });
+                if self.needs_nodes {
+                    self.pods.push(Pod::new(id, PodStage::Unscheduled, now, None, now));
+                    out.push(Followup::NeedsNode {
+                        pod: id,
+                        cpu_milli: self.cfg.cpu_request_milli,
+                        memory_bytes: self.cfg.memory_request_bytes,
+                    });
+                } else {
+                    self.pods.push(Pod::new(id, PodStage::Starting, now, None, now));
+                    out.push(Followup::Running { pod: id, at_ms: now + self.cfg.startup_delay_ms });
+                }
             }
         } else if replicas < active {
             // ReplicaSet deletion order (ActivePodsWithRanks): not-ready before ready, then the
@@ -430,9 +456,10 @@ impl ServiceState {
                 .filter(|p| p.stage != PodStage::Terminating)
                 .map(|p| {
                     let rank = match p.stage {
-                        PodStage::Starting => 0,
-                        PodStage::Running => 1,
-                        _ => 2,
+                        PodStage::Unscheduled => 0,
+                        PodStage::Starting => 1,
+                        PodStage::Running => 2,
+                        _ => 3,
                     };
                     (rank, -p.ready_transition_ms, p.id)
                 })
@@ -443,15 +470,45 @@ impl ServiceState {
                     if p.stage == PodStage::Ready {
                         self.ready_count -= 1;
                     }
+                    // A pod that never started has nothing to shut down.
+                    let delay = if p.stage == PodStage::Unscheduled { 0 } else { self.cfg.termination_delay_ms };
                     p.stage = PodStage::Terminating;
                     p.running_since_ms.get_or_insert(now);
-                    out.push(Followup::Gone {
-                        pod: id,
-                        at_ms: now + self.cfg.termination_delay_ms,
-                    });
+                    out.push(Followup::Gone { pod: id, at_ms: now + delay });
                 }
             }
         }
+    }
+
+    /// The scheduler bound the pod to a node: it starts (startTime = now).
+    pub fn pod_bound(&mut self, now: TimeMs, id: u64, out: &mut Vec<Followup>) {
+        if let Some(p) = self.pods.iter_mut().find(|p| p.id == id && p.stage == PodStage::Unscheduled) {
+            p.stage = PodStage::Starting;
+            p.start_time_ms = now;
+            p.counted_at_ms = now;
+            out.push(Followup::Running { pod: id, at_ms: now + self.cfg.startup_delay_ms });
+        }
+    }
+
+    /// The pod's node is going away (spot notice, scale-down): it is deleted gracefully and the
+    /// ReplicaSet creates a replacement.
+    pub fn evict(&mut self, now: TimeMs, id: u64, out: &mut Vec<Followup>) {
+        self.settle_all(now);
+        if let Some(p) = self.pods.iter_mut().find(|p| p.id == id && p.stage != PodStage::Terminating) {
+            if p.stage == PodStage::Ready {
+                self.ready_count -= 1;
+            }
+            p.stage = PodStage::Terminating;
+            out.push(Followup::Gone { pod: id, at_ms: now + self.cfg.termination_delay_ms });
+        }
+        let spec = self.spec_replicas;
+        self.set_replicas(now, spec, out);
+    }
+
+    /// Requests offered since the start, up to `now`.
+    pub fn offered_requests_total(&mut self, now: TimeMs) -> f64 {
+        self.integrate(now);
+        self.total_req_integral
     }
 
     /// The container started: Running, not yet Ready.

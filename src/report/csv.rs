@@ -3,12 +3,13 @@
 use crate::model::RunOutput;
 use crate::scenario::Scenario;
 
-use super::{local_time, round3};
+use super::{local_time, round3, round6};
 
 pub fn timeseries(s: &Scenario, out: &RunOutput) -> Vec<u8> {
     let mut w = csv::Writer::from_writer(Vec::new());
     let _ = w.write_record([
         "time",
+        "cloud",
         "service",
         "dau",
         "offered_rps",
@@ -18,11 +19,17 @@ pub fn timeseries(s: &Scenario, out: &RunOutput) -> Vec<u8> {
         "ready_replicas_mean",
         "pods",
         "hpa_cpu_utilization_pct",
+        "failed_requests",
+        "error_rate",
+        "p95_ms",
+        "db_connections_max",
+        "cache_hit_ratio_min",
     ]);
     for r in &out.rows {
         let _ = w.write_record([
             local_time(s, r.t_ms),
-            out.service_names[r.service].clone(),
+            out.instance_names[r.service].0.clone(),
+            out.instance_names[r.service].1.clone(),
             format!("{:.1}", r.dau),
             round3(r.offered_rps).to_string(),
             r.desired_replicas.to_string(),
@@ -33,6 +40,25 @@ pub fn timeseries(s: &Scenario, out: &RunOutput) -> Vec<u8> {
             r.hpa_cpu_utilization_pct
                 .map(|v| v.to_string())
                 .unwrap_or_default(),
+        ]);
+    }
+    w.into_inner().unwrap_or_default()
+}
+
+/// `nodes.csv`: node counts per pool at the end of each output interval.
+pub fn nodes(s: &Scenario, out: &RunOutput) -> Vec<u8> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let _ = w.write_record(["time", "cloud", "pool", "instance_type", "capacity_type", "ready_nodes", "provisioning_nodes"]);
+    for r in &out.node_rows {
+        let p = &out.pools[r.pool];
+        let _ = w.write_record([
+            local_time(s, r.t_ms),
+            p.cloud.clone(),
+            p.name.clone(),
+            p.instance_type.clone(),
+            if p.spot { "spot" } else { "on-demand" }.to_string(),
+            r.ready.to_string(),
+            r.provisioning.to_string(),
         ]);
     }
     w.into_inner().unwrap_or_default()

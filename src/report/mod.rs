@@ -8,6 +8,7 @@ pub mod table;
 
 use serde::Serialize;
 
+use crate::metrics::slo::MonthAgg;
 use crate::model::RunOutput;
 use crate::scenario::Scenario;
 use crate::sim::{HOUR_MS, TimeMs};
@@ -21,8 +22,123 @@ pub struct RunReport {
     pub schema_version: u32,
     pub capsim_version: String,
     pub scenario: ScenarioInfo,
+    pub clouds: Vec<CloudInfo>,
+    /// One entry per service and cloud.
     pub services: Vec<ServiceSummary>,
+    pub slo: SloSummary,
+    pub database: Option<DatabaseSummary>,
+    pub cache: Option<CacheSummary>,
+    pub node_pools: Vec<NodePoolSummary>,
+    pub outages: Vec<OutageSummary>,
     pub engine: EngineInfo,
+}
+
+#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq)]
+pub struct CloudInfo {
+    pub name: String,
+    pub provider: String,
+    /// Share of traffic (0..1).
+    pub weight: f64,
+}
+
+/// Per calendar month: SLO compliance of a request path or a service.
+#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq)]
+pub struct MonthSlo {
+    pub month: String,
+    /// Share of SLO windows whose p95 met the target.
+    pub latency_compliance: f64,
+    /// Successful / offered requests over the month.
+    pub availability: f64,
+    /// Error budget used: (1 − availability) / (1 − target); > 1 means the budget is blown.
+    pub error_budget_burn: f64,
+    pub windows: u32,
+    pub failed_requests: f64,
+    /// Worst p95 of a failing window (0 when no window failed).
+    pub worst_p95_ms: f64,
+}
+
+#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq)]
+pub struct ServiceSlo {
+    pub service: String,
+    pub months: Vec<MonthSlo>,
+}
+
+#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq)]
+pub struct AlertSummary {
+    pub name: String,
+    pub firing_hours: f64,
+    pub firings: u32,
+}
+
+#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq)]
+pub struct SloSummary {
+    pub latency_p95_target_ms: f64,
+    pub availability_target: f64,
+    pub window_s: f64,
+    /// The request path the SLO is about, entry first.
+    pub path: Vec<String>,
+    /// The path, month by month.
+    pub months: Vec<MonthSlo>,
+    pub services: Vec<ServiceSlo>,
+    pub alerts: Vec<AlertSummary>,
+    pub violating_windows: u32,
+}
+
+#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq)]
+pub struct DbInstanceSummary {
+    pub name: String,
+    pub peak_connections: f64,
+    pub peak_connections_at: String,
+    /// Most connections the pods' pools asked for (beyond the limit they are refused).
+    pub peak_demanded_connections: f64,
+    pub peak_demanded_at: String,
+    pub minutes_with_refused_connections: u32,
+    pub peak_cpu_utilisation: f64,
+}
+
+#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq)]
+pub struct DatabaseSummary {
+    pub max_connections: u32,
+    pub reserved_connections: u32,
+    /// Connections left for the services on each instance.
+    pub connection_limit: f64,
+    pub pooler: bool,
+    pub instances: Vec<DbInstanceSummary>,
+}
+
+#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq)]
+pub struct CacheSummary {
+    pub node_type: String,
+    pub nodes: u32,
+    pub min_hit_ratio: f64,
+    pub min_hit_ratio_at: String,
+    pub mean_hit_ratio: f64,
+}
+
+#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq)]
+pub struct NodePoolSummary {
+    pub name: String,
+    pub cloud: String,
+    pub instance_type: String,
+    pub capacity_type: String,
+    pub peak_nodes: u32,
+    pub peak_nodes_at: String,
+    pub node_hours: f64,
+    pub spot_interruptions: u32,
+}
+
+#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq)]
+pub struct OutageSummary {
+    pub cloud: String,
+    pub start: String,
+    pub end: String,
+    pub violating_windows: u32,
+    pub worst_window_availability: f64,
+    pub worst_window_p95_ms: f64,
+    /// End of the last failing SLO window (null: none failed).
+    pub recovered_at: Option<String>,
+    /// From the outage start to `recovered_at`.
+    pub recovery_minutes: Option<f64>,
 }
 
 #[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq)]
@@ -43,6 +159,7 @@ pub struct ScenarioInfo {
 #[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq)]
 pub struct ServiceSummary {
     pub name: String,
+    pub cloud: String,
     /// The HPA's bounds; `null` for a service with fixed replicas.
     pub hpa_min_replicas: Option<u32>,
     pub hpa_max_replicas: Option<u32>,
@@ -63,6 +180,10 @@ pub struct ServiceSummary {
     pub hours_at_max_replicas: f64,
     /// Fewest Ready pods at any moment.
     pub min_ready_replicas: u32,
+    pub offered_requests: f64,
+    pub failed_requests: f64,
+    /// Successful / offered requests over the run.
+    pub availability: f64,
 }
 
 #[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq)]
@@ -86,27 +207,138 @@ pub fn round3(x: f64) -> f64 {
     (x * 1000.0).round() / 1000.0
 }
 
+fn month_slo(label: &str, m: &MonthAgg, target: f64) -> MonthSlo {
+    let availability = m.availability();
+    MonthSlo {
+        month: label.to_string(),
+        latency_compliance: round6(m.latency_compliance()),
+        availability: round6(availability),
+        error_budget_burn: round3((1.0 - availability) / (1.0 - target)),
+        windows: m.windows,
+        failed_requests: round3(m.failed),
+        worst_p95_ms: round3(m.worst_p95_s * 1000.0),
+    }
+}
+
+/// Round to 6 decimals (ratios such as 0.999).
+pub fn round6(x: f64) -> f64 {
+    (x * 1e6).round() / 1e6
+}
+
 impl RunReport {
     pub fn build(s: &Scenario, out: &RunOutput) -> RunReport {
-        let services = s
-            .services
+        let n_svc = s.services.len();
+        let services = out
+            .stats
             .iter()
-            .zip(&out.stats)
-            .map(|(svc, st)| ServiceSummary {
-                name: svc.name.clone(),
-                hpa_min_replicas: svc.hpa.as_ref().map(|h| h.min_replicas as u32),
-                hpa_max_replicas: svc.hpa.as_ref().map(|h| h.max_replicas as u32),
-                min_replicas: st.min_replicas,
-                mean_replicas: round3(st.mean_replicas(out.duration_ms)),
-                peak_replicas: st.peak_replicas,
-                peak_replicas_at: local_time(s, st.peak_replicas_at_ms),
-                replica_hours: round3(st.replica_hours()),
-                peak_rps: round3(st.peak_rps),
-                peak_rps_at: local_time(s, st.peak_rps_at_ms),
-                scale_up_events: st.scale_ups,
-                scale_down_events: st.scale_downs,
-                hours_at_max_replicas: round3(st.hours_at_max()),
-                min_ready_replicas: st.ready_min,
+            .enumerate()
+            .map(|(i, st)| {
+                let svc = &s.services[i % n_svc];
+                let availability =
+                    if st.offered_requests > 0.0 { 1.0 - st.failed_requests / st.offered_requests } else { 1.0 };
+                ServiceSummary {
+                    name: svc.name.clone(),
+                    cloud: out.instance_names[i].0.clone(),
+                    hpa_min_replicas: svc.hpa.as_ref().map(|h| h.min_replicas as u32),
+                    hpa_max_replicas: svc.hpa.as_ref().map(|h| h.max_replicas as u32),
+                    min_replicas: st.min_replicas,
+                    mean_replicas: round3(st.mean_replicas(out.duration_ms)),
+                    peak_replicas: st.peak_replicas,
+                    peak_replicas_at: local_time(s, st.peak_replicas_at_ms),
+                    replica_hours: round3(st.replica_hours()),
+                    peak_rps: round3(st.peak_rps),
+                    peak_rps_at: local_time(s, st.peak_rps_at_ms),
+                    scale_up_events: st.scale_ups,
+                    scale_down_events: st.scale_downs,
+                    hours_at_max_replicas: round3(st.hours_at_max()),
+                    min_ready_replicas: st.ready_min,
+                    offered_requests: round3(st.offered_requests),
+                    failed_requests: round3(st.failed_requests),
+                    availability: round6(availability),
+                }
+            })
+            .collect();
+        let slo_cfg = &s.platform.slo;
+        let months = out.slo.months();
+        let slo = SloSummary {
+            latency_p95_target_ms: slo_cfg.latency_p95_ms,
+            availability_target: slo_cfg.availability,
+            window_s: slo_cfg.window_ms as f64 / 1000.0,
+            path: slo_cfg.path.iter().map(|&i| s.services[i].name.clone()).collect(),
+            months: months
+                .iter()
+                .zip(&out.slo.path_months)
+                .map(|((label, _), m)| month_slo(label, m, slo_cfg.availability))
+                .collect(),
+            services: s
+                .services
+                .iter()
+                .zip(&out.slo.service_months)
+                .map(|(svc, ms)| ServiceSlo {
+                    service: svc.name.clone(),
+                    months: months.iter().zip(ms).map(|((label, _), m)| month_slo(label, m, slo_cfg.availability)).collect(),
+                })
+                .collect(),
+            alerts: out
+                .slo
+                .alert_totals()
+                .into_iter()
+                .map(|a| AlertSummary { name: a.name, firing_hours: round3(a.firing_ms as f64 / HOUR_MS as f64), firings: a.firings })
+                .collect(),
+            violating_windows: out.slo.violations.len() as u32,
+        };
+        let database = s.platform.database.as_ref().map(|d| DatabaseSummary {
+            max_connections: d.max_connections,
+            reserved_connections: d.reserved_connections,
+            connection_limit: out.db_connection_limit.unwrap_or(0.0),
+            pooler: d.pooler.is_some(),
+            instances: out
+                .db
+                .iter()
+                .map(|i| DbInstanceSummary {
+                    name: i.name.clone(),
+                    peak_connections: round3(i.peak_connections),
+                    peak_connections_at: local_time(s, i.peak_connections_at_ms),
+                    peak_demanded_connections: round3(i.peak_demanded),
+                    peak_demanded_at: local_time(s, i.peak_demanded_at_ms),
+                    minutes_with_refused_connections: i.refused_minutes,
+                    peak_cpu_utilisation: round3(i.peak_cpu_utilisation),
+                })
+                .collect(),
+        });
+        let cache = s.platform.cache.as_ref().map(|c| CacheSummary {
+            node_type: c.node_type.clone(),
+            nodes: c.nodes,
+            min_hit_ratio: round6(out.cache_min_hit_ratio.map_or(0.0, |(h, _)| h)),
+            min_hit_ratio_at: local_time(s, out.cache_min_hit_ratio.map_or(0, |(_, t)| t)),
+            mean_hit_ratio: round6(out.cache_mean_hit_ratio.unwrap_or(0.0)),
+        });
+        let node_pools = out
+            .pools
+            .iter()
+            .map(|p| NodePoolSummary {
+                name: p.name.clone(),
+                cloud: p.cloud.clone(),
+                instance_type: p.instance_type.clone(),
+                capacity_type: if p.spot { "spot" } else { "on-demand" }.to_string(),
+                peak_nodes: p.peak_nodes,
+                peak_nodes_at: local_time(s, p.peak_at_ms),
+                node_hours: round3(p.node_ms / HOUR_MS as f64),
+                spot_interruptions: p.interruptions,
+            })
+            .collect();
+        let outages = out
+            .outages
+            .iter()
+            .map(|o| OutageSummary {
+                cloud: o.cloud.clone(),
+                start: local_time(s, o.start_ms),
+                end: local_time(s, o.end_ms),
+                violating_windows: o.violating_windows,
+                worst_window_availability: round6(o.worst_availability),
+                worst_window_p95_ms: round3(o.worst_p95_s * 1000.0),
+                recovered_at: o.recovered_at_ms.map(|t| local_time(s, t)),
+                recovery_minutes: o.recovered_at_ms.map(|t| round3((t - o.start_ms) as f64 / 60_000.0)),
             })
             .collect();
         RunReport {
@@ -123,10 +355,19 @@ impl RunReport {
                 duration_hours: round3(out.duration_ms as f64 / HOUR_MS as f64),
                 output_resolution_s: s.simulation.output_resolution_ms as f64 / 1000.0,
             },
+            clouds: s
+                .platform
+                .clouds
+                .iter()
+                .map(|c| CloudInfo { name: c.name.clone(), provider: c.provider.clone(), weight: round6(c.weight) })
+                .collect(),
             services,
-            engine: EngineInfo {
-                events: out.events_handled,
-            },
+            slo,
+            database,
+            cache,
+            node_pools,
+            outages,
+            engine: EngineInfo { events: out.events_handled },
         }
     }
 }

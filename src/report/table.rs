@@ -1,59 +1,19 @@
-//! The terminal summary: one row per service.
+//! The terminal summary: replicas per service and cloud, then SLOs per month, the database,
+//! the cache, node pools and outages, each as an aligned table.
 
 use super::RunReport;
 
-pub fn render(r: &RunReport) -> String {
-    let s = &r.scenario;
-    let mut out = format!(
-        "capsim {} — scenario {} ({}), seed {}, {} to {} ({}), {:.0} h simulated\n\n",
-        r.capsim_version, s.name, s.file, s.seed, s.start, s.end, s.time_zone, s.duration_hours
-    );
-    let header = [
-        "service",
-        "hpa min..max",
-        "replicas min",
-        "mean",
-        "peak",
-        "peak at",
-        "replica-h",
-        "peak rps",
-        "scale up/down",
-        "h at max",
-    ];
-    let rows: Vec<[String; 10]> = r
-        .services
-        .iter()
-        .map(|v| {
-            [
-                v.name.clone(),
-                match (v.hpa_min_replicas, v.hpa_max_replicas) {
-                    (Some(a), Some(b)) => format!("{a}..{b}"),
-                    _ => "fixed".to_string(),
-                },
-                v.min_replicas.to_string(),
-                format!("{:.2}", v.mean_replicas),
-                v.peak_replicas.to_string(),
-                v.peak_replicas_at
-                    .chars()
-                    .take(16)
-                    .collect::<String>()
-                    .replace('T', " "),
-                format!("{:.0}", v.replica_hours),
-                format!("{:.1}", v.peak_rps),
-                format!("{}/{}", v.scale_up_events, v.scale_down_events),
-                format!("{:.1}", v.hours_at_max_replicas),
-            ]
-        })
-        .collect();
-    let mut widths = header.map(str::len);
-    for row in &rows {
+/// Render rows as an aligned table: the first column left-aligned, the rest right-aligned.
+fn table(header: &[&str], rows: &[Vec<String>]) -> String {
+    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
+    for row in rows {
         for (w, c) in widths.iter_mut().zip(row) {
             *w = (*w).max(c.chars().count());
         }
     }
     let line = |cells: &[String]| -> String {
         let mut l = String::new();
-        for (i, (c, w)) in cells.iter().zip(widths).enumerate() {
+        for (i, (c, w)) in cells.iter().zip(&widths).enumerate() {
             let pad = w - c.chars().count();
             if i == 0 {
                 l.push_str(c);
@@ -66,14 +26,162 @@ pub fn render(r: &RunReport) -> String {
         }
         l.trim_end().to_string() + "\n"
     };
-    out.push_str(&line(&header.map(String::from)));
-    out.push_str(&line(&widths.map(|w| "-".repeat(w))));
-    for row in &rows {
+    let mut out = line(&header.iter().map(|h| h.to_string()).collect::<Vec<_>>());
+    out.push_str(&line(&widths.iter().map(|w| "-".repeat(*w)).collect::<Vec<_>>()));
+    for row in rows {
         out.push_str(&line(row));
     }
-    out.push_str(
-        "\nreplicas = spec.replicas set by the HPA; replica-h = pod-hours of every pod that existed; \
-         peak at = local time.\n",
+    out
+}
+
+fn short_time(t: &str) -> String {
+    t.chars().take(16).collect::<String>().replace('T', " ")
+}
+
+fn pct(x: f64) -> String {
+    format!("{:.3} %", x * 100.0)
+}
+
+pub fn render(r: &RunReport) -> String {
+    let s = &r.scenario;
+    let mut out = format!(
+        "capsim {} — scenario {} ({}), seed {}, {} to {} ({}), {:.0} h simulated\n\n",
+        r.capsim_version, s.name, s.file, s.seed, s.start, s.end, s.time_zone, s.duration_hours
     );
+    let multi = r.clouds.len() > 1;
+    let rows: Vec<Vec<String>> = r
+        .services
+        .iter()
+        .map(|v| {
+            vec![
+                if multi { format!("{}@{}", v.name, v.cloud) } else { v.name.clone() },
+                match (v.hpa_min_replicas, v.hpa_max_replicas) {
+                    (Some(a), Some(b)) => format!("{a}..{b}"),
+                    _ => "fixed".to_string(),
+                },
+                v.min_replicas.to_string(),
+                format!("{:.2}", v.mean_replicas),
+                v.peak_replicas.to_string(),
+                short_time(&v.peak_replicas_at),
+                format!("{:.0}", v.replica_hours),
+                format!("{:.1}", v.peak_rps),
+                format!("{}/{}", v.scale_up_events, v.scale_down_events),
+                format!("{:.1}", v.hours_at_max_replicas),
+                pct(v.availability),
+            ]
+        })
+        .collect();
+    out.push_str(&table(
+        &[
+            "service", "hpa min..max", "replicas min", "mean", "peak", "peak at", "replica-h", "peak rps",
+            "scale up/down", "h at max", "availability",
+        ],
+        &rows,
+    ));
+    out.push_str(
+        "replicas = spec.replicas set by the HPA; replica-h = pod-hours of every pod that existed; \
+         times are local.\n",
+    );
+
+    let slo = &r.slo;
+    out.push_str(&format!(
+        "\nSLO — path {}: p95 < {:.0} ms per {:.0}-minute window, availability ≥ {}\n",
+        slo.path.join(" → "),
+        slo.latency_p95_target_ms,
+        slo.window_s / 60.0,
+        pct(slo.availability_target)
+    ));
+    let rows: Vec<Vec<String>> = slo
+        .months
+        .iter()
+        .map(|m| {
+            vec![
+                m.month.clone(),
+                pct(m.latency_compliance),
+                pct(m.availability),
+                format!("{:.2}", m.error_budget_burn),
+                if m.worst_p95_ms > 0.0 { format!("{:.0}", m.worst_p95_ms) } else { "-".into() },
+            ]
+        })
+        .collect();
+    out.push_str(&table(&["month", "windows p95 ok", "availability", "budget burn", "worst p95 ms"], &rows));
+    for a in &slo.alerts {
+        out.push_str(&format!("alert {}: fired {} times, {:.2} h in all\n", a.name, a.firings, a.firing_hours));
+    }
+
+    if let Some(db) = &r.database {
+        out.push_str(&format!(
+            "\nDatabase — max_connections {} − {} reserved = {:.0} for the services per instance{}\n",
+            db.max_connections,
+            db.reserved_connections,
+            db.connection_limit,
+            if db.pooler { ", behind a transaction-mode pooler" } else { "" }
+        ));
+        let rows: Vec<Vec<String>> = db
+            .instances
+            .iter()
+            .map(|i| {
+                vec![
+                    i.name.clone(),
+                    format!("{:.0}", i.peak_demanded_connections),
+                    short_time(&i.peak_demanded_at),
+                    format!("{:.0}", i.peak_connections),
+                    i.minutes_with_refused_connections.to_string(),
+                    pct(i.peak_cpu_utilisation),
+                ]
+            })
+            .collect();
+        out.push_str(&table(
+            &["instance", "peak demanded conns", "at", "peak open conns", "minutes refusing", "peak CPU"],
+            &rows,
+        ));
+    }
+    if let Some(c) = &r.cache {
+        out.push_str(&format!(
+            "\nCache — {} × {}: hit ratio mean {}, lowest {} at {}\n",
+            c.nodes,
+            c.node_type,
+            pct(c.mean_hit_ratio),
+            pct(c.min_hit_ratio),
+            short_time(&c.min_hit_ratio_at)
+        ));
+    }
+    if !r.node_pools.is_empty() {
+        out.push('\n');
+        let rows: Vec<Vec<String>> = r
+            .node_pools
+            .iter()
+            .map(|p| {
+                vec![
+                    p.name.clone(),
+                    p.cloud.clone(),
+                    format!("{} ({})", p.instance_type, p.capacity_type),
+                    p.peak_nodes.to_string(),
+                    short_time(&p.peak_nodes_at),
+                    format!("{:.0}", p.node_hours),
+                    p.spot_interruptions.to_string(),
+                ]
+            })
+            .collect();
+        out.push_str(&table(
+            &["node pool", "cloud", "instance", "peak nodes", "at", "node-h", "spot interruptions"],
+            &rows,
+        ));
+    }
+    for o in &r.outages {
+        out.push_str(&format!(
+            "\nOutage of {} from {} to {}: {} failing SLO windows, worst availability {}, worst p95 {:.0} ms; {}\n",
+            o.cloud,
+            short_time(&o.start),
+            short_time(&o.end),
+            o.violating_windows,
+            pct(o.worst_window_availability),
+            o.worst_window_p95_ms,
+            match (&o.recovered_at, o.recovery_minutes) {
+                (Some(t), Some(m)) => format!("recovered at {} ({m:.0} min after the start)", short_time(t)),
+                _ => "no SLO window failed".to_string(),
+            }
+        ));
+    }
     out
 }

@@ -7,6 +7,7 @@
 
 mod decode;
 pub mod hpa_spec;
+pub mod platform;
 mod spec;
 pub mod units;
 pub mod yaml;
@@ -21,6 +22,7 @@ use crate::sim::TimeMs;
 use crate::traffic::holidays::HolidayCalendar;
 
 pub use hpa_spec::HpaSpec;
+pub use platform::Platform;
 
 /// The bundled Korean holiday calendar, used when a scenario names `builtin:KR` (the default).
 pub const BUILTIN_KR_HOLIDAYS: &str = include_str!("../../data/holidays/kr.csv");
@@ -37,6 +39,8 @@ pub struct Scenario {
     pub traffic: Traffic,
     pub services: Vec<Service>,
     pub kubernetes: Kubernetes,
+    /// Clouds, nodes, database, cache, SLOs and events.
+    pub platform: Platform,
 }
 
 /// Time frame, calendar and output settings.
@@ -165,6 +169,30 @@ pub struct Service {
     pub termination_delay_ms: TimeMs,
     pub initial_replicas: u32,
     pub hpa: Option<HpaSpec>,
+    pub service_time_dist: ServiceTimeDist,
+    /// Requests that would wait longer than this fail.
+    pub timeout_ms: TimeMs,
+    pub database: Option<ServiceDb>,
+}
+
+/// The distribution of a request's service time (mean `service_time_ms`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum ServiceTimeDist {
+    Exponential,
+    Deterministic,
+    /// Any distribution with this coefficient of variation (an approximation is used).
+    General(f64),
+}
+
+/// How a service uses the database.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ServiceDb {
+    /// Connections each Ready pod holds to the primary (and to its cloud's replica).
+    pub pool_size: u32,
+    /// Queries per request before the cache; reads that hit the cache never reach the database.
+    pub queries_per_request: f64,
+    /// Share of queries that are writes (to the primary, never cached).
+    pub write_fraction: f64,
 }
 
 /// Cluster-side settings: the HPA controller's flags and metrics-server.

@@ -58,11 +58,31 @@ pub(super) fn decode_scenario(root: &Node, cx: &mut Cx, base_dir: &Path) -> Opti
         Some(n) => decode_kubernetes(n, cx),
         None => Some(Kubernetes::default()),
     };
-    s.finish(cx);
     // Traffic needs the simulation's dates and zone to check coverage and read replayed series.
     // Without a valid simulation section, traffic's own problems are still reported, but the
     // checks against the run's dates are skipped (they would only add noise).
     let traffic = traffic_node.and_then(|n| decode_traffic(n, cx, simulation.as_ref(), base_dir));
+    let platform = match (&simulation, &services) {
+        (Some(sim), Some(svcs)) => {
+            let names: Vec<String> = svcs.iter().map(|s| s.name.clone()).collect();
+            let ctx = platform::Context {
+                service_names: &names,
+                start: sim.start,
+                time_zone: sim.time_zone.clone(),
+                duration_ms: sim.duration_ms,
+            };
+            let p = platform::decode(&mut s, cx, &ctx);
+            if let (Some(p), Some(svcs)) = (&p, &services)
+                && p.database.is_none()
+                && let Some(svc) = svcs.iter().find(|s| s.database.is_some())
+            {
+                cx.problem(spec, &format!("spec.services.{}.database", svc.name), "the service uses a database, but spec.database is missing", "add spec.database or remove the service's database section");
+            }
+            p
+        }
+        _ => None,
+    };
+    s.finish(cx);
     Some(Scenario {
         name: name?,
         description: description.unwrap_or_default(),
@@ -71,6 +91,7 @@ pub(super) fn decode_scenario(root: &Node, cx: &mut Cx, base_dir: &Path) -> Opti
         traffic: traffic?,
         services: services?,
         kubernetes: kubernetes?,
+        platform: platform?,
     })
 }
 
@@ -779,6 +800,56 @@ fn decode_service(name: &str, node: &Node, cx: &mut Cx) -> Option<Service> {
         Some(n) => hpa_spec::decode(n, cx, &m.child("hpa")).map(Some),
         None => Some(None),
     };
+    let dist = match m.opt("serviceTimeDistribution") {
+        Some(n) => cx.choice(
+            n,
+            &m.child("serviceTimeDistribution"),
+            &[("exponential", 0u8), ("deterministic", 1), ("general", 2)],
+        ),
+        None => Some(0),
+    };
+    let cv_node = m.opt("serviceTimeCv");
+    let service_time_dist = match (dist, cv_node) {
+        (Some(2), Some(n)) => cx.non_negative(n, &m.child("serviceTimeCv")).map(ServiceTimeDist::General),
+        (Some(2), None) => {
+            cx.problem(node, &m.child("serviceTimeCv"), "a general service-time distribution needs its coefficient of variation", "add serviceTimeCv: e.g. 0.5");
+            None
+        }
+        (Some(_), Some(n)) => {
+            cx.problem(n, &m.child("serviceTimeCv"), "only a general distribution takes a coefficient of variation", "remove serviceTimeCv or set serviceTimeDistribution: general");
+            None
+        }
+        (Some(0), None) => Some(ServiceTimeDist::Exponential),
+        (Some(_), None) => Some(ServiceTimeDist::Deterministic),
+        (None, _) => None,
+    };
+    let timeout = match m.opt("timeout") {
+        Some(n) => positive_duration(n, cx, &m.child("timeout")),
+        // A common ingress/application request timeout.
+        None => Some(10_000),
+    };
+    let database = match m.opt("database") {
+        Some(n) => {
+            let dp = m.child("database");
+            let mut d = cx.map(n, &dp)?;
+            let pool = d.req(cx, "poolSize", "connections each pod holds, e.g. 10").and_then(|v| cx.int(v, &d.child("poolSize"), 1, 10_000));
+            let qpr = d.req(cx, "queriesPerRequest", "database queries per request before the cache, e.g. 3").and_then(|v| cx.non_negative(v, &d.child("queriesPerRequest")));
+            let wf = match d.opt("writeFraction") {
+                Some(v) => cx.f64(v, &d.child("writeFraction")).and_then(|x| {
+                    if (0.0..=1.0).contains(&x) {
+                        Some(x)
+                    } else {
+                        cx.problem(v, &d.child("writeFraction"), format!("{x} is not a fraction"), "write a value from 0 to 1");
+                        None
+                    }
+                }),
+                None => Some(0.1),
+            };
+            d.finish(cx);
+            Some(Some(ServiceDb { pool_size: pool? as u32, queries_per_request: qpr?, write_fraction: wf? }))
+        }
+        None => Some(None),
+    };
     let initial_node = m.opt("initialReplicas");
     let initial = match initial_node {
         Some(n) => cx
@@ -831,6 +902,9 @@ fn decode_service(name: &str, node: &Node, cx: &mut Cx) -> Option<Service> {
         termination_delay_ms: termination?,
         initial_replicas: initial?,
         hpa: hpa?,
+        service_time_dist: service_time_dist?,
+        timeout_ms: timeout?,
+        database: database?,
     })
 }
 

@@ -1,0 +1,386 @@
+//! `capsim queue`: the queueing calculator. Prints the steady state of one FCFS queue (M/M/c,
+//! M/D/1 exact, or the labelled M/D/c and M/G/c approximations) and, with `--simulate N`, the
+//! same statistics measured by the request-level simulation.
+//!
+//! JSON field names are stable: `stable`, `utilisation`, `offered_load_erlangs`,
+//! `erlang_c_p_wait`, `wq_mean_s`, `w_mean_s`, `lq_mean`, `l_mean`, `wq_p50_s`, `wq_p95_s`,
+//! `wq_p99_s`, `w_p50_s`, `w_p95_s`, `w_p99_s`, plus `method`, `inputs` and `simulated`. An
+//! unstable queue (ρ ≥ 1) prints `"stable": false` with `utilisation` and
+//! `offered_load_erlangs` (to show by how much) and omits every steady-state number; it is not
+//! simulated.
+
+use serde::Serialize;
+
+use super::Outcome;
+use super::output::print_stdout;
+use crate::error::{Error, Result};
+use crate::queueing::{self, Analysis, Queue, ServiceDist, SimStats};
+
+#[derive(Debug, clap::Args)]
+#[command(
+    about = "Queueing calculator: Erlang C / M/M/c, M/D/1 and M/G/c waits and latency percentiles",
+    long_about = "Steady state of one FCFS queue with Poisson arrivals and c identical servers: \
+                  probability of waiting (Erlang C), mean and 50/95/99th percentile wait and \
+                  response time, queue lengths. Exponential service is exact (M/M/c); \
+                  deterministic service is exact for one server (M/D/1) and Cosmetatos' \
+                  approximation otherwise; --cv gives the Allen–Cunneen M/G/c approximation.\n\n\
+                  --simulate N runs a request-level simulation of the same queue (first N/10 \
+                  arrivals discarded as warm-up) and prints its statistics next to the formulas."
+)]
+pub struct Args {
+    /// Mean arrival rate λ, requests per second (Poisson arrivals).
+    #[arg(long, value_name = "PER_S", allow_negative_numbers = true)]
+    pub arrival_rate: f64,
+    /// Service rate μ of one server, requests per second (1 / mean service time).
+    #[arg(long, value_name = "PER_S", allow_negative_numbers = true)]
+    pub service_rate: f64,
+    /// Number of servers c (ready pods × concurrency per pod), all fed from one queue.
+    #[arg(long, value_name = "C", allow_negative_numbers = true)]
+    pub servers: i64,
+    /// Service-time distribution [default: exponential, or general when --cv is given].
+    #[arg(long, value_enum, value_name = "DIST")]
+    pub service_time: Option<ServiceTime>,
+    /// Coefficient of variation of the service time (standard deviation / mean): 0 is
+    /// deterministic, 1 exponential; other values use the M/G/c approximation.
+    #[arg(long, value_name = "X", allow_negative_numbers = true)]
+    pub cv: Option<f64>,
+    /// Also simulate N arrivals request by request and print the measured statistics.
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
+    pub simulate: Option<i64>,
+    /// Seed for the simulation's random streams (same seed ⇒ same numbers).
+    #[arg(long, value_name = "S", requires = "simulate", default_value_t = 1)]
+    pub seed: u64,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ServiceTime {
+    /// Exponential service times (M/M/c).
+    Exponential,
+    /// Constant service time 1/μ (M/D/1, M/D/c).
+    Deterministic,
+    /// Any distribution with the coefficient of variation given by --cv (M/G/c).
+    General,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// An aligned table with units.
+    Text,
+    /// One JSON object (field names documented in docs/queueing.md).
+    Json,
+}
+
+/// Most arrivals `--simulate` accepts (the sample of waits and responses is kept in memory:
+/// 8 bytes per arrival).
+const MAX_SIMULATED: i64 = 200_000_000;
+
+pub fn exec(args: Args) -> Result<Outcome> {
+    let (queue, service_name, cv) = validate(&args)?;
+    let analysis = queueing::analyze(&queue);
+    let simulated = match args.simulate {
+        Some(n) if analysis.stable => Some(queueing::simulate(&queue, n as u64, args.seed)?),
+        _ => None,
+    };
+    let inputs = Inputs {
+        arrival_rate_per_s: queue.arrival_rate_per_s,
+        service_rate_per_s: queue.service_rate_per_s,
+        mean_service_time_s: 1.0 / queue.service_rate_per_s,
+        servers: queue.servers,
+        service_time: service_name,
+        cv,
+    };
+    let out = match args.format {
+        Format::Json => {
+            let report = JsonReport::new(inputs, &analysis, simulated.as_ref());
+            let mut s = serde_json::to_string_pretty(&report).expect("the report serialises");
+            s.push('\n');
+            s
+        }
+        Format::Text => render_text(&inputs, &analysis, simulated.as_ref(), args.simulate.is_some()),
+    };
+    print_stdout(&out)?;
+    Ok(Outcome::Success)
+}
+
+fn usage(flag: &str, got: impl std::fmt::Display, what: &str, fix: &str) -> Error {
+    Error::Usage(format!("{flag} {got}: {what}\n  fix: {fix}"))
+}
+
+/// Check every flag; the message names the flag, says what is wrong and how to fix it.
+fn validate(args: &Args) -> Result<(Queue, &'static str, f64)> {
+    let positive_rate = |flag: &str, v: f64, example: &str| {
+        if v.is_finite() && v > 0.0 {
+            Ok(v)
+        } else {
+            Err(usage(
+                flag,
+                v,
+                "must be a positive, finite number of requests per second",
+                &format!("pass a rate above zero, e.g. {flag} {example}"),
+            ))
+        }
+    };
+    let lambda = positive_rate("--arrival-rate", args.arrival_rate, "300")?;
+    let mu = positive_rate("--service-rate", args.service_rate, "10 (for a mean service time of 100 ms)")?;
+    let servers = match u32::try_from(args.servers) {
+        Ok(c) if (1..=1_000_000).contains(&c) => c,
+        _ => {
+            return Err(usage(
+                "--servers",
+                args.servers,
+                "must be a whole number of servers from 1 to 1000000",
+                "pass the number of ready pods × concurrency per pod, e.g. --servers 35",
+            ));
+        }
+    };
+    if let Some(cv) = args.cv
+        && !(cv.is_finite() && (0.0..=10.0).contains(&cv))
+    {
+        return Err(usage(
+            "--cv",
+            cv,
+            "the coefficient of variation must be a number from 0 to 10",
+            "pass standard deviation / mean of the service time, e.g. --cv 0.5 (0 = constant, 1 = exponential)",
+        ));
+    }
+    let (service, name, cv) = match (args.service_time, args.cv) {
+        (None | Some(ServiceTime::Exponential), None) => (ServiceDist::Exponential, "exponential", 1.0),
+        (Some(ServiceTime::Deterministic), None) => (ServiceDist::Deterministic, "deterministic", 0.0),
+        (Some(ServiceTime::Exponential), Some(cv)) if cv == 1.0 => (ServiceDist::Exponential, "exponential", 1.0),
+        (Some(ServiceTime::Deterministic), Some(cv)) if cv == 0.0 => (ServiceDist::Deterministic, "deterministic", 0.0),
+        (None | Some(ServiceTime::General), Some(cv)) => {
+            // General with cv = 1 or 0 is the exponential or deterministic queue exactly.
+            if cv == 1.0 {
+                (ServiceDist::Exponential, "exponential", 1.0)
+            } else if cv < 1e-3 {
+                (ServiceDist::Deterministic, "deterministic", 0.0)
+            } else {
+                (ServiceDist::General { cv }, "general", cv)
+            }
+        }
+        (Some(ServiceTime::General), None) => {
+            return Err(Error::Usage(
+                "--service-time general: needs the coefficient of variation\n  fix: add --cv X, e.g. --cv 0.5".into(),
+            ));
+        }
+        (Some(st @ (ServiceTime::Exponential | ServiceTime::Deterministic)), Some(cv)) => {
+            let (name, implied) = if st == ServiceTime::Exponential {
+                ("exponential", 1)
+            } else {
+                ("deterministic", 0)
+            };
+            return Err(usage(
+                "--cv",
+                cv,
+                &format!("contradicts --service-time {name} (whose cv is {implied})"),
+                "drop --service-time (or use --service-time general) to model a service time with this cv",
+            ));
+        }
+    };
+    if let Some(n) = args.simulate
+        && !(1..=MAX_SIMULATED).contains(&n)
+    {
+        return Err(usage(
+            "--simulate",
+            n,
+            &format!("the number of simulated arrivals must be from 1 to {MAX_SIMULATED}"),
+            "pass e.g. --simulate 1000000 (the first 10 % are discarded as warm-up)",
+        ));
+    }
+    let queue = Queue {
+        arrival_rate_per_s: lambda,
+        service_rate_per_s: mu,
+        servers,
+        service,
+    };
+    Ok((queue, name, cv))
+}
+
+#[derive(Debug, Serialize)]
+struct Inputs {
+    arrival_rate_per_s: f64,
+    service_rate_per_s: f64,
+    mean_service_time_s: f64,
+    servers: u32,
+    service_time: &'static str,
+    cv: f64,
+}
+
+/// The steady-state numbers, shared by the analytic and the simulated block.
+#[derive(Debug, Serialize)]
+struct Numbers {
+    erlang_c_p_wait: f64,
+    wq_mean_s: f64,
+    w_mean_s: f64,
+    lq_mean: f64,
+    l_mean: f64,
+    wq_p50_s: f64,
+    wq_p95_s: f64,
+    wq_p99_s: f64,
+    w_p50_s: f64,
+    w_p95_s: f64,
+    w_p99_s: f64,
+}
+
+#[derive(Debug, Serialize)]
+struct JsonReport {
+    inputs: Inputs,
+    method: &'static str,
+    stable: bool,
+    utilisation: f64,
+    offered_load_erlangs: f64,
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    numbers: Option<Numbers>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    simulated: Option<Simulated>,
+}
+
+#[derive(Debug, Serialize)]
+struct Simulated {
+    arrivals: u64,
+    warmup_discarded: u64,
+    measured: u64,
+    seed: u64,
+    window_s: f64,
+    utilisation: f64,
+    #[serde(flatten)]
+    numbers: Numbers,
+}
+
+impl JsonReport {
+    fn new(inputs: Inputs, a: &Analysis, sim: Option<&SimStats>) -> JsonReport {
+        JsonReport {
+            inputs,
+            method: a.method,
+            stable: a.stable,
+            utilisation: a.utilisation,
+            offered_load_erlangs: a.offered_load_erlangs,
+            numbers: a.stable.then(|| Numbers {
+                erlang_c_p_wait: a.erlang_c_p_wait,
+                wq_mean_s: a.wq_mean_s,
+                w_mean_s: a.w_mean_s,
+                lq_mean: a.lq_mean,
+                l_mean: a.l_mean,
+                wq_p50_s: a.wq_p50_s,
+                wq_p95_s: a.wq_p95_s,
+                wq_p99_s: a.wq_p99_s,
+                w_p50_s: a.w_p50_s,
+                w_p95_s: a.w_p95_s,
+                w_p99_s: a.w_p99_s,
+            }),
+            simulated: sim.map(|s| Simulated {
+                arrivals: s.arrivals,
+                warmup_discarded: s.warmup_discarded,
+                measured: s.measured,
+                seed: s.seed,
+                window_s: s.window_s,
+                utilisation: s.utilisation,
+                numbers: Numbers {
+                    erlang_c_p_wait: s.erlang_c_p_wait,
+                    wq_mean_s: s.wq_mean_s,
+                    w_mean_s: s.w_mean_s,
+                    lq_mean: s.lq_mean,
+                    l_mean: s.l_mean,
+                    wq_p50_s: s.wq_p50_s,
+                    wq_p95_s: s.wq_p95_s,
+                    wq_p99_s: s.wq_p99_s,
+                    w_p50_s: s.w_p50_s,
+                    w_p95_s: s.w_p95_s,
+                    w_p99_s: s.w_p99_s,
+                },
+            }),
+        }
+    }
+}
+
+/// A duration with a unit that keeps 4 significant digits readable: s, ms or µs.
+fn duration(s: f64) -> String {
+    let a = s.abs();
+    if a == 0.0 {
+        "0 s".to_string()
+    } else if a >= 1.0 {
+        format!("{s:.4} s")
+    } else if a >= 1e-3 {
+        format!("{:.4} ms", s * 1e3)
+    } else {
+        format!("{:.4} µs", s * 1e6)
+    }
+}
+
+fn percent(x: f64) -> String {
+    format!("{:.3} %", x * 100.0)
+}
+
+fn requests(x: f64) -> String {
+    format!("{x:.4} requests")
+}
+
+fn render_text(inputs: &Inputs, a: &Analysis, sim: Option<&SimStats>, asked_to_simulate: bool) -> String {
+    let mut out = String::new();
+    out.push_str(&format!("queue: {}\n", a.method));
+    out.push_str(&format!(
+        "  arrival rate λ = {} /s, service rate μ = {} /s per server (mean service time {}), c = {} servers, {} service{}\n\n",
+        inputs.arrival_rate_per_s,
+        inputs.service_rate_per_s,
+        duration(inputs.mean_service_time_s),
+        inputs.servers,
+        inputs.service_time,
+        if inputs.service_time == "general" {
+            format!(" (cv {})", inputs.cv)
+        } else {
+            String::new()
+        }
+    ));
+    let mut rows: Vec<(&str, String, Option<String>)> = vec![
+        ("stable", if a.stable { "yes" } else { "no" }.to_string(), None),
+        ("utilisation ρ", percent(a.utilisation), sim.map(|s| percent(s.utilisation))),
+        ("offered load A", format!("{:.4} Erlang", a.offered_load_erlangs), None),
+    ];
+    if a.stable {
+        let t = |f: fn(&SimStats) -> f64, fmt: fn(f64) -> String| sim.map(|s| fmt(f(s)));
+        rows.extend([
+            ("P(wait) (Erlang C)", percent(a.erlang_c_p_wait), t(|s| s.erlang_c_p_wait, percent)),
+            ("mean wait Wq", duration(a.wq_mean_s), t(|s| s.wq_mean_s, duration)),
+            ("mean response W", duration(a.w_mean_s), t(|s| s.w_mean_s, duration)),
+            ("mean queue length Lq", requests(a.lq_mean), t(|s| s.lq_mean, requests)),
+            ("mean in system L", requests(a.l_mean), t(|s| s.l_mean, requests)),
+            ("wait p50", duration(a.wq_p50_s), t(|s| s.wq_p50_s, duration)),
+            ("wait p95", duration(a.wq_p95_s), t(|s| s.wq_p95_s, duration)),
+            ("wait p99", duration(a.wq_p99_s), t(|s| s.wq_p99_s, duration)),
+            ("response p50", duration(a.w_p50_s), t(|s| s.w_p50_s, duration)),
+            ("response p95", duration(a.w_p95_s), t(|s| s.w_p95_s, duration)),
+            ("response p99", duration(a.w_p99_s), t(|s| s.w_p99_s, duration)),
+        ]);
+    }
+    let label_w = rows.iter().map(|r| r.0.chars().count()).max().unwrap_or(0).max(6);
+    let value_w = rows.iter().map(|r| r.1.chars().count()).max().unwrap_or(0).max(8);
+    let pad = |s: &str, w: usize| format!("{s}{}", " ".repeat(w.saturating_sub(s.chars().count())));
+    if sim.is_some() {
+        out.push_str(&format!("  {}  {}  simulated\n", pad("", label_w), pad("formula", value_w)));
+    }
+    for (label, value, simulated) in &rows {
+        let line = match simulated {
+            Some(s) => format!("  {}  {}  {}", pad(label, label_w), pad(value, value_w), s),
+            None => format!("  {}  {}", pad(label, label_w), value),
+        };
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    if !a.stable {
+        out.push_str(&format!(
+            "\nunstable: λ ≥ c·μ (ρ = {:.4}), the queue grows without bound; no steady-state numbers{}\n",
+            a.utilisation,
+            if asked_to_simulate { ", nothing simulated" } else { "" }
+        ));
+    }
+    if let Some(s) = sim {
+        out.push_str(&format!(
+            "\nsimulated: {} arrivals, first {} discarded as warm-up, seed {}, {:.1} s of simulated time measured\n",
+            s.arrivals, s.warmup_discarded, s.seed, s.window_s
+        ));
+    }
+    out
+}

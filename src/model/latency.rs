@@ -1,0 +1,324 @@
+//! Latency and errors of one service instance over one step: the pooled queue over
+//! ready pods × concurrency (Erlang C from `crate::queueing`), CPU throttling at the limit, a fluid
+//! backlog when capacity falls short, and timeouts. Also the distribution arithmetic the SLO
+//! windows need: response times as (mean, variance) moments, summed along a request path and
+//! turned into tail probabilities and percentiles through two-moment fits.
+
+use crate::queueing::{self, Queue, ServiceDist};
+use crate::scenario::{Service, ServiceTimeDist};
+
+/// Mean and variance of a response time, in seconds.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Moments {
+    pub mean_s: f64,
+    pub var_s2: f64,
+}
+
+impl Moments {
+    pub const ZERO: Moments = Moments { mean_s: 0.0, var_s2: 0.0 };
+
+    /// The sum of two independent response times.
+    pub fn plus(self, o: Moments) -> Moments {
+        Moments { mean_s: self.mean_s + o.mean_s, var_s2: self.var_s2 + o.var_s2 }
+    }
+
+    /// `k` independent copies in sequence (e.g. k database queries per request).
+    pub fn times(self, k: f64) -> Moments {
+        Moments { mean_s: self.mean_s * k, var_s2: self.var_s2 * k }
+    }
+
+    /// The p-quantile of the two-moment fit (closed form for the shifted exponential, bisection
+    /// for the hyperexponential).
+    pub fn quantile(self, p: f64) -> f64 {
+        let m = self.mean_s;
+        if m <= 0.0 {
+            return 0.0;
+        }
+        let sd = self.var_s2.max(0.0).sqrt();
+        if sd <= m {
+            return m - sd + sd * (1.0 / (1.0 - p)).ln();
+        }
+        let (mut lo, mut hi) = (0.0, m * 10.0);
+        while self.tail(hi) > 1.0 - p {
+            hi *= 2.0;
+        }
+        for _ in 0..50 {
+            let mid = 0.5 * (lo + hi);
+            if self.tail(mid) > 1.0 - p { lo = mid } else { hi = mid }
+        }
+        0.5 * (lo + hi)
+    }
+
+    /// P(T > t) under a two-moment fit (Whitt's QNA conventions, "The Queueing Network
+    /// Analyzer", Bell System Technical Journal 62(9), 1983): a shifted exponential when the
+    /// coefficient of variation is ≤ 1 (exact for an exponential time), a balanced-means
+    /// two-phase hyperexponential when it is > 1. Cheap enough to evaluate millions of times.
+    pub fn tail(self, t_s: f64) -> f64 {
+        let m = self.mean_s;
+        if m <= 0.0 {
+            return 0.0;
+        }
+        let sd = self.var_s2.max(0.0).sqrt();
+        if sd <= m {
+            let shift = m - sd;
+            if t_s < shift {
+                1.0
+            } else if sd <= 0.0 {
+                0.0
+            } else {
+                (-(t_s - shift) / sd).exp()
+            }
+        } else {
+            let cv2 = self.var_s2 / (m * m);
+            let p1 = 0.5 * (1.0 + ((cv2 - 1.0) / (cv2 + 1.0)).sqrt());
+            let p2 = 1.0 - p1;
+            let (r1, r2) = (2.0 * p1 / m, 2.0 * p2 / m);
+            p1 * (-r1 * t_s).exp() + p2 * (-r2 * t_s).exp()
+        }
+    }
+}
+
+/// Response times of many requests drawn from several (weight, moments) groups: its tail and
+/// percentiles, computed on the mixture, never by averaging the groups' percentiles.
+#[derive(Debug, Clone, Default)]
+pub struct Mixture {
+    parts: Vec<(f64, Moments)>,
+}
+
+impl Mixture {
+    pub fn clear(&mut self) {
+        self.parts.clear();
+    }
+    pub fn add(&mut self, weight: f64, m: Moments) {
+        if weight > 0.0 {
+            self.parts.push((weight, m));
+        }
+    }
+    pub fn is_empty(&self) -> bool {
+        self.parts.is_empty()
+    }
+    pub fn tail(&self, t_s: f64) -> f64 {
+        let total: f64 = self.parts.iter().map(|(w, _)| w).sum();
+        if total <= 0.0 {
+            return 0.0;
+        }
+        self.parts.iter().map(|(w, m)| w * m.tail(t_s)).sum::<f64>() / total
+    }
+    /// The p-quantile (e.g. 0.95), by bisection on the tail; 0 for an empty mixture.
+    pub fn quantile(&self, p: f64) -> f64 {
+        if self.parts.is_empty() {
+            return 0.0;
+        }
+        let target = 1.0 - p;
+        let mut hi = self.parts.iter().map(|(_, m)| m.mean_s + 10.0 * m.var_s2.sqrt()).fold(1e-3, f64::max);
+        while self.tail(hi) > target && hi < 1e7 {
+            hi *= 2.0;
+        }
+        let mut lo = 0.0;
+        for _ in 0..60 {
+            let mid = 0.5 * (lo + hi);
+            if self.tail(mid) > target {
+                lo = mid;
+            } else {
+                hi = mid;
+            }
+            if hi - lo < 1e-6 * hi.max(1e-6) {
+                break;
+            }
+        }
+        0.5 * (lo + hi)
+    }
+}
+
+/// The queue-relevant numbers of one service, fixed for a run.
+#[derive(Debug, Clone, Copy)]
+pub struct ServiceQueueCfg {
+    pub service_time_s: f64,
+    pub cpu_per_request_s: f64,
+    /// CPU limit in cores (None = unlimited).
+    pub cpu_limit_cores: Option<f64>,
+    pub concurrency: u32,
+    pub dist: ServiceTimeDist,
+    pub timeout_s: f64,
+}
+
+impl ServiceQueueCfg {
+    pub fn of(s: &Service) -> Self {
+        ServiceQueueCfg {
+            service_time_s: s.service_time_ms / 1000.0,
+            cpu_per_request_s: s.cpu_per_request_ms / 1000.0,
+            cpu_limit_cores: s.cpu_limit_milli.map(|l| l as f64 / 1000.0),
+            concurrency: s.concurrency_per_pod,
+            dist: s.service_time_dist,
+            timeout_s: s.timeout_ms as f64 / 1000.0,
+        }
+    }
+
+    /// Service time at CPU demand `u` (share of the limit): the CPU part of a request runs at
+    /// most at min(1 core, limit) and is shared processor-sharing style by the requests in flight,
+    /// so it slows by 1/(1 − u). None when the pod is CPU-saturated (u ≥ 1).
+    fn effective_service_time(&self, rps_per_pod: f64) -> Option<f64> {
+        let Some(limit) = self.cpu_limit_cores else {
+            return Some(self.service_time_s);
+        };
+        let cpu = self.cpu_per_request_s.min(self.service_time_s);
+        let u = rps_per_pod * self.cpu_per_request_s / limit;
+        if u >= 1.0 {
+            return None;
+        }
+        Some(self.service_time_s - cpu + cpu / limit.min(1.0) / (1.0 - u))
+    }
+
+    /// Most requests per second one pod completes (CPU- or concurrency-bound).
+    fn pod_capacity_rps(&self) -> f64 {
+        let slots = f64::from(self.concurrency) / self.service_time_s;
+        match self.cpu_limit_cores {
+            Some(l) if self.cpu_per_request_s > 0.0 => slots.min(l / self.cpu_per_request_s),
+            _ => slots,
+        }
+    }
+
+    fn service_var(&self, s: f64) -> f64 {
+        match self.dist {
+            ServiceTimeDist::Exponential => s * s,
+            ServiceTimeDist::Deterministic => 0.0,
+            ServiceTimeDist::General(cv) => (cv * s).powi(2),
+        }
+    }
+}
+
+/// What one step of one service instance produced.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct StepOutcome {
+    /// Requests offered during the step.
+    pub offered: f64,
+    /// Requests that failed by timeout (queue or backlog).
+    pub timed_out: f64,
+    /// Response-time moments of the requests that were served.
+    pub response: Moments,
+    /// Mean servers busy / servers (0..1; 1 when overloaded).
+    pub utilisation: f64,
+}
+
+/// Evaluate one step of `dt_s` seconds with `rps` offered to `pods` ready pods, carrying the
+/// fluid `backlog` (requests) across steps.
+pub fn step(cfg: &ServiceQueueCfg, rps: f64, pods: u32, dt_s: f64, backlog: &mut f64) -> StepOutcome {
+    let offered = rps * dt_s;
+    if pods == 0 {
+        // Nobody to serve: everything waits, and what waits past the timeout fails.
+        *backlog += offered;
+        let dropped = *backlog;
+        *backlog = 0.0;
+        return StepOutcome { offered, timed_out: dropped, response: Moments::ZERO, utilisation: 1.0 };
+    }
+    let n = f64::from(pods);
+    let per_pod = rps / n;
+    let stable_s = cfg.effective_service_time(per_pod);
+    let servers = pods.saturating_mul(cfg.concurrency).max(1);
+    if let Some(s) = stable_s.filter(|s| rps * s < f64::from(servers) * 0.999) {
+        let q = Queue {
+            arrival_rate_per_s: rps.max(1e-12),
+            service_rate_per_s: 1.0 / s,
+            servers,
+            service: match cfg.dist {
+                ServiceTimeDist::Exponential => ServiceDist::Exponential,
+                ServiceTimeDist::Deterministic => ServiceDist::Deterministic,
+                ServiceTimeDist::General(cv) => ServiceDist::General { cv },
+            },
+        };
+        let (p_wait, wq_mean) = queueing::wait_summary(&q);
+        // Wait: 0 with probability 1 − C, else exponential with mean wq/C (exact for M/M/c; the
+        // same shape around the approximated mean otherwise).
+        let wq_var = if p_wait > 0.0 { 2.0 * wq_mean * wq_mean / p_wait - wq_mean * wq_mean } else { 0.0 };
+        // A leftover backlog drains at the spare capacity and adds its wait.
+        let cap = n * cfg.pod_capacity_rps().min(f64::from(cfg.concurrency) / s);
+        let backlog_wait = if *backlog > 0.0 { *backlog / cap } else { 0.0 };
+        *backlog = (*backlog - (cap - rps).max(0.0) * dt_s).max(0.0);
+        let response = Moments { mean_s: wq_mean + s + backlog_wait, var_s2: wq_var + cfg.service_var(s) };
+        let timed_out = offered * response.tail(cfg.timeout_s);
+        return StepOutcome { offered, timed_out, response, utilisation: rps * s / f64::from(servers) };
+    }
+    // Overloaded: the pods complete `cap` requests a second; the rest queue up, and whatever would
+    // wait longer than the timeout fails.
+    let cap = n * cfg.pod_capacity_rps();
+    let s_sat = f64::from(cfg.concurrency) / cfg.pod_capacity_rps();
+    let start = *backlog;
+    *backlog = (*backlog + (rps - cap) * dt_s).max(0.0);
+    let max_backlog = cap * cfg.timeout_s;
+    let mut timed_out = 0.0;
+    if *backlog > max_backlog {
+        timed_out = *backlog - max_backlog;
+        *backlog = max_backlog;
+    }
+    let wait = 0.5 * (start + *backlog) / cap;
+    let response = Moments { mean_s: wait + s_sat, var_s2: cfg.service_var(s_sat) + (wait * wait) / 3.0 };
+    StepOutcome { offered, timed_out: timed_out.min(offered), response, utilisation: 1.0 }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn two_moment_fits_keep_the_moments() {
+        // Shifted exponential (cv < 1): mean d + σ, variance σ².
+        let m = Moments { mean_s: 1.0, var_s2: 0.25 };
+        assert_eq!(m.tail(0.49), 1.0);
+        assert!((m.tail(1.0) - (-1.0f64).exp()).abs() < 1e-12);
+        // Hyperexponential (cv² = 4): the tail integrates to the mean, and 2∫t·tail to E[T²].
+        let h = Moments { mean_s: 1.0, var_s2: 4.0 };
+        let dt = 1e-3;
+        let integral: f64 = (0..200_000).map(|i| h.tail((i as f64 + 0.5) * dt) * dt).sum();
+        assert!((integral - 1.0).abs() < 1e-3, "{integral}");
+        let second: f64 = (0..200_000).map(|i| 2.0 * (i as f64 + 0.5) * dt * h.tail((i as f64 + 0.5) * dt) * dt).sum();
+        assert!((second - 5.0).abs() < 1e-2, "E[T²] = var + mean² = 5, got {second}");
+    }
+
+    #[test]
+    fn an_exponential_time_has_exponential_percentiles() {
+        // cv = 1 fits an exponential exactly: p95 = −ln(0.05)·mean.
+        let m = Moments { mean_s: 0.2, var_s2: 0.04 };
+        let mut mix = Mixture::default();
+        mix.add(1.0, m);
+        assert!((mix.quantile(0.95) - 0.2 * 20f64.ln()).abs() < 1e-6);
+        // A mixture's percentile is not the average of the parts' percentiles.
+        mix.add(1.0, Moments { mean_s: 2.0, var_s2: 4.0 });
+        let p95 = mix.quantile(0.95);
+        assert!((mix.tail(p95) - 0.05).abs() < 1e-6);
+    }
+
+    fn cfg() -> ServiceQueueCfg {
+        ServiceQueueCfg {
+            service_time_s: 0.1,
+            cpu_per_request_s: 0.01,
+            cpu_limit_cores: Some(1.0),
+            concurrency: 4,
+            dist: ServiceTimeDist::Exponential,
+            timeout_s: 5.0,
+        }
+    }
+
+    #[test]
+    fn light_load_costs_about_the_service_time() {
+        let mut b = 0.0;
+        let o = step(&cfg(), 1.0, 2, 60.0, &mut b);
+        assert!(o.response.mean_s > 0.1 && o.response.mean_s < 0.102, "{o:?}");
+        assert_eq!(o.timed_out, 0.0);
+        assert_eq!(b, 0.0);
+    }
+
+    #[test]
+    fn overload_builds_a_backlog_that_times_out_and_then_drains() {
+        // 2 pods × 4 slots / 0.1 s = 80 rps of capacity; 120 rps offered for a minute.
+        let mut b = 0.0;
+        let o = step(&cfg(), 120.0, 2, 60.0, &mut b);
+        // 40 rps short for 60 s = 2,400 requests; at most 80 × 5 s = 400 may wait.
+        assert!((b - 400.0).abs() < 1e-6);
+        assert!((o.timed_out - 2_000.0).abs() < 1e-6);
+        assert!(o.response.mean_s > 2.0);
+        // Back under capacity, the backlog drains.
+        let o = step(&cfg(), 40.0, 2, 60.0, &mut b);
+        assert_eq!(b, 0.0);
+        assert!(o.response.mean_s > 0.1);
+    }
+}

@@ -1,0 +1,748 @@
+//! The platform around the services: clouds and their traffic split, node pools and the cluster
+//! autoscaler, the PostgreSQL database (and pooler), the Redis cache, SLOs with alert rules, and
+//! timed events (cloud outages, cache flushes) — their scenario types and decoding.
+
+use super::decode::{Cx, MapReader};
+use super::yaml::Node;
+use crate::catalogue::Catalogue;
+use crate::sim::TimeMs;
+
+/// One cloud (provider + region) with its share of the traffic.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Cloud {
+    pub name: String,
+    /// Share of traffic, normalised so the weights sum to 1.
+    pub weight: f64,
+    /// `aws` or `gcp` (from the name or `provider:`), for instance lookups and node allocatable.
+    pub provider: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Platform {
+    /// At least one; a scenario without `clouds` has one cloud named `default`.
+    pub clouds: Vec<Cloud>,
+    /// Time from a cloud failing to its traffic moving (health checks + DNS TTL).
+    pub failover_detection_ms: TimeMs,
+    pub cluster: Option<ClusterCfg>,
+    pub database: Option<DatabaseCfg>,
+    pub cache: Option<CacheCfg>,
+    pub slo: SloCfg,
+    pub events: Vec<PlatformEvent>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClusterCfg {
+    pub pools: Vec<NodePoolCfg>,
+    pub autoscaler: AutoscalerCfg,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct NodePoolCfg {
+    pub name: String,
+    pub cloud: usize,
+    pub instance_type: String,
+    pub vcpu: f64,
+    pub memory_bytes: f64,
+    pub min_nodes: u32,
+    pub max_nodes: u32,
+    pub spot: bool,
+    pub spot_interruptions_per_node_day: f64,
+    pub provisioning_delay_ms: TimeMs,
+    /// Kubernetes' limit of pods per node (EKS: ENI-based; GKE: 110), used for allocatable memory.
+    pub max_pods: u32,
+}
+
+/// Cluster Autoscaler settings; defaults are its documented flag defaults.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AutoscalerCfg {
+    /// `--scan-interval` (10 s).
+    pub scan_interval_ms: TimeMs,
+    /// `--scale-down-utilization-threshold` (0.5).
+    pub scale_down_utilization_threshold: f64,
+    /// `--scale-down-unneeded-time` (10 min).
+    pub scale_down_unneeded_time_ms: TimeMs,
+    /// `--scale-down-delay-after-add` (10 min).
+    pub scale_down_delay_after_add_ms: TimeMs,
+}
+
+impl Default for AutoscalerCfg {
+    fn default() -> Self {
+        AutoscalerCfg {
+            scan_interval_ms: 10_000,
+            scale_down_utilization_threshold: 0.5,
+            scale_down_unneeded_time_ms: 600_000,
+            scale_down_delay_after_add_ms: 600_000,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct DbInstance {
+    pub cloud: usize,
+    pub instance_class: String,
+    pub vcpu: f64,
+    pub memory_bytes: f64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct DatabaseCfg {
+    /// `max_connections` of every instance.
+    pub max_connections: u32,
+    /// `superuser_reserved_connections` (PostgreSQL default 3) plus any other reserved slots.
+    pub reserved_connections: u32,
+    pub primary: DbInstance,
+    pub replicas: Vec<DbInstance>,
+    /// CPU time one query costs on the instance.
+    pub query_cpu_ms: f64,
+    pub pooler: Option<PoolerCfg>,
+}
+
+/// A PgBouncer-style pooler in transaction mode in front of each instance.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PoolerCfg {
+    /// Server connections the pooler opens to an instance (`default_pool_size` × pools).
+    pub max_server_connections: u32,
+    /// Client connections it accepts (`max_client_conn`).
+    pub max_client_connections: u32,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum HitRatioCfg {
+    Fixed(f64),
+    Derived { keys_per_user: f64, item_bytes: f64, zipf_alpha: f64 },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct CacheCfg {
+    pub node_type: String,
+    pub nodes: u32,
+    pub node_memory_bytes: f64,
+    /// Share of node memory that holds data (Redis `maxmemory` after overhead).
+    pub usable_fraction: f64,
+    pub hit_ratio: HitRatioCfg,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AlertMetric {
+    /// Failed / offered requests of a service (any service).
+    ErrorRate,
+    /// Connections open on the primary.
+    DbConnections,
+    /// p95 latency of the request path, ms.
+    LatencyP95Ms,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct AlertRule {
+    pub name: String,
+    pub metric: AlertMetric,
+    pub above: f64,
+    /// The condition must hold this long before the alert fires (Prometheus `for:`).
+    pub for_ms: TimeMs,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct SloCfg {
+    pub latency_p95_ms: f64,
+    /// Target share of successful requests, e.g. 0.999.
+    pub availability: f64,
+    /// Window over which p95 is evaluated.
+    pub window_ms: TimeMs,
+    /// Services a user request passes through, entry first (indices into `Scenario::services`);
+    /// their latencies add up.
+    pub path: Vec<usize>,
+    pub alerts: Vec<AlertRule>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum PlatformEvent {
+    /// The cloud fails: its pods serve nothing from `start_ms` for `duration_ms`.
+    Outage { cloud: usize, start_ms: TimeMs, duration_ms: TimeMs },
+    /// The cache empties (flush or failover) and warms up again.
+    CacheFlush { at_ms: TimeMs },
+}
+
+impl Platform {
+    /// A single cloud, no nodes, database or cache; SLO p95 < 500 ms and 99.9 % over 5 min.
+    pub fn single(services: usize) -> Platform {
+        Platform {
+            clouds: vec![Cloud { name: "default".into(), weight: 1.0, provider: "aws".into() }],
+            failover_detection_ms: 60_000,
+            cluster: None,
+            database: None,
+            cache: None,
+            slo: SloCfg {
+                latency_p95_ms: 500.0,
+                availability: 0.999,
+                window_ms: 300_000,
+                path: if services > 0 { vec![0] } else { vec![] },
+                alerts: Vec::new(),
+            },
+            events: Vec::new(),
+        }
+    }
+}
+
+/// What the decoder needs from the rest of the scenario.
+pub(super) struct Context<'a> {
+    pub service_names: &'a [String],
+    pub start: jiff::civil::Date,
+    pub time_zone: jiff::tz::TimeZone,
+    pub duration_ms: TimeMs,
+}
+
+/// Decode the platform sections of `spec` (all optional).
+pub(super) fn decode(s: &mut MapReader, cx: &mut Cx, ctx: &Context<'_>) -> Option<Platform> {
+    let catalogue = Catalogue::builtin();
+    let mut p = Platform::single(ctx.service_names.len());
+    let mut ok = true;
+    if let Some(n) = s.opt("clouds") {
+        match decode_clouds(n, cx) {
+            Some(c) => p.clouds = c,
+            None => ok = false,
+        }
+    }
+    if let Some(n) = s.opt("failover") {
+        let mut m = cx.map(n, "spec.failover")?;
+        if let Some(d) = m.opt("detectionDelay") {
+            match cx.duration_ms(d, "spec.failover.detectionDelay") {
+                Some(v) => p.failover_detection_ms = v,
+                None => ok = false,
+            }
+        }
+        m.finish(cx);
+    }
+    let clouds: Vec<String> = p.clouds.iter().map(|c| c.name.clone()).collect();
+    if let Some(n) = s.opt("cluster") {
+        p.cluster = decode_cluster(n, cx, &clouds, &p.clouds, &catalogue);
+        ok &= p.cluster.is_some();
+    }
+    if let Some(n) = s.opt("database") {
+        p.database = decode_database(n, cx, &clouds, &catalogue);
+        ok &= p.database.is_some();
+    }
+    if let Some(n) = s.opt("cache") {
+        p.cache = decode_cache(n, cx, &catalogue);
+        ok &= p.cache.is_some();
+    }
+    if let Some(n) = s.opt("slo") {
+        match decode_slo(n, cx, ctx) {
+            Some(slo) => p.slo = slo,
+            None => ok = false,
+        }
+    }
+    if let Some(n) = s.opt("events") {
+        match decode_events(n, cx, &clouds, ctx, p.cache.is_some()) {
+            Some(e) => p.events = e,
+            None => ok = false,
+        }
+    }
+    ok.then_some(p)
+}
+
+fn cloud_index(n: &Node, cx: &mut Cx, path: &str, clouds: &[String]) -> Option<usize> {
+    let name = cx.string(n, path)?;
+    match clouds.iter().position(|c| *c == name) {
+        Some(i) => Some(i),
+        None => {
+            cx.problem(
+                n,
+                path,
+                format!("unknown cloud {name:?}"),
+                format!("use one of the clouds in spec.clouds: {}", clouds.join(", ")),
+            );
+            None
+        }
+    }
+}
+
+fn decode_clouds(node: &Node, cx: &mut Cx) -> Option<Vec<Cloud>> {
+    let mut m = cx.map(node, "spec.clouds")?;
+    m.use_all();
+    let mut out = Vec::new();
+    let mut ok = true;
+    for (k, v) in m.entries() {
+        let Some(name) = cx.string(k, "spec.clouds") else {
+            ok = false;
+            continue;
+        };
+        let p = format!("spec.clouds.{name}");
+        let Some(mut c) = cx.map(v, &p) else {
+            ok = false;
+            continue;
+        };
+        let weight = c.req(cx, "weight", "the share of traffic, e.g. 70").and_then(|n| cx.positive(n, &format!("{p}.weight")));
+        let provider = match c.opt("provider") {
+            Some(n) => cx.choice(n, &format!("{p}.provider"), &[("aws", "aws"), ("gcp", "gcp")]),
+            None if name.starts_with("gcp") || name.starts_with("gke") => Some("gcp"),
+            None if name.starts_with("aws") || name.starts_with("eks") => Some("aws"),
+            None => {
+                cx.problem(v, &format!("{p}.provider"), "cannot tell the provider from the name", "add provider: aws or provider: gcp");
+                None
+            }
+        };
+        c.finish(cx);
+        match (weight, provider) {
+            (Some(weight), Some(provider)) => out.push(Cloud { name, weight, provider: provider.into() }),
+            _ => ok = false,
+        }
+    }
+    if out.is_empty() && ok {
+        cx.problem(node, "spec.clouds", "no clouds", "add at least one cloud: <name>: { weight: 100 }");
+        return None;
+    }
+    let total: f64 = out.iter().map(|c| c.weight).sum();
+    for c in &mut out {
+        c.weight /= total;
+    }
+    ok.then_some(out)
+}
+
+fn instance<'c>(n: &Node, cx: &mut Cx, path: &str, catalogue: &'c Catalogue, service: &str) -> Option<&'c crate::catalogue::Instance> {
+    let name = cx.string(n, path)?;
+    match catalogue.get(&name) {
+        Some(i) if i.service == service => Some(i),
+        Some(i) => {
+            cx.problem(n, path, format!("{name:?} is a {} type, not {service}", i.service), format!("use one of: {}", catalogue.names(service).join(", ")));
+            None
+        }
+        None => {
+            cx.problem(
+                n,
+                path,
+                format!("unknown instance type {name:?} (not in data/instances/catalogue.csv)"),
+                format!("use one of: {}", catalogue.names(service).join(", ")),
+            );
+            None
+        }
+    }
+}
+
+fn decode_cluster(node: &Node, cx: &mut Cx, clouds: &[String], cloud_defs: &[Cloud], catalogue: &Catalogue) -> Option<ClusterCfg> {
+    let mut m = cx.map(node, "spec.cluster")?;
+    let mut autoscaler = AutoscalerCfg::default();
+    let mut ok = true;
+    if let Some(n) = m.opt("autoscaler") {
+        let p = "spec.cluster.autoscaler";
+        if let Some(mut a) = cx.map(n, p) {
+            let mut dur = |a: &mut MapReader, cx: &mut Cx, key: &'static str, slot: &mut TimeMs| {
+                if let Some(n) = a.opt(key) {
+                    match cx.duration_ms(n, &a.child(key)) {
+                        Some(v) if v > 0 || key != "scanInterval" => *slot = v,
+                        Some(_) => {
+                            cx.problem(n, &a.child(key), "must be longer than 0", "write e.g. 10s");
+                            ok = false;
+                        }
+                        None => ok = false,
+                    }
+                }
+            };
+            dur(&mut a, cx, "scanInterval", &mut autoscaler.scan_interval_ms);
+            dur(&mut a, cx, "scaleDownUnneededTime", &mut autoscaler.scale_down_unneeded_time_ms);
+            dur(&mut a, cx, "scaleDownDelayAfterAdd", &mut autoscaler.scale_down_delay_after_add_ms);
+            if let Some(n) = a.opt("scaleDownUtilizationThreshold") {
+                match cx.f64(n, &a.child("scaleDownUtilizationThreshold")) {
+                    Some(v) if (0.0..=1.0).contains(&v) => autoscaler.scale_down_utilization_threshold = v,
+                    Some(v) => {
+                        cx.problem(n, &a.child("scaleDownUtilizationThreshold"), format!("{v} is not a fraction"), "write a value from 0 to 1, e.g. 0.5");
+                        ok = false;
+                    }
+                    None => ok = false,
+                }
+            }
+            a.finish(cx);
+        }
+    }
+    let pools_node = m.req(cx, "nodePools", "a mapping of pool name to pool");
+    m.finish(cx);
+    let mut pm = cx.map(pools_node?, "spec.cluster.nodePools")?;
+    pm.use_all();
+    let mut pools = Vec::new();
+    for (k, v) in pm.entries() {
+        let Some(name) = cx.string(k, "spec.cluster.nodePools") else {
+            ok = false;
+            continue;
+        };
+        let p = format!("spec.cluster.nodePools.{name}");
+        let Some(mut n) = cx.map(v, &p) else {
+            ok = false;
+            continue;
+        };
+        let cloud = match n.opt("cloud") {
+            Some(c) => cloud_index(c, cx, &format!("{p}.cloud"), clouds),
+            None if clouds.len() == 1 => Some(0),
+            None => {
+                cx.problem(v, &format!("{p}.cloud"), "required when there are several clouds", format!("add cloud: one of {}", clouds.join(", ")));
+                None
+            }
+        };
+        let service = match cloud.map(|c| cloud_defs[c].provider.as_str()) {
+            Some("gcp") => "gce",
+            _ => "ec2",
+        };
+        let inst = n.req(cx, "instanceType", "a node instance type, e.g. m6i.xlarge").and_then(|t| instance(t, cx, &format!("{p}.instanceType"), catalogue, service));
+        let min = n.req(cx, "minNodes", "the fewest nodes").and_then(|t| cx.int(t, &format!("{p}.minNodes"), 0, 10_000));
+        let max_node = n.req(cx, "maxNodes", "the most nodes");
+        let max = max_node.and_then(|t| cx.int(t, &format!("{p}.maxNodes"), 1, 10_000));
+        if let (Some(a), Some(b), Some(t)) = (min, max, max_node)
+            && a > b
+        {
+            cx.problem(t, &format!("{p}.maxNodes"), format!("maxNodes ({b}) is less than minNodes ({a})"), "make minNodes ≤ maxNodes");
+            ok = false;
+        }
+        let spot = match n.opt("capacityType") {
+            Some(t) => cx.choice(t, &format!("{p}.capacityType"), &[("on-demand", false), ("spot", true)]),
+            None => Some(false),
+        };
+        let rate = match n.opt("spotInterruptionsPerNodeDay") {
+            Some(t) => {
+                if spot == Some(false) {
+                    cx.problem(t, &format!("{p}.spotInterruptionsPerNodeDay"), "only spot pools are interrupted", "remove it or set capacityType: spot");
+                    ok = false;
+                }
+                cx.non_negative(t, &format!("{p}.spotInterruptionsPerNodeDay"))
+            }
+            // AWS's Spot Instance Advisor puts most types in the "<5 %" monthly interruption
+            // band: 5 % a month ≈ 0.0017 a day. Default to that band's upper edge.
+            None => Some(if spot == Some(true) { 0.05 / 30.0 } else { 0.0 }),
+        };
+        let delay = match n.opt("provisioningDelay") {
+            Some(t) => cx.duration_ms(t, &format!("{p}.provisioningDelay")),
+            // EC2/GCE boot + kubelet registration + CNI: typically 1–2 minutes.
+            None => Some(90_000),
+        };
+        let max_pods = match n.opt("maxPods") {
+            Some(t) => cx.int(t, &format!("{p}.maxPods"), 1, 1000).map(|v| v as u32),
+            None => Some(if service == "gce" { 110 } else { 58 }),
+        };
+        n.finish(cx);
+        match (cloud, inst, min, max, spot, rate, delay, max_pods) {
+            (Some(cloud), Some(inst), Some(min), Some(max), Some(spot), Some(rate), Some(delay), Some(max_pods)) => pools.push(NodePoolCfg {
+                name,
+                cloud,
+                instance_type: inst.name.clone(),
+                vcpu: inst.vcpu,
+                memory_bytes: inst.memory_bytes,
+                min_nodes: min as u32,
+                max_nodes: max as u32,
+                spot,
+                spot_interruptions_per_node_day: rate,
+                provisioning_delay_ms: delay,
+                max_pods,
+            }),
+            _ => ok = false,
+        }
+    }
+    pm.finish(cx);
+    for (ci, c) in clouds.iter().enumerate() {
+        if ok && !pools.iter().any(|p| p.cloud == ci) {
+            cx.problem(node, "spec.cluster.nodePools", format!("cloud {c:?} has no node pool, so its pods could never run"), format!("add a node pool with cloud: {c}"));
+            ok = false;
+        }
+    }
+    ok.then_some(ClusterCfg { pools, autoscaler })
+}
+
+fn decode_db_instance(node: &Node, cx: &mut Cx, path: &str, clouds: &[String], catalogue: &Catalogue) -> Option<DbInstance> {
+    let mut m = cx.map(node, path)?;
+    let cloud = match m.opt("cloud") {
+        Some(c) => cloud_index(c, cx, &m.child("cloud"), clouds),
+        None if clouds.len() == 1 => Some(0),
+        None => {
+            cx.problem(node, &m.child("cloud"), "required when there are several clouds", format!("add cloud: one of {}", clouds.join(", ")));
+            None
+        }
+    };
+    let class = m.req(cx, "instanceClass", "e.g. db.r6g.xlarge").and_then(|n| {
+        let name = cx.string(n, &m.child("instanceClass"))?;
+        match catalogue.get(&name) {
+            Some(i) if i.service == "rds" || i.service == "cloudsql" => Some(i),
+            _ => {
+                let mut names = catalogue.names("rds");
+                names.extend(catalogue.names("cloudsql"));
+                cx.problem(n, &m.child("instanceClass"), format!("unknown database instance class {name:?}"), format!("use one of: {}", names.join(", ")));
+                None
+            }
+        }
+    });
+    m.finish(cx);
+    let class = class?;
+    Some(DbInstance { cloud: cloud?, instance_class: class.name.clone(), vcpu: class.vcpu, memory_bytes: class.memory_bytes })
+}
+
+fn decode_database(node: &Node, cx: &mut Cx, clouds: &[String], catalogue: &Catalogue) -> Option<DatabaseCfg> {
+    let mut m = cx.map(node, "spec.database")?;
+    if let Some(n) = m.opt("engine") {
+        cx.choice(n, "spec.database.engine", &[("postgresql", ())]);
+    }
+    let max_conn = m.req(cx, "maxConnections", "PostgreSQL max_connections, e.g. 200").and_then(|n| cx.int(n, "spec.database.maxConnections", 1, 1_000_000));
+    let reserved = match m.opt("reservedConnections") {
+        Some(n) => cx.int(n, "spec.database.reservedConnections", 0, 1_000_000),
+        // superuser_reserved_connections' default.
+        None => Some(3),
+    };
+    let primary = m.req(cx, "primary", "{cloud, instanceClass}").and_then(|n| decode_db_instance(n, cx, "spec.database.primary", clouds, catalogue));
+    let replicas = match m.opt("replicas") {
+        Some(n) => cx.seq(n, "spec.database.replicas").map(|items| {
+            items.iter().enumerate().filter_map(|(i, it)| decode_db_instance(it, cx, &format!("spec.database.replicas[{i}]"), clouds, catalogue)).collect::<Vec<_>>()
+        }),
+        None => Some(Vec::new()),
+    };
+    let query_cpu = match m.opt("queryCpuTime") {
+        Some(n) => cx.duration_ms(n, "spec.database.queryCpuTime").map(|v| v as f64),
+        // An indexed OLTP lookup: well under a millisecond of CPU; 1 ms leaves room for joins.
+        None => Some(1.0),
+    };
+    let pooler = match m.opt("pooler") {
+        Some(n) => {
+            let mut pm = cx.map(n, "spec.database.pooler")?;
+            let server = pm.req(cx, "maxServerConnections", "server connections the pooler may open").and_then(|v| cx.int(v, "spec.database.pooler.maxServerConnections", 1, 1_000_000));
+            let client = match pm.opt("maxClientConnections") {
+                Some(v) => cx.int(v, "spec.database.pooler.maxClientConnections", 1, 10_000_000),
+                None => Some(10_000),
+            };
+            pm.finish(cx);
+            Some(Some(PoolerCfg { max_server_connections: server? as u32, max_client_connections: client? as u32 }))
+        }
+        None => Some(None),
+    };
+    m.finish(cx);
+    let (max_conn, reserved) = (max_conn?, reserved?);
+    if reserved >= max_conn {
+        cx.problem(node, "spec.database.reservedConnections", format!("{reserved} reserved of {max_conn} leaves no connection for the services"), "lower reservedConnections or raise maxConnections");
+        return None;
+    }
+    if let Some(Some(p)) = &pooler
+        && i64::from(p.max_server_connections) > max_conn - reserved
+    {
+        cx.problem(node, "spec.database.pooler.maxServerConnections", format!("{} server connections exceed the {} the database allows", p.max_server_connections, max_conn - reserved), "make it at most maxConnections − reservedConnections");
+        return None;
+    }
+    Some(DatabaseCfg {
+        max_connections: max_conn as u32,
+        reserved_connections: reserved as u32,
+        primary: primary?,
+        replicas: replicas?,
+        query_cpu_ms: query_cpu?,
+        pooler: pooler?,
+    })
+}
+
+fn decode_cache(node: &Node, cx: &mut Cx, catalogue: &Catalogue) -> Option<CacheCfg> {
+    let mut m = cx.map(node, "spec.cache")?;
+    if let Some(n) = m.opt("engine") {
+        cx.choice(n, "spec.cache.engine", &[("redis", ())]);
+    }
+    let inst = m.req(cx, "nodeType", "e.g. cache.r6g.large").and_then(|n| {
+        let name = cx.string(n, "spec.cache.nodeType")?;
+        match catalogue.get(&name) {
+            Some(i) if i.service == "elasticache" || i.service == "memorystore" => Some(i),
+            _ => {
+                let mut names = catalogue.names("elasticache");
+                names.extend(catalogue.names("memorystore"));
+                cx.problem(n, "spec.cache.nodeType", format!("unknown cache node type {name:?}"), format!("use one of: {}", names.join(", ")));
+                None
+            }
+        }
+    });
+    let nodes = m.req(cx, "nodes", "the number of shards/nodes holding data").and_then(|n| cx.int(n, "spec.cache.nodes", 1, 1000));
+    let usable = match m.opt("usableFraction") {
+        Some(n) => cx.f64(n, "spec.cache.usableFraction").and_then(|v| {
+            if v > 0.0 && v <= 1.0 {
+                Some(v)
+            } else {
+                cx.problem(n, "spec.cache.usableFraction", format!("{v} is not a fraction"), "write a value in (0, 1], e.g. 0.75");
+                None
+            }
+        }),
+        // ElastiCache reserves 25 % of memory by default (reserved-memory-percent = 25).
+        None => Some(0.75),
+    };
+    let hit = m.req(cx, "hitRatio", "a fixed ratio such as 0.9, or {keysPerUser, itemSize, zipfAlpha}").and_then(|n| {
+        if let super::yaml::Value::Scalar { .. } = &n.value {
+            let v = cx.f64(n, "spec.cache.hitRatio")?;
+            if !(0.0..=1.0).contains(&v) {
+                cx.problem(n, "spec.cache.hitRatio", format!("{v} is not a ratio"), "write a value from 0 to 1");
+                return None;
+            }
+            return Some(HitRatioCfg::Fixed(v));
+        }
+        let mut h = cx.map(n, "spec.cache.hitRatio")?;
+        let k = h.req(cx, "keysPerUser", "distinct cached keys per daily user").and_then(|v| cx.positive(v, "spec.cache.hitRatio.keysPerUser"));
+        let size = h.req(cx, "itemSize", "bytes per cached item, e.g. 2Ki").and_then(|v| {
+            let q = cx.quantity_milli(v, "spec.cache.hitRatio.itemSize")?;
+            if q <= 0 {
+                cx.problem(v, "spec.cache.hitRatio.itemSize", "must be greater than 0", "write e.g. 2Ki");
+                return None;
+            }
+            Some(q as f64 / 1000.0)
+        });
+        let alpha = h.req(cx, "zipfAlpha", "the Zipf exponent of key popularity, e.g. 0.9").and_then(|v| cx.positive(v, "spec.cache.hitRatio.zipfAlpha"));
+        h.finish(cx);
+        Some(HitRatioCfg::Derived { keys_per_user: k?, item_bytes: size?, zipf_alpha: alpha? })
+    });
+    m.finish(cx);
+    let inst = inst?;
+    Some(CacheCfg {
+        node_type: inst.name.clone(),
+        nodes: nodes? as u32,
+        node_memory_bytes: inst.memory_bytes,
+        usable_fraction: usable?,
+        hit_ratio: hit?,
+    })
+}
+
+fn decode_slo(node: &Node, cx: &mut Cx, ctx: &Context<'_>) -> Option<SloCfg> {
+    let mut d = Platform::single(ctx.service_names.len()).slo;
+    let mut m = cx.map(node, "spec.slo")?;
+    let mut ok = true;
+    if let Some(n) = m.opt("latencyP95") {
+        match cx.duration_ms(n, "spec.slo.latencyP95") {
+            Some(v) if v > 0 => d.latency_p95_ms = v as f64,
+            _ => ok = false,
+        }
+    }
+    if let Some(n) = m.opt("availability") {
+        match cx.f64(n, "spec.slo.availability") {
+            Some(v) if v > 0.0 && v < 1.0 => d.availability = v,
+            Some(v) => {
+                cx.problem(n, "spec.slo.availability", format!("{v} is not a ratio below 1"), "write e.g. 0.999 for 99.9 %");
+                ok = false;
+            }
+            None => ok = false,
+        }
+    }
+    if let Some(n) = m.opt("window") {
+        match cx.duration_ms(n, "spec.slo.window") {
+            Some(v) if v >= 60_000 && v % 60_000 == 0 => d.window_ms = v,
+            Some(_) => {
+                cx.problem(n, "spec.slo.window", "must be whole minutes", "write e.g. 5m");
+                ok = false;
+            }
+            None => ok = false,
+        }
+    }
+    if let Some(n) = m.opt("path") {
+        let items = cx.seq(n, "spec.slo.path")?;
+        let mut path = Vec::new();
+        for (i, it) in items.iter().enumerate() {
+            let p = format!("spec.slo.path[{i}]");
+            let Some(name) = cx.string(it, &p) else {
+                ok = false;
+                continue;
+            };
+            match ctx.service_names.iter().position(|s| *s == name) {
+                Some(ix) => path.push(ix),
+                None => {
+                    cx.problem(it, &p, format!("unknown service {name:?}"), format!("use one of: {}", ctx.service_names.join(", ")));
+                    ok = false;
+                }
+            }
+        }
+        if path.is_empty() && ok {
+            cx.problem(n, "spec.slo.path", "the path is empty", "list the services a request passes through, entry first");
+            ok = false;
+        }
+        d.path = path;
+    }
+    if let Some(n) = m.opt("alerts") {
+        let items = cx.seq(n, "spec.slo.alerts")?;
+        for (i, it) in items.iter().enumerate() {
+            let p = format!("spec.slo.alerts[{i}]");
+            let Some(mut a) = cx.map(it, &p) else {
+                ok = false;
+                continue;
+            };
+            let name = a.req(cx, "name", "the alert's name").and_then(|v| cx.string(v, &format!("{p}.name")));
+            let metric = a.req(cx, "metric", "errorRate, dbConnections or latencyP95Ms").and_then(|v| {
+                cx.choice(
+                    v,
+                    &format!("{p}.metric"),
+                    &[("errorRate", AlertMetric::ErrorRate), ("dbConnections", AlertMetric::DbConnections), ("latencyP95Ms", AlertMetric::LatencyP95Ms)],
+                )
+            });
+            let above = a.req(cx, "above", "the threshold").and_then(|v| cx.non_negative(v, &format!("{p}.above")));
+            let for_ms = match a.opt("for") {
+                Some(v) => cx.duration_ms(v, &format!("{p}.for")),
+                None => Some(0),
+            };
+            a.finish(cx);
+            match (name, metric, above, for_ms) {
+                (Some(name), Some(metric), Some(above), Some(for_ms)) => d.alerts.push(AlertRule { name, metric, above, for_ms }),
+                _ => ok = false,
+            }
+        }
+    }
+    m.finish(cx);
+    ok.then_some(d)
+}
+
+/// A local date-time (`2026-09-25T19:00` or `2026-09-25 19:00`) → ms since the start.
+fn local_ms(n: &Node, cx: &mut Cx, path: &str, ctx: &Context<'_>) -> Option<TimeMs> {
+    let text = cx.scalar(n, path, "a local date and time")?;
+    let dt = text.trim().replace(' ', "T").parse::<jiff::civil::DateTime>().ok();
+    let start = ctx.start.to_zoned_datetime(ctx.time_zone.clone()).ok()?.timestamp();
+    let at = dt.and_then(|dt| dt.to_zoned_datetime(ctx.time_zone.clone()).ok()).map(|z| z.timestamp());
+    match at {
+        Some(at) => {
+            let ms = at.as_millisecond() - start.as_millisecond();
+            if ms < 0 || ms >= ctx.duration_ms {
+                cx.problem(n, path, format!("{text} is outside the simulation"), "pick a time between spec.simulation.start and its end");
+                return None;
+            }
+            Some(ms)
+        }
+        None => {
+            cx.problem(n, path, format!("cannot read {text:?} as a local date and time"), "write e.g. 2026-09-25T19:00");
+            None
+        }
+    }
+}
+
+fn decode_events(node: &Node, cx: &mut Cx, clouds: &[String], ctx: &Context<'_>, has_cache: bool) -> Option<Vec<PlatformEvent>> {
+    let items = cx.seq(node, "spec.events")?;
+    let mut out = Vec::new();
+    let mut ok = true;
+    for (i, it) in items.iter().enumerate() {
+        let p = format!("spec.events[{i}]");
+        let Some(mut m) = cx.map(it, &p) else {
+            ok = false;
+            continue;
+        };
+        let kind = m.req(cx, "type", "outage or cacheFlush").and_then(|v| cx.choice(v, &format!("{p}.type"), &[("outage", 0u8), ("cacheFlush", 1)]));
+        let ev = match kind {
+            Some(0) => {
+                let cloud = m.req(cx, "cloud", "the cloud that fails").and_then(|v| cloud_index(v, cx, &format!("{p}.cloud"), clouds));
+                let start = m.req(cx, "start", "local date-time").and_then(|v| local_ms(v, cx, &format!("{p}.start"), ctx));
+                let dur = m.req(cx, "duration", "how long, e.g. 2h").and_then(|v| cx.duration_ms(v, &format!("{p}.duration")));
+                if clouds.len() < 2 && cloud.is_some() {
+                    cx.problem(it, &format!("{p}.cloud"), "an outage of the only cloud leaves nowhere to fail over to", "add a second cloud in spec.clouds");
+                    ok = false;
+                }
+                match (cloud, start, dur) {
+                    (Some(cloud), Some(start_ms), Some(duration_ms)) => Some(PlatformEvent::Outage { cloud, start_ms, duration_ms }),
+                    _ => None,
+                }
+            }
+            Some(_) => {
+                if !has_cache {
+                    cx.problem(it, &format!("{p}.type"), "a cache flush needs spec.cache", "add spec.cache or remove the event");
+                    ok = false;
+                }
+                m.req(cx, "at", "local date-time").and_then(|v| local_ms(v, cx, &format!("{p}.at"), ctx)).map(|at_ms| PlatformEvent::CacheFlush { at_ms })
+            }
+            None => {
+                for k in ["cloud", "start", "duration", "at"] {
+                    let _ = m.opt(k);
+                }
+                None
+            }
+        };
+        m.finish(cx);
+        match ev {
+            Some(e) => out.push(e),
+            None => ok = false,
+        }
+    }
+    ok.then_some(out)
+}
