@@ -8,6 +8,7 @@ use clap::{Parser, Subcommand};
 
 pub mod hpa;
 pub mod output;
+pub mod queue;
 pub mod run;
 pub mod validate;
 
@@ -43,6 +44,8 @@ pub enum Command {
     /// Kubernetes HPA tools: evaluate conformance cases.
     #[command(subcommand)]
     Hpa(hpa::Command),
+    /// Queueing calculator: Erlang C / M/M/c, M/D/1 and M/G/c waits and latency percentiles.
+    Queue(queue::Args),
 }
 
 /// Parse the process arguments, run the command, and map the result to an exit code.
@@ -71,5 +74,6 @@ fn dispatch(command: Command) -> crate::Result<Outcome> {
         Command::Run(args) => run::exec(args),
         Command::Validate(args) => validate::exec(args),
         Command::Hpa(cmd) => hpa::exec(cmd),
+        Command::Queue(args) => queue::exec(args),
     }
 }

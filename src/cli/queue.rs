@@ -18,14 +18,12 @@ use crate::queueing::{self, Analysis, Queue, ServiceDist, SimStats};
 
 #[derive(Debug, clap::Args)]
 #[command(
-    about = "Queueing calculator: Erlang C / M/M/c, M/D/1 and M/G/c waits and latency percentiles",
-    long_about = "Steady state of one FCFS queue with Poisson arrivals and c identical servers: \
-                  probability of waiting (Erlang C), mean and 50/95/99th percentile wait and \
-                  response time, queue lengths. Exponential service is exact (M/M/c); \
-                  deterministic service is exact for one server (M/D/1) and Cosmetatos' \
-                  approximation otherwise; --cv gives the Allen–Cunneen M/G/c approximation.\n\n\
-                  --simulate N runs a request-level simulation of the same queue (first N/10 \
-                  arrivals discarded as warm-up) and prints its statistics next to the formulas."
+    after_help = "Steady state of one FCFS queue with Poisson arrivals and c identical \
+servers: probability of waiting (Erlang C), mean and 50/95/99th percentile wait and response \
+time, queue lengths. Exponential service is exact (M/M/c); deterministic service is exact for \
+one server (M/D/1) and Cosmetatos' approximation otherwise; --cv gives the Allen–Cunneen M/G/c \
+approximation. --simulate N also runs a request-level simulation of the same queue (the first \
+N/10 arrivals are discarded as warm-up). Methods and JSON fields: docs/queueing.md."
 )]
 pub struct Args {
     /// Mean arrival rate λ, requests per second (Poisson arrivals).
@@ -99,7 +97,12 @@ pub fn exec(args: Args) -> Result<Outcome> {
             s.push('\n');
             s
         }
-        Format::Text => render_text(&inputs, &analysis, simulated.as_ref(), args.simulate.is_some()),
+        Format::Text => render_text(
+            &inputs,
+            &analysis,
+            simulated.as_ref(),
+            args.simulate.is_some(),
+        ),
     };
     print_stdout(&out)?;
     Ok(Outcome::Success)
@@ -124,7 +127,11 @@ fn validate(args: &Args) -> Result<(Queue, &'static str, f64)> {
         }
     };
     let lambda = positive_rate("--arrival-rate", args.arrival_rate, "300")?;
-    let mu = positive_rate("--service-rate", args.service_rate, "10 (for a mean service time of 100 ms)")?;
+    let mu = positive_rate(
+        "--service-rate",
+        args.service_rate,
+        "10 (for a mean service time of 100 ms)",
+    )?;
     let servers = match u32::try_from(args.servers) {
         Ok(c) if (1..=1_000_000).contains(&c) => c,
         _ => {
@@ -147,10 +154,18 @@ fn validate(args: &Args) -> Result<(Queue, &'static str, f64)> {
         ));
     }
     let (service, name, cv) = match (args.service_time, args.cv) {
-        (None | Some(ServiceTime::Exponential), None) => (ServiceDist::Exponential, "exponential", 1.0),
-        (Some(ServiceTime::Deterministic), None) => (ServiceDist::Deterministic, "deterministic", 0.0),
-        (Some(ServiceTime::Exponential), Some(cv)) if cv == 1.0 => (ServiceDist::Exponential, "exponential", 1.0),
-        (Some(ServiceTime::Deterministic), Some(cv)) if cv == 0.0 => (ServiceDist::Deterministic, "deterministic", 0.0),
+        (None | Some(ServiceTime::Exponential), None) => {
+            (ServiceDist::Exponential, "exponential", 1.0)
+        }
+        (Some(ServiceTime::Deterministic), None) => {
+            (ServiceDist::Deterministic, "deterministic", 0.0)
+        }
+        (Some(ServiceTime::Exponential), Some(1.0)) => {
+            (ServiceDist::Exponential, "exponential", 1.0)
+        }
+        (Some(ServiceTime::Deterministic), Some(0.0)) => {
+            (ServiceDist::Deterministic, "deterministic", 0.0)
+        }
         (None | Some(ServiceTime::General), Some(cv)) => {
             // General with cv = 1 or 0 is the exponential or deterministic queue exactly.
             if cv == 1.0 {
@@ -258,7 +273,7 @@ impl JsonReport {
             stable: a.stable,
             utilisation: a.utilisation,
             offered_load_erlangs: a.offered_load_erlangs,
-            numbers: a.stable.then(|| Numbers {
+            numbers: a.stable.then_some(Numbers {
                 erlang_c_p_wait: a.erlang_c_p_wait,
                 wq_mean_s: a.wq_mean_s,
                 w_mean_s: a.w_mean_s,
@@ -296,37 +311,55 @@ impl JsonReport {
     }
 }
 
-/// A duration with a unit that keeps 4 significant digits readable: s, ms or µs.
+/// A duration in s, ms or µs with 4 significant digits.
 fn duration(s: f64) -> String {
     let a = s.abs();
-    if a == 0.0 {
-        "0 s".to_string()
+    let (v, unit) = if a == 0.0 {
+        return "0 s".to_string();
     } else if a >= 1.0 {
-        format!("{s:.4} s")
+        (s, "s")
     } else if a >= 1e-3 {
-        format!("{:.4} ms", s * 1e3)
+        (s * 1e3, "ms")
     } else {
-        format!("{:.4} µs", s * 1e6)
-    }
+        (s * 1e6, "µs")
+    };
+    format!("{} {unit}", significant(v, 4))
+}
+
+/// `v` with `digits` significant digits (no exponent).
+fn significant(v: f64, digits: i32) -> String {
+    let magnitude = if v == 0.0 {
+        0
+    } else {
+        v.abs().log10().floor() as i32
+    };
+    let decimals = (digits - 1 - magnitude).max(0) as usize;
+    format!("{v:.decimals$}")
 }
 
 fn percent(x: f64) -> String {
-    format!("{:.3} %", x * 100.0)
+    format!("{} %", significant(x * 100.0, 4))
 }
 
 fn requests(x: f64) -> String {
-    format!("{x:.4} requests")
+    format!("{} requests", significant(x, 4))
 }
 
-fn render_text(inputs: &Inputs, a: &Analysis, sim: Option<&SimStats>, asked_to_simulate: bool) -> String {
+fn render_text(
+    inputs: &Inputs,
+    a: &Analysis,
+    sim: Option<&SimStats>,
+    asked_to_simulate: bool,
+) -> String {
     let mut out = String::new();
     out.push_str(&format!("queue: {}\n", a.method));
     out.push_str(&format!(
-        "  arrival rate λ = {} /s, service rate μ = {} /s per server (mean service time {}), c = {} servers, {} service{}\n\n",
+        "  arrival rate λ = {} /s, service rate μ = {} /s per server (mean service time {}), c = {} server{}, {} service{}\n\n",
         inputs.arrival_rate_per_s,
         inputs.service_rate_per_s,
         duration(inputs.mean_service_time_s),
         inputs.servers,
+        if inputs.servers == 1 { "" } else { "s" },
         inputs.service_time,
         if inputs.service_time == "general" {
             format!(" (cv {})", inputs.cv)
@@ -335,31 +368,101 @@ fn render_text(inputs: &Inputs, a: &Analysis, sim: Option<&SimStats>, asked_to_s
         }
     ));
     let mut rows: Vec<(&str, String, Option<String>)> = vec![
-        ("stable", if a.stable { "yes" } else { "no" }.to_string(), None),
-        ("utilisation ρ", percent(a.utilisation), sim.map(|s| percent(s.utilisation))),
-        ("offered load A", format!("{:.4} Erlang", a.offered_load_erlangs), None),
+        (
+            "stable",
+            if a.stable { "yes" } else { "no" }.to_string(),
+            None,
+        ),
+        (
+            "utilisation ρ",
+            percent(a.utilisation),
+            sim.map(|s| percent(s.utilisation)),
+        ),
+        (
+            "offered load A",
+            format!("{} Erlang", significant(a.offered_load_erlangs, 4)),
+            None,
+        ),
     ];
     if a.stable {
         let t = |f: fn(&SimStats) -> f64, fmt: fn(f64) -> String| sim.map(|s| fmt(f(s)));
         rows.extend([
-            ("P(wait) (Erlang C)", percent(a.erlang_c_p_wait), t(|s| s.erlang_c_p_wait, percent)),
-            ("mean wait Wq", duration(a.wq_mean_s), t(|s| s.wq_mean_s, duration)),
-            ("mean response W", duration(a.w_mean_s), t(|s| s.w_mean_s, duration)),
-            ("mean queue length Lq", requests(a.lq_mean), t(|s| s.lq_mean, requests)),
-            ("mean in system L", requests(a.l_mean), t(|s| s.l_mean, requests)),
-            ("wait p50", duration(a.wq_p50_s), t(|s| s.wq_p50_s, duration)),
-            ("wait p95", duration(a.wq_p95_s), t(|s| s.wq_p95_s, duration)),
-            ("wait p99", duration(a.wq_p99_s), t(|s| s.wq_p99_s, duration)),
-            ("response p50", duration(a.w_p50_s), t(|s| s.w_p50_s, duration)),
-            ("response p95", duration(a.w_p95_s), t(|s| s.w_p95_s, duration)),
-            ("response p99", duration(a.w_p99_s), t(|s| s.w_p99_s, duration)),
+            (
+                "P(wait) (Erlang C)",
+                percent(a.erlang_c_p_wait),
+                t(|s| s.erlang_c_p_wait, percent),
+            ),
+            (
+                "mean wait Wq",
+                duration(a.wq_mean_s),
+                t(|s| s.wq_mean_s, duration),
+            ),
+            (
+                "mean response W",
+                duration(a.w_mean_s),
+                t(|s| s.w_mean_s, duration),
+            ),
+            (
+                "mean queue length Lq",
+                requests(a.lq_mean),
+                t(|s| s.lq_mean, requests),
+            ),
+            (
+                "mean in system L",
+                requests(a.l_mean),
+                t(|s| s.l_mean, requests),
+            ),
+            (
+                "wait p50",
+                duration(a.wq_p50_s),
+                t(|s| s.wq_p50_s, duration),
+            ),
+            (
+                "wait p95",
+                duration(a.wq_p95_s),
+                t(|s| s.wq_p95_s, duration),
+            ),
+            (
+                "wait p99",
+                duration(a.wq_p99_s),
+                t(|s| s.wq_p99_s, duration),
+            ),
+            (
+                "response p50",
+                duration(a.w_p50_s),
+                t(|s| s.w_p50_s, duration),
+            ),
+            (
+                "response p95",
+                duration(a.w_p95_s),
+                t(|s| s.w_p95_s, duration),
+            ),
+            (
+                "response p99",
+                duration(a.w_p99_s),
+                t(|s| s.w_p99_s, duration),
+            ),
         ]);
     }
-    let label_w = rows.iter().map(|r| r.0.chars().count()).max().unwrap_or(0).max(6);
-    let value_w = rows.iter().map(|r| r.1.chars().count()).max().unwrap_or(0).max(8);
+    let label_w = rows
+        .iter()
+        .map(|r| r.0.chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(6);
+    let value_w = rows
+        .iter()
+        .map(|r| r.1.chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(8);
     let pad = |s: &str, w: usize| format!("{s}{}", " ".repeat(w.saturating_sub(s.chars().count())));
     if sim.is_some() {
-        out.push_str(&format!("  {}  {}  simulated\n", pad("", label_w), pad("formula", value_w)));
+        out.push_str(&format!(
+            "  {}  {}  simulated\n",
+            pad("", label_w),
+            pad("formula", value_w)
+        ));
     }
     for (label, value, simulated) in &rows {
         let line = match simulated {

@@ -47,7 +47,8 @@ pub fn exec(args: Args) -> Result<Outcome> {
     std::fs::create_dir_all(&dir).map_err(|e| Error::write(&dir, e))?;
     let summary_path = dir.join("summary.json");
     let series_path = dir.join("timeseries.csv");
-    let mut files: Vec<(&std::path::Path, &[u8])> = vec![(&series_path, &csv), (&summary_path, &json)];
+    let mut files: Vec<(&std::path::Path, &[u8])> =
+        vec![(&series_path, &csv), (&summary_path, &json)];
     let nodes_path = dir.join("nodes.csv");
     let nodes_csv = report::csv::nodes(&scenario, &out);
     if !out.pools.is_empty() {

@@ -242,7 +242,11 @@ fn ceil_to_i32(x: f64) -> i32 {
     // because `f64::ceil` is a library call on baseline x86-64, and this runs millions of times
     // per simulated year; it equals `x.ceil() as i32` for every input, NaN and ±∞ included.
     let t = x as i64;
-    let c = if (t as f64) < x { t.saturating_add(1) } else { t };
+    let c = if (t as f64) < x {
+        t.saturating_add(1)
+    } else {
+        t
+    };
     c.clamp(i64::from(i32::MIN), i64::from(i32::MAX)) as i32
 }
 
@@ -676,14 +680,35 @@ mod fast_math_tests {
 
     #[test]
     fn ceil_to_i32_matches_the_library_ceil() {
-        for x in [0.0, -0.0, 0.5, 1.0, 1.0000001, -1.5, -2.0, 2.9999999, 1e12, -1e12, f64::NAN, f64::INFINITY, f64::NEG_INFINITY, 4.000000000000001] {
+        for x in [
+            0.0,
+            -0.0,
+            0.5,
+            1.0,
+            1.0000001,
+            -1.5,
+            -2.0,
+            2.9999999,
+            1e12,
+            -1e12,
+            f64::NAN,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            4.000000000000001,
+        ] {
             assert_eq!(ceil_to_i32(x), x.ceil() as i32, "{x}");
         }
     }
 
     #[test]
     fn div128_matches_i128_division() {
-        for (a, b) in [(7i128, 2i128), (-7, 2), (i128::from(i64::MAX) * 4, 3), (0, 5), (99, 100)] {
+        for (a, b) in [
+            (7i128, 2i128),
+            (-7, 2),
+            (i128::from(i64::MAX) * 4, 3),
+            (0, 5),
+            (99, 100),
+        ] {
             assert_eq!(div128(a, b), a / b);
         }
     }

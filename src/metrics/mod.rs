@@ -190,7 +190,14 @@ impl Recorder {
     }
 
     /// Requests of one service over a step: offered, failed, and the moments of those served.
-    pub fn add_quality(&mut self, service: usize, offered: f64, failed: f64, served: f64, m: Moments) {
+    pub fn add_quality(
+        &mut self,
+        service: usize,
+        offered: f64,
+        failed: f64,
+        served: f64,
+        m: Moments,
+    ) {
         let a = &mut self.acc[service];
         a.served += served;
         a.served_mean += served * m.mean_s;
@@ -231,7 +238,12 @@ impl Recorder {
                 p95_ms: (a.served > 0.0).then(|| {
                     let mean = a.served_mean / a.served;
                     let var = (a.served_m2 / a.served - mean * mean).max(0.0);
-                    Moments { mean_s: mean, var_s2: var }.quantile(0.95) * 1000.0
+                    Moments {
+                        mean_s: mean,
+                        var_s2: var,
+                    }
+                    .quantile(0.95)
+                        * 1000.0
                 }),
                 db_connections_max: self.db_max,
                 cache_hit_ratio_min: self.hit_min,

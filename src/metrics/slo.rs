@@ -30,10 +30,18 @@ pub struct MonthAgg {
 
 impl MonthAgg {
     pub fn availability(&self) -> f64 {
-        if self.offered > 0.0 { 1.0 - self.failed / self.offered } else { 1.0 }
+        if self.offered > 0.0 {
+            1.0 - self.failed / self.offered
+        } else {
+            1.0
+        }
     }
     pub fn latency_compliance(&self) -> f64 {
-        if self.windows > 0 { f64::from(self.windows_latency_ok) / f64::from(self.windows) } else { 1.0 }
+        if self.windows > 0 {
+            f64::from(self.windows_latency_ok) / f64::from(self.windows)
+        } else {
+            1.0
+        }
     }
 }
 
@@ -99,7 +107,11 @@ impl SloTracker {
                 rule: r.clone(),
                 true_since: None,
                 firing: false,
-                totals: AlertTotals { name: r.name.clone(), firing_ms: 0, firings: 0 },
+                totals: AlertTotals {
+                    name: r.name.clone(),
+                    firing_ms: 0,
+                    firings: 0,
+                },
             })
             .collect();
         SloTracker {
@@ -148,8 +160,15 @@ impl SloTracker {
         if self.alerts.is_empty() {
             return;
         }
-        let error_rate = if s.path_offered > 0.0 { s.path_failed / s.path_offered } else { 0.0 };
-        let needs_p95 = self.alerts.iter().any(|a| a.rule.metric == AlertMetric::LatencyP95Ms);
+        let error_rate = if s.path_offered > 0.0 {
+            s.path_failed / s.path_offered
+        } else {
+            0.0
+        };
+        let needs_p95 = self
+            .alerts
+            .iter()
+            .any(|a| a.rule.metric == AlertMetric::LatencyP95Ms);
         let p95_ms = if needs_p95 {
             self.scratch.clear();
             for &(w, m) in s.path_parts {
@@ -185,7 +204,9 @@ impl SloTracker {
     }
 
     fn month_index(&self, t: TimeMs) -> usize {
-        self.months.partition_point(|(_, start)| *start <= t).saturating_sub(1)
+        self.months
+            .partition_point(|(_, start)| *start <= t)
+            .saturating_sub(1)
     }
 
     /// Close the window ending at `now` (also call at the end of the run).
@@ -203,7 +224,11 @@ impl SloTracker {
             agg.failed += acc.failed;
             // p95 ≤ target ⇔ P(T > target) ≤ 5 %: one tail evaluation decides compliance.
             let latency_ok = acc.mix.is_empty() || acc.mix.tail(target) <= 0.05;
-            let availability = if acc.offered > 0.0 { 1.0 - acc.failed / acc.offered } else { 1.0 };
+            let availability = if acc.offered > 0.0 {
+                1.0 - acc.failed / acc.offered
+            } else {
+                1.0
+            };
             if latency_ok {
                 agg.windows_latency_ok += 1;
             }
@@ -219,7 +244,11 @@ impl SloTracker {
             // Only the failing windows need their p95 computed.
             let p95 = self.path.mix.quantile(0.95);
             path_agg.worst_p95_s = path_agg.worst_p95_s.max(p95);
-            self.violations.push(Violation { start_ms: self.window_start_ms, p95_s: p95, availability });
+            self.violations.push(Violation {
+                start_ms: self.window_start_ms,
+                p95_s: p95,
+                availability,
+            });
         }
         self.path_months[month] = path_agg;
         for (i, acc) in self.services.iter().enumerate() {
@@ -258,19 +287,43 @@ mod tests {
             availability: 0.999,
             window_ms: 300_000,
             path: vec![0],
-            alerts: vec![AlertRule { name: "HighErrorRate".into(), metric: AlertMetric::ErrorRate, above: 0.05, for_ms: 300_000 }],
+            alerts: vec![AlertRule {
+                name: "HighErrorRate".into(),
+                metric: AlertMetric::ErrorRate,
+                above: 0.05,
+                for_ms: 300_000,
+            }],
         }
     }
 
     fn step(t: &mut SloTracker, now: TimeMs, mean_s: f64, offered: f64, failed: f64) {
-        let parts = [(offered - failed, Moments { mean_s, var_s2: mean_s * mean_s })];
+        let parts = [(
+            offered - failed,
+            Moments {
+                mean_s,
+                var_s2: mean_s * mean_s,
+            },
+        )];
         let svc = vec![vec![(offered, failed, offered - failed, parts[0].1)]];
-        t.add(now, &StepSample { step_ms: 60_000, path_parts: &parts, path_offered: offered, path_failed: failed, services: &svc, db_connections: 0.0 });
+        t.add(
+            now,
+            &StepSample {
+                step_ms: 60_000,
+                path_parts: &parts,
+                path_offered: offered,
+                path_failed: failed,
+                services: &svc,
+                db_connections: 0.0,
+            },
+        );
     }
 
     #[test]
     fn windows_months_and_alerts() {
-        let months = vec![("2026-01".to_string(), 0), ("2026-02".to_string(), 3_600_000)];
+        let months = vec![
+            ("2026-01".to_string(), 0),
+            ("2026-02".to_string(), 3_600_000),
+        ];
         let mut t = SloTracker::new(cfg(), months, 1);
         // First hour: fast and clean (12 windows). Second hour: slow (exponential, mean 0.5 s →
         // p95 1.5 s) with 10 % errors for 10 minutes, then clean.
@@ -279,10 +332,23 @@ mod tests {
         }
         for i in 61..=120 {
             let bad = i <= 70;
-            step(&mut t, i * 60_000, if bad { 0.5 } else { 0.1 }, 100.0, if bad { 10.0 } else { 0.0 });
+            step(
+                &mut t,
+                i * 60_000,
+                if bad { 0.5 } else { 0.1 },
+                100.0,
+                if bad { 10.0 } else { 0.0 },
+            );
         }
         let jan = &t.path_months[0];
-        assert_eq!((jan.windows, jan.windows_latency_ok, jan.windows_availability_ok), (12, 12, 12));
+        assert_eq!(
+            (
+                jan.windows,
+                jan.windows_latency_ok,
+                jan.windows_availability_ok
+            ),
+            (12, 12, 12)
+        );
         let feb = &t.path_months[1];
         assert_eq!((feb.windows, feb.windows_latency_ok), (12, 10));
         assert!((feb.availability() - (1.0 - 100.0 / 6_000.0)).abs() < 1e-12);

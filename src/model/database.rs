@@ -55,13 +55,22 @@ impl Database {
     pub fn new(cfg: DatabaseCfg, clouds: usize) -> Database {
         let read_targets = (0..clouds)
             .map(|c| {
-                let own: Vec<usize> =
-                    cfg.replicas.iter().enumerate().filter(|(_, r)| r.cloud == c).map(|(i, _)| i + 1).collect();
+                let own: Vec<usize> = cfg
+                    .replicas
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, r)| r.cloud == c)
+                    .map(|(i, _)| i + 1)
+                    .collect();
                 if own.is_empty() { vec![0] } else { own }
             })
             .collect();
         let capacity = f64::from(cfg.max_connections - cfg.reserved_connections);
-        Database { cfg, read_targets, capacity }
+        Database {
+            cfg,
+            read_targets,
+            capacity,
+        }
     }
 
     pub fn instance_count(&self) -> usize {
@@ -77,12 +86,20 @@ impl Database {
         if i == 0 {
             format!("primary ({})", self.cfg.primary.instance_class)
         } else {
-            format!("replica {} ({})", i, self.cfg.replicas[i - 1].instance_class)
+            format!(
+                "replica {} ({})",
+                i,
+                self.cfg.replicas[i - 1].instance_class
+            )
         }
     }
 
     fn vcpu(&self, i: usize) -> f64 {
-        if i == 0 { self.cfg.primary.vcpu } else { self.cfg.replicas[i - 1].vcpu }
+        if i == 0 {
+            self.cfg.primary.vcpu
+        } else {
+            self.cfg.replicas[i - 1].vcpu
+        }
     }
 
     /// Where a cloud's reads go (spread evenly over these).
@@ -103,7 +120,14 @@ impl Database {
             m2 += (i.query.var_s2 + i.query.mean_s * i.query.mean_s) / k;
             sat += i.saturated_share / k;
         }
-        (refused, Moments { mean_s: mean, var_s2: (m2 - mean * mean).max(0.0) }, sat)
+        (
+            refused,
+            Moments {
+                mean_s: mean,
+                var_s2: (m2 - mean * mean).max(0.0),
+            },
+            sat,
+        )
     }
 
     /// Evaluate one step. Every pod holds `pool_size` connections to the primary and as many to
@@ -131,9 +155,13 @@ impl Database {
             let vcpu = self.vcpu(i).max(1.0);
             inst.cpu_utilisation = (inst.queries_per_s * query_s / vcpu).min(1.0);
             // CPU: an M/M/c queue over the vCPUs.
-            let (cpu_wait, saturated) = wait_moments(inst.queries_per_s, query_s, vcpu.round() as u32);
+            let (cpu_wait, saturated) =
+                wait_moments(inst.queries_per_s, query_s, vcpu.round() as u32);
             inst.saturated_share = saturated;
-            let mut query = cpu_wait.plus(Moments { mean_s: query_s, var_s2: query_s * query_s });
+            let mut query = cpu_wait.plus(Moments {
+                mean_s: query_s,
+                var_s2: query_s * query_s,
+            });
             match &self.cfg.pooler {
                 None => {
                     // Without a pooler every pool connection is a server connection.
@@ -144,7 +172,8 @@ impl Database {
                     // Transaction mode: a server connection is busy only while a query runs, so
                     // Little's law gives the connections in use; when more are needed than the
                     // pooler may open, queries wait for one (an M/M/c queue over them).
-                    inst.refused_share = refused(inst.demanded, f64::from(p.max_client_connections));
+                    inst.refused_share =
+                        refused(inst.demanded, f64::from(p.max_client_connections));
                     let servers = f64::from(p.max_server_connections);
                     let busy = inst.queries_per_s * query.mean_s;
                     let (pool_wait, pool_saturated) =
@@ -163,7 +192,11 @@ impl Database {
 
 /// Share of `demanded` connections above `limit`.
 fn refused(demanded: f64, limit: f64) -> f64 {
-    if demanded > limit && demanded > 0.0 { (demanded - limit) / demanded } else { 0.0 }
+    if demanded > limit && demanded > 0.0 {
+        (demanded - limit) / demanded
+    } else {
+        0.0
+    }
 }
 
 /// Waiting-time moments of an M/M/c queue (0 with probability 1 − C, else exponential), and the
@@ -176,7 +209,13 @@ fn wait_moments(rate_per_s: f64, service_s: f64, servers: u32) -> (Moments, f64)
     let rho = rate_per_s * service_s / f64::from(servers);
     if rho >= 0.999 {
         // Saturated: what exceeds capacity fails; the rest waits about a timeout's worth.
-        return (Moments { mean_s: 1.0, var_s2: 1.0 }, 1.0 - 1.0 / rho.max(1.0));
+        return (
+            Moments {
+                mean_s: 1.0,
+                var_s2: 1.0,
+            },
+            1.0 - 1.0 / rho.max(1.0),
+        );
     }
     let q = Queue {
         arrival_rate_per_s: rate_per_s,
@@ -185,8 +224,18 @@ fn wait_moments(rate_per_s: f64, service_s: f64, servers: u32) -> (Moments, f64)
         service: ServiceDist::Exponential,
     };
     let (c, wq) = queueing::wait_summary(&q);
-    let var = if c > 0.0 { 2.0 * wq * wq / c - wq * wq } else { 0.0 };
-    (Moments { mean_s: wq, var_s2: var }, 0.0)
+    let var = if c > 0.0 {
+        2.0 * wq * wq / c - wq * wq
+    } else {
+        0.0
+    };
+    (
+        Moments {
+            mean_s: wq,
+            var_s2: var,
+        },
+        0.0,
+    )
 }
 
 #[cfg(test)]
@@ -216,8 +265,20 @@ mod tests {
         let db = Database::new(cfg(None), 2);
         // 20 + 15 pods × 10 = 350 connections asked of the primary; 197 available.
         let d = [
-            Demand { cloud: 0, pods: 20.0, pool_size: 10.0, reads_per_s: 100.0, writes_per_s: 10.0 },
-            Demand { cloud: 1, pods: 15.0, pool_size: 10.0, reads_per_s: 50.0, writes_per_s: 5.0 },
+            Demand {
+                cloud: 0,
+                pods: 20.0,
+                pool_size: 10.0,
+                reads_per_s: 100.0,
+                writes_per_s: 10.0,
+            },
+            Demand {
+                cloud: 1,
+                pods: 15.0,
+                pool_size: 10.0,
+                reads_per_s: 50.0,
+                writes_per_s: 5.0,
+            },
         ];
         let mut out = DbStep::default();
         db.step(&d, &mut out);
@@ -235,8 +296,20 @@ mod tests {
 
     #[test]
     fn a_pooler_needs_only_the_connections_in_use() {
-        let db = Database::new(cfg(Some(PoolerCfg { max_server_connections: 50, max_client_connections: 10_000 })), 2);
-        let d = [Demand { cloud: 0, pods: 35.0, pool_size: 10.0, reads_per_s: 1_000.0, writes_per_s: 200.0 }];
+        let db = Database::new(
+            cfg(Some(PoolerCfg {
+                max_server_connections: 50,
+                max_client_connections: 10_000,
+            })),
+            2,
+        );
+        let d = [Demand {
+            cloud: 0,
+            pods: 35.0,
+            pool_size: 10.0,
+            reads_per_s: 1_000.0,
+            writes_per_s: 200.0,
+        }];
         let mut out = DbStep::default();
         db.step(&d, &mut out);
         let p = out.instances[0];
@@ -250,7 +323,13 @@ mod tests {
     fn a_saturated_instance_fails_the_excess() {
         let db = Database::new(cfg(None), 2);
         // 16,000 writes/s × 1 ms = 16 busy vCPUs on an 8-vCPU primary.
-        let d = [Demand { cloud: 0, pods: 1.0, pool_size: 1.0, reads_per_s: 0.0, writes_per_s: 16_000.0 }];
+        let d = [Demand {
+            cloud: 0,
+            pods: 1.0,
+            pool_size: 1.0,
+            reads_per_s: 0.0,
+            writes_per_s: 16_000.0,
+        }];
         let mut out = DbStep::default();
         db.step(&d, &mut out);
         assert!((out.instances[0].saturated_share - 0.5).abs() < 1e-9);

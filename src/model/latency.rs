@@ -15,16 +15,25 @@ pub struct Moments {
 }
 
 impl Moments {
-    pub const ZERO: Moments = Moments { mean_s: 0.0, var_s2: 0.0 };
+    pub const ZERO: Moments = Moments {
+        mean_s: 0.0,
+        var_s2: 0.0,
+    };
 
     /// The sum of two independent response times.
     pub fn plus(self, o: Moments) -> Moments {
-        Moments { mean_s: self.mean_s + o.mean_s, var_s2: self.var_s2 + o.var_s2 }
+        Moments {
+            mean_s: self.mean_s + o.mean_s,
+            var_s2: self.var_s2 + o.var_s2,
+        }
     }
 
     /// `k` independent copies in sequence (e.g. k database queries per request).
     pub fn times(self, k: f64) -> Moments {
-        Moments { mean_s: self.mean_s * k, var_s2: self.var_s2 * k }
+        Moments {
+            mean_s: self.mean_s * k,
+            var_s2: self.var_s2 * k,
+        }
     }
 
     /// The p-quantile of the two-moment fit (closed form for the shifted exponential, bisection
@@ -44,7 +53,11 @@ impl Moments {
         }
         for _ in 0..50 {
             let mid = 0.5 * (lo + hi);
-            if self.tail(mid) > 1.0 - p { lo = mid } else { hi = mid }
+            if self.tail(mid) > 1.0 - p {
+                lo = mid
+            } else {
+                hi = mid
+            }
         }
         0.5 * (lo + hi)
     }
@@ -110,7 +123,11 @@ impl Mixture {
             return 0.0;
         }
         let target = 1.0 - p;
-        let mut hi = self.parts.iter().map(|(_, m)| m.mean_s + 10.0 * m.var_s2.sqrt()).fold(1e-3, f64::max);
+        let mut hi = self
+            .parts
+            .iter()
+            .map(|(_, m)| m.mean_s + 10.0 * m.var_s2.sqrt())
+            .fold(1e-3, f64::max);
         while self.tail(hi) > target && hi < 1e7 {
             hi *= 2.0;
         }
@@ -202,14 +219,25 @@ pub struct StepOutcome {
 
 /// Evaluate one step of `dt_s` seconds with `rps` offered to `pods` ready pods, carrying the
 /// fluid `backlog` (requests) across steps.
-pub fn step(cfg: &ServiceQueueCfg, rps: f64, pods: u32, dt_s: f64, backlog: &mut f64) -> StepOutcome {
+pub fn step(
+    cfg: &ServiceQueueCfg,
+    rps: f64,
+    pods: u32,
+    dt_s: f64,
+    backlog: &mut f64,
+) -> StepOutcome {
     let offered = rps * dt_s;
     if pods == 0 {
         // Nobody to serve: everything waits, and what waits past the timeout fails.
         *backlog += offered;
         let dropped = *backlog;
         *backlog = 0.0;
-        return StepOutcome { offered, timed_out: dropped, response: Moments::ZERO, utilisation: 1.0 };
+        return StepOutcome {
+            offered,
+            timed_out: dropped,
+            response: Moments::ZERO,
+            utilisation: 1.0,
+        };
     }
     let n = f64::from(pods);
     let per_pod = rps / n;
@@ -229,14 +257,26 @@ pub fn step(cfg: &ServiceQueueCfg, rps: f64, pods: u32, dt_s: f64, backlog: &mut
         let (p_wait, wq_mean) = queueing::wait_summary(&q);
         // Wait: 0 with probability 1 − C, else exponential with mean wq/C (exact for M/M/c; the
         // same shape around the approximated mean otherwise).
-        let wq_var = if p_wait > 0.0 { 2.0 * wq_mean * wq_mean / p_wait - wq_mean * wq_mean } else { 0.0 };
+        let wq_var = if p_wait > 0.0 {
+            2.0 * wq_mean * wq_mean / p_wait - wq_mean * wq_mean
+        } else {
+            0.0
+        };
         // A leftover backlog drains at the spare capacity and adds its wait.
         let cap = n * cfg.pod_capacity_rps().min(f64::from(cfg.concurrency) / s);
         let backlog_wait = if *backlog > 0.0 { *backlog / cap } else { 0.0 };
         *backlog = (*backlog - (cap - rps).max(0.0) * dt_s).max(0.0);
-        let response = Moments { mean_s: wq_mean + s + backlog_wait, var_s2: wq_var + cfg.service_var(s) };
+        let response = Moments {
+            mean_s: wq_mean + s + backlog_wait,
+            var_s2: wq_var + cfg.service_var(s),
+        };
         let timed_out = offered * response.tail(cfg.timeout_s);
-        return StepOutcome { offered, timed_out, response, utilisation: rps * s / f64::from(servers) };
+        return StepOutcome {
+            offered,
+            timed_out,
+            response,
+            utilisation: rps * s / f64::from(servers),
+        };
     }
     // Overloaded: the pods complete `cap` requests a second; the rest queue up, and whatever would
     // wait longer than the timeout fails.
@@ -251,8 +291,16 @@ pub fn step(cfg: &ServiceQueueCfg, rps: f64, pods: u32, dt_s: f64, backlog: &mut
         *backlog = max_backlog;
     }
     let wait = 0.5 * (start + *backlog) / cap;
-    let response = Moments { mean_s: wait + s_sat, var_s2: cfg.service_var(s_sat) + (wait * wait) / 3.0 };
-    StepOutcome { offered, timed_out: timed_out.min(offered), response, utilisation: 1.0 }
+    let response = Moments {
+        mean_s: wait + s_sat,
+        var_s2: cfg.service_var(s_sat) + (wait * wait) / 3.0,
+    };
+    StepOutcome {
+        offered,
+        timed_out: timed_out.min(offered),
+        response,
+        utilisation: 1.0,
+    }
 }
 
 #[cfg(test)]
@@ -262,27 +310,49 @@ mod tests {
     #[test]
     fn two_moment_fits_keep_the_moments() {
         // Shifted exponential (cv < 1): mean d + σ, variance σ².
-        let m = Moments { mean_s: 1.0, var_s2: 0.25 };
+        let m = Moments {
+            mean_s: 1.0,
+            var_s2: 0.25,
+        };
         assert_eq!(m.tail(0.49), 1.0);
         assert!((m.tail(1.0) - (-1.0f64).exp()).abs() < 1e-12);
         // Hyperexponential (cv² = 4): the tail integrates to the mean, and 2∫t·tail to E[T²].
-        let h = Moments { mean_s: 1.0, var_s2: 4.0 };
+        let h = Moments {
+            mean_s: 1.0,
+            var_s2: 4.0,
+        };
         let dt = 1e-3;
-        let integral: f64 = (0..200_000).map(|i| h.tail((i as f64 + 0.5) * dt) * dt).sum();
+        let integral: f64 = (0..200_000)
+            .map(|i| h.tail((i as f64 + 0.5) * dt) * dt)
+            .sum();
         assert!((integral - 1.0).abs() < 1e-3, "{integral}");
-        let second: f64 = (0..200_000).map(|i| 2.0 * (i as f64 + 0.5) * dt * h.tail((i as f64 + 0.5) * dt) * dt).sum();
-        assert!((second - 5.0).abs() < 1e-2, "E[T²] = var + mean² = 5, got {second}");
+        let second: f64 = (0..200_000)
+            .map(|i| 2.0 * (i as f64 + 0.5) * dt * h.tail((i as f64 + 0.5) * dt) * dt)
+            .sum();
+        assert!(
+            (second - 5.0).abs() < 1e-2,
+            "E[T²] = var + mean² = 5, got {second}"
+        );
     }
 
     #[test]
     fn an_exponential_time_has_exponential_percentiles() {
         // cv = 1 fits an exponential exactly: p95 = −ln(0.05)·mean.
-        let m = Moments { mean_s: 0.2, var_s2: 0.04 };
+        let m = Moments {
+            mean_s: 0.2,
+            var_s2: 0.04,
+        };
         let mut mix = Mixture::default();
         mix.add(1.0, m);
         assert!((mix.quantile(0.95) - 0.2 * 20f64.ln()).abs() < 1e-6);
         // A mixture's percentile is not the average of the parts' percentiles.
-        mix.add(1.0, Moments { mean_s: 2.0, var_s2: 4.0 });
+        mix.add(
+            1.0,
+            Moments {
+                mean_s: 2.0,
+                var_s2: 4.0,
+            },
+        );
         let p95 = mix.quantile(0.95);
         assert!((mix.tail(p95) - 0.05).abs() < 1e-6);
     }
@@ -302,8 +372,11 @@ mod tests {
     fn light_load_costs_about_the_service_time() {
         let mut b = 0.0;
         let o = step(&cfg(), 1.0, 2, 60.0, &mut b);
-        assert!(o.response.mean_s > 0.1 && o.response.mean_s < 0.102, "{o:?}");
-        assert_eq!(o.timed_out, 0.0);
+        assert!(
+            o.response.mean_s > 0.1 && o.response.mean_s < 0.102,
+            "{o:?}"
+        );
+        assert!(o.timed_out < 1e-9);
         assert_eq!(b, 0.0);
     }
 

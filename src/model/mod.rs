@@ -26,6 +26,8 @@ use service::{Followup, ServiceState};
 pub const TRAFFIC_STEP_MS: TimeMs = 15_000;
 /// How often latency, errors, the database, the cache and the SLOs are evaluated.
 pub const EVAL_STEP_MS: TimeMs = 60_000;
+/// How often a warm cache's hit ratio is recomputed (it moves with DAU, i.e. slowly).
+pub const CACHE_STEP_MS: TimeMs = 15 * 60_000;
 
 /// Node counts of one pool at the end of an output interval.
 #[derive(Debug, Clone, PartialEq)]
@@ -143,6 +145,10 @@ struct World {
     db_stats: Vec<DbStats>,
     cache: Option<cache::Cache>,
     hit_ratio: f64,
+    /// Lookups since the cache was last stepped, when, and the last flush.
+    cache_lookups: f64,
+    cache_stepped_ms: TimeMs,
+    last_flush_ms: TimeMs,
     hit_min: Option<(f64, TimeMs)>,
     hit_sum: f64,
     hit_steps: f64,
@@ -163,14 +169,18 @@ struct World {
     demands: Vec<database::Demand>,
     path_parts: Vec<(f64, Moments)>,
     svc_parts: Vec<Vec<(f64, f64, f64, Moments)>>,
-    node_ms_at: TimeMs,
     node_rows: Vec<NodeRow>,
 }
 
 impl World {
     fn snapshot(&self, i: usize) -> Snapshot {
         let s = &self.instances[i];
-        Snapshot { desired: s.spec_replicas, ready: s.ready_count, pods: s.pods.len() as u32, rps: s.offered_rps }
+        Snapshot {
+            desired: s.spec_replicas,
+            ready: s.ready_count,
+            pods: s.pods.len() as u32,
+            rps: s.users_rps(),
+        }
     }
 
     fn record(&mut self, now: TimeMs, i: usize) {
@@ -188,10 +198,18 @@ impl World {
         let followups: Vec<Followup> = self.followups.drain(..).collect();
         for f in followups {
             match f {
-                Followup::Running { pod, at_ms } => ctx.schedule_at(at_ms, Event::PodRunning(inst, pod)),
-                Followup::Ready { pod, at_ms } => ctx.schedule_at(at_ms, Event::PodReady(inst, pod)),
+                Followup::Running { pod, at_ms } => {
+                    ctx.schedule_at(at_ms, Event::PodRunning(inst, pod))
+                }
+                Followup::Ready { pod, at_ms } => {
+                    ctx.schedule_at(at_ms, Event::PodReady(inst, pod))
+                }
                 Followup::Gone { pod, at_ms } => ctx.schedule_at(at_ms, Event::PodGone(inst, pod)),
-                Followup::NeedsNode { pod, cpu_milli, memory_bytes } => {
+                Followup::NeedsNode {
+                    pod,
+                    cpu_milli,
+                    memory_bytes,
+                } => {
                     if let Some(c) = self.clusters[cloud].as_mut() {
                         c.add_pending((inst, pod), cpu_milli, memory_bytes, now, &mut self.actions);
                     }
@@ -207,15 +225,23 @@ impl World {
             let actions: Vec<nodes::ClusterAction> = self.actions.drain(..).collect();
             for a in actions {
                 match a {
-                    nodes::ClusterAction::PodBound { pod: (inst, id), .. } => {
+                    nodes::ClusterAction::PodBound {
+                        pod: (inst, id), ..
+                    } => {
                         self.instances[inst].pod_bound(now, id, &mut self.followups);
                         self.drain_pod_followups(inst, ctx);
                         self.record(now, inst);
                     }
-                    nodes::ClusterAction::NodeProvisioning { node, ready_at_ms, .. } => {
+                    nodes::ClusterAction::NodeProvisioning {
+                        node, ready_at_ms, ..
+                    } => {
                         ctx.schedule_at(ready_at_ms, Event::NodeReady(cloud, node));
                     }
-                    nodes::ClusterAction::SpotNotice { node, at_ms, evicted } => {
+                    nodes::ClusterAction::SpotNotice {
+                        node,
+                        at_ms,
+                        evicted,
+                    } => {
                         let pool = self.clusters[cloud].as_ref().and_then(|c| c.pool_of(node));
                         if let Some(p) = pool {
                             self.pools[self.pool_offset[cloud] + p].interruptions += 1;
@@ -223,7 +249,9 @@ impl World {
                         ctx.schedule_at(at_ms, Event::NodeInterrupted(cloud, node));
                         self.evict_all(&evicted, now, ctx);
                     }
-                    nodes::ClusterAction::NodeRemoved { evicted, .. } => self.evict_all(&evicted, now, ctx),
+                    nodes::ClusterAction::NodeRemoved { evicted, .. } => {
+                        self.evict_all(&evicted, now, ctx)
+                    }
                 }
             }
         }
@@ -236,12 +264,28 @@ impl World {
             let followups: Vec<Followup> = self.followups.drain(..).collect();
             for f in followups {
                 match f {
-                    Followup::Running { pod, at_ms } => ctx.schedule_at(at_ms, Event::PodRunning(inst, pod)),
-                    Followup::Ready { pod, at_ms } => ctx.schedule_at(at_ms, Event::PodReady(inst, pod)),
-                    Followup::Gone { pod, at_ms } => ctx.schedule_at(at_ms, Event::PodGone(inst, pod)),
-                    Followup::NeedsNode { pod, cpu_milli, memory_bytes } => {
+                    Followup::Running { pod, at_ms } => {
+                        ctx.schedule_at(at_ms, Event::PodRunning(inst, pod))
+                    }
+                    Followup::Ready { pod, at_ms } => {
+                        ctx.schedule_at(at_ms, Event::PodReady(inst, pod))
+                    }
+                    Followup::Gone { pod, at_ms } => {
+                        ctx.schedule_at(at_ms, Event::PodGone(inst, pod))
+                    }
+                    Followup::NeedsNode {
+                        pod,
+                        cpu_milli,
+                        memory_bytes,
+                    } => {
                         if let Some(c) = self.clusters[cloud].as_mut() {
-                            c.add_pending((inst, pod), cpu_milli, memory_bytes, now, &mut self.actions);
+                            c.add_pending(
+                                (inst, pod),
+                                cpu_milli,
+                                memory_bytes,
+                                now,
+                                &mut self.actions,
+                            );
                         }
                     }
                 }
@@ -254,8 +298,12 @@ impl World {
     fn drain_pod_followups(&mut self, inst: usize, ctx: &mut Context<'_, Event>) {
         for f in std::mem::take(&mut self.followups) {
             match f {
-                Followup::Running { pod, at_ms } => ctx.schedule_at(at_ms, Event::PodRunning(inst, pod)),
-                Followup::Ready { pod, at_ms } => ctx.schedule_at(at_ms, Event::PodReady(inst, pod)),
+                Followup::Running { pod, at_ms } => {
+                    ctx.schedule_at(at_ms, Event::PodRunning(inst, pod))
+                }
+                Followup::Ready { pod, at_ms } => {
+                    ctx.schedule_at(at_ms, Event::PodReady(inst, pod))
+                }
                 Followup::Gone { pod, at_ms } => ctx.schedule_at(at_ms, Event::PodGone(inst, pod)),
                 Followup::NeedsNode { .. } => {}
             }
@@ -264,29 +312,38 @@ impl World {
 
     /// Each cloud's share of traffic now: routed clouds share by weight.
     fn shares(&self) -> Vec<f64> {
-        let total: f64 = self.clouds.iter().filter(|c| c.routed).map(|c| c.weight).sum();
-        self.clouds.iter().map(|c| if c.routed && total > 0.0 { c.weight / total } else { 0.0 }).collect()
+        let total: f64 = self
+            .clouds
+            .iter()
+            .filter(|c| c.routed)
+            .map(|c| c.weight)
+            .sum();
+        self.clouds
+            .iter()
+            .map(|c| {
+                if c.routed && total > 0.0 {
+                    c.weight / total
+                } else {
+                    0.0
+                }
+            })
+            .collect()
     }
 
+    /// Track each pool's peak node count (billing time comes from the cluster at the end).
     fn accumulate_node_time(&mut self, now: TimeMs) {
-        let dt = (now - self.node_ms_at) as f64;
-        if dt <= 0.0 {
-            return;
-        }
         for (ci, c) in self.clusters.iter().enumerate() {
             if let Some(c) = c {
-                for (pi, (_, ready, provisioning)) in c.node_counts().into_iter().enumerate() {
+                for (pi, counts) in c.pool_counts().iter().enumerate() {
                     let p = &mut self.pools[self.pool_offset[ci] + pi];
-                    // Provisioning nodes are billed too (they are running instances).
-                    p.node_ms += f64::from(ready + provisioning) * dt;
-                    if ready + provisioning > p.peak_nodes {
-                        p.peak_nodes = ready + provisioning;
+                    let n = counts.total();
+                    if n > p.peak_nodes {
+                        p.peak_nodes = n;
                         p.peak_at_ms = now;
                     }
                 }
             }
         }
-        self.node_ms_at = now;
     }
 
     /// One evaluation step: rates since the last step, database, cache, latency, errors, SLOs.
@@ -302,12 +359,28 @@ impl World {
             rates[i] = (total - self.last_offered[i]) / dt_s;
             self.last_offered[i] = total;
         }
-        // Cache: lookups are the reads that could be cached.
+        // Cache: lookups are the reads that could be cached. Che's solution costs microseconds, so
+        // the cache is stepped every CACHE_STEP_MS with the lookups of the whole step, except in
+        // the two hours after a flush, when the warm-up is followed minute by minute.
         let hit = if let Some(cache) = self.cache.as_mut() {
             let lookups: f64 = (0..n)
-                .filter_map(|i| self.instances[i].cfg.database.map(|d| rates[i] * d.queries_per_request * (1.0 - d.write_fraction)))
+                .filter_map(|i| {
+                    self.instances[i]
+                        .cfg
+                        .database
+                        .map(|d| rates[i] * d.queries_per_request * (1.0 - d.write_fraction))
+                })
                 .sum();
-            let h = cache.step(now - self.last_eval_ms, lookups, self.demand.dau(now));
+            self.cache_lookups += lookups * dt_s;
+            let warming = now - self.last_flush_ms < 2 * crate::sim::HOUR_MS;
+            let dt = now - self.cache_stepped_ms;
+            if warming || dt >= CACHE_STEP_MS || self.cache_stepped_ms == 0 {
+                let rate = self.cache_lookups / (dt as f64 / 1000.0).max(1e-9);
+                self.hit_ratio = cache.step(dt, rate, self.demand.dau(now));
+                self.cache_lookups = 0.0;
+                self.cache_stepped_ms = now;
+            }
+            let h = self.hit_ratio;
             self.hit_sum += h;
             self.hit_steps += 1.0;
             if self.hit_min.is_none_or(|(m, _)| h < m) {
@@ -318,7 +391,6 @@ impl World {
             None
         };
         let miss = 1.0 - hit.unwrap_or(0.0);
-        self.hit_ratio = hit.unwrap_or(0.0);
         // Database.
         if let Some(db) = &self.db {
             self.demands.clear();
@@ -331,7 +403,11 @@ impl World {
                         cloud,
                         pods: if up { f64::from(inst.ready_count) } else { 0.0 },
                         pool_size: f64::from(d.pool_size),
-                        reads_per_s: if up { q * (1.0 - d.write_fraction) * miss } else { 0.0 },
+                        reads_per_s: if up {
+                            q * (1.0 - d.write_fraction) * miss
+                        } else {
+                            0.0
+                        },
                         writes_per_s: if up { q * d.write_fraction } else { 0.0 },
                     });
                 }
@@ -392,14 +468,22 @@ impl World {
                     };
                     let working = (f64::from(inst.ready_count) * (1.0 - refused)).round() as u32;
                     let rate = rates[i] * (1.0 - refused);
-                    let o = latency::step(&self.queue_cfgs[i], rate, working, dt_s, &mut self.backlogs[i]);
+                    let o = latency::step(
+                        &self.queue_cfgs[i],
+                        rate,
+                        working,
+                        dt_s,
+                        &mut self.backlogs[i],
+                    );
                     let response = o.response.plus(db_time);
                     let failed_db = offered * refused;
                     let served = (o.offered - o.timed_out).max(0.0) * (1.0 - saturated);
-                    let failed = failed_db + o.timed_out + (o.offered - o.timed_out).max(0.0) * saturated;
+                    let failed =
+                        failed_db + o.timed_out + (o.offered - o.timed_out).max(0.0) * saturated;
                     (failed.min(offered), served, response)
                 };
-                self.recorder.add_quality(i, offered, failed, served, moments);
+                self.recorder
+                    .add_quality(i, offered, failed, served, moments);
                 self.svc_parts[s].push((offered, failed, served, moments));
                 if let Some(pos) = self.path.iter().position(|&p| p == s) {
                     if pos == 0 {
@@ -414,7 +498,8 @@ impl World {
             let failed = entry_offered * (1.0 - path_success);
             path_offered += entry_offered;
             path_failed += failed;
-            self.path_parts.push(((entry_offered - failed).max(0.0), path_moments));
+            self.path_parts
+                .push(((entry_offered - failed).max(0.0), path_moments));
         }
         let db_conn = self.db_step.instances.first().map(|p| p.connections);
         self.recorder.add_platform(db_conn, hit);
@@ -461,7 +546,12 @@ impl Model for World {
                 ctx.schedule_in(self.tick_ms, Event::Tick);
             }
             Event::HpaSync(i) => {
-                if let Some(replicas) = self.instances[i].hpa_sync(now, &self.hpa_config) {
+                // A cloud that is down takes its control plane with it: the HPA does not act.
+                let up = self.clouds[self.cloud_of(i)].up;
+                if let Some(replicas) = up
+                    .then(|| self.instances[i].hpa_sync(now, &self.hpa_config))
+                    .flatten()
+                {
                     self.instances[i].set_replicas(now, replicas, &mut self.followups);
                     self.apply_followups(i, now, ctx);
                     self.record(now, i);
@@ -495,8 +585,13 @@ impl Model for World {
             }
             Event::CloseInterval => {
                 self.accumulate_node_time(now);
-                let cpu: Vec<Option<i32>> = self.instances.iter().map(|s| s.last_cpu_utilization_pct).collect();
-                self.recorder.close_interval(now, self.demand.dau(now), &cpu);
+                let cpu: Vec<Option<i32>> = self
+                    .instances
+                    .iter()
+                    .map(|s| s.last_cpu_utilization_pct)
+                    .collect();
+                self.recorder
+                    .close_interval(now, self.demand.dau(now), &cpu);
                 self.record_nodes(now);
                 ctx.schedule_in(self.recorder.resolution_ms(), Event::CloseInterval);
             }
@@ -523,28 +618,36 @@ impl Model for World {
                 self.apply_actions(cloud, now, ctx);
             }
             Event::CloudDown(c) => {
+                // Close the evaluation step with the state it had, then change it.
+                self.evaluate(now);
                 self.clouds[c].up = false;
                 ctx.schedule_in(self.failover_ms, Event::RouteAway(c));
             }
             Event::RouteAway(c) => {
+                self.evaluate(now);
                 // Only if it is still down (a short outage may have ended already).
                 if !self.clouds[c].up {
                     self.clouds[c].routed = false;
                 }
             }
             Event::CloudUp(c) => {
+                self.evaluate(now);
                 self.clouds[c].up = true;
                 ctx.schedule_in(self.failover_ms, Event::RouteBack(c));
             }
             Event::RouteBack(c) => {
+                self.evaluate(now);
                 if self.clouds[c].up {
                     self.clouds[c].routed = true;
                 }
             }
             Event::CacheFlush => {
+                // Bring the cache up to the flush with the lookups so far, then empty it.
+                self.evaluate(now);
                 if let Some(c) = self.cache.as_mut() {
                     c.flush();
                 }
+                self.last_flush_ms = now;
             }
         }
     }
@@ -557,7 +660,12 @@ impl World {
         for (ci, c) in self.clusters.iter().enumerate() {
             if let Some(c) = c {
                 for (pi, (_, ready, provisioning)) in c.node_counts().into_iter().enumerate() {
-                    self.node_rows.push(NodeRow { t_ms: t_ms.max(0), pool: self.pool_offset[ci] + pi, ready, provisioning });
+                    self.node_rows.push(NodeRow {
+                        t_ms: t_ms.max(0),
+                        pool: self.pool_offset[ci] + pi,
+                        ready,
+                        provisioning,
+                    });
                 }
             }
         }
@@ -573,7 +681,10 @@ pub fn hpa_config(s: &Scenario) -> hpa::Config {
         initial_readiness_delay_ms: k.initial_readiness_delay_ms,
         downscale_stabilization_window_ms: k.downscale_stabilization_ms,
         sync_period_ms: k.hpa_sync_period_ms,
-        gates: hpa::FeatureGates { configurable_tolerance: k.configurable_tolerance, ..Default::default() },
+        gates: hpa::FeatureGates {
+            configurable_tolerance: k.configurable_tolerance,
+            ..Default::default()
+        },
         ..hpa::Config::default()
     }
 }
@@ -589,9 +700,15 @@ pub fn months(s: &Scenario) -> Vec<(String, TimeMs)> {
     let mut out = Vec::new();
     let mut d = sim.start;
     while d < sim.end {
-        let ms = d.to_zoned_datetime(sim.time_zone.clone()).map(|z| z.timestamp().as_millisecond() - start).unwrap_or(0);
+        let ms = d
+            .to_zoned_datetime(sim.time_zone.clone())
+            .map(|z| z.timestamp().as_millisecond() - start)
+            .unwrap_or(0);
         out.push((format!("{:04}-{:02}", d.year(), d.month()), ms.max(0)));
-        d = d.first_of_month().checked_add(jiff::Span::new().months(1)).unwrap_or(sim.end);
+        d = d
+            .first_of_month()
+            .checked_add(jiff::Span::new().months(1))
+            .unwrap_or(sim.end);
     }
     out
 }
@@ -601,7 +718,11 @@ pub fn simulate(s: &Scenario) -> RunOutput {
     let end = s.simulation.duration_ms;
     let streams = RngStreams::new(s.simulation.seed);
     let demand = Demand::new(s);
-    let noise = s.traffic.noise.as_ref().map(|n| NoiseProcess::new(n, streams.stream("traffic.noise")));
+    let noise = s
+        .traffic
+        .noise
+        .as_ref()
+        .map(|n| NoiseProcess::new(n, streams.stream("traffic.noise")));
     let platform = &s.platform;
     let n_svc = s.services.len();
     let n_clouds = platform.clouds.len();
@@ -643,30 +764,72 @@ pub fn simulate(s: &Scenario) -> RunOutput {
             })
             .collect();
         let autoscaler = nodes::autoscaler_spec(&cfg.autoscaler);
-        let mut cluster = nodes::Cluster::new(specs, autoscaler, streams.stream(&format!("nodes.{}", cloud.name)));
+        let mut cluster = nodes::Cluster::new(
+            specs,
+            autoscaler,
+            streams.stream(&format!("nodes.{}", cloud.name)),
+        );
         let initial: Vec<(nodes::PodKey, i64, i64)> = (0..n_svc)
             .flat_map(|si| {
                 let inst = &instances[ci * n_svc + si];
-                inst.pods.iter().map(move |p| ((ci * n_svc + si, p.id), inst.cfg.cpu_request_milli, inst.cfg.memory_request_bytes))
+                inst.pods.iter().map(move |p| {
+                    (
+                        (ci * n_svc + si, p.id),
+                        inst.cfg.cpu_request_milli,
+                        inst.cfg.memory_request_bytes,
+                    )
+                })
             })
             .collect();
-        init_actions.push(cluster.ensure_initial_capacity(&initial));
+        let actions = cluster.ensure_initial_capacity(&initial);
+        // Initial pods that fit nowhere (more than maxNodes hold) wait for a node like any other.
+        let bound: std::collections::BTreeSet<nodes::PodKey> = actions
+            .iter()
+            .filter_map(|a| {
+                if let nodes::ClusterAction::PodBound { pod, .. } = a {
+                    Some(*pod)
+                } else {
+                    None
+                }
+            })
+            .collect();
+        for (key, _, _) in &initial {
+            if !bound.contains(key) {
+                instances[key.0].demote_to_unscheduled(key.1);
+            }
+        }
+        init_actions.push(actions);
         clusters.push(Some(cluster));
     }
     let initial: Vec<(Snapshot, Option<u32>)> = instances
         .iter()
         .map(|s| {
             (
-                Snapshot { desired: s.spec_replicas, ready: s.ready_count, pods: s.pods.len() as u32, rps: 0.0 },
+                Snapshot {
+                    desired: s.spec_replicas,
+                    ready: s.ready_count,
+                    pods: s.pods.len() as u32,
+                    rps: 0.0,
+                },
                 s.cfg.hpa.as_ref().map(|h| h.max_replicas as u32),
             )
         })
         .collect();
     let recorder = Recorder::new(s.simulation.output_resolution_ms, &initial, demand.dau(0));
-    let db = platform.database.clone().map(|cfg| database::Database::new(cfg, n_clouds));
+    let db = platform
+        .database
+        .clone()
+        .map(|cfg| database::Database::new(cfg, n_clouds));
     let db_stats = db
         .as_ref()
-        .map(|d| (0..d.instance_count()).map(|i| DbStats { name: d.instance_name(i), ..DbStats::default() }).collect())
+        .map(|d| {
+            (0..d.instance_count())
+                .map(|i| DbStats {
+                    name: d.instance_name(i),
+                    ..DbStats::default()
+                })
+                .collect()
+        })
         .unwrap_or_default();
     let cache = platform.cache.as_ref().map(cache::Cache::from_cfg);
     let slo = SloTracker::new(platform.slo.clone(), months(s), n_svc);
@@ -675,8 +838,19 @@ pub fn simulate(s: &Scenario) -> RunOutput {
         demand,
         noise,
         n_svc,
-        clouds: platform.clouds.iter().map(|c| CloudState { weight: c.weight, up: true, routed: true }).collect(),
-        queue_cfgs: instances.iter().map(|i| ServiceQueueCfg::of(&i.cfg)).collect(),
+        clouds: platform
+            .clouds
+            .iter()
+            .map(|c| CloudState {
+                weight: c.weight,
+                up: true,
+                routed: true,
+            })
+            .collect(),
+        queue_cfgs: instances
+            .iter()
+            .map(|i| ServiceQueueCfg::of(&i.cfg))
+            .collect(),
         backlogs: vec![0.0; n],
         instances,
         clusters,
@@ -687,6 +861,9 @@ pub fn simulate(s: &Scenario) -> RunOutput {
         db_stats,
         cache,
         hit_ratio: 0.0,
+        cache_lookups: 0.0,
+        cache_stepped_ms: 0,
+        last_flush_ms: -crate::sim::DAY_MS,
         hit_min: None,
         hit_sum: 0.0,
         hit_steps: 0.0,
@@ -705,7 +882,6 @@ pub fn simulate(s: &Scenario) -> RunOutput {
         demands: Vec::new(),
         path_parts: Vec::new(),
         svc_parts: vec![Vec::new(); n_svc],
-        node_ms_at: 0,
         node_rows: Vec::new(),
     };
     let mut engine = Engine::default();
@@ -726,14 +902,21 @@ pub fn simulate(s: &Scenario) -> RunOutput {
     }
     for (ci, actions) in init_actions.into_iter().enumerate() {
         for a in actions {
-            if let nodes::ClusterAction::NodeProvisioning { node, ready_at_ms, .. } = a {
+            if let nodes::ClusterAction::NodeProvisioning {
+                node, ready_at_ms, ..
+            } = a
+            {
                 engine.schedule_at(ready_at_ms, Event::NodeReady(ci, node));
             }
         }
     }
     for ev in &platform.events {
         match *ev {
-            PlatformEvent::Outage { cloud, start_ms, duration_ms } => {
+            PlatformEvent::Outage {
+                cloud,
+                start_ms,
+                duration_ms,
+            } => {
                 engine.schedule_at(start_ms, Event::CloudDown(cloud));
                 engine.schedule_at(start_ms + duration_ms, Event::CloudUp(cloud));
             }
@@ -747,15 +930,33 @@ pub fn simulate(s: &Scenario) -> RunOutput {
     }
     world.slo.close_window(end);
     world.accumulate_node_time(end);
-    let cpu: Vec<Option<i32>> = world.instances.iter().map(|s| s.last_cpu_utilization_pct).collect();
+    // Node-hours: every node from its request to its removal (provisioning and notice included).
+    for (ci, c) in world.clusters.iter().enumerate() {
+        if let Some(c) = c {
+            for pi in 0..c.pools().len() {
+                world.pools[world.pool_offset[ci] + pi].node_ms = c.pool_node_ms(pi, end) as f64;
+            }
+        }
+    }
+    let cpu: Vec<Option<i32>> = world
+        .instances
+        .iter()
+        .map(|s| s.last_cpu_utilization_pct)
+        .collect();
     if world.recorder.interval_start_ms() < end {
-        world.recorder.close_interval(end, world.demand.dau(end), &cpu);
+        world
+            .recorder
+            .close_interval(end, world.demand.dau(end), &cpu);
     }
     let outages = outage_stats(s, &world.slo);
     let (rows, stats) = world.recorder.finish(end);
     RunOutput {
         instance_names,
-        max_replicas: world.instances.iter().map(|s| s.cfg.hpa.as_ref().map(|h| h.max_replicas as u32)).collect(),
+        max_replicas: world
+            .instances
+            .iter()
+            .map(|s| s.cfg.hpa.as_ref().map(|h| h.max_replicas as u32))
+            .collect(),
         rows,
         stats,
         node_rows: world.node_rows,
@@ -780,12 +981,19 @@ fn outage_stats(s: &Scenario, slo: &SloTracker) -> Vec<OutageStats> {
         .events
         .iter()
         .filter_map(|e| match *e {
-            PlatformEvent::Outage { cloud, start_ms, duration_ms } => {
+            PlatformEvent::Outage {
+                cloud,
+                start_ms,
+                duration_ms,
+            } => {
                 let end_ms = start_ms + duration_ms;
                 let hits: Vec<_> = slo
                     .violations
                     .iter()
-                    .filter(|v| v.start_ms + window > start_ms && v.start_ms < end_ms + 2 * crate::sim::HOUR_MS)
+                    .filter(|v| {
+                        v.start_ms + window > start_ms
+                            && v.start_ms < end_ms + 2 * crate::sim::HOUR_MS
+                    })
                     .collect();
                 Some(OutageStats {
                     cloud: s.platform.clouds[cloud].name.clone(),

@@ -110,7 +110,9 @@ impl Needs {
                     hpa::Resource::Memory => n.memory = true,
                     _ => n.cpu = true,
                 },
-                hpa::MetricSpec::Pods { name, .. } if name == "inflight_requests" => n.inflight = true,
+                hpa::MetricSpec::Pods { name, .. } if name == "inflight_requests" => {
+                    n.inflight = true
+                }
                 hpa::MetricSpec::Pods { .. } => n.rps = true,
                 _ => {}
             }
@@ -131,10 +133,23 @@ pub const MAX_METRICS: usize = 16;
 /// What a pod lifecycle change asks the world to do.
 pub enum Followup {
     /// Find the pod a node (it stays Unscheduled until `pod_bound`).
-    NeedsNode { pod: u64, cpu_milli: i64, memory_bytes: i64 },
-    Running { pod: u64, at_ms: TimeMs },
-    Ready { pod: u64, at_ms: TimeMs },
-    Gone { pod: u64, at_ms: TimeMs },
+    NeedsNode {
+        pod: u64,
+        cpu_milli: i64,
+        memory_bytes: i64,
+    },
+    Running {
+        pod: u64,
+        at_ms: TimeMs,
+    },
+    Ready {
+        pod: u64,
+        at_ms: TimeMs,
+    },
+    Gone {
+        pod: u64,
+        at_ms: TimeMs,
+    },
 }
 
 impl ServiceState {
@@ -290,7 +305,11 @@ impl ServiceState {
                     let n = self.needs;
                     p.cpu_sample = if n.cpu { sample(cpu) } else { None };
                     p.rps_sample = if n.rps { sample(rps * 1000.0) } else { None };
-                    p.inflight_sample = if n.inflight { sample(inflight * 1000.0) } else { None };
+                    p.inflight_sample = if n.inflight {
+                        sample(inflight * 1000.0)
+                    } else {
+                        None
+                    };
                     p.memory_sample = if n.memory { sample(mem * 1000.0) } else { None };
                 }
             }
@@ -436,15 +455,20 @@ impl ServiceState {
             for _ in active..replicas {
                 let id = self.new_pod_id();
                 if self.needs_nodes {
-                    self.pods.push(Pod::new(id, PodStage::Unscheduled, now, None, now));
+                    self.pods
+                        .push(Pod::new(id, PodStage::Unscheduled, now, None, now));
                     out.push(Followup::NeedsNode {
                         pod: id,
                         cpu_milli: self.cfg.cpu_request_milli,
                         memory_bytes: self.cfg.memory_request_bytes,
                     });
                 } else {
-                    self.pods.push(Pod::new(id, PodStage::Starting, now, None, now));
-                    out.push(Followup::Running { pod: id, at_ms: now + self.cfg.startup_delay_ms });
+                    self.pods
+                        .push(Pod::new(id, PodStage::Starting, now, None, now));
+                    out.push(Followup::Running {
+                        pod: id,
+                        at_ms: now + self.cfg.startup_delay_ms,
+                    });
                 }
             }
         } else if replicas < active {
@@ -471,22 +495,48 @@ impl ServiceState {
                         self.ready_count -= 1;
                     }
                     // A pod that never started has nothing to shut down.
-                    let delay = if p.stage == PodStage::Unscheduled { 0 } else { self.cfg.termination_delay_ms };
+                    let delay = if p.stage == PodStage::Unscheduled {
+                        0
+                    } else {
+                        self.cfg.termination_delay_ms
+                    };
                     p.stage = PodStage::Terminating;
                     p.running_since_ms.get_or_insert(now);
-                    out.push(Followup::Gone { pod: id, at_ms: now + delay });
+                    out.push(Followup::Gone {
+                        pod: id,
+                        at_ms: now + delay,
+                    });
                 }
             }
         }
     }
 
+    /// An initial pod the cluster could not place: it waits for a node like a new one.
+    pub fn demote_to_unscheduled(&mut self, id: u64) {
+        if let Some(p) = self
+            .pods
+            .iter_mut()
+            .find(|p| p.id == id && p.stage == PodStage::Ready)
+        {
+            p.stage = PodStage::Unscheduled;
+            self.ready_count -= 1;
+        }
+    }
+
     /// The scheduler bound the pod to a node: it starts (startTime = now).
     pub fn pod_bound(&mut self, now: TimeMs, id: u64, out: &mut Vec<Followup>) {
-        if let Some(p) = self.pods.iter_mut().find(|p| p.id == id && p.stage == PodStage::Unscheduled) {
+        if let Some(p) = self
+            .pods
+            .iter_mut()
+            .find(|p| p.id == id && p.stage == PodStage::Unscheduled)
+        {
             p.stage = PodStage::Starting;
             p.start_time_ms = now;
             p.counted_at_ms = now;
-            out.push(Followup::Running { pod: id, at_ms: now + self.cfg.startup_delay_ms });
+            out.push(Followup::Running {
+                pod: id,
+                at_ms: now + self.cfg.startup_delay_ms,
+            });
         }
     }
 
@@ -494,15 +544,28 @@ impl ServiceState {
     /// ReplicaSet creates a replacement.
     pub fn evict(&mut self, now: TimeMs, id: u64, out: &mut Vec<Followup>) {
         self.settle_all(now);
-        if let Some(p) = self.pods.iter_mut().find(|p| p.id == id && p.stage != PodStage::Terminating) {
+        if let Some(p) = self
+            .pods
+            .iter_mut()
+            .find(|p| p.id == id && p.stage != PodStage::Terminating)
+        {
             if p.stage == PodStage::Ready {
                 self.ready_count -= 1;
             }
             p.stage = PodStage::Terminating;
-            out.push(Followup::Gone { pod: id, at_ms: now + self.cfg.termination_delay_ms });
+            out.push(Followup::Gone {
+                pod: id,
+                at_ms: now + self.cfg.termination_delay_ms,
+            });
         }
         let spec = self.spec_replicas;
         self.set_replicas(now, spec, out);
+    }
+
+    /// Requests per second users send to this service right now (including what is routed to it
+    /// while its cloud is down).
+    pub fn users_rps(&self) -> f64 {
+        self.accounted_rps
     }
 
     /// Requests offered since the start, up to `now`.
@@ -602,6 +665,9 @@ mod tests {
             termination_delay_ms: 10_000,
             initial_replicas: 2,
             hpa: None,
+            service_time_dist: crate::scenario::ServiceTimeDist::Exponential,
+            timeout_ms: 10_000,
+            database: None,
         }
     }
 
@@ -643,11 +709,28 @@ mod tests {
     /// average over the window between them.
     #[test]
     fn metrics_are_windowed_rates_that_lag() {
-        let cpu = hpa::MetricSpec::Resource { resource: hpa::Resource::Cpu, target: hpa::Target::Utilization(70) };
-        let mem = hpa::MetricSpec::Resource { resource: hpa::Resource::Memory, target: hpa::Target::Utilization(80) };
-        let rps = hpa::MetricSpec::Pods { name: "requests_per_second".into(), target: hpa::Target::AverageValue(100_000) };
-        let spec = hpa::Spec { min_replicas: 2, max_replicas: 4, metrics: vec![cpu, mem, rps], behavior: None };
-        let mut s = ServiceState::new(Service { hpa: Some(spec), ..service() });
+        let cpu = hpa::MetricSpec::Resource {
+            resource: hpa::Resource::Cpu,
+            target: hpa::Target::Utilization(70),
+        };
+        let mem = hpa::MetricSpec::Resource {
+            resource: hpa::Resource::Memory,
+            target: hpa::Target::Utilization(80),
+        };
+        let rps = hpa::MetricSpec::Pods {
+            name: "requests_per_second".into(),
+            target: hpa::Target::AverageValue(100_000),
+        };
+        let spec = hpa::Spec {
+            min_replicas: 2,
+            max_replicas: 4,
+            metrics: vec![cpu, mem, rps],
+            behavior: None,
+        };
+        let mut s = ServiceState::new(Service {
+            hpa: Some(spec),
+            ..service()
+        });
         s.start_initial_pods();
         s.set_offered_rps(0, 20.0); // 10 rps per pod → 100 millicores
         s.scrape(0);

@@ -66,15 +66,22 @@ enum ServiceSampler {
 impl ServiceSampler {
     fn new(q: &Queue) -> Result<ServiceSampler> {
         let mu = q.service_rate_per_s;
-        let service = q
-            .normalized_service()
-            .ok_or_else(|| Error::Usage("the service-time coefficient of variation must be a finite number ≥ 0".into()))?;
+        let service = q.normalized_service().ok_or_else(|| {
+            Error::Usage(
+                "the service-time coefficient of variation must be a finite number ≥ 0".into(),
+            )
+        })?;
         Ok(match service {
-            ServiceDist::Exponential => ServiceSampler::Exp(Exp::new(mu).map_err(|e| Error::Usage(e.to_string()))?),
+            ServiceDist::Exponential => {
+                ServiceSampler::Exp(Exp::new(mu).map_err(|e| Error::Usage(e.to_string()))?)
+            }
             ServiceDist::Deterministic => ServiceSampler::Const(1.0 / mu),
             ServiceDist::General { cv } => {
                 let shape = 1.0 / (cv * cv);
-                ServiceSampler::Gamma(Gamma::new(shape, 1.0 / (shape * mu)).map_err(|e| Error::Usage(e.to_string()))?)
+                ServiceSampler::Gamma(
+                    Gamma::new(shape, 1.0 / (shape * mu))
+                        .map_err(|e| Error::Usage(e.to_string()))?,
+                )
             }
         })
     }
@@ -102,10 +109,14 @@ pub fn simulate(q: &Queue, arrivals: u64, seed: u64) -> Result<SimStats> {
     let lambda = q.arrival_rate_per_s;
     let mu = q.service_rate_per_s;
     if arrivals == 0 {
-        return Err(Error::Usage("the simulation needs at least 1 arrival".into()));
+        return Err(Error::Usage(
+            "the simulation needs at least 1 arrival".into(),
+        ));
     }
     if !(lambda.is_finite() && lambda > 0.0 && mu.is_finite() && mu > 0.0) {
-        return Err(Error::Usage("arrival and service rates must be positive, finite numbers".into()));
+        return Err(Error::Usage(
+            "arrival and service rates must be positive, finite numbers".into(),
+        ));
     }
     if q.servers == 0 {
         return Err(Error::Usage("the queue needs at least 1 server".into()));
@@ -123,7 +134,8 @@ pub fn simulate(q: &Queue, arrivals: u64, seed: u64) -> Result<SimStats> {
              resolution of the service time; use fewer arrivals"
         )));
     }
-    let to_ticks = |s: f64| (s * ticks_per_s).round() as i64;
+    // Times are ≥ 0, so adding ½ and truncating rounds to nearest (and avoids a libm call).
+    let to_ticks = |s: f64| (s * ticks_per_s + 0.5) as i64;
 
     let streams = RngStreams::new(seed);
     let mut arrival_rng = streams.stream("queueing.arrivals");
@@ -132,44 +144,29 @@ pub fn simulate(q: &Queue, arrivals: u64, seed: u64) -> Result<SimStats> {
 
     let warmup = n / 10;
     let measured = n - warmup;
-    let mut waits: Vec<f32> = Vec::with_capacity(measured as usize);
-    let mut responses: Vec<f32> = Vec::with_capacity(measured as usize);
-    let mut sum_wait = 0.0_f64; // ticks
-    let mut sum_resp = 0.0_f64; // ticks
-    let mut n_waited = 0_u64;
+    let inv_tps = 1.0 / ticks_per_s;
+    let mut rec = Recorder {
+        warmup,
+        started: 0,
+        n_waited: 0,
+        sum_wait: 0.0,
+        sum_resp: 0.0,
+        inv_tps,
+        waits: Vec::with_capacity(measured as usize),
+        responses: Vec::with_capacity(measured as usize),
+    };
 
     let mut events: EventQueue<Ev> = EventQueue::default();
     let mut waiting: VecDeque<i64> = VecDeque::new();
     let mut next_arrival_s = interarrival.sample(&mut arrival_rng);
     events.push(to_ticks(next_arrival_s), Ev::Arrival);
     let mut arrived = 0_u64;
-    let mut started = 0_u64;
     let mut busy = 0_u32;
     let mut in_system = 0_u64;
 
     let mut measuring = false;
     let (mut window_start, mut window_end, mut last) = (0_i64, 0_i64, 0_i64);
     let (mut area_n, mut area_busy) = (0.0_f64, 0.0_f64);
-
-    let inv_tps = 1.0 / ticks_per_s;
-    // Start service at `now` for the request that arrived at `arrived_at` (FCFS: the k-th
-    // service start is the k-th arrival), record its statistics, schedule its departure.
-    let mut start = |now: i64, arrived_at: i64, events: &mut EventQueue<Ev>, rng: &mut SimRng| {
-        let service = to_ticks(sampler.sample(rng)).max(0);
-        events.push(now + service, Ev::Departure);
-        if started >= warmup {
-            let wait = now - arrived_at;
-            let resp = wait + service;
-            if wait > 0 {
-                n_waited += 1;
-            }
-            sum_wait += wait as f64;
-            sum_resp += resp as f64;
-            waits.push((wait as f64 * inv_tps) as f32);
-            responses.push((resp as f64 * inv_tps) as f32);
-        }
-        started += 1;
-    };
 
     while let Some((now, ev)) = events.pop() {
         if measuring {
@@ -178,7 +175,9 @@ pub fn simulate(q: &Queue, arrivals: u64, seed: u64) -> Result<SimStats> {
             area_busy += f64::from(busy) * dt;
             last = now;
         }
-        match ev {
+        // The request that starts service now (FCFS: the k-th start is the k-th arrival), with
+        // its arrival time; its departure is scheduled and its statistics recorded.
+        let starts = match ev {
             Ev::Arrival => {
                 if arrived == warmup {
                     measuring = true;
@@ -187,12 +186,6 @@ pub fn simulate(q: &Queue, arrivals: u64, seed: u64) -> Result<SimStats> {
                 }
                 arrived += 1;
                 in_system += 1;
-                if busy < c {
-                    busy += 1;
-                    start(now, now, &mut events, &mut service_rng);
-                } else {
-                    waiting.push_back(now);
-                }
                 if arrived < n {
                     next_arrival_s += interarrival.sample(&mut arrival_rng);
                     events.push(to_ticks(next_arrival_s), Ev::Arrival);
@@ -200,16 +193,37 @@ pub fn simulate(q: &Queue, arrivals: u64, seed: u64) -> Result<SimStats> {
                     measuring = false;
                     window_end = now;
                 }
+                if busy < c {
+                    busy += 1;
+                    Some(now)
+                } else {
+                    waiting.push_back(now);
+                    None
+                }
             }
             Ev::Departure => {
                 in_system -= 1;
-                match waiting.pop_front() {
-                    Some(arrived_at) => start(now, arrived_at, &mut events, &mut service_rng),
-                    None => busy -= 1,
+                let next = waiting.pop_front();
+                if next.is_none() {
+                    busy -= 1;
                 }
+                next
             }
+        };
+        if let Some(arrived_at) = starts {
+            let service = to_ticks(sampler.sample(&mut service_rng));
+            events.push(now + service, Ev::Departure);
+            rec.record(now - arrived_at, service);
         }
     }
+    let Recorder {
+        n_waited,
+        sum_wait,
+        sum_resp,
+        mut waits,
+        mut responses,
+        ..
+    } = rec;
 
     let window_ticks = (window_end - window_start) as f64;
     let m = measured as f64;
@@ -236,16 +250,50 @@ pub fn simulate(q: &Queue, arrivals: u64, seed: u64) -> Result<SimStats> {
     })
 }
 
-/// Nearest-rank 50th, 95th and 99th percentiles (the ⌈pn⌉-th smallest), by selection.
+/// Per-request statistics of the measured requests.
+struct Recorder {
+    warmup: u64,
+    /// Service starts so far (measured or not).
+    started: u64,
+    n_waited: u64,
+    /// Ticks.
+    sum_wait: f64,
+    sum_resp: f64,
+    inv_tps: f64,
+    waits: Vec<f32>,
+    responses: Vec<f32>,
+}
+
+impl Recorder {
+    #[inline(always)]
+    fn record(&mut self, wait: i64, service: i64) {
+        if self.started >= self.warmup {
+            let resp = wait + service;
+            self.n_waited += u64::from(wait > 0);
+            self.sum_wait += wait as f64;
+            self.sum_resp += resp as f64;
+            self.waits.push((wait as f64 * self.inv_tps) as f32);
+            self.responses.push((resp as f64 * self.inv_tps) as f32);
+        }
+        self.started += 1;
+    }
+}
+
+/// Nearest-rank 50th, 95th and 99th percentiles (the ⌈pn⌉-th smallest), by selection; each
+/// later selection only searches above the previous rank.
 fn sample_percentiles(xs: &mut [f32]) -> [f64; 3] {
     let n = xs.len();
     if n == 0 {
         return [f64::NAN; 3];
     }
+    let mut from = 0;
     [0.50, 0.95, 0.99].map(|p: f64| {
-        let rank = ((p * n as f64).ceil() as usize).clamp(1, n);
-        let (_, v, _) = xs.select_nth_unstable_by(rank - 1, f32::total_cmp);
-        f64::from(*v)
+        let rank = ((p * n as f64).ceil() as usize).clamp(1, n) - 1;
+        let (_, v, _) = xs[from..].select_nth_unstable_by(rank - from, f32::total_cmp);
+        // The f32 sample value with its shortest decimal form (no f32→f64 widening noise).
+        let v = v.to_string().parse().unwrap_or(f64::from(*v));
+        from = rank;
+        v
     })
 }
 
@@ -300,7 +348,14 @@ mod tests {
         assert!(simulate(&queue(0.0, 2.0, 1, ServiceDist::Exponential), 10, 1).is_err());
         assert!(simulate(&queue(1.0, -2.0, 1, ServiceDist::Exponential), 10, 1).is_err());
         assert!(simulate(&queue(1.0, 2.0, 0, ServiceDist::Exponential), 10, 1).is_err());
-        assert!(simulate(&queue(1.0, 2.0, 1, ServiceDist::General { cv: -1.0 }), 10, 1).is_err());
+        assert!(
+            simulate(
+                &queue(1.0, 2.0, 1, ServiceDist::General { cv: -1.0 }),
+                10,
+                1
+            )
+            .is_err()
+        );
     }
 
     /// Little's law holds in the time averages (it is not built in).
@@ -309,7 +364,10 @@ mod tests {
         let q = queue(8.0, 1.0, 10, ServiceDist::Exponential);
         let s = simulate(&q, 200_000, 3).unwrap();
         let lambda_hat = s.measured as f64 / s.window_s;
-        assert!((s.l_mean / (lambda_hat * s.w_mean_s) - 1.0).abs() < 0.02, "{s:?}");
+        assert!(
+            (s.l_mean / (lambda_hat * s.w_mean_s) - 1.0).abs() < 0.02,
+            "{s:?}"
+        );
         let a = analyze(&q);
         assert!((s.utilisation / a.utilisation - 1.0).abs() < 0.02);
     }

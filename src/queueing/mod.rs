@@ -77,8 +77,7 @@ pub struct Queue {
 
 pub const METHOD_MMC: &str = "M/M/c exact";
 pub const METHOD_MD1: &str = "M/D/1 exact";
-pub const METHOD_MDC: &str =
-    "M/D/c approximation (Cosmetatos mean, Erlang C wait probability, exponential conditional wait)";
+pub const METHOD_MDC: &str = "M/D/c approximation (Cosmetatos mean, Erlang C wait probability, exponential conditional wait)";
 pub const METHOD_MGC: &str = "M/G/c approximation (Allen–Cunneen mean, Erlang C wait probability, \
                               exponential conditional wait, gamma service)";
 pub const METHOD_INVALID: &str = "invalid input";
@@ -121,7 +120,10 @@ enum Model {
     Unstable(&'static str),
     Mmc(Mmc),
     /// λ and D; the ~12 KB table is built on the caller's stack when needed.
-    Md1 { lambda: f64, d: f64 },
+    Md1 {
+        lambda: f64,
+        d: f64,
+    },
     Approx(ExpWait, &'static str),
 }
 
@@ -131,7 +133,7 @@ impl Queue {
     fn normalized_service(&self) -> Option<ServiceDist> {
         match self.service {
             ServiceDist::General { cv } if !(cv.is_finite() && cv >= 0.0) => None,
-            ServiceDist::General { cv } if cv == 1.0 => Some(ServiceDist::Exponential),
+            ServiceDist::General { cv: 1.0 } => Some(ServiceDist::Exponential),
             ServiceDist::General { cv } if cv < 1e-3 => Some(ServiceDist::Deterministic),
             s => Some(s),
         }
@@ -165,7 +167,11 @@ impl Queue {
         let Some(service) = self.normalized_service().filter(|_| self.is_valid()) else {
             return Model::Invalid;
         };
-        let (lam, mu, c) = (self.arrival_rate_per_s, self.service_rate_per_s, self.servers);
+        let (lam, mu, c) = (
+            self.arrival_rate_per_s,
+            self.service_rate_per_s,
+            self.servers,
+        );
         let method = match (service, c) {
             (ServiceDist::Exponential, _) => METHOD_MMC,
             (ServiceDist::Deterministic, 1) => METHOD_MD1,

@@ -5,28 +5,32 @@ use crate::scenario::Scenario;
 
 use super::{local_time, round3, round6};
 
+/// The columns of `timeseries.csv`.
+pub const TIMESERIES_HEADER: [&str; 16] = [
+    "time",
+    "cloud",
+    "service",
+    "dau",
+    "offered_rps",
+    "desired_replicas",
+    "desired_replicas_max",
+    "ready_replicas",
+    "ready_replicas_mean",
+    "pods",
+    "hpa_cpu_utilization_pct",
+    "failed_requests",
+    "error_rate",
+    "p95_ms",
+    "db_connections_max",
+    "cache_hit_ratio_min",
+];
+
 pub fn timeseries(s: &Scenario, out: &RunOutput) -> Vec<u8> {
     let mut w = csv::Writer::from_writer(Vec::new());
-    let _ = w.write_record([
-        "time",
-        "cloud",
-        "service",
-        "dau",
-        "offered_rps",
-        "desired_replicas",
-        "desired_replicas_max",
-        "ready_replicas",
-        "ready_replicas_mean",
-        "pods",
-        "hpa_cpu_utilization_pct",
-        "failed_requests",
-        "error_rate",
-        "p95_ms",
-        "db_connections_max",
-        "cache_hit_ratio_min",
-    ]);
+    let _ = w.write_record(TIMESERIES_HEADER);
     for r in &out.rows {
-        let _ = w.write_record([
+        // A fixed-size array: the compiler checks it has as many fields as the header.
+        let record: [String; TIMESERIES_HEADER.len()] = [
             local_time(s, r.t_ms),
             out.instance_names[r.service].0.clone(),
             out.instance_names[r.service].1.clone(),
@@ -40,7 +44,24 @@ pub fn timeseries(s: &Scenario, out: &RunOutput) -> Vec<u8> {
             r.hpa_cpu_utilization_pct
                 .map(|v| v.to_string())
                 .unwrap_or_default(),
-        ]);
+            round3(r.failed_requests).to_string(),
+            {
+                let offered = r.offered_rps * s.simulation.output_resolution_ms as f64 / 1000.0;
+                if offered > 0.0 {
+                    round6((r.failed_requests / offered).min(1.0)).to_string()
+                } else {
+                    "0".to_string()
+                }
+            },
+            r.p95_ms.map(|v| round3(v).to_string()).unwrap_or_default(),
+            r.db_connections_max
+                .map(|v| round3(v).to_string())
+                .unwrap_or_default(),
+            r.cache_hit_ratio_min
+                .map(|v| round6(v).to_string())
+                .unwrap_or_default(),
+        ];
+        let _ = w.write_record(&record);
     }
     w.into_inner().unwrap_or_default()
 }
@@ -48,7 +69,15 @@ pub fn timeseries(s: &Scenario, out: &RunOutput) -> Vec<u8> {
 /// `nodes.csv`: node counts per pool at the end of each output interval.
 pub fn nodes(s: &Scenario, out: &RunOutput) -> Vec<u8> {
     let mut w = csv::Writer::from_writer(Vec::new());
-    let _ = w.write_record(["time", "cloud", "pool", "instance_type", "capacity_type", "ready_nodes", "provisioning_nodes"]);
+    let _ = w.write_record([
+        "time",
+        "cloud",
+        "pool",
+        "instance_type",
+        "capacity_type",
+        "ready_nodes",
+        "provisioning_nodes",
+    ]);
     for r in &out.node_rows {
         let p = &out.pools[r.pool];
         let _ = w.write_record([

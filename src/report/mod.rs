@@ -234,8 +234,11 @@ impl RunReport {
             .enumerate()
             .map(|(i, st)| {
                 let svc = &s.services[i % n_svc];
-                let availability =
-                    if st.offered_requests > 0.0 { 1.0 - st.failed_requests / st.offered_requests } else { 1.0 };
+                let availability = if st.offered_requests > 0.0 {
+                    1.0 - st.failed_requests / st.offered_requests
+                } else {
+                    1.0
+                };
                 ServiceSummary {
                     name: svc.name.clone(),
                     cloud: out.instance_names[i].0.clone(),
@@ -264,7 +267,11 @@ impl RunReport {
             latency_p95_target_ms: slo_cfg.latency_p95_ms,
             availability_target: slo_cfg.availability,
             window_s: slo_cfg.window_ms as f64 / 1000.0,
-            path: slo_cfg.path.iter().map(|&i| s.services[i].name.clone()).collect(),
+            path: slo_cfg
+                .path
+                .iter()
+                .map(|&i| s.services[i].name.clone())
+                .collect(),
             months: months
                 .iter()
                 .zip(&out.slo.path_months)
@@ -276,14 +283,22 @@ impl RunReport {
                 .zip(&out.slo.service_months)
                 .map(|(svc, ms)| ServiceSlo {
                     service: svc.name.clone(),
-                    months: months.iter().zip(ms).map(|((label, _), m)| month_slo(label, m, slo_cfg.availability)).collect(),
+                    months: months
+                        .iter()
+                        .zip(ms)
+                        .map(|((label, _), m)| month_slo(label, m, slo_cfg.availability))
+                        .collect(),
                 })
                 .collect(),
             alerts: out
                 .slo
                 .alert_totals()
                 .into_iter()
-                .map(|a| AlertSummary { name: a.name, firing_hours: round3(a.firing_ms as f64 / HOUR_MS as f64), firings: a.firings })
+                .map(|a| AlertSummary {
+                    name: a.name,
+                    firing_hours: round3(a.firing_ms as f64 / HOUR_MS as f64),
+                    firings: a.firings,
+                })
                 .collect(),
             violating_windows: out.slo.violations.len() as u32,
         };
@@ -338,7 +353,9 @@ impl RunReport {
                 worst_window_availability: round6(o.worst_availability),
                 worst_window_p95_ms: round3(o.worst_p95_s * 1000.0),
                 recovered_at: o.recovered_at_ms.map(|t| local_time(s, t)),
-                recovery_minutes: o.recovered_at_ms.map(|t| round3((t - o.start_ms) as f64 / 60_000.0)),
+                recovery_minutes: o
+                    .recovered_at_ms
+                    .map(|t| round3((t - o.start_ms) as f64 / 60_000.0)),
             })
             .collect();
         RunReport {
@@ -359,7 +376,11 @@ impl RunReport {
                 .platform
                 .clouds
                 .iter()
-                .map(|c| CloudInfo { name: c.name.clone(), provider: c.provider.clone(), weight: round6(c.weight) })
+                .map(|c| CloudInfo {
+                    name: c.name.clone(),
+                    provider: c.provider.clone(),
+                    weight: round6(c.weight),
+                })
                 .collect(),
             services,
             slo,
@@ -367,7 +388,9 @@ impl RunReport {
             cache,
             node_pools,
             outages,
-            engine: EngineInfo { events: out.events_handled },
+            engine: EngineInfo {
+                events: out.events_handled,
+            },
         }
     }
 }

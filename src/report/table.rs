@@ -27,7 +27,9 @@ fn table(header: &[&str], rows: &[Vec<String>]) -> String {
         l.trim_end().to_string() + "\n"
     };
     let mut out = line(&header.iter().map(|h| h.to_string()).collect::<Vec<_>>());
-    out.push_str(&line(&widths.iter().map(|w| "-".repeat(*w)).collect::<Vec<_>>()));
+    out.push_str(&line(
+        &widths.iter().map(|w| "-".repeat(*w)).collect::<Vec<_>>(),
+    ));
     for row in rows {
         out.push_str(&line(row));
     }
@@ -54,7 +56,11 @@ pub fn render(r: &RunReport) -> String {
         .iter()
         .map(|v| {
             vec![
-                if multi { format!("{}@{}", v.name, v.cloud) } else { v.name.clone() },
+                if multi {
+                    format!("{}@{}", v.name, v.cloud)
+                } else {
+                    v.name.clone()
+                },
                 match (v.hpa_min_replicas, v.hpa_max_replicas) {
                     (Some(a), Some(b)) => format!("{a}..{b}"),
                     _ => "fixed".to_string(),
@@ -73,8 +79,17 @@ pub fn render(r: &RunReport) -> String {
         .collect();
     out.push_str(&table(
         &[
-            "service", "hpa min..max", "replicas min", "mean", "peak", "peak at", "replica-h", "peak rps",
-            "scale up/down", "h at max", "availability",
+            "service",
+            "hpa min..max",
+            "replicas min",
+            "mean",
+            "peak",
+            "peak at",
+            "replica-h",
+            "peak rps",
+            "scale up/down",
+            "h at max",
+            "availability",
         ],
         &rows,
     ));
@@ -100,13 +115,29 @@ pub fn render(r: &RunReport) -> String {
                 pct(m.latency_compliance),
                 pct(m.availability),
                 format!("{:.2}", m.error_budget_burn),
-                if m.worst_p95_ms > 0.0 { format!("{:.0}", m.worst_p95_ms) } else { "-".into() },
+                if m.worst_p95_ms > 0.0 {
+                    format!("{:.0}", m.worst_p95_ms)
+                } else {
+                    "-".into()
+                },
             ]
         })
         .collect();
-    out.push_str(&table(&["month", "windows p95 ok", "availability", "budget burn", "worst p95 ms"], &rows));
+    out.push_str(&table(
+        &[
+            "month",
+            "windows p95 ok",
+            "availability",
+            "budget burn",
+            "worst p95 ms",
+        ],
+        &rows,
+    ));
     for a in &slo.alerts {
-        out.push_str(&format!("alert {}: fired {} times, {:.2} h in all\n", a.name, a.firings, a.firing_hours));
+        out.push_str(&format!(
+            "alert {}: fired {} times, {:.2} h in all\n",
+            a.name, a.firings, a.firing_hours
+        ));
     }
 
     if let Some(db) = &r.database {
@@ -132,7 +163,14 @@ pub fn render(r: &RunReport) -> String {
             })
             .collect();
         out.push_str(&table(
-            &["instance", "peak demanded conns", "at", "peak open conns", "minutes refusing", "peak CPU"],
+            &[
+                "instance",
+                "peak demanded conns",
+                "at",
+                "peak open conns",
+                "minutes refusing",
+                "peak CPU",
+            ],
             &rows,
         ));
     }
@@ -164,7 +202,15 @@ pub fn render(r: &RunReport) -> String {
             })
             .collect();
         out.push_str(&table(
-            &["node pool", "cloud", "instance", "peak nodes", "at", "node-h", "spot interruptions"],
+            &[
+                "node pool",
+                "cloud",
+                "instance",
+                "peak nodes",
+                "at",
+                "node-h",
+                "spot interruptions",
+            ],
             &rows,
         ));
     }

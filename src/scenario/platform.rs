@@ -109,7 +109,11 @@ pub struct PoolerCfg {
 #[derive(Debug, Clone, PartialEq)]
 pub enum HitRatioCfg {
     Fixed(f64),
-    Derived { keys_per_user: f64, item_bytes: f64, zipf_alpha: f64 },
+    Derived {
+        keys_per_user: f64,
+        item_bytes: f64,
+        zipf_alpha: f64,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -157,7 +161,11 @@ pub struct SloCfg {
 #[derive(Debug, Clone, PartialEq)]
 pub enum PlatformEvent {
     /// The cloud fails: its pods serve nothing from `start_ms` for `duration_ms`.
-    Outage { cloud: usize, start_ms: TimeMs, duration_ms: TimeMs },
+    Outage {
+        cloud: usize,
+        start_ms: TimeMs,
+        duration_ms: TimeMs,
+    },
     /// The cache empties (flush or failover) and warms up again.
     CacheFlush { at_ms: TimeMs },
 }
@@ -166,7 +174,11 @@ impl Platform {
     /// A single cloud, no nodes, database or cache; SLO p95 < 500 ms and 99.9 % over 5 min.
     pub fn single(services: usize) -> Platform {
         Platform {
-            clouds: vec![Cloud { name: "default".into(), weight: 1.0, provider: "aws".into() }],
+            clouds: vec![Cloud {
+                name: "default".into(),
+                weight: 1.0,
+                provider: "aws".into(),
+            }],
             failover_detection_ms: 60_000,
             cluster: None,
             database: None,
@@ -249,7 +261,10 @@ fn cloud_index(n: &Node, cx: &mut Cx, path: &str, clouds: &[String]) -> Option<u
                 n,
                 path,
                 format!("unknown cloud {name:?}"),
-                format!("use one of the clouds in spec.clouds: {}", clouds.join(", ")),
+                format!(
+                    "use one of the clouds in spec.clouds: {}",
+                    clouds.join(", ")
+                ),
             );
             None
         }
@@ -271,24 +286,44 @@ fn decode_clouds(node: &Node, cx: &mut Cx) -> Option<Vec<Cloud>> {
             ok = false;
             continue;
         };
-        let weight = c.req(cx, "weight", "the share of traffic, e.g. 70").and_then(|n| cx.positive(n, &format!("{p}.weight")));
+        let weight = c
+            .req(cx, "weight", "the share of traffic, e.g. 70")
+            .and_then(|n| cx.positive(n, &format!("{p}.weight")));
         let provider = match c.opt("provider") {
-            Some(n) => cx.choice(n, &format!("{p}.provider"), &[("aws", "aws"), ("gcp", "gcp")]),
+            Some(n) => cx.choice(
+                n,
+                &format!("{p}.provider"),
+                &[("aws", "aws"), ("gcp", "gcp")],
+            ),
             None if name.starts_with("gcp") || name.starts_with("gke") => Some("gcp"),
             None if name.starts_with("aws") || name.starts_with("eks") => Some("aws"),
             None => {
-                cx.problem(v, &format!("{p}.provider"), "cannot tell the provider from the name", "add provider: aws or provider: gcp");
+                cx.problem(
+                    v,
+                    &format!("{p}.provider"),
+                    "cannot tell the provider from the name",
+                    "add provider: aws or provider: gcp",
+                );
                 None
             }
         };
         c.finish(cx);
         match (weight, provider) {
-            (Some(weight), Some(provider)) => out.push(Cloud { name, weight, provider: provider.into() }),
+            (Some(weight), Some(provider)) => out.push(Cloud {
+                name,
+                weight,
+                provider: provider.into(),
+            }),
             _ => ok = false,
         }
     }
     if out.is_empty() && ok {
-        cx.problem(node, "spec.clouds", "no clouds", "add at least one cloud: <name>: { weight: 100 }");
+        cx.problem(
+            node,
+            "spec.clouds",
+            "no clouds",
+            "add at least one cloud: <name>: { weight: 100 }",
+        );
         return None;
     }
     let total: f64 = out.iter().map(|c| c.weight).sum();
@@ -298,12 +333,23 @@ fn decode_clouds(node: &Node, cx: &mut Cx) -> Option<Vec<Cloud>> {
     ok.then_some(out)
 }
 
-fn instance<'c>(n: &Node, cx: &mut Cx, path: &str, catalogue: &'c Catalogue, service: &str) -> Option<&'c crate::catalogue::Instance> {
+fn instance<'c>(
+    n: &Node,
+    cx: &mut Cx,
+    path: &str,
+    catalogue: &'c Catalogue,
+    service: &str,
+) -> Option<&'c crate::catalogue::Instance> {
     let name = cx.string(n, path)?;
     match catalogue.get(&name) {
         Some(i) if i.service == service => Some(i),
         Some(i) => {
-            cx.problem(n, path, format!("{name:?} is a {} type, not {service}", i.service), format!("use one of: {}", catalogue.names(service).join(", ")));
+            cx.problem(
+                n,
+                path,
+                format!("{name:?} is a {} type, not {service}", i.service),
+                format!("use one of: {}", catalogue.names(service).join(", ")),
+            );
             None
         }
         None => {
@@ -318,7 +364,13 @@ fn instance<'c>(n: &Node, cx: &mut Cx, path: &str, catalogue: &'c Catalogue, ser
     }
 }
 
-fn decode_cluster(node: &Node, cx: &mut Cx, clouds: &[String], cloud_defs: &[Cloud], catalogue: &Catalogue) -> Option<ClusterCfg> {
+fn decode_cluster(
+    node: &Node,
+    cx: &mut Cx,
+    clouds: &[String],
+    cloud_defs: &[Cloud],
+    catalogue: &Catalogue,
+) -> Option<ClusterCfg> {
     let mut m = cx.map(node, "spec.cluster")?;
     let mut autoscaler = AutoscalerCfg::default();
     let mut ok = true;
@@ -338,13 +390,30 @@ fn decode_cluster(node: &Node, cx: &mut Cx, clouds: &[String], cloud_defs: &[Clo
                 }
             };
             dur(&mut a, cx, "scanInterval", &mut autoscaler.scan_interval_ms);
-            dur(&mut a, cx, "scaleDownUnneededTime", &mut autoscaler.scale_down_unneeded_time_ms);
-            dur(&mut a, cx, "scaleDownDelayAfterAdd", &mut autoscaler.scale_down_delay_after_add_ms);
+            dur(
+                &mut a,
+                cx,
+                "scaleDownUnneededTime",
+                &mut autoscaler.scale_down_unneeded_time_ms,
+            );
+            dur(
+                &mut a,
+                cx,
+                "scaleDownDelayAfterAdd",
+                &mut autoscaler.scale_down_delay_after_add_ms,
+            );
             if let Some(n) = a.opt("scaleDownUtilizationThreshold") {
                 match cx.f64(n, &a.child("scaleDownUtilizationThreshold")) {
-                    Some(v) if (0.0..=1.0).contains(&v) => autoscaler.scale_down_utilization_threshold = v,
+                    Some(v) if (0.0..=1.0).contains(&v) => {
+                        autoscaler.scale_down_utilization_threshold = v
+                    }
                     Some(v) => {
-                        cx.problem(n, &a.child("scaleDownUtilizationThreshold"), format!("{v} is not a fraction"), "write a value from 0 to 1, e.g. 0.5");
+                        cx.problem(
+                            n,
+                            &a.child("scaleDownUtilizationThreshold"),
+                            format!("{v} is not a fraction"),
+                            "write a value from 0 to 1, e.g. 0.5",
+                        );
                         ok = false;
                     }
                     None => ok = false,
@@ -372,7 +441,12 @@ fn decode_cluster(node: &Node, cx: &mut Cx, clouds: &[String], cloud_defs: &[Clo
             Some(c) => cloud_index(c, cx, &format!("{p}.cloud"), clouds),
             None if clouds.len() == 1 => Some(0),
             None => {
-                cx.problem(v, &format!("{p}.cloud"), "required when there are several clouds", format!("add cloud: one of {}", clouds.join(", ")));
+                cx.problem(
+                    v,
+                    &format!("{p}.cloud"),
+                    "required when there are several clouds",
+                    format!("add cloud: one of {}", clouds.join(", ")),
+                );
                 None
             }
         };
@@ -380,24 +454,42 @@ fn decode_cluster(node: &Node, cx: &mut Cx, clouds: &[String], cloud_defs: &[Clo
             Some("gcp") => "gce",
             _ => "ec2",
         };
-        let inst = n.req(cx, "instanceType", "a node instance type, e.g. m6i.xlarge").and_then(|t| instance(t, cx, &format!("{p}.instanceType"), catalogue, service));
-        let min = n.req(cx, "minNodes", "the fewest nodes").and_then(|t| cx.int(t, &format!("{p}.minNodes"), 0, 10_000));
+        let inst = n
+            .req(cx, "instanceType", "a node instance type, e.g. m6i.xlarge")
+            .and_then(|t| instance(t, cx, &format!("{p}.instanceType"), catalogue, service));
+        let min = n
+            .req(cx, "minNodes", "the fewest nodes")
+            .and_then(|t| cx.int(t, &format!("{p}.minNodes"), 0, 10_000));
         let max_node = n.req(cx, "maxNodes", "the most nodes");
         let max = max_node.and_then(|t| cx.int(t, &format!("{p}.maxNodes"), 1, 10_000));
         if let (Some(a), Some(b), Some(t)) = (min, max, max_node)
             && a > b
         {
-            cx.problem(t, &format!("{p}.maxNodes"), format!("maxNodes ({b}) is less than minNodes ({a})"), "make minNodes ≤ maxNodes");
+            cx.problem(
+                t,
+                &format!("{p}.maxNodes"),
+                format!("maxNodes ({b}) is less than minNodes ({a})"),
+                "make minNodes ≤ maxNodes",
+            );
             ok = false;
         }
         let spot = match n.opt("capacityType") {
-            Some(t) => cx.choice(t, &format!("{p}.capacityType"), &[("on-demand", false), ("spot", true)]),
+            Some(t) => cx.choice(
+                t,
+                &format!("{p}.capacityType"),
+                &[("on-demand", false), ("spot", true)],
+            ),
             None => Some(false),
         };
         let rate = match n.opt("spotInterruptionsPerNodeDay") {
             Some(t) => {
                 if spot == Some(false) {
-                    cx.problem(t, &format!("{p}.spotInterruptionsPerNodeDay"), "only spot pools are interrupted", "remove it or set capacityType: spot");
+                    cx.problem(
+                        t,
+                        &format!("{p}.spotInterruptionsPerNodeDay"),
+                        "only spot pools are interrupted",
+                        "remove it or set capacityType: spot",
+                    );
                     ok = false;
                 }
                 cx.non_negative(t, &format!("{p}.spotInterruptionsPerNodeDay"))
@@ -412,12 +504,23 @@ fn decode_cluster(node: &Node, cx: &mut Cx, clouds: &[String], cloud_defs: &[Clo
             None => Some(90_000),
         };
         let max_pods = match n.opt("maxPods") {
-            Some(t) => cx.int(t, &format!("{p}.maxPods"), 1, 1000).map(|v| v as u32),
+            Some(t) => cx
+                .int(t, &format!("{p}.maxPods"), 1, 1000)
+                .map(|v| v as u32),
             None => Some(if service == "gce" { 110 } else { 58 }),
         };
         n.finish(cx);
         match (cloud, inst, min, max, spot, rate, delay, max_pods) {
-            (Some(cloud), Some(inst), Some(min), Some(max), Some(spot), Some(rate), Some(delay), Some(max_pods)) => pools.push(NodePoolCfg {
+            (
+                Some(cloud),
+                Some(inst),
+                Some(min),
+                Some(max),
+                Some(spot),
+                Some(rate),
+                Some(delay),
+                Some(max_pods),
+            ) => pools.push(NodePoolCfg {
                 name,
                 cloud,
                 instance_type: inst.name.clone(),
@@ -436,86 +539,165 @@ fn decode_cluster(node: &Node, cx: &mut Cx, clouds: &[String], cloud_defs: &[Clo
     pm.finish(cx);
     for (ci, c) in clouds.iter().enumerate() {
         if ok && !pools.iter().any(|p| p.cloud == ci) {
-            cx.problem(node, "spec.cluster.nodePools", format!("cloud {c:?} has no node pool, so its pods could never run"), format!("add a node pool with cloud: {c}"));
+            cx.problem(
+                node,
+                "spec.cluster.nodePools",
+                format!("cloud {c:?} has no node pool, so its pods could never run"),
+                format!("add a node pool with cloud: {c}"),
+            );
             ok = false;
         }
     }
     ok.then_some(ClusterCfg { pools, autoscaler })
 }
 
-fn decode_db_instance(node: &Node, cx: &mut Cx, path: &str, clouds: &[String], catalogue: &Catalogue) -> Option<DbInstance> {
+fn decode_db_instance(
+    node: &Node,
+    cx: &mut Cx,
+    path: &str,
+    clouds: &[String],
+    catalogue: &Catalogue,
+) -> Option<DbInstance> {
     let mut m = cx.map(node, path)?;
     let cloud = match m.opt("cloud") {
         Some(c) => cloud_index(c, cx, &m.child("cloud"), clouds),
         None if clouds.len() == 1 => Some(0),
         None => {
-            cx.problem(node, &m.child("cloud"), "required when there are several clouds", format!("add cloud: one of {}", clouds.join(", ")));
+            cx.problem(
+                node,
+                &m.child("cloud"),
+                "required when there are several clouds",
+                format!("add cloud: one of {}", clouds.join(", ")),
+            );
             None
         }
     };
-    let class = m.req(cx, "instanceClass", "e.g. db.r6g.xlarge").and_then(|n| {
-        let name = cx.string(n, &m.child("instanceClass"))?;
-        match catalogue.get(&name) {
-            Some(i) if i.service == "rds" || i.service == "cloudsql" => Some(i),
-            _ => {
-                let mut names = catalogue.names("rds");
-                names.extend(catalogue.names("cloudsql"));
-                cx.problem(n, &m.child("instanceClass"), format!("unknown database instance class {name:?}"), format!("use one of: {}", names.join(", ")));
-                None
+    let class = m
+        .req(cx, "instanceClass", "e.g. db.r6g.xlarge")
+        .and_then(|n| {
+            let name = cx.string(n, &m.child("instanceClass"))?;
+            match catalogue.get(&name) {
+                Some(i) if i.service == "rds" || i.service == "cloudsql" => Some(i),
+                _ => {
+                    let mut names = catalogue.names("rds");
+                    names.extend(catalogue.names("cloudsql"));
+                    cx.problem(
+                        n,
+                        &m.child("instanceClass"),
+                        format!("unknown database instance class {name:?}"),
+                        format!("use one of: {}", names.join(", ")),
+                    );
+                    None
+                }
             }
-        }
-    });
+        });
     m.finish(cx);
     let class = class?;
-    Some(DbInstance { cloud: cloud?, instance_class: class.name.clone(), vcpu: class.vcpu, memory_bytes: class.memory_bytes })
+    Some(DbInstance {
+        cloud: cloud?,
+        instance_class: class.name.clone(),
+        vcpu: class.vcpu,
+        memory_bytes: class.memory_bytes,
+    })
 }
 
-fn decode_database(node: &Node, cx: &mut Cx, clouds: &[String], catalogue: &Catalogue) -> Option<DatabaseCfg> {
+fn decode_database(
+    node: &Node,
+    cx: &mut Cx,
+    clouds: &[String],
+    catalogue: &Catalogue,
+) -> Option<DatabaseCfg> {
     let mut m = cx.map(node, "spec.database")?;
     if let Some(n) = m.opt("engine") {
         cx.choice(n, "spec.database.engine", &[("postgresql", ())]);
     }
-    let max_conn = m.req(cx, "maxConnections", "PostgreSQL max_connections, e.g. 200").and_then(|n| cx.int(n, "spec.database.maxConnections", 1, 1_000_000));
+    let max_conn = m
+        .req(cx, "maxConnections", "PostgreSQL max_connections, e.g. 200")
+        .and_then(|n| cx.int(n, "spec.database.maxConnections", 1, 1_000_000));
     let reserved = match m.opt("reservedConnections") {
         Some(n) => cx.int(n, "spec.database.reservedConnections", 0, 1_000_000),
         // superuser_reserved_connections' default.
         None => Some(3),
     };
-    let primary = m.req(cx, "primary", "{cloud, instanceClass}").and_then(|n| decode_db_instance(n, cx, "spec.database.primary", clouds, catalogue));
+    let primary = m
+        .req(cx, "primary", "{cloud, instanceClass}")
+        .and_then(|n| decode_db_instance(n, cx, "spec.database.primary", clouds, catalogue));
     let replicas = match m.opt("replicas") {
         Some(n) => cx.seq(n, "spec.database.replicas").map(|items| {
-            items.iter().enumerate().filter_map(|(i, it)| decode_db_instance(it, cx, &format!("spec.database.replicas[{i}]"), clouds, catalogue)).collect::<Vec<_>>()
+            items
+                .iter()
+                .enumerate()
+                .filter_map(|(i, it)| {
+                    decode_db_instance(
+                        it,
+                        cx,
+                        &format!("spec.database.replicas[{i}]"),
+                        clouds,
+                        catalogue,
+                    )
+                })
+                .collect::<Vec<_>>()
         }),
         None => Some(Vec::new()),
     };
     let query_cpu = match m.opt("queryCpuTime") {
-        Some(n) => cx.duration_ms(n, "spec.database.queryCpuTime").map(|v| v as f64),
+        Some(n) => cx
+            .duration_ms(n, "spec.database.queryCpuTime")
+            .map(|v| v as f64),
         // An indexed OLTP lookup: well under a millisecond of CPU; 1 ms leaves room for joins.
         None => Some(1.0),
     };
     let pooler = match m.opt("pooler") {
         Some(n) => {
             let mut pm = cx.map(n, "spec.database.pooler")?;
-            let server = pm.req(cx, "maxServerConnections", "server connections the pooler may open").and_then(|v| cx.int(v, "spec.database.pooler.maxServerConnections", 1, 1_000_000));
+            let server = pm
+                .req(
+                    cx,
+                    "maxServerConnections",
+                    "server connections the pooler may open",
+                )
+                .and_then(|v| cx.int(v, "spec.database.pooler.maxServerConnections", 1, 1_000_000));
             let client = match pm.opt("maxClientConnections") {
-                Some(v) => cx.int(v, "spec.database.pooler.maxClientConnections", 1, 10_000_000),
+                Some(v) => cx.int(
+                    v,
+                    "spec.database.pooler.maxClientConnections",
+                    1,
+                    10_000_000,
+                ),
                 None => Some(10_000),
             };
             pm.finish(cx);
-            Some(Some(PoolerCfg { max_server_connections: server? as u32, max_client_connections: client? as u32 }))
+            Some(Some(PoolerCfg {
+                max_server_connections: server? as u32,
+                max_client_connections: client? as u32,
+            }))
         }
         None => Some(None),
     };
     m.finish(cx);
     let (max_conn, reserved) = (max_conn?, reserved?);
     if reserved >= max_conn {
-        cx.problem(node, "spec.database.reservedConnections", format!("{reserved} reserved of {max_conn} leaves no connection for the services"), "lower reservedConnections or raise maxConnections");
+        cx.problem(
+            node,
+            "spec.database.reservedConnections",
+            format!("{reserved} reserved of {max_conn} leaves no connection for the services"),
+            "lower reservedConnections or raise maxConnections",
+        );
         return None;
     }
     if let Some(Some(p)) = &pooler
         && i64::from(p.max_server_connections) > max_conn - reserved
     {
-        cx.problem(node, "spec.database.pooler.maxServerConnections", format!("{} server connections exceed the {} the database allows", p.max_server_connections, max_conn - reserved), "make it at most maxConnections − reservedConnections");
+        cx.problem(
+            node,
+            "spec.database.pooler.maxServerConnections",
+            format!(
+                "{} server connections exceed the {} the database allows",
+                p.max_server_connections,
+                max_conn - reserved
+            ),
+            "make it at most maxConnections − reservedConnections",
+        );
         return None;
     }
     Some(DatabaseCfg {
@@ -540,47 +722,89 @@ fn decode_cache(node: &Node, cx: &mut Cx, catalogue: &Catalogue) -> Option<Cache
             _ => {
                 let mut names = catalogue.names("elasticache");
                 names.extend(catalogue.names("memorystore"));
-                cx.problem(n, "spec.cache.nodeType", format!("unknown cache node type {name:?}"), format!("use one of: {}", names.join(", ")));
+                cx.problem(
+                    n,
+                    "spec.cache.nodeType",
+                    format!("unknown cache node type {name:?}"),
+                    format!("use one of: {}", names.join(", ")),
+                );
                 None
             }
         }
     });
-    let nodes = m.req(cx, "nodes", "the number of shards/nodes holding data").and_then(|n| cx.int(n, "spec.cache.nodes", 1, 1000));
+    let nodes = m
+        .req(cx, "nodes", "the number of shards/nodes holding data")
+        .and_then(|n| cx.int(n, "spec.cache.nodes", 1, 1000));
     let usable = match m.opt("usableFraction") {
         Some(n) => cx.f64(n, "spec.cache.usableFraction").and_then(|v| {
             if v > 0.0 && v <= 1.0 {
                 Some(v)
             } else {
-                cx.problem(n, "spec.cache.usableFraction", format!("{v} is not a fraction"), "write a value in (0, 1], e.g. 0.75");
+                cx.problem(
+                    n,
+                    "spec.cache.usableFraction",
+                    format!("{v} is not a fraction"),
+                    "write a value in (0, 1], e.g. 0.75",
+                );
                 None
             }
         }),
         // ElastiCache reserves 25 % of memory by default (reserved-memory-percent = 25).
         None => Some(0.75),
     };
-    let hit = m.req(cx, "hitRatio", "a fixed ratio such as 0.9, or {keysPerUser, itemSize, zipfAlpha}").and_then(|n| {
-        if let super::yaml::Value::Scalar { .. } = &n.value {
-            let v = cx.f64(n, "spec.cache.hitRatio")?;
-            if !(0.0..=1.0).contains(&v) {
-                cx.problem(n, "spec.cache.hitRatio", format!("{v} is not a ratio"), "write a value from 0 to 1");
-                return None;
+    let hit = m
+        .req(
+            cx,
+            "hitRatio",
+            "a fixed ratio such as 0.9, or {keysPerUser, itemSize, zipfAlpha}",
+        )
+        .and_then(|n| {
+            if let super::yaml::Value::Scalar { .. } = &n.value {
+                let v = cx.f64(n, "spec.cache.hitRatio")?;
+                if !(0.0..=1.0).contains(&v) {
+                    cx.problem(
+                        n,
+                        "spec.cache.hitRatio",
+                        format!("{v} is not a ratio"),
+                        "write a value from 0 to 1",
+                    );
+                    return None;
+                }
+                return Some(HitRatioCfg::Fixed(v));
             }
-            return Some(HitRatioCfg::Fixed(v));
-        }
-        let mut h = cx.map(n, "spec.cache.hitRatio")?;
-        let k = h.req(cx, "keysPerUser", "distinct cached keys per daily user").and_then(|v| cx.positive(v, "spec.cache.hitRatio.keysPerUser"));
-        let size = h.req(cx, "itemSize", "bytes per cached item, e.g. 2Ki").and_then(|v| {
-            let q = cx.quantity_milli(v, "spec.cache.hitRatio.itemSize")?;
-            if q <= 0 {
-                cx.problem(v, "spec.cache.hitRatio.itemSize", "must be greater than 0", "write e.g. 2Ki");
-                return None;
-            }
-            Some(q as f64 / 1000.0)
+            let mut h = cx.map(n, "spec.cache.hitRatio")?;
+            let k = h
+                .req(cx, "keysPerUser", "distinct cached keys per daily user")
+                .and_then(|v| cx.positive(v, "spec.cache.hitRatio.keysPerUser"));
+            let size = h
+                .req(cx, "itemSize", "bytes per cached item, e.g. 2Ki")
+                .and_then(|v| {
+                    let q = cx.quantity_milli(v, "spec.cache.hitRatio.itemSize")?;
+                    if q <= 0 {
+                        cx.problem(
+                            v,
+                            "spec.cache.hitRatio.itemSize",
+                            "must be greater than 0",
+                            "write e.g. 2Ki",
+                        );
+                        return None;
+                    }
+                    Some(q as f64 / 1000.0)
+                });
+            let alpha = h
+                .req(
+                    cx,
+                    "zipfAlpha",
+                    "the Zipf exponent of key popularity, e.g. 0.9",
+                )
+                .and_then(|v| cx.positive(v, "spec.cache.hitRatio.zipfAlpha"));
+            h.finish(cx);
+            Some(HitRatioCfg::Derived {
+                keys_per_user: k?,
+                item_bytes: size?,
+                zipf_alpha: alpha?,
+            })
         });
-        let alpha = h.req(cx, "zipfAlpha", "the Zipf exponent of key popularity, e.g. 0.9").and_then(|v| cx.positive(v, "spec.cache.hitRatio.zipfAlpha"));
-        h.finish(cx);
-        Some(HitRatioCfg::Derived { keys_per_user: k?, item_bytes: size?, zipf_alpha: alpha? })
-    });
     m.finish(cx);
     let inst = inst?;
     Some(CacheCfg {
@@ -606,7 +830,12 @@ fn decode_slo(node: &Node, cx: &mut Cx, ctx: &Context<'_>) -> Option<SloCfg> {
         match cx.f64(n, "spec.slo.availability") {
             Some(v) if v > 0.0 && v < 1.0 => d.availability = v,
             Some(v) => {
-                cx.problem(n, "spec.slo.availability", format!("{v} is not a ratio below 1"), "write e.g. 0.999 for 99.9 %");
+                cx.problem(
+                    n,
+                    "spec.slo.availability",
+                    format!("{v} is not a ratio below 1"),
+                    "write e.g. 0.999 for 99.9 %",
+                );
                 ok = false;
             }
             None => ok = false,
@@ -616,7 +845,12 @@ fn decode_slo(node: &Node, cx: &mut Cx, ctx: &Context<'_>) -> Option<SloCfg> {
         match cx.duration_ms(n, "spec.slo.window") {
             Some(v) if v >= 60_000 && v % 60_000 == 0 => d.window_ms = v,
             Some(_) => {
-                cx.problem(n, "spec.slo.window", "must be whole minutes", "write e.g. 5m");
+                cx.problem(
+                    n,
+                    "spec.slo.window",
+                    "must be whole minutes",
+                    "write e.g. 5m",
+                );
                 ok = false;
             }
             None => ok = false,
@@ -634,13 +868,23 @@ fn decode_slo(node: &Node, cx: &mut Cx, ctx: &Context<'_>) -> Option<SloCfg> {
             match ctx.service_names.iter().position(|s| *s == name) {
                 Some(ix) => path.push(ix),
                 None => {
-                    cx.problem(it, &p, format!("unknown service {name:?}"), format!("use one of: {}", ctx.service_names.join(", ")));
+                    cx.problem(
+                        it,
+                        &p,
+                        format!("unknown service {name:?}"),
+                        format!("use one of: {}", ctx.service_names.join(", ")),
+                    );
                     ok = false;
                 }
             }
         }
         if path.is_empty() && ok {
-            cx.problem(n, "spec.slo.path", "the path is empty", "list the services a request passes through, entry first");
+            cx.problem(
+                n,
+                "spec.slo.path",
+                "the path is empty",
+                "list the services a request passes through, entry first",
+            );
             ok = false;
         }
         d.path = path;
@@ -653,22 +897,37 @@ fn decode_slo(node: &Node, cx: &mut Cx, ctx: &Context<'_>) -> Option<SloCfg> {
                 ok = false;
                 continue;
             };
-            let name = a.req(cx, "name", "the alert's name").and_then(|v| cx.string(v, &format!("{p}.name")));
-            let metric = a.req(cx, "metric", "errorRate, dbConnections or latencyP95Ms").and_then(|v| {
-                cx.choice(
-                    v,
-                    &format!("{p}.metric"),
-                    &[("errorRate", AlertMetric::ErrorRate), ("dbConnections", AlertMetric::DbConnections), ("latencyP95Ms", AlertMetric::LatencyP95Ms)],
-                )
-            });
-            let above = a.req(cx, "above", "the threshold").and_then(|v| cx.non_negative(v, &format!("{p}.above")));
+            let name = a
+                .req(cx, "name", "the alert's name")
+                .and_then(|v| cx.string(v, &format!("{p}.name")));
+            let metric = a
+                .req(cx, "metric", "errorRate, dbConnections or latencyP95Ms")
+                .and_then(|v| {
+                    cx.choice(
+                        v,
+                        &format!("{p}.metric"),
+                        &[
+                            ("errorRate", AlertMetric::ErrorRate),
+                            ("dbConnections", AlertMetric::DbConnections),
+                            ("latencyP95Ms", AlertMetric::LatencyP95Ms),
+                        ],
+                    )
+                });
+            let above = a
+                .req(cx, "above", "the threshold")
+                .and_then(|v| cx.non_negative(v, &format!("{p}.above")));
             let for_ms = match a.opt("for") {
                 Some(v) => cx.duration_ms(v, &format!("{p}.for")),
                 None => Some(0),
             };
             a.finish(cx);
             match (name, metric, above, for_ms) {
-                (Some(name), Some(metric), Some(above), Some(for_ms)) => d.alerts.push(AlertRule { name, metric, above, for_ms }),
+                (Some(name), Some(metric), Some(above), Some(for_ms)) => d.alerts.push(AlertRule {
+                    name,
+                    metric,
+                    above,
+                    for_ms,
+                }),
                 _ => ok = false,
             }
         }
@@ -680,26 +939,52 @@ fn decode_slo(node: &Node, cx: &mut Cx, ctx: &Context<'_>) -> Option<SloCfg> {
 /// A local date-time (`2026-09-25T19:00` or `2026-09-25 19:00`) → ms since the start.
 fn local_ms(n: &Node, cx: &mut Cx, path: &str, ctx: &Context<'_>) -> Option<TimeMs> {
     let text = cx.scalar(n, path, "a local date and time")?;
-    let dt = text.trim().replace(' ', "T").parse::<jiff::civil::DateTime>().ok();
-    let start = ctx.start.to_zoned_datetime(ctx.time_zone.clone()).ok()?.timestamp();
-    let at = dt.and_then(|dt| dt.to_zoned_datetime(ctx.time_zone.clone()).ok()).map(|z| z.timestamp());
+    let dt = text
+        .trim()
+        .replace(' ', "T")
+        .parse::<jiff::civil::DateTime>()
+        .ok();
+    let start = ctx
+        .start
+        .to_zoned_datetime(ctx.time_zone.clone())
+        .ok()?
+        .timestamp();
+    let at = dt
+        .and_then(|dt| dt.to_zoned_datetime(ctx.time_zone.clone()).ok())
+        .map(|z| z.timestamp());
     match at {
         Some(at) => {
             let ms = at.as_millisecond() - start.as_millisecond();
             if ms < 0 || ms >= ctx.duration_ms {
-                cx.problem(n, path, format!("{text} is outside the simulation"), "pick a time between spec.simulation.start and its end");
+                cx.problem(
+                    n,
+                    path,
+                    format!("{text} is outside the simulation"),
+                    "pick a time between spec.simulation.start and its end",
+                );
                 return None;
             }
             Some(ms)
         }
         None => {
-            cx.problem(n, path, format!("cannot read {text:?} as a local date and time"), "write e.g. 2026-09-25T19:00");
+            cx.problem(
+                n,
+                path,
+                format!("cannot read {text:?} as a local date and time"),
+                "write e.g. 2026-09-25T19:00",
+            );
             None
         }
     }
 }
 
-fn decode_events(node: &Node, cx: &mut Cx, clouds: &[String], ctx: &Context<'_>, has_cache: bool) -> Option<Vec<PlatformEvent>> {
+fn decode_events(
+    node: &Node,
+    cx: &mut Cx,
+    clouds: &[String],
+    ctx: &Context<'_>,
+    has_cache: bool,
+) -> Option<Vec<PlatformEvent>> {
     let items = cx.seq(node, "spec.events")?;
     let mut out = Vec::new();
     let mut ok = true;
@@ -709,27 +994,57 @@ fn decode_events(node: &Node, cx: &mut Cx, clouds: &[String], ctx: &Context<'_>,
             ok = false;
             continue;
         };
-        let kind = m.req(cx, "type", "outage or cacheFlush").and_then(|v| cx.choice(v, &format!("{p}.type"), &[("outage", 0u8), ("cacheFlush", 1)]));
+        let kind = m.req(cx, "type", "outage or cacheFlush").and_then(|v| {
+            cx.choice(
+                v,
+                &format!("{p}.type"),
+                &[("outage", 0u8), ("cacheFlush", 1)],
+            )
+        });
         let ev = match kind {
             Some(0) => {
-                let cloud = m.req(cx, "cloud", "the cloud that fails").and_then(|v| cloud_index(v, cx, &format!("{p}.cloud"), clouds));
-                let start = m.req(cx, "start", "local date-time").and_then(|v| local_ms(v, cx, &format!("{p}.start"), ctx));
-                let dur = m.req(cx, "duration", "how long, e.g. 2h").and_then(|v| cx.duration_ms(v, &format!("{p}.duration")));
+                let cloud = m
+                    .req(cx, "cloud", "the cloud that fails")
+                    .and_then(|v| cloud_index(v, cx, &format!("{p}.cloud"), clouds));
+                let start = m
+                    .req(cx, "start", "local date-time")
+                    .and_then(|v| local_ms(v, cx, &format!("{p}.start"), ctx));
+                let dur = m
+                    .req(cx, "duration", "how long, e.g. 2h")
+                    .and_then(|v| cx.duration_ms(v, &format!("{p}.duration")));
                 if clouds.len() < 2 && cloud.is_some() {
-                    cx.problem(it, &format!("{p}.cloud"), "an outage of the only cloud leaves nowhere to fail over to", "add a second cloud in spec.clouds");
+                    cx.problem(
+                        it,
+                        &format!("{p}.cloud"),
+                        "an outage of the only cloud leaves nowhere to fail over to",
+                        "add a second cloud in spec.clouds",
+                    );
                     ok = false;
                 }
                 match (cloud, start, dur) {
-                    (Some(cloud), Some(start_ms), Some(duration_ms)) => Some(PlatformEvent::Outage { cloud, start_ms, duration_ms }),
+                    (Some(cloud), Some(start_ms), Some(duration_ms)) => {
+                        Some(PlatformEvent::Outage {
+                            cloud,
+                            start_ms,
+                            duration_ms,
+                        })
+                    }
                     _ => None,
                 }
             }
             Some(_) => {
                 if !has_cache {
-                    cx.problem(it, &format!("{p}.type"), "a cache flush needs spec.cache", "add spec.cache or remove the event");
+                    cx.problem(
+                        it,
+                        &format!("{p}.type"),
+                        "a cache flush needs spec.cache",
+                        "add spec.cache or remove the event",
+                    );
                     ok = false;
                 }
-                m.req(cx, "at", "local date-time").and_then(|v| local_ms(v, cx, &format!("{p}.at"), ctx)).map(|at_ms| PlatformEvent::CacheFlush { at_ms })
+                m.req(cx, "at", "local date-time")
+                    .and_then(|v| local_ms(v, cx, &format!("{p}.at"), ctx))
+                    .map(|at_ms| PlatformEvent::CacheFlush { at_ms })
             }
             None => {
                 for k in ["cloud", "start", "duration", "at"] {

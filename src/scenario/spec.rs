@@ -76,7 +76,12 @@ pub(super) fn decode_scenario(root: &Node, cx: &mut Cx, base_dir: &Path) -> Opti
                 && p.database.is_none()
                 && let Some(svc) = svcs.iter().find(|s| s.database.is_some())
             {
-                cx.problem(spec, &format!("spec.services.{}.database", svc.name), "the service uses a database, but spec.database is missing", "add spec.database or remove the service's database section");
+                cx.problem(
+                    spec,
+                    &format!("spec.services.{}.database", svc.name),
+                    "the service uses a database, but spec.database is missing",
+                    "add spec.database or remove the service's database section",
+                );
             }
             p
         }
@@ -810,13 +815,25 @@ fn decode_service(name: &str, node: &Node, cx: &mut Cx) -> Option<Service> {
     };
     let cv_node = m.opt("serviceTimeCv");
     let service_time_dist = match (dist, cv_node) {
-        (Some(2), Some(n)) => cx.non_negative(n, &m.child("serviceTimeCv")).map(ServiceTimeDist::General),
+        (Some(2), Some(n)) => cx
+            .non_negative(n, &m.child("serviceTimeCv"))
+            .map(ServiceTimeDist::General),
         (Some(2), None) => {
-            cx.problem(node, &m.child("serviceTimeCv"), "a general service-time distribution needs its coefficient of variation", "add serviceTimeCv: e.g. 0.5");
+            cx.problem(
+                node,
+                &m.child("serviceTimeCv"),
+                "a general service-time distribution needs its coefficient of variation",
+                "add serviceTimeCv: e.g. 0.5",
+            );
             None
         }
         (Some(_), Some(n)) => {
-            cx.problem(n, &m.child("serviceTimeCv"), "only a general distribution takes a coefficient of variation", "remove serviceTimeCv or set serviceTimeDistribution: general");
+            cx.problem(
+                n,
+                &m.child("serviceTimeCv"),
+                "only a general distribution takes a coefficient of variation",
+                "remove serviceTimeCv or set serviceTimeDistribution: general",
+            );
             None
         }
         (Some(0), None) => Some(ServiceTimeDist::Exponential),
@@ -832,21 +849,38 @@ fn decode_service(name: &str, node: &Node, cx: &mut Cx) -> Option<Service> {
         Some(n) => {
             let dp = m.child("database");
             let mut d = cx.map(n, &dp)?;
-            let pool = d.req(cx, "poolSize", "connections each pod holds, e.g. 10").and_then(|v| cx.int(v, &d.child("poolSize"), 1, 10_000));
-            let qpr = d.req(cx, "queriesPerRequest", "database queries per request before the cache, e.g. 3").and_then(|v| cx.non_negative(v, &d.child("queriesPerRequest")));
+            let pool = d
+                .req(cx, "poolSize", "connections each pod holds, e.g. 10")
+                .and_then(|v| cx.int(v, &d.child("poolSize"), 1, 10_000));
+            let qpr = d
+                .req(
+                    cx,
+                    "queriesPerRequest",
+                    "database queries per request before the cache, e.g. 3",
+                )
+                .and_then(|v| cx.non_negative(v, &d.child("queriesPerRequest")));
             let wf = match d.opt("writeFraction") {
                 Some(v) => cx.f64(v, &d.child("writeFraction")).and_then(|x| {
                     if (0.0..=1.0).contains(&x) {
                         Some(x)
                     } else {
-                        cx.problem(v, &d.child("writeFraction"), format!("{x} is not a fraction"), "write a value from 0 to 1");
+                        cx.problem(
+                            v,
+                            &d.child("writeFraction"),
+                            format!("{x} is not a fraction"),
+                            "write a value from 0 to 1",
+                        );
                         None
                     }
                 }),
                 None => Some(0.1),
             };
             d.finish(cx);
-            Some(Some(ServiceDb { pool_size: pool? as u32, queries_per_request: qpr?, write_fraction: wf? }))
+            Some(Some(ServiceDb {
+                pool_size: pool? as u32,
+                queries_per_request: qpr?,
+                write_fraction: wf?,
+            }))
         }
         None => Some(None),
     };

@@ -171,52 +171,74 @@ fn usage_errors_exit_2() {
 /// The platform fixture with `from` replaced by `to` (exactly once).
 fn platform_variant(from: &str, to: &str) -> String {
     let base = std::fs::read_to_string(repo("tests/fixtures/platform.yaml")).unwrap();
-    assert_eq!(base.matches(from).count(), 1, "fixture must contain {from:?} exactly once");
+    assert_eq!(
+        base.matches(from).count(),
+        1,
+        "fixture must contain {from:?} exactly once"
+    );
     base.replacen(from, to, 1)
 }
 
 #[test]
 fn unknown_instance_type() {
-    rejects(&platform_variant("instanceType: m6i.xlarge", "instanceType: m6i.huge"), &[
-        "spec.cluster.nodePools.aws-general.instanceType",
-        "unknown instance type",
-        "m6i.large",
-    ]);
+    rejects(
+        &platform_variant("instanceType: m6i.xlarge", "instanceType: m6i.huge"),
+        &[
+            "spec.cluster.nodePools.aws-general.instanceType",
+            "unknown instance type",
+            "m6i.large",
+        ],
+    );
 }
 
 #[test]
 fn node_pool_in_an_unknown_cloud() {
-    rejects(&platform_variant("cloud: gcp, instanceType: n2", "cloud: azure, instanceType: n2"), &[
-        "spec.cluster.nodePools.gcp-general.cloud",
-        "unknown cloud",
-    ]);
+    rejects(
+        &platform_variant(
+            "cloud: gcp, instanceType: n2",
+            "cloud: azure, instanceType: n2",
+        ),
+        &["spec.cluster.nodePools.gcp-general.cloud", "unknown cloud"],
+    );
 }
 
 #[test]
 fn pooler_larger_than_the_database_allows() {
     rejects(
-        &platform_variant("  database:\n    maxConnections: 200\n", "  database:\n    maxConnections: 200\n    pooler: { maxServerConnections: 500 }\n"),
-        &["spec.database.pooler.maxServerConnections", "at most maxConnections"],
+        &platform_variant(
+            "  database:\n    maxConnections: 200\n",
+            "  database:\n    maxConnections: 200\n    pooler: { maxServerConnections: 500 }\n",
+        ),
+        &[
+            "spec.database.pooler.maxServerConnections",
+            "at most maxConnections",
+        ],
     );
 }
 
 #[test]
 fn event_outside_the_run() {
-    rejects(&platform_variant("start: \"2026-09-25T20:00\"", "start: \"2026-10-25T20:00\""), &[
-        "spec.events[0].start",
-        "outside the simulation",
-    ]);
+    rejects(
+        &platform_variant("start: \"2026-09-25T20:00\"", "start: \"2026-10-25T20:00\""),
+        &["spec.events[0].start", "outside the simulation"],
+    );
 }
 
 #[test]
 fn slo_path_names_an_unknown_service() {
-    rejects(&platform_variant("path: [web, api]", "path: [web, gateway]"), &["spec.slo.path[1]", "unknown service"]);
+    rejects(
+        &platform_variant("path: [web, api]", "path: [web, gateway]"),
+        &["spec.slo.path[1]", "unknown service"],
+    );
 }
 
 #[test]
 fn negative_pool_size() {
-    rejects(&platform_variant("database: { poolSize: 10, queriesPerRequest: 2", "database: { poolSize: -10, queriesPerRequest: 2"), &[
-        "spec.services.web.database.poolSize",
-        "out of range",
-    ]);
+    rejects(
+        &platform_variant(
+            "database: { poolSize: 10, queriesPerRequest: 2",
+            "database: { poolSize: -10, queriesPerRequest: 2",
+        ),
+        &["spec.services.web.database.poolSize", "out of range"],
+    );
 }

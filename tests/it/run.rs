@@ -48,7 +48,7 @@ fn outputs_have_the_documented_shape() {
     let header = csv.lines().next().unwrap();
     assert_eq!(
         header,
-        "time,service,dau,offered_rps,desired_replicas,desired_replicas_max,ready_replicas,ready_replicas_mean,pods,hpa_cpu_utilization_pct"
+        "time,cloud,service,dau,offered_rps,desired_replicas,desired_replicas_max,ready_replicas,ready_replicas_mean,pods,hpa_cpu_utilization_pct,failed_requests,error_rate,p95_ms,db_connections_max,cache_hit_ratio_min"
     );
     // 4 days × 96 intervals of 15 min × 2 services.
     assert_eq!(csv.lines().count(), 1 + 4 * 96 * 2);
@@ -56,7 +56,7 @@ fn outputs_have_the_documented_shape() {
         csv.lines()
             .nth(1)
             .unwrap()
-            .starts_with("2026-02-14T00:00:00+09:00,web,")
+            .starts_with("2026-02-14T00:00:00+09:00,default,web,")
     );
     let v: serde_json::Value = serde_json::from_str(&json).unwrap();
     assert_eq!(v["schema_version"], 1);
@@ -82,10 +82,10 @@ fn replicas_follow_the_seollal_peak_and_the_daily_cycle() {
     let web: Vec<(String, u32)> = csv
         .lines()
         .skip(1)
-        .filter(|l| l.split(',').nth(1) == Some("web"))
+        .filter(|l| l.split(',').nth(2) == Some("web"))
         .map(|l| {
             let f: Vec<&str> = l.split(',').collect();
-            (f[0].to_string(), f[4].parse().unwrap())
+            (f[0].to_string(), f[5].parse().unwrap())
         })
         .collect();
     let at = |prefix: &str| web.iter().find(|(t, _)| t.starts_with(prefix)).unwrap().1;
@@ -166,7 +166,7 @@ spec:
     let rps: Vec<f64> = csv
         .lines()
         .skip(1)
-        .map(|l| l.split(',').nth(3).unwrap().parse().unwrap())
+        .map(|l| l.split(',').nth(4).unwrap().parse().unwrap())
         .collect();
     assert_eq!(rps.len(), 24);
     // Held from each row to the next, × 2 requests per page view.
@@ -198,4 +198,107 @@ fn a_replayed_series_with_bad_rows_is_rejected_row_by_row() {
     let err = stderr(&o);
     assert!(err.contains("recorded.csv:2:1: row 1.timestamp"), "{err}");
     assert!(err.contains("row 2.page_views_per_s"), "{err}");
+}
+
+/// The platform fixture: two clouds, nodes, database, cache, an AWS outage at 20:00 on
+/// 2026-09-25 for an hour with a 60 s failover, and a cache flush at noon on the 24th.
+#[test]
+fn an_outage_fails_traffic_until_failover_and_gcp_absorbs_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let (csv, json) = run_to(dir.path(), "tests/fixtures/platform.yaml", &[]);
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let outage = &v["outages"][0];
+    assert_eq!(outage["cloud"], "aws");
+    // The 60 s before failover lose AWS's 70 % of traffic: one 5-minute window drops to about
+    // 1 − 0.7/5 = 86 % availability and breaks the SLO; GCP's pods then carry everything.
+    let worst = outage["worst_window_availability"].as_f64().unwrap();
+    assert!((0.80..0.90).contains(&worst), "{worst}");
+    assert!(outage["violating_windows"].as_u64().unwrap() >= 1);
+    let recovery = outage["recovery_minutes"].as_f64().unwrap();
+    assert!(recovery <= 30.0, "{recovery}");
+    // GCP's web HPA scales up for the failed-over traffic.
+    let gcp_web_peak = v["services"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["cloud"] == "gcp" && s["name"] == "web")
+        .unwrap()["peak_replicas_at"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        gcp_web_peak.starts_with("2026-09-25T20") || gcp_web_peak.starts_with("2026-09-25T21"),
+        "{gcp_web_peak}"
+    );
+    // The cache flush shows as a dip in the hit ratio at noon on the 24th.
+    assert!(
+        v["cache"]["min_hit_ratio_at"]
+            .as_str()
+            .unwrap()
+            .starts_with("2026-09-24T12")
+    );
+    assert!(v["cache"]["min_hit_ratio"].as_f64().unwrap() < 0.5);
+    // Node pools and connections are reported.
+    assert!(v["node_pools"].as_array().unwrap().len() == 2);
+    let primary = &v["database"]["instances"][0];
+    assert!(primary["peak_connections"].as_f64().unwrap() > 0.0);
+    assert!(
+        std::fs::read_to_string(dir.path().join("nodes.csv"))
+            .unwrap()
+            .starts_with("time,cloud,pool,")
+    );
+    assert!(
+        csv.lines()
+            .any(|l| l.starts_with("2026-09-25T20:00:00+09:00,aws,web,"))
+    );
+}
+
+/// Pools of web (10) and api (10) connections on every pod of both clouds: beyond 197
+/// connections (200 − 3 reserved) the primary refuses them and those pods' requests fail. A
+/// transaction-mode pooler needs only the connections in use.
+#[test]
+fn connection_limit_and_what_a_pooler_changes() {
+    let base = std::fs::read_to_string(repo("tests/fixtures/platform.yaml")).unwrap();
+    // Twice the traffic, pools of 20: the primary runs out of connections at the evening peak.
+    let heavy = base
+        .replace("dau: 40000", "dau: 80000")
+        .replace("poolSize: 10", "poolSize: 20");
+    let pooled = heavy.replace(
+        "  database:\n    maxConnections: 200\n",
+        "  database:\n    maxConnections: 200\n    pooler: { maxServerConnections: 100 }\n",
+    );
+    let run = |text: &str| -> serde_json::Value {
+        let (dir, path) = write_temp("s.yaml", text);
+        let (_, json) = run_to(&dir.path().join("out"), path.to_str().unwrap(), &[]);
+        serde_json::from_str(&json).unwrap()
+    };
+    let direct = run(&heavy);
+    let p = &direct["database"]["instances"][0];
+    assert!(
+        p["peak_demanded_connections"].as_f64().unwrap() > 197.0,
+        "{p}"
+    );
+    assert_eq!(p["peak_connections"].as_f64().unwrap(), 197.0);
+    assert!(p["minutes_with_refused_connections"].as_u64().unwrap() > 0);
+    let web = direct["services"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["cloud"] == "aws" && s["name"] == "web")
+        .unwrap()
+        .clone();
+    let pooled = run(&pooled);
+    let pp = &pooled["database"]["instances"][0];
+    assert_eq!(pp["minutes_with_refused_connections"].as_u64().unwrap(), 0);
+    assert!(pp["peak_connections"].as_f64().unwrap() <= 100.0);
+    let web_pooled = pooled["services"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["cloud"] == "aws" && s["name"] == "web")
+        .unwrap()
+        .clone();
+    assert!(
+        web_pooled["failed_requests"].as_f64().unwrap() < web["failed_requests"].as_f64().unwrap()
+    );
 }
