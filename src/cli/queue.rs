@@ -79,7 +79,16 @@ pub fn exec(args: Args) -> Result<Outcome> {
     let (queue, service_name, cv) = validate(&args)?;
     let analysis = queueing::analyze(&queue);
     let simulated = match args.simulate {
-        Some(n) if analysis.stable => Some(queueing::simulate(&queue, n as u64, args.seed)?),
+        Some(n) if analysis.stable => Some(
+            queueing::simulate(&queue, n as u64, args.seed).map_err(|e| {
+                usage(
+                    "--simulate",
+                    n,
+                    &e.to_string(),
+                    "simulate fewer arrivals (or check --arrival-rate)",
+                )
+            })?,
+        ),
         _ => None,
     };
     let inputs = Inputs {
@@ -311,7 +320,7 @@ impl JsonReport {
     }
 }
 
-/// A duration in s, ms or µs with 4 significant digits.
+/// A duration in s, ms, µs or ns with 4 significant digits.
 fn duration(s: f64) -> String {
     let a = s.abs();
     let (v, unit) = if a == 0.0 {
@@ -320,8 +329,10 @@ fn duration(s: f64) -> String {
         (s, "s")
     } else if a >= 1e-3 {
         (s * 1e3, "ms")
-    } else {
+    } else if a >= 1e-6 {
         (s * 1e6, "µs")
+    } else {
+        (s * 1e9, "ns")
     };
     format!("{} {unit}", significant(v, 4))
 }
@@ -481,8 +492,11 @@ fn render_text(
     }
     if let Some(s) = sim {
         out.push_str(&format!(
-            "\nsimulated: {} arrivals, first {} discarded as warm-up, seed {}, {:.1} s of simulated time measured\n",
-            s.arrivals, s.warmup_discarded, s.seed, s.window_s
+            "\nsimulated: {} arrivals, first {} discarded as warm-up, seed {}, {} of simulated time measured\n",
+            s.arrivals,
+            s.warmup_discarded,
+            s.seed,
+            duration(s.window_s)
         ));
     }
     out

@@ -884,6 +884,7 @@ pub fn simulate(s: &Scenario) -> RunOutput {
         svc_parts: vec![Vec::new(); n_svc],
         node_rows: Vec::new(),
     };
+    world.accumulate_node_time(0);
     let mut engine = Engine::default();
     engine.schedule_at(0, Event::Tick);
     // Each HPA syncs on its own phase, a few seconds after the scrapes (as a live controller

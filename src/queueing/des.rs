@@ -130,8 +130,8 @@ pub fn simulate(q: &Queue, arrivals: u64, seed: u64) -> Result<SimStats> {
     let ticks_per_s = (1e9 * mu).min(MAX_TICKS / horizon_s);
     if ticks_per_s / mu < 1e3 {
         return Err(Error::Usage(format!(
-            "{n} arrivals at {lambda} /s span too long a time to simulate with sub-millisecond \
-             resolution of the service time; use fewer arrivals"
+            "{n} arrivals at {lambda} /s span too long a simulated time for the clock \
+             (at least 1000 ticks per mean service time within i64)"
         )));
     }
     // Times are ≥ 0, so adding ½ and truncating rounds to nearest (and avoids a libm call).

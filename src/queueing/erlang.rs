@@ -11,6 +11,8 @@
 /// r(k+3) = P + Q·r(k−1) with P, Q products of the k/A (independent of r, so the processor
 /// overlaps them), which cuts the dependent chain to c/4 operations. Every term is positive, so
 /// the relative error stays near k·ε; when B underflows r goes to +∞ and B is 0, as it should.
+/// Far below saturation (c − A > 10√A + 10, c ≥ 30) the O(1) form of `erlang_b_light_load`
+/// replaces the recursion.
 pub fn erlang_b(servers: u32, load: f64) -> f64 {
     if servers == 0 {
         return 1.0;
@@ -250,8 +252,10 @@ mod tests {
                     b = a * b / (f64::from(k) + a * b);
                 }
                 let got = erlang_b(c, a);
+                // 1e-11: far below saturation erlang_b takes the O(1) Poisson-pmf form, whose
+                // ln c! of ~7000 carries ~1e-12 of rounding.
                 assert!(
-                    (got - b).abs() <= 1e-13 * b || (b < 1e-290 && got < 1e-290),
+                    (got - b).abs() <= 1e-11 * b || (b < 1e-290 && got < 1e-290),
                     "c={c} a={a}: {got} vs {b}"
                 );
             }

@@ -103,6 +103,9 @@ pub struct DatabaseSummary {
     /// Connections left for the services on each instance.
     pub connection_limit: f64,
     pub pooler: bool,
+    /// Connections the pools would ask of the primary if every service in every cloud ran at its
+    /// HPA's maxReplicas (fixed services at their replicas): the worst case the plan allows.
+    pub connections_at_max_replicas: f64,
     pub instances: Vec<DbInstanceSummary>,
 }
 
@@ -307,6 +310,18 @@ impl RunReport {
             reserved_connections: d.reserved_connections,
             connection_limit: out.db_connection_limit.unwrap_or(0.0),
             pooler: d.pooler.is_some(),
+            connections_at_max_replicas: s.platform.clouds.len() as f64
+                * s.services
+                    .iter()
+                    .filter_map(|svc| {
+                        let pods = svc
+                            .hpa
+                            .as_ref()
+                            .map_or(svc.initial_replicas, |h| h.max_replicas as u32);
+                        svc.database
+                            .map(|db| f64::from(pods) * f64::from(db.pool_size))
+                    })
+                    .sum::<f64>(),
             instances: out
                 .db
                 .iter()

@@ -148,6 +148,15 @@ pub fn render(r: &RunReport) -> String {
             db.connection_limit,
             if db.pooler { ", behind a transaction-mode pooler" } else { "" }
         ));
+        out.push_str(&format!(
+            "with every HPA at maxReplicas the pools would ask the primary for {:.0} connections ({})\n",
+            db.connections_at_max_replicas,
+            if db.connections_at_max_replicas > db.connection_limit {
+                if db.pooler { "over the limit, but the pooler multiplexes them" } else { "over the limit" }
+            } else {
+                "within the limit"
+            }
+        ));
         let rows: Vec<Vec<String>> = db
             .instances
             .iter()
