@@ -192,11 +192,11 @@ impl World {
         inst / self.n_svc
     }
 
-    /// Act on what a pod change asked for: schedule its next steps, or ask the cluster for a node.
-    fn apply_followups(&mut self, inst: usize, now: TimeMs, ctx: &mut Context<'_, Event>) {
+    /// Act on what a pod change asked for: schedule its next steps, or ask the cluster for a node
+    /// (the cluster's answers are left in `actions`).
+    fn dispatch_followups(&mut self, inst: usize, now: TimeMs, ctx: &mut Context<'_, Event>) {
         let cloud = self.cloud_of(inst);
-        let followups: Vec<Followup> = self.followups.drain(..).collect();
-        for f in followups {
+        for f in std::mem::take(&mut self.followups) {
             match f {
                 Followup::Running { pod, at_ms } => {
                     ctx.schedule_at(at_ms, Event::PodRunning(inst, pod))
@@ -216,7 +216,12 @@ impl World {
                 }
             }
         }
-        self.apply_actions(cloud, now, ctx);
+    }
+
+    /// Dispatch a pod change's follow-ups and act on whatever the cluster decided.
+    fn apply_followups(&mut self, inst: usize, now: TimeMs, ctx: &mut Context<'_, Event>) {
+        self.dispatch_followups(inst, now, ctx);
+        self.apply_actions(self.cloud_of(inst), now, ctx);
     }
 
     /// Act on what the cluster decided: bind pods, schedule node events, evict pods.
@@ -229,7 +234,7 @@ impl World {
                         pod: (inst, id), ..
                     } => {
                         self.instances[inst].pod_bound(now, id, &mut self.followups);
-                        self.drain_pod_followups(inst, ctx);
+                        self.dispatch_followups(inst, now, ctx);
                         self.record(now, inst);
                     }
                     nodes::ClusterAction::NodeProvisioning {
@@ -257,56 +262,13 @@ impl World {
         }
     }
 
+    /// Evict pods from a node that is going away; their replacements ask for nodes, and the
+    /// cluster's answers join `actions` (the caller's loop handles them).
     fn evict_all(&mut self, pods: &[nodes::PodKey], now: TimeMs, ctx: &mut Context<'_, Event>) {
         for &(inst, id) in pods {
             self.instances[inst].evict(now, id, &mut self.followups);
-            let cloud = self.cloud_of(inst);
-            let followups: Vec<Followup> = self.followups.drain(..).collect();
-            for f in followups {
-                match f {
-                    Followup::Running { pod, at_ms } => {
-                        ctx.schedule_at(at_ms, Event::PodRunning(inst, pod))
-                    }
-                    Followup::Ready { pod, at_ms } => {
-                        ctx.schedule_at(at_ms, Event::PodReady(inst, pod))
-                    }
-                    Followup::Gone { pod, at_ms } => {
-                        ctx.schedule_at(at_ms, Event::PodGone(inst, pod))
-                    }
-                    Followup::NeedsNode {
-                        pod,
-                        cpu_milli,
-                        memory_bytes,
-                    } => {
-                        if let Some(c) = self.clusters[cloud].as_mut() {
-                            c.add_pending(
-                                (inst, pod),
-                                cpu_milli,
-                                memory_bytes,
-                                now,
-                                &mut self.actions,
-                            );
-                        }
-                    }
-                }
-            }
+            self.dispatch_followups(inst, now, ctx);
             self.record(now, inst);
-        }
-    }
-
-    /// Schedule the timed follow-ups of a pod change (no node requests among them).
-    fn drain_pod_followups(&mut self, inst: usize, ctx: &mut Context<'_, Event>) {
-        for f in std::mem::take(&mut self.followups) {
-            match f {
-                Followup::Running { pod, at_ms } => {
-                    ctx.schedule_at(at_ms, Event::PodRunning(inst, pod))
-                }
-                Followup::Ready { pod, at_ms } => {
-                    ctx.schedule_at(at_ms, Event::PodReady(inst, pod))
-                }
-                Followup::Gone { pod, at_ms } => ctx.schedule_at(at_ms, Event::PodGone(inst, pod)),
-                Followup::NeedsNode { .. } => {}
-            }
         }
     }
 
@@ -560,7 +522,7 @@ impl Model for World {
             }
             Event::PodRunning(i, pod) => {
                 self.instances[i].pod_running(now, pod, &mut self.followups);
-                self.drain_pod_followups(i, ctx);
+                self.dispatch_followups(i, now, ctx);
                 self.record(now, i);
             }
             Event::PodReady(i, pod) => {

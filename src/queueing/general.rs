@@ -86,12 +86,7 @@ impl ExpWait {
     }
 
     pub fn wait_quantile(&self, q: f64) -> f64 {
-        let tail = 1.0 - q;
-        if self.p_wait <= tail {
-            0.0
-        } else {
-            (self.p_wait / tail).ln() / self.theta
-        }
+        super::erlang::exp_wait_quantile(self.p_wait, self.theta, q)
     }
 
     /// P(W > t) for W = Wq + S.
