@@ -20,6 +20,7 @@
 
 pub mod catalogue;
 pub mod cli;
+pub mod cost;
 pub mod error;
 pub mod hpa;
 pub mod metrics;
