@@ -68,3 +68,185 @@ pub struct Usage {
     pub months: Vec<Month>,
     pub lines: Vec<UsageLine>,
 }
+
+/// Amazon EKS release dates of Kubernetes minor versions (endoflife.date/amazon-eks and the EKS
+/// user guide's version calendar, read 2026-11). A version gets 14 months of standard support,
+/// then 12 months of extended support (billed $0.60 instead of $0.10 per cluster-hour); after
+/// that EKS upgrades the cluster to a version still in extended support, so the rate stays the
+/// extended one until the owner upgrades past it.
+pub const EKS_RELEASES: &[(&str, (i16, i8, i8))] = &[
+    ("1.27", (2023, 5, 24)),
+    ("1.28", (2023, 9, 26)),
+    ("1.29", (2024, 1, 23)),
+    ("1.30", (2024, 5, 23)),
+    ("1.31", (2024, 9, 26)),
+    ("1.32", (2025, 1, 23)),
+    ("1.33", (2025, 5, 29)),
+    ("1.34", (2025, 10, 2)),
+];
+
+/// The EKS release date of a Kubernetes minor version.
+pub fn eks_release(version: &str) -> Option<jiff::civil::Date> {
+    EKS_RELEASES
+        .iter()
+        .find(|(v, _)| *v == version)
+        .and_then(|(_, (y, m, d))| jiff::civil::Date::new(*y, *m, *d).ok())
+}
+
+/// Whether an EKS cluster on `version` is billed at the extended-support rate on `day`.
+pub fn eks_extended_support(version: &str, day: jiff::civil::Date) -> bool {
+    eks_release(version)
+        .and_then(|r| r.checked_add(jiff::Span::new().months(14)).ok())
+        .is_some_and(|standard_end| day >= standard_end)
+}
+
+/// Build the usage of a run: the simulated production environment from `out`, plus the
+/// scenario's fixed environments. Quantities only; `price` looks the SKUs up.
+pub fn usage_of(s: &crate::scenario::Scenario, out: &crate::model::RunOutput) -> Usage {
+    let m = &out.monthly;
+    let cost = &s.cost;
+    let clouds = &s.platform.clouds;
+    let months: Vec<Month> =
+        m.months.iter().zip(&m.month_hours).map(|((label, _), h)| Month { label: label.clone(), hours: *h }).collect();
+    let mut lines = Vec::new();
+    let region = |cloud: usize| cost.regions.get(cloud).cloned().unwrap_or_default();
+    let provider = |cloud: usize| clouds[cloud].provider.clone();
+    let push = |lines: &mut Vec<UsageLine>, month: usize, cloud: usize, env: &str, resource: String, sku: String, unit: &str, quantity: f64, level_hours: Vec<f64>, class: CostClass, spot: bool| {
+        if quantity > 0.0 {
+            lines.push(UsageLine {
+                month,
+                cloud: clouds[cloud].name.clone(),
+                environment: env.to_string(),
+                resource,
+                provider: provider(cloud),
+                region: region(cloud),
+                sku,
+                unit: unit.to_string(),
+                quantity,
+                level_hours,
+                class,
+                spot_eligible: spot,
+            });
+        }
+    };
+    let first_day = |mi: usize| -> jiff::civil::Date {
+        let label = &months[mi].label;
+        let (y, mo) = label.split_once('-').unwrap_or(("2026", "01"));
+        jiff::civil::Date::new(y.parse().unwrap_or(2026), mo.parse().unwrap_or(1), 1).unwrap_or(s.simulation.start)
+    };
+    for (mi, month) in months.iter().enumerate() {
+        let hours = month.hours;
+        // Worker nodes: instance-hours per pool from the simulated node counts.
+        if let Some(cluster) = &s.platform.cluster {
+            for (pi, pool) in cluster.pools.iter().enumerate() {
+                let hist = &m.pool_node_hours[pi][mi];
+                let level: Vec<f64> = (1..hist.len()).map(|k| hist[k..].iter().sum()).collect();
+                let total: f64 = level.iter().sum();
+                push(&mut lines, mi, pool.cloud, "prod", format!("node pool {}", pool.name), pool.instance_type.clone(), "instance-hour", total, level, CostClass::Compute, pool.spot);
+            }
+        }
+        // Control plane: one cluster per cloud.
+        for (ci, c) in clouds.iter().enumerate() {
+            let sku = if c.provider == "aws" {
+                if eks_extended_support(&cost.kubernetes_version, first_day(mi)) {
+                    "eks-control-plane-extended"
+                } else {
+                    "eks-control-plane-standard"
+                }
+            } else {
+                "gke-cluster-fee"
+            };
+            push(&mut lines, mi, ci, "prod", format!("{} control plane", if c.provider == "aws" { "EKS" } else { "GKE" }), sku.into(), "cluster-hour", hours, vec![hours], CostClass::ControlPlane, false);
+        }
+        // Database instances and storage (each instance keeps a full copy of the data).
+        if let Some(db) = &s.platform.database {
+            let gb = cost.database_base_gb + cost.database_gb_per_1k_dau * m.mean_dau[mi] / 1000.0;
+            let mut instances = vec![(db.primary.clone(), "primary".to_string(), cost.database_multi_az)];
+            instances.extend(db.replicas.iter().enumerate().map(|(i, r)| (r.clone(), format!("replica {}", i + 1), false)));
+            for (inst, role, multi_az) in instances {
+                let cloud_sql = clouds[inst.cloud].provider == "gcp";
+                let sku = if multi_az { format!("{}-multi-az", inst.instance_class) } else { inst.instance_class.clone() };
+                push(&mut lines, mi, inst.cloud, "prod", format!("database {role} ({})", inst.instance_class), sku, "instance-hour", hours, vec![hours], CostClass::ManagedInstance, false);
+                let (storage_sku, per) = if cloud_sql { ("cloud-sql-ssd-storage", 1.0) } else { ("rds-gp3-storage", if multi_az { 2.0 } else { 1.0 }) };
+                push(&mut lines, mi, inst.cloud, "prod", format!("database {role} storage"), storage_sku.into(), "GB-month", gb * per * hours / (month_days_hours(&month.label)), Vec::new(), CostClass::Storage, false);
+                if role == "primary" && !cloud_sql {
+                    // RDS includes backup storage up to the database size; the rest is billed.
+                    let backup = (cost.backup_factor - 1.0).max(0.0) * gb;
+                    push(&mut lines, mi, inst.cloud, "prod", "database backups".into(), "rds-backup-storage".into(), "GB-month", backup * hours / month_days_hours(&month.label), Vec::new(), CostClass::Storage, false);
+                }
+            }
+        }
+        // Cache nodes (in the primary cloud).
+        if let Some(cache) = &s.platform.cache {
+            let n = f64::from(cache.nodes);
+            push(&mut lines, mi, 0, "prod", format!("cache {} × {}", cache.nodes, cache.node_type), cache.node_type.clone(), "instance-hour", n * hours, vec![hours; cache.nodes as usize], CostClass::ManagedInstance, false);
+        }
+        // Objects (user uploads, static assets) in the primary cloud.
+        let objects_gb = cost.objects_base_gb + cost.objects_gb_per_1k_dau * m.mean_dau[mi] / 1000.0;
+        push(&mut lines, mi, 0, "prod", "object storage".into(), "s3-intelligent-tiering-frequent".into(), "GB-month", objects_gb * hours / month_days_hours(&month.label), Vec::new(), CostClass::Storage, false);
+        for (ci, c) in clouds.iter().enumerate() {
+            let aws = c.provider == "aws";
+            // Logs: one line per request, kept for the retention period.
+            let log_gb = m.requests[ci][mi] * cost.log_bytes_per_request / 1e9;
+            push(&mut lines, mi, ci, "prod", "log ingestion".into(), if aws { "cloudwatch-logs-ingestion" } else { "cloud-logging-ingestion" }.into(), "GB", log_gb, Vec::new(), CostClass::Logs, false);
+            if aws {
+                push(&mut lines, mi, ci, "prod", "log retention".into(), "cloudwatch-logs-storage".into(), "GB-month", log_gb * cost.log_retention_days / 30.0, Vec::new(), CostClass::Logs, false);
+            }
+            // Egress: page bytes the CDN does not serve leave the origin.
+            let egress_gb = m.page_views[ci][mi] * cost.page_weight_bytes * (1.0 - cost.cdn_offload) / 1e9;
+            push(&mut lines, mi, ci, "prod", "internet egress".into(), if aws { "aws-internet-egress-first-10tb" } else { "gcp-internet-egress-premium-0-1tb" }.into(), "GB", egress_gb, Vec::new(), CostClass::Egress, false);
+            // NAT gateways and load balancers run all month.
+            let nat = f64::from(cost.nat_gateways) * hours;
+            push(&mut lines, mi, ci, "prod", format!("NAT gateways × {}", cost.nat_gateways), if aws { "nat-gateway-hour" } else { "cloud-nat-gateway-hour" }.into(), "hour", nat, Vec::new(), CostClass::Network, false);
+            let lb = f64::from(cost.load_balancers) * hours;
+            push(&mut lines, mi, ci, "prod", format!("load balancers × {}", cost.load_balancers), if aws { "alb-hour" } else { "gcp-lb-forwarding-rule-hour" }.into(), "hour", lb, Vec::new(), CostClass::Network, false);
+        }
+        if let Some(plan) = &cost.cdn_plan {
+            push(&mut lines, mi, 0, "prod", "CDN plan".into(), plan.clone(), "month", hours / month_days_hours(&month.label), Vec::new(), CostClass::Cdn, false);
+        }
+        // Fixed environments on their schedules.
+        for env in &cost.environments {
+            let run_hours = scheduled_hours(env.schedule, &month.label, hours);
+            for item in &env.items {
+                let (q, level) = match item.unit.as_str() {
+                    "GB-month" | "month" => (item.count * hours / month_days_hours(&month.label), Vec::new()),
+                    _ => {
+                        let whole = item.count.floor() as usize;
+                        let mut level = vec![run_hours; whole];
+                        if item.count > whole as f64 {
+                            level.push(run_hours * (item.count - whole as f64));
+                        }
+                        (item.count * run_hours, if item.unit == "instance-hour" { level } else { Vec::new() })
+                    }
+                };
+                push(&mut lines, mi, env.cloud, &env.name, format!("{} {}", env.name, item.sku), item.sku.clone(), &item.unit, q, level, item.class, item.spot);
+            }
+        }
+    }
+    Usage { months, lines }
+}
+
+/// Hours in the whole calendar month `YYYY-MM` (for monthly rates prorated to partial months).
+fn month_days_hours(label: &str) -> f64 {
+    let (y, m) = label.split_once('-').unwrap_or(("2026", "01"));
+    let d = jiff::civil::Date::new(y.parse().unwrap_or(2026), m.parse().unwrap_or(1), 1);
+    d.map_or(730.0, |d| f64::from(d.days_in_month()) * 24.0)
+}
+
+/// Hours a scheduled environment runs in a month whose part inside the run lasts `hours`.
+fn scheduled_hours(schedule: crate::scenario::cost_spec::Schedule, label: &str, hours: f64) -> f64 {
+    use crate::scenario::cost_spec::Schedule;
+    match schedule {
+        Schedule::Always => hours,
+        Schedule::Weekdays { from_hour, to_hour } => {
+            let (y, m) = label.split_once('-').unwrap_or(("2026", "01"));
+            let Ok(first) = jiff::civil::Date::new(y.parse().unwrap_or(2026), m.parse().unwrap_or(1), 1) else { return 0.0 };
+            let weekdays = (0..first.days_in_month())
+                .filter_map(|i| first.checked_add(jiff::Span::new().days(i)).ok())
+                .filter(|d| d.weekday().to_monday_zero_offset() < 5)
+                .count() as f64;
+            // Scaled to the part of the month inside the run.
+            weekdays * f64::from(to_hour - from_hour) * hours / month_days_hours(label)
+        }
+    }
+}

@@ -64,6 +64,28 @@ pub struct DbStats {
     pub peak_cpu_utilisation: f64,
 }
 
+/// Quantities per calendar month that cost needs (`crate::cost::usage` prices them).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct MonthlyUsage {
+    /// (label `YYYY-MM`, start ms) of each month of the run.
+    pub months: Vec<(String, TimeMs)>,
+    /// Hours of each month inside the run.
+    pub month_hours: Vec<f64>,
+    /// `[pool][month][n]` = hours with exactly n nodes of the pool existing (billed).
+    pub pool_node_hours: Vec<Vec<Vec<f64>>>,
+    /// `[cloud][month]` page views and requests (all services) users sent to the cloud.
+    pub page_views: Vec<Vec<f64>>,
+    pub requests: Vec<Vec<f64>>,
+    /// `[month]` mean DAU.
+    pub mean_dau: Vec<f64>,
+}
+
+impl MonthlyUsage {
+    fn month_of(&self, t: TimeMs) -> usize {
+        self.months.partition_point(|(_, start)| *start <= t).saturating_sub(1)
+    }
+}
+
 /// A cloud outage and what it did to the request path.
 #[derive(Debug, Clone, PartialEq)]
 pub struct OutageStats {
@@ -95,6 +117,8 @@ pub struct RunOutput {
     pub cache_mean_hit_ratio: Option<f64>,
     pub slo: SloTracker,
     pub outages: Vec<OutageStats>,
+    /// Usage by calendar month, for cost.
+    pub monthly: MonthlyUsage,
     pub duration_ms: TimeMs,
     pub events_handled: u64,
     pub seed: u64,
@@ -170,6 +194,10 @@ struct World {
     path_parts: Vec<(f64, Moments)>,
     svc_parts: Vec<Vec<(f64, f64, f64, Moments)>>,
     node_rows: Vec<NodeRow>,
+    monthly: MonthlyUsage,
+    /// Per pool: node count since `node_count_since`.
+    node_counts: Vec<u32>,
+    node_count_since: TimeMs,
 }
 
 impl World {
@@ -292,6 +320,35 @@ impl World {
             .collect()
     }
 
+    /// Add the time since the last call to each pool's node-count histogram (split at month
+    /// boundaries), then read the counts as they are now. Call before anything that may change a
+    /// pool's size, and at the end.
+    fn track_node_counts(&mut self, now: TimeMs) {
+        let mut from = self.node_count_since;
+        while from < now {
+            let m = self.monthly.month_of(from);
+            let month_end = self.monthly.months.get(m + 1).map_or(TimeMs::MAX, |(_, t)| *t);
+            let to = now.min(month_end);
+            let hours = (to - from) as f64 / crate::sim::HOUR_MS as f64;
+            for (p, &n) in self.node_counts.iter().enumerate() {
+                let h = &mut self.monthly.pool_node_hours[p][m];
+                if h.len() <= n as usize {
+                    h.resize(n as usize + 1, 0.0);
+                }
+                h[n as usize] += hours;
+            }
+            from = to;
+        }
+        self.node_count_since = now;
+        for (ci, c) in self.clusters.iter().enumerate() {
+            if let Some(c) = c {
+                for (pi, counts) in c.pool_counts().iter().enumerate() {
+                    self.node_counts[self.pool_offset[ci] + pi] = counts.total();
+                }
+            }
+        }
+    }
+
     /// Track each pool's peak node count (billing time comes from the cluster at the end).
     fn accumulate_node_time(&mut self, now: TimeMs) {
         for (ci, c) in self.clusters.iter().enumerate() {
@@ -321,6 +378,17 @@ impl World {
             rates[i] = (total - self.last_offered[i]) / dt_s;
             self.last_offered[i] = total;
         }
+        // Usage for cost: requests and page views per cloud and month, and DAU-time.
+        let month = self.monthly.month_of(self.last_eval_ms);
+        for (i, r) in rates.iter().enumerate() {
+            let cloud = i / self.n_svc;
+            self.monthly.requests[cloud][month] += r * dt_s;
+            if i % self.n_svc == 0 {
+                let rpv = self.instances[i].cfg.requests_per_page_view;
+                self.monthly.page_views[cloud][month] += r * dt_s / rpv;
+            }
+        }
+        self.monthly.mean_dau[month] += self.demand.dau(now) * dt_s * 1000.0;
         // Cache: lookups are the reads that could be cached. Che's solution costs microseconds, so
         // the cache is stepped every CACHE_STEP_MS with the lookups of the whole step, except in
         // the two hours after a flush, when the warm-up is followed minute by minute.
@@ -533,6 +601,7 @@ impl Model for World {
                 self.instances[i].pod_gone(now, pod);
                 let cloud = self.cloud_of(i);
                 if self.clusters[cloud].is_some() {
+                    self.track_node_counts(now);
                     self.accumulate_node_time(now);
                     if let Some(c) = self.clusters[cloud].as_mut() {
                         c.remove_pod((i, pod), now, &mut self.actions);
@@ -558,14 +627,17 @@ impl Model for World {
                 ctx.schedule_in(self.recorder.resolution_ms(), Event::CloseInterval);
             }
             Event::AutoscalerScan(cloud) => {
+                self.track_node_counts(now);
                 if let Some(c) = self.clusters[cloud].as_mut() {
                     c.autoscaler_scan(now, &mut self.actions);
                     let interval = c.scan_interval_ms();
                     self.apply_actions(cloud, now, ctx);
+                    self.track_node_counts(now);
                     ctx.schedule_in(interval, Event::AutoscalerScan(cloud));
                 }
             }
             Event::NodeReady(cloud, node) => {
+                self.track_node_counts(now);
                 self.accumulate_node_time(now);
                 if let Some(c) = self.clusters[cloud].as_mut() {
                     c.node_ready(node, now, &mut self.actions);
@@ -573,6 +645,7 @@ impl Model for World {
                 self.apply_actions(cloud, now, ctx);
             }
             Event::NodeInterrupted(cloud, node) => {
+                self.track_node_counts(now);
                 self.accumulate_node_time(now);
                 if let Some(c) = self.clusters[cloud].as_mut() {
                     c.node_interrupted(node, now, &mut self.actions);
@@ -845,8 +918,31 @@ pub fn simulate(s: &Scenario) -> RunOutput {
         path_parts: Vec::new(),
         svc_parts: vec![Vec::new(); n_svc],
         node_rows: Vec::new(),
+        monthly: MonthlyUsage::default(),
+        node_counts: Vec::new(),
+        node_count_since: 0,
     };
+    {
+        let months = months(s);
+        let nm = months.len();
+        let hours: Vec<f64> = (0..nm)
+            .map(|m| {
+                let end = months.get(m + 1).map_or(end, |(_, t)| *t);
+                (end - months[m].1) as f64 / crate::sim::HOUR_MS as f64
+            })
+            .collect();
+        world.node_counts = vec![0; world.pools.len()];
+        world.monthly = MonthlyUsage {
+            months,
+            month_hours: hours,
+            pool_node_hours: vec![vec![Vec::new(); nm]; world.pools.len()],
+            page_views: vec![vec![0.0; nm]; n_clouds],
+            requests: vec![vec![0.0; nm]; n_clouds],
+            mean_dau: vec![0.0; nm],
+        };
+    }
     world.accumulate_node_time(0);
+    world.track_node_counts(0);
     let mut engine = Engine::default();
     engine.schedule_at(0, Event::Tick);
     // Each HPA syncs on its own phase, a few seconds after the scrapes (as a live controller
@@ -893,6 +989,10 @@ pub fn simulate(s: &Scenario) -> RunOutput {
     }
     world.slo.close_window(end);
     world.accumulate_node_time(end);
+    world.track_node_counts(end);
+    for (m, h) in world.monthly.month_hours.iter().enumerate() {
+        world.monthly.mean_dau[m] /= (h * crate::sim::HOUR_MS as f64).max(1.0);
+    }
     // Node-hours: every node from its request to its removal (provisioning and notice included).
     for (ci, c) in world.clusters.iter().enumerate() {
         if let Some(c) = c {
@@ -930,6 +1030,7 @@ pub fn simulate(s: &Scenario) -> RunOutput {
         cache_mean_hit_ratio: (world.hit_steps > 0.0).then(|| world.hit_sum / world.hit_steps),
         slo: world.slo,
         outages,
+        monthly: world.monthly,
         duration_ms: end,
         events_handled: engine.events_handled(),
         seed: s.simulation.seed,

@@ -5,6 +5,7 @@
 //! ranges and cross-field rules and collecting every problem at once; [`load`] adds the files a
 //! scenario points at (holiday calendar, replayed traffic).
 
+pub mod cost_spec;
 mod decode;
 pub mod hpa_spec;
 pub mod platform;
@@ -41,6 +42,8 @@ pub struct Scenario {
     pub kubernetes: Kubernetes,
     /// Clouds, nodes, database, cache, SLOs and events.
     pub platform: Platform,
+    /// Price book, usage assumptions and fixed environments for the cost report.
+    pub cost: cost_spec::CostCfg,
 }
 
 /// Time frame, calendar and output settings.

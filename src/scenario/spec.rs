@@ -87,6 +87,20 @@ pub(super) fn decode_scenario(root: &Node, cx: &mut Cx, base_dir: &Path) -> Opti
         }
         _ => None,
     };
+    let cost = match &platform {
+        Some(p) => {
+            let clouds: Vec<String> = p.clouds.iter().map(|c| c.name.clone()).collect();
+            let providers: Vec<String> = p.clouds.iter().map(|c| c.provider.clone()).collect();
+            match s.opt("cost") {
+                Some(n) => cost_spec::decode(n, cx, &clouds, &providers),
+                None => Some(cost_spec::CostCfg::defaults(&providers)),
+            }
+        }
+        None => {
+            let _ = s.opt("cost");
+            None
+        }
+    };
     s.finish(cx);
     Some(Scenario {
         name: name?,
@@ -97,6 +111,7 @@ pub(super) fn decode_scenario(root: &Node, cx: &mut Cx, base_dir: &Path) -> Opti
         services: services?,
         kubernetes: kubernetes?,
         platform: platform?,
+        cost: cost?,
     })
 }
 

@@ -1,0 +1,294 @@
+//! The `spec.cost` section: which price book, regions, the Kubernetes version (EKS support tier),
+//! the usage assumptions behind storage, logs and egress, the network pieces, the CDN plan, and
+//! the fixed dev/staging inventories with their schedules.
+
+use super::decode::{Cx, MapReader};
+use super::yaml::Node;
+
+/// When a fixed inventory runs.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Schedule {
+    Always,
+    /// Weekdays (Monday–Friday, holidays not excepted) from `from_hour` to `to_hour` local time:
+    /// the usual auto-shutdown of dev/test at nights and weekends.
+    Weekdays { from_hour: u32, to_hour: u32 },
+}
+
+/// One line of a fixed inventory: `count` of `sku` (priced like any usage line).
+#[derive(Debug, Clone, PartialEq)]
+pub struct InventoryItem {
+    pub sku: String,
+    pub count: f64,
+    /// `instance-hour`-like units run on the schedule; `GB-month` and `month` units are
+    /// billed whole months.
+    pub unit: String,
+    pub class: crate::cost::usage::CostClass,
+    pub spot: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Environment {
+    pub name: String,
+    pub cloud: usize,
+    pub schedule: Schedule,
+    pub items: Vec<InventoryItem>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct CostCfg {
+    /// `builtin` or a CSV path relative to the scenario file.
+    pub price_book: String,
+    /// Region per cloud (index as in `Platform::clouds`).
+    pub regions: Vec<String>,
+    /// Kubernetes minor version of the clusters (EKS standard vs extended support).
+    pub kubernetes_version: String,
+    pub database_base_gb: f64,
+    pub database_gb_per_1k_dau: f64,
+    /// Backup storage as a multiple of the database size (RDS gives 100 % free).
+    pub backup_factor: f64,
+    pub database_multi_az: bool,
+    pub objects_base_gb: f64,
+    pub objects_gb_per_1k_dau: f64,
+    pub log_bytes_per_request: f64,
+    pub log_retention_days: f64,
+    pub page_weight_bytes: f64,
+    /// Share of page bytes the CDN serves from its edge.
+    pub cdn_offload: f64,
+    pub nat_gateways: u32,
+    pub load_balancers: u32,
+    /// Price-book SKU of the CDN plan (`cloudflare-pro`), or none.
+    pub cdn_plan: Option<String>,
+    pub environments: Vec<Environment>,
+}
+
+impl CostCfg {
+    /// Defaults; see the comments in `decode` for where each comes from.
+    pub fn defaults(providers: &[String]) -> CostCfg {
+        CostCfg {
+            price_book: "builtin".into(),
+            regions: providers.iter().map(|p| default_region(p).to_string()).collect(),
+            kubernetes_version: "1.31".into(),
+            database_base_gb: 100.0,
+            database_gb_per_1k_dau: 2.0,
+            backup_factor: 2.0,
+            database_multi_az: false,
+            objects_base_gb: 50.0,
+            objects_gb_per_1k_dau: 1.0,
+            log_bytes_per_request: 400.0,
+            log_retention_days: 30.0,
+            page_weight_bytes: 2_000_000.0,
+            cdn_offload: 0.9,
+            nat_gateways: 1,
+            load_balancers: 1,
+            cdn_plan: None,
+            environments: Vec::new(),
+        }
+    }
+}
+
+pub fn default_region(provider: &str) -> &'static str {
+    if provider == "gcp" { "asia-northeast3" } else { "ap-northeast-2" }
+}
+
+pub(super) fn decode(node: &Node, cx: &mut Cx, clouds: &[String], providers: &[String]) -> Option<CostCfg> {
+    let mut c = CostCfg::defaults(providers);
+    let mut m = cx.map(node, "spec.cost")?;
+    let mut ok = true;
+    if let Some(n) = m.opt("priceBook") {
+        match cx.string(n, "spec.cost.priceBook") {
+            Some(v) => c.price_book = v,
+            None => ok = false,
+        }
+    }
+    if let Some(n) = m.opt("regions") {
+        let mut r = cx.map(n, "spec.cost.regions")?;
+        r.use_all();
+        for (k, v) in r.entries() {
+            let Some(name) = cx.string(k, "spec.cost.regions") else { continue };
+            match clouds.iter().position(|c| *c == name) {
+                Some(i) => match cx.string(v, &format!("spec.cost.regions.{name}")) {
+                    Some(region) => c.regions[i] = region,
+                    None => ok = false,
+                },
+                None => {
+                    cx.problem(k, &format!("spec.cost.regions.{name}"), format!("unknown cloud {name:?}"), format!("use one of: {}", clouds.join(", ")));
+                    ok = false;
+                }
+            }
+        }
+        r.finish(cx);
+    }
+    if let Some(n) = m.opt("kubernetesVersion") {
+        match cx.string(n, "spec.cost.kubernetesVersion") {
+            Some(v) if crate::cost::usage::eks_release(&v).is_some() => c.kubernetes_version = v,
+            Some(v) => {
+                cx.problem(n, "spec.cost.kubernetesVersion", format!("no release date known for Kubernetes {v:?}"), format!("use one of: {}", crate::cost::usage::EKS_RELEASES.iter().map(|(v, _)| *v).collect::<Vec<_>>().join(", ")));
+                ok = false;
+            }
+            None => ok = false,
+        }
+    }
+    let mut num = |m: &mut MapReader, cx: &mut Cx, key: &'static str, slot: &mut f64, max: f64| {
+        if let Some(n) = m.opt(key) {
+            let p = m.child(key);
+            match cx.non_negative(n, &p) {
+                Some(v) if v <= max => *slot = v,
+                Some(v) => {
+                    cx.problem(n, &p, format!("{v} is too large"), format!("write a value up to {max}"));
+                    ok = false;
+                }
+                None => ok = false,
+            }
+        }
+    };
+    num(&mut m, cx, "databaseBaseGb", &mut c.database_base_gb, 1e7);
+    num(&mut m, cx, "databaseGbPer1kDau", &mut c.database_gb_per_1k_dau, 1e6);
+    num(&mut m, cx, "backupFactor", &mut c.backup_factor, 100.0);
+    num(&mut m, cx, "objectsBaseGb", &mut c.objects_base_gb, 1e9);
+    num(&mut m, cx, "objectsGbPer1kDau", &mut c.objects_gb_per_1k_dau, 1e6);
+    num(&mut m, cx, "logBytesPerRequest", &mut c.log_bytes_per_request, 1e7);
+    num(&mut m, cx, "logRetentionDays", &mut c.log_retention_days, 3650.0);
+    num(&mut m, cx, "cdnOffload", &mut c.cdn_offload, 1.0);
+    let mut nat = f64::from(c.nat_gateways);
+    let mut lbs = f64::from(c.load_balancers);
+    num(&mut m, cx, "natGateways", &mut nat, 100.0);
+    num(&mut m, cx, "loadBalancers", &mut lbs, 100.0);
+    c.nat_gateways = nat.round() as u32;
+    c.load_balancers = lbs.round() as u32;
+    if let Some(n) = m.opt("pageWeight") {
+        match cx.quantity_milli(n, "spec.cost.pageWeight") {
+            Some(v) => c.page_weight_bytes = v as f64 / 1000.0,
+            None => ok = false,
+        }
+    }
+    if let Some(n) = m.opt("databaseMultiAz") {
+        match cx.bool(n, "spec.cost.databaseMultiAz") {
+            Some(v) => c.database_multi_az = v,
+            None => ok = false,
+        }
+    }
+    if let Some(n) = m.opt("cdnPlan") {
+        match cx.string(n, "spec.cost.cdnPlan") {
+            Some(v) => c.cdn_plan = Some(v),
+            None => ok = false,
+        }
+    }
+    if let Some(n) = m.opt("environments") {
+        let mut em = cx.map(n, "spec.cost.environments")?;
+        em.use_all();
+        for (k, v) in em.entries() {
+            let Some(name) = cx.string(k, "spec.cost.environments") else { continue };
+            match decode_environment(&name, v, cx, clouds) {
+                Some(e) => c.environments.push(e),
+                None => ok = false,
+            }
+        }
+        em.finish(cx);
+    }
+    m.finish(cx);
+    ok.then_some(c)
+}
+
+fn decode_environment(name: &str, node: &Node, cx: &mut Cx, clouds: &[String]) -> Option<Environment> {
+    use crate::cost::usage::CostClass;
+    let p = format!("spec.cost.environments.{name}");
+    let mut m = cx.map(node, &p)?;
+    let cloud = match m.opt("cloud") {
+        Some(n) => {
+            let v = cx.string(n, &m.child("cloud"))?;
+            let i = clouds.iter().position(|c| *c == v);
+            if i.is_none() {
+                cx.problem(n, &m.child("cloud"), format!("unknown cloud {v:?}"), format!("use one of: {}", clouds.join(", ")));
+            }
+            i
+        }
+        None => Some(0),
+    };
+    let schedule = match m.opt("schedule") {
+        None => Some(Schedule::Always),
+        Some(n) => {
+            let text = cx.scalar(n, &m.child("schedule"), "always or weekdays HH-HH")?;
+            parse_schedule(text).or_else(|| {
+                cx.problem(n, &m.child("schedule"), format!("cannot read {text:?}"), "write `always` or `weekdays 09-21` (local hours, auto-shutdown outside them)");
+                None
+            })
+        }
+    };
+    let items_node = m.req(cx, "items", "a list of {sku, count, unit, class}");
+    m.finish(cx);
+    let items = cx.seq(items_node?, &format!("{p}.items"))?;
+    let mut out = Vec::new();
+    let mut ok = true;
+    for (i, it) in items.iter().enumerate() {
+        let ip = format!("{p}.items[{i}]");
+        let Some(mut im) = cx.map(it, &ip) else {
+            ok = false;
+            continue;
+        };
+        let sku = im.req(cx, "sku", "a price-book SKU").and_then(|n| cx.string(n, &im.child("sku")));
+        let count = match im.opt("count") {
+            Some(n) => cx.non_negative(n, &im.child("count")),
+            None => Some(1.0),
+        };
+        let unit = match im.opt("unit") {
+            Some(n) => cx.string(n, &im.child("unit")),
+            None => Some("instance-hour".to_string()),
+        };
+        let class = match im.opt("class") {
+            Some(n) => cx.choice(
+                n,
+                &im.child("class"),
+                &[
+                    ("compute", CostClass::Compute),
+                    ("managed", CostClass::ManagedInstance),
+                    ("control-plane", CostClass::ControlPlane),
+                    ("storage", CostClass::Storage),
+                    ("egress", CostClass::Egress),
+                    ("logs", CostClass::Logs),
+                    ("network", CostClass::Network),
+                    ("cdn", CostClass::Cdn),
+                ],
+            ),
+            None => Some(CostClass::Compute),
+        };
+        let spot = match im.opt("spot") {
+            Some(n) => cx.bool(n, &im.child("spot")),
+            None => Some(false),
+        };
+        im.finish(cx);
+        match (sku, count, unit, class, spot) {
+            (Some(sku), Some(count), Some(unit), Some(class), Some(spot)) => out.push(InventoryItem { sku, count, unit, class, spot }),
+            _ => ok = false,
+        }
+    }
+    (ok && cloud.is_some() && schedule.is_some()).then(|| Environment {
+        name: name.to_string(),
+        cloud: cloud.unwrap_or(0),
+        schedule: schedule.unwrap_or(Schedule::Always),
+        items: out,
+    })
+}
+
+fn parse_schedule(text: &str) -> Option<Schedule> {
+    let t = text.trim();
+    if t == "always" {
+        return Some(Schedule::Always);
+    }
+    let rest = t.strip_prefix("weekdays")?.trim();
+    let (a, b) = rest.split_once('-')?;
+    let (from_hour, to_hour): (u32, u32) = (a.trim().parse().ok()?, b.trim().parse().ok()?);
+    (from_hour < to_hour && to_hour <= 24).then_some(Schedule::Weekdays { from_hour, to_hour })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn schedules() {
+        assert_eq!(parse_schedule("always"), Some(Schedule::Always));
+        assert_eq!(parse_schedule("weekdays 09-21"), Some(Schedule::Weekdays { from_hour: 9, to_hour: 21 }));
+        assert_eq!(parse_schedule("weekdays 21-09"), None);
+        assert_eq!(parse_schedule("nights"), None);
+    }
+}
