@@ -206,8 +206,13 @@ pub fn usage_of(s: &crate::scenario::Scenario, out: &crate::model::RunOutput) ->
         }
         // Fixed environments on their schedules.
         for env in &cost.environments {
-            let run_hours = scheduled_hours(env.schedule, &month.label, hours);
+            let scheduled = scheduled_hours(env.schedule, &month.label, hours);
             for item in &env.items {
+                // The schedule stops instances; control planes, load balancers and NAT keep running.
+                let run_hours = match item.class {
+                    CostClass::Compute | CostClass::ManagedInstance => scheduled,
+                    _ => hours,
+                };
                 let (q, level) = match item.unit.as_str() {
                     "GB-month" | "month" => (item.count * hours / month_days_hours(&month.label), Vec::new()),
                     _ => {

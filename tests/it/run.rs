@@ -302,3 +302,14 @@ fn connection_limit_and_what_a_pooler_changes() {
         web_pooled["failed_requests"].as_f64().unwrap() < web["failed_requests"].as_f64().unwrap()
     );
 }
+
+/// The heal7 variants are generated from heal7.yaml; the committed files must be current.
+#[test]
+fn scenario_variants_are_generated_from_heal7() {
+    let o = std::process::Command::new("python3")
+        .args(["scenarios/make-variants.py", "--check"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("python3 runs (the rust machine kind ships CPython 3.11)");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+}
