@@ -3,4 +3,6 @@
 //! GB of egress); `pricebook` loads dated price rows with their sources; `price` multiplies them
 //! into cost lines for every purchase variant, in exact integer money (`money`).
 
+pub mod money;
+pub mod pricebook;
 pub mod usage;

@@ -106,12 +106,29 @@ pub fn usage_of(s: &crate::scenario::Scenario, out: &crate::model::RunOutput) ->
     let m = &out.monthly;
     let cost = &s.cost;
     let clouds = &s.platform.clouds;
-    let months: Vec<Month> =
-        m.months.iter().zip(&m.month_hours).map(|((label, _), h)| Month { label: label.clone(), hours: *h }).collect();
+    let months: Vec<Month> = m
+        .months
+        .iter()
+        .zip(&m.month_hours)
+        .map(|((label, _), h)| Month {
+            label: label.clone(),
+            hours: *h,
+        })
+        .collect();
     let mut lines = Vec::new();
     let region = |cloud: usize| cost.regions.get(cloud).cloned().unwrap_or_default();
     let provider = |cloud: usize| clouds[cloud].provider.clone();
-    let push = |lines: &mut Vec<UsageLine>, month: usize, cloud: usize, env: &str, resource: String, sku: String, unit: &str, quantity: f64, level_hours: Vec<f64>, class: CostClass, spot: bool| {
+    let push = |lines: &mut Vec<UsageLine>,
+                month: usize,
+                cloud: usize,
+                env: &str,
+                resource: String,
+                sku: String,
+                unit: &str,
+                quantity: f64,
+                level_hours: Vec<f64>,
+                class: CostClass,
+                spot: bool| {
         if quantity > 0.0 {
             lines.push(UsageLine {
                 month,
@@ -132,7 +149,8 @@ pub fn usage_of(s: &crate::scenario::Scenario, out: &crate::model::RunOutput) ->
     let first_day = |mi: usize| -> jiff::civil::Date {
         let label = &months[mi].label;
         let (y, mo) = label.split_once('-').unwrap_or(("2026", "01"));
-        jiff::civil::Date::new(y.parse().unwrap_or(2026), mo.parse().unwrap_or(1), 1).unwrap_or(s.simulation.start)
+        jiff::civil::Date::new(y.parse().unwrap_or(2026), mo.parse().unwrap_or(1), 1)
+            .unwrap_or(s.simulation.start)
     };
     for (mi, month) in months.iter().enumerate() {
         let hours = month.hours;
@@ -142,7 +160,19 @@ pub fn usage_of(s: &crate::scenario::Scenario, out: &crate::model::RunOutput) ->
                 let hist = &m.pool_node_hours[pi][mi];
                 let level: Vec<f64> = (1..hist.len()).map(|k| hist[k..].iter().sum()).collect();
                 let total: f64 = level.iter().sum();
-                push(&mut lines, mi, pool.cloud, "prod", format!("node pool {}", pool.name), pool.instance_type.clone(), "instance-hour", total, level, CostClass::Compute, pool.spot);
+                push(
+                    &mut lines,
+                    mi,
+                    pool.cloud,
+                    "prod",
+                    format!("node pool {}", pool.name),
+                    pool.instance_type.clone(),
+                    "instance-hour",
+                    total,
+                    level,
+                    CostClass::Compute,
+                    pool.spot,
+                );
             }
         }
         // Control plane: one cluster per cloud.
@@ -156,53 +186,237 @@ pub fn usage_of(s: &crate::scenario::Scenario, out: &crate::model::RunOutput) ->
             } else {
                 "gke-cluster-fee"
             };
-            push(&mut lines, mi, ci, "prod", format!("{} control plane", if c.provider == "aws" { "EKS" } else { "GKE" }), sku.into(), "cluster-hour", hours, vec![hours], CostClass::ControlPlane, false);
+            push(
+                &mut lines,
+                mi,
+                ci,
+                "prod",
+                format!(
+                    "{} control plane",
+                    if c.provider == "aws" { "EKS" } else { "GKE" }
+                ),
+                sku.into(),
+                "cluster-hour",
+                hours,
+                vec![hours],
+                CostClass::ControlPlane,
+                false,
+            );
         }
         // Database instances and storage (each instance keeps a full copy of the data).
         if let Some(db) = &s.platform.database {
             let gb = cost.database_base_gb + cost.database_gb_per_1k_dau * m.mean_dau[mi] / 1000.0;
-            let mut instances = vec![(db.primary.clone(), "primary".to_string(), cost.database_multi_az)];
-            instances.extend(db.replicas.iter().enumerate().map(|(i, r)| (r.clone(), format!("replica {}", i + 1), false)));
+            let mut instances = vec![(
+                db.primary.clone(),
+                "primary".to_string(),
+                cost.database_multi_az,
+            )];
+            instances.extend(
+                db.replicas
+                    .iter()
+                    .enumerate()
+                    .map(|(i, r)| (r.clone(), format!("replica {}", i + 1), false)),
+            );
             for (inst, role, multi_az) in instances {
                 let cloud_sql = clouds[inst.cloud].provider == "gcp";
-                let sku = if multi_az { format!("{}-multi-az", inst.instance_class) } else { inst.instance_class.clone() };
-                push(&mut lines, mi, inst.cloud, "prod", format!("database {role} ({})", inst.instance_class), sku, "instance-hour", hours, vec![hours], CostClass::ManagedInstance, false);
-                let (storage_sku, per) = if cloud_sql { ("cloud-sql-ssd-storage", 1.0) } else { ("rds-gp3-storage", if multi_az { 2.0 } else { 1.0 }) };
-                push(&mut lines, mi, inst.cloud, "prod", format!("database {role} storage"), storage_sku.into(), "GB-month", gb * per * hours / (month_days_hours(&month.label)), Vec::new(), CostClass::Storage, false);
+                let sku = if multi_az {
+                    format!("{}-multi-az", inst.instance_class)
+                } else {
+                    inst.instance_class.clone()
+                };
+                push(
+                    &mut lines,
+                    mi,
+                    inst.cloud,
+                    "prod",
+                    format!("database {role} ({})", inst.instance_class),
+                    sku,
+                    "instance-hour",
+                    hours,
+                    vec![hours],
+                    CostClass::ManagedInstance,
+                    false,
+                );
+                // Multi-AZ RDS bills its standby's storage through the multi-AZ storage rate.
+                let storage_sku = if cloud_sql {
+                    "cloud-sql-ssd-gb-month"
+                } else if multi_az {
+                    "rds-gp3-storage-multi-az"
+                } else {
+                    "rds-gp3-storage"
+                };
+                let per = 1.0;
+                push(
+                    &mut lines,
+                    mi,
+                    inst.cloud,
+                    "prod",
+                    format!("database {role} storage"),
+                    storage_sku.into(),
+                    "GB-month",
+                    gb * per * hours / (month_days_hours(&month.label)),
+                    Vec::new(),
+                    CostClass::Storage,
+                    false,
+                );
                 if role == "primary" && !cloud_sql {
                     // RDS includes backup storage up to the database size; the rest is billed.
                     let backup = (cost.backup_factor - 1.0).max(0.0) * gb;
-                    push(&mut lines, mi, inst.cloud, "prod", "database backups".into(), "rds-backup-storage".into(), "GB-month", backup * hours / month_days_hours(&month.label), Vec::new(), CostClass::Storage, false);
+                    push(
+                        &mut lines,
+                        mi,
+                        inst.cloud,
+                        "prod",
+                        "database backups".into(),
+                        "rds-backup-storage".into(),
+                        "GB-month",
+                        backup * hours / month_days_hours(&month.label),
+                        Vec::new(),
+                        CostClass::Storage,
+                        false,
+                    );
                 }
             }
         }
         // Cache nodes (in the primary cloud).
         if let Some(cache) = &s.platform.cache {
             let n = f64::from(cache.nodes);
-            push(&mut lines, mi, 0, "prod", format!("cache {} × {}", cache.nodes, cache.node_type), cache.node_type.clone(), "instance-hour", n * hours, vec![hours; cache.nodes as usize], CostClass::ManagedInstance, false);
+            push(
+                &mut lines,
+                mi,
+                0,
+                "prod",
+                format!("cache {} × {}", cache.nodes, cache.node_type),
+                cache.node_type.clone(),
+                "instance-hour",
+                n * hours,
+                vec![hours; cache.nodes as usize],
+                CostClass::ManagedInstance,
+                false,
+            );
         }
         // Objects (user uploads, static assets) in the primary cloud.
-        let objects_gb = cost.objects_base_gb + cost.objects_gb_per_1k_dau * m.mean_dau[mi] / 1000.0;
-        push(&mut lines, mi, 0, "prod", "object storage".into(), "s3-intelligent-tiering-frequent".into(), "GB-month", objects_gb * hours / month_days_hours(&month.label), Vec::new(), CostClass::Storage, false);
+        let objects_gb =
+            cost.objects_base_gb + cost.objects_gb_per_1k_dau * m.mean_dau[mi] / 1000.0;
+        push(
+            &mut lines,
+            mi,
+            0,
+            "prod",
+            "object storage".into(),
+            "s3-intelligent-tiering-frequent".into(),
+            "GB-month",
+            objects_gb * hours / month_days_hours(&month.label),
+            Vec::new(),
+            CostClass::Storage,
+            false,
+        );
         for (ci, c) in clouds.iter().enumerate() {
             let aws = c.provider == "aws";
             // Logs: one line per request, kept for the retention period.
             let log_gb = m.requests[ci][mi] * cost.log_bytes_per_request / 1e9;
-            push(&mut lines, mi, ci, "prod", "log ingestion".into(), if aws { "cloudwatch-logs-ingestion" } else { "cloud-logging-ingestion" }.into(), "GB", log_gb, Vec::new(), CostClass::Logs, false);
+            push(
+                &mut lines,
+                mi,
+                ci,
+                "prod",
+                "log ingestion".into(),
+                if aws {
+                    "cloudwatch-logs-ingestion"
+                } else {
+                    "cloud-logging-ingestion"
+                }
+                .into(),
+                "GB",
+                log_gb,
+                Vec::new(),
+                CostClass::Logs,
+                false,
+            );
             if aws {
-                push(&mut lines, mi, ci, "prod", "log retention".into(), "cloudwatch-logs-storage".into(), "GB-month", log_gb * cost.log_retention_days / 30.0, Vec::new(), CostClass::Logs, false);
+                push(
+                    &mut lines,
+                    mi,
+                    ci,
+                    "prod",
+                    "log retention".into(),
+                    "cloudwatch-logs-storage".into(),
+                    "GB-month",
+                    log_gb * cost.log_retention_days / 30.0,
+                    Vec::new(),
+                    CostClass::Logs,
+                    false,
+                );
             }
-            // Egress: page bytes the CDN does not serve leave the origin.
-            let egress_gb = m.page_views[ci][mi] * cost.page_weight_bytes * (1.0 - cost.cdn_offload) / 1e9;
-            push(&mut lines, mi, ci, "prod", "internet egress".into(), if aws { "aws-internet-egress-first-10tb" } else { "gcp-internet-egress-premium-0-1tb" }.into(), "GB", egress_gb, Vec::new(), CostClass::Egress, false);
+            // Egress: page bytes the CDN does not serve leave the origin, priced by monthly tier.
+            let egress_gb =
+                m.page_views[ci][mi] * cost.page_weight_bytes * (1.0 - cost.cdn_offload) / 1e9;
+            for (sku, gb) in egress_tiers(aws, egress_gb) {
+                push(
+                    &mut lines,
+                    mi,
+                    ci,
+                    "prod",
+                    "internet egress".into(),
+                    sku.into(),
+                    "GB",
+                    gb,
+                    Vec::new(),
+                    CostClass::Egress,
+                    false,
+                );
+            }
             // NAT gateways and load balancers run all month.
             let nat = f64::from(cost.nat_gateways) * hours;
-            push(&mut lines, mi, ci, "prod", format!("NAT gateways × {}", cost.nat_gateways), if aws { "nat-gateway-hour" } else { "cloud-nat-gateway-hour" }.into(), "hour", nat, Vec::new(), CostClass::Network, false);
+            push(
+                &mut lines,
+                mi,
+                ci,
+                "prod",
+                format!("NAT gateways × {}", cost.nat_gateways),
+                "nat-gateway-hour".into(),
+                "hour",
+                nat,
+                Vec::new(),
+                CostClass::Network,
+                false,
+            );
             let lb = f64::from(cost.load_balancers) * hours;
-            push(&mut lines, mi, ci, "prod", format!("load balancers × {}", cost.load_balancers), if aws { "alb-hour" } else { "gcp-lb-forwarding-rule-hour" }.into(), "hour", lb, Vec::new(), CostClass::Network, false);
+            push(
+                &mut lines,
+                mi,
+                ci,
+                "prod",
+                format!("load balancers × {}", cost.load_balancers),
+                if aws {
+                    "alb-hour"
+                } else {
+                    "lb-forwarding-rule-hour"
+                }
+                .into(),
+                "hour",
+                lb,
+                Vec::new(),
+                CostClass::Network,
+                false,
+            );
         }
         if let Some(plan) = &cost.cdn_plan {
-            push(&mut lines, mi, 0, "prod", "CDN plan".into(), plan.clone(), "month", hours / month_days_hours(&month.label), Vec::new(), CostClass::Cdn, false);
+            // The CDN is its own provider, priced per month wherever the origins are.
+            lines.push(UsageLine {
+                month: mi,
+                cloud: "cdn".into(),
+                environment: "prod".into(),
+                resource: "CDN plan".into(),
+                provider: "cloudflare".into(),
+                region: "global".into(),
+                sku: plan.clone(),
+                unit: "month".into(),
+                quantity: hours / month_days_hours(&month.label),
+                level_hours: Vec::new(),
+                class: CostClass::Cdn,
+                spot_eligible: false,
+            });
         }
         // Fixed environments on their schedules.
         for env in &cost.environments {
@@ -214,21 +428,74 @@ pub fn usage_of(s: &crate::scenario::Scenario, out: &crate::model::RunOutput) ->
                     _ => hours,
                 };
                 let (q, level) = match item.unit.as_str() {
-                    "GB-month" | "month" => (item.count * hours / month_days_hours(&month.label), Vec::new()),
+                    "GB-month" | "month" => (
+                        item.count * hours / month_days_hours(&month.label),
+                        Vec::new(),
+                    ),
                     _ => {
                         let whole = item.count.floor() as usize;
                         let mut level = vec![run_hours; whole];
                         if item.count > whole as f64 {
                             level.push(run_hours * (item.count - whole as f64));
                         }
-                        (item.count * run_hours, if item.unit == "instance-hour" { level } else { Vec::new() })
+                        (
+                            item.count * run_hours,
+                            if item.unit == "instance-hour" {
+                                level
+                            } else {
+                                Vec::new()
+                            },
+                        )
                     }
                 };
-                push(&mut lines, mi, env.cloud, &env.name, format!("{} {}", env.name, item.sku), item.sku.clone(), &item.unit, q, level, item.class, item.spot);
+                push(
+                    &mut lines,
+                    mi,
+                    env.cloud,
+                    &env.name,
+                    format!("{} {}", env.name, item.sku),
+                    item.sku.clone(),
+                    &item.unit,
+                    q,
+                    level,
+                    item.class,
+                    item.spot,
+                );
             }
         }
     }
     Usage { months, lines }
+}
+
+/// Split a month's internet egress (GB) over the provider's monthly price tiers (AWS: first 10 TB,
+/// next 40 TB, next 100 TB, over 150 TB; GCP premium tier: first 1 TiB, next 9 TiB, over 10 TiB;
+/// 1 TB = 1,024 GB as both price lists count it).
+fn egress_tiers(aws: bool, gb: f64) -> Vec<(&'static str, f64)> {
+    let tiers: &[(&str, f64)] = if aws {
+        &[
+            ("internet-egress-first-10tb", 10.0 * 1024.0),
+            ("internet-egress-next-40tb", 40.0 * 1024.0),
+            ("internet-egress-next-100tb", 100.0 * 1024.0),
+            ("internet-egress-over-150tb", f64::INFINITY),
+        ]
+    } else {
+        &[
+            ("internet-egress-first-1tb", 1024.0),
+            ("internet-egress-next-9tb", 9.0 * 1024.0),
+            ("internet-egress-over-10tb", f64::INFINITY),
+        ]
+    };
+    let mut left = gb;
+    let mut out = Vec::new();
+    for &(sku, size) in tiers {
+        if left <= 0.0 {
+            break;
+        }
+        let take = left.min(size);
+        out.push((sku, take));
+        left -= take;
+    }
+    out
 }
 
 /// Hours in the whole calendar month `YYYY-MM` (for monthly rates prorated to partial months).
@@ -245,7 +512,11 @@ fn scheduled_hours(schedule: crate::scenario::cost_spec::Schedule, label: &str, 
         Schedule::Always => hours,
         Schedule::Weekdays { from_hour, to_hour } => {
             let (y, m) = label.split_once('-').unwrap_or(("2026", "01"));
-            let Ok(first) = jiff::civil::Date::new(y.parse().unwrap_or(2026), m.parse().unwrap_or(1), 1) else { return 0.0 };
+            let Ok(first) =
+                jiff::civil::Date::new(y.parse().unwrap_or(2026), m.parse().unwrap_or(1), 1)
+            else {
+                return 0.0;
+            };
             let weekdays = (0..first.days_in_month())
                 .filter_map(|i| first.checked_add(jiff::Span::new().days(i)).ok())
                 .filter(|d| d.weekday().to_monday_zero_offset() < 5)
@@ -253,5 +524,58 @@ fn scheduled_hours(schedule: crate::scenario::cost_spec::Schedule, label: &str, 
             // Scaled to the part of the month inside the run.
             weekdays * f64::from(to_hour - from_hour) * hours / month_days_hours(label)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::cost_spec::Schedule;
+
+    #[test]
+    fn egress_is_split_over_the_tiers() {
+        // 12 TB from AWS: 10 TB at the first tier, 2 TB at the next.
+        let t = egress_tiers(true, 12.0 * 1024.0);
+        assert_eq!(
+            t,
+            vec![
+                ("internet-egress-first-10tb", 10_240.0),
+                ("internet-egress-next-40tb", 2_048.0)
+            ]
+        );
+        // 500 GB from GCP stays in the first TiB.
+        assert_eq!(
+            egress_tiers(false, 500.0),
+            vec![("internet-egress-first-1tb", 500.0)]
+        );
+        assert!(egress_tiers(true, 0.0).is_empty());
+    }
+
+    #[test]
+    fn schedules_count_weekday_hours() {
+        // January 2026 has 22 weekdays (Thursday the 1st to Saturday the 31st).
+        assert_eq!(
+            scheduled_hours(
+                Schedule::Weekdays {
+                    from_hour: 9,
+                    to_hour: 21
+                },
+                "2026-01",
+                744.0
+            ),
+            22.0 * 12.0
+        );
+        assert_eq!(scheduled_hours(Schedule::Always, "2026-01", 744.0), 744.0);
+        assert_eq!(month_days_hours("2026-02"), 672.0);
+    }
+
+    /// EKS: 14 months of standard support after release (the EKS user guide's rule).
+    #[test]
+    fn eks_support_tiers() {
+        let d = |y, m, dd| jiff::civil::Date::new(y, m, dd).unwrap();
+        assert!(!eks_extended_support("1.28", d(2024, 11, 25)));
+        assert!(eks_extended_support("1.28", d(2024, 11, 26)));
+        assert!(eks_extended_support("1.28", d(2026, 6, 1)));
+        assert!(!eks_extended_support("1.33", d(2026, 6, 1)));
     }
 }

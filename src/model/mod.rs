@@ -82,7 +82,9 @@ pub struct MonthlyUsage {
 
 impl MonthlyUsage {
     fn month_of(&self, t: TimeMs) -> usize {
-        self.months.partition_point(|(_, start)| *start <= t).saturating_sub(1)
+        self.months
+            .partition_point(|(_, start)| *start <= t)
+            .saturating_sub(1)
     }
 }
 
@@ -327,7 +329,11 @@ impl World {
         let mut from = self.node_count_since;
         while from < now {
             let m = self.monthly.month_of(from);
-            let month_end = self.monthly.months.get(m + 1).map_or(TimeMs::MAX, |(_, t)| *t);
+            let month_end = self
+                .monthly
+                .months
+                .get(m + 1)
+                .map_or(TimeMs::MAX, |(_, t)| *t);
             let to = now.min(month_end);
             let hours = (to - from) as f64 / crate::sim::HOUR_MS as f64;
             for (p, &n) in self.node_counts.iter().enumerate() {

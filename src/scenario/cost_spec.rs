@@ -11,7 +11,10 @@ pub enum Schedule {
     Always,
     /// Weekdays (Monday–Friday, holidays not excepted) from `from_hour` to `to_hour` local time:
     /// the usual auto-shutdown of dev/test at nights and weekends.
-    Weekdays { from_hour: u32, to_hour: u32 },
+    Weekdays {
+        from_hour: u32,
+        to_hour: u32,
+    },
 }
 
 /// One line of a fixed inventory: `count` of `sku` (priced like any usage line).
@@ -66,7 +69,10 @@ impl CostCfg {
     pub fn defaults(providers: &[String]) -> CostCfg {
         CostCfg {
             price_book: "builtin".into(),
-            regions: providers.iter().map(|p| default_region(p).to_string()).collect(),
+            regions: providers
+                .iter()
+                .map(|p| default_region(p).to_string())
+                .collect(),
             kubernetes_version: "1.31".into(),
             database_base_gb: 100.0,
             database_gb_per_1k_dau: 2.0,
@@ -87,10 +93,19 @@ impl CostCfg {
 }
 
 pub fn default_region(provider: &str) -> &'static str {
-    if provider == "gcp" { "asia-northeast3" } else { "ap-northeast-2" }
+    if provider == "gcp" {
+        "asia-northeast3"
+    } else {
+        "ap-northeast-2"
+    }
 }
 
-pub(super) fn decode(node: &Node, cx: &mut Cx, clouds: &[String], providers: &[String]) -> Option<CostCfg> {
+pub(super) fn decode(
+    node: &Node,
+    cx: &mut Cx,
+    clouds: &[String],
+    providers: &[String],
+) -> Option<CostCfg> {
     let mut c = CostCfg::defaults(providers);
     let mut m = cx.map(node, "spec.cost")?;
     let mut ok = true;
@@ -104,14 +119,21 @@ pub(super) fn decode(node: &Node, cx: &mut Cx, clouds: &[String], providers: &[S
         let mut r = cx.map(n, "spec.cost.regions")?;
         r.use_all();
         for (k, v) in r.entries() {
-            let Some(name) = cx.string(k, "spec.cost.regions") else { continue };
+            let Some(name) = cx.string(k, "spec.cost.regions") else {
+                continue;
+            };
             match clouds.iter().position(|c| *c == name) {
                 Some(i) => match cx.string(v, &format!("spec.cost.regions.{name}")) {
                     Some(region) => c.regions[i] = region,
                     None => ok = false,
                 },
                 None => {
-                    cx.problem(k, &format!("spec.cost.regions.{name}"), format!("unknown cloud {name:?}"), format!("use one of: {}", clouds.join(", ")));
+                    cx.problem(
+                        k,
+                        &format!("spec.cost.regions.{name}"),
+                        format!("unknown cloud {name:?}"),
+                        format!("use one of: {}", clouds.join(", ")),
+                    );
                     ok = false;
                 }
             }
@@ -122,7 +144,19 @@ pub(super) fn decode(node: &Node, cx: &mut Cx, clouds: &[String], providers: &[S
         match cx.string(n, "spec.cost.kubernetesVersion") {
             Some(v) if crate::cost::usage::eks_release(&v).is_some() => c.kubernetes_version = v,
             Some(v) => {
-                cx.problem(n, "spec.cost.kubernetesVersion", format!("no release date known for Kubernetes {v:?}"), format!("use one of: {}", crate::cost::usage::EKS_RELEASES.iter().map(|(v, _)| *v).collect::<Vec<_>>().join(", ")));
+                cx.problem(
+                    n,
+                    "spec.cost.kubernetesVersion",
+                    format!("no release date known for Kubernetes {v:?}"),
+                    format!(
+                        "use one of: {}",
+                        crate::cost::usage::EKS_RELEASES
+                            .iter()
+                            .map(|(v, _)| *v)
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                );
                 ok = false;
             }
             None => ok = false,
@@ -134,7 +168,12 @@ pub(super) fn decode(node: &Node, cx: &mut Cx, clouds: &[String], providers: &[S
             match cx.non_negative(n, &p) {
                 Some(v) if v <= max => *slot = v,
                 Some(v) => {
-                    cx.problem(n, &p, format!("{v} is too large"), format!("write a value up to {max}"));
+                    cx.problem(
+                        n,
+                        &p,
+                        format!("{v} is too large"),
+                        format!("write a value up to {max}"),
+                    );
                     ok = false;
                 }
                 None => ok = false,
@@ -142,12 +181,36 @@ pub(super) fn decode(node: &Node, cx: &mut Cx, clouds: &[String], providers: &[S
         }
     };
     num(&mut m, cx, "databaseBaseGb", &mut c.database_base_gb, 1e7);
-    num(&mut m, cx, "databaseGbPer1kDau", &mut c.database_gb_per_1k_dau, 1e6);
+    num(
+        &mut m,
+        cx,
+        "databaseGbPer1kDau",
+        &mut c.database_gb_per_1k_dau,
+        1e6,
+    );
     num(&mut m, cx, "backupFactor", &mut c.backup_factor, 100.0);
     num(&mut m, cx, "objectsBaseGb", &mut c.objects_base_gb, 1e9);
-    num(&mut m, cx, "objectsGbPer1kDau", &mut c.objects_gb_per_1k_dau, 1e6);
-    num(&mut m, cx, "logBytesPerRequest", &mut c.log_bytes_per_request, 1e7);
-    num(&mut m, cx, "logRetentionDays", &mut c.log_retention_days, 3650.0);
+    num(
+        &mut m,
+        cx,
+        "objectsGbPer1kDau",
+        &mut c.objects_gb_per_1k_dau,
+        1e6,
+    );
+    num(
+        &mut m,
+        cx,
+        "logBytesPerRequest",
+        &mut c.log_bytes_per_request,
+        1e7,
+    );
+    num(
+        &mut m,
+        cx,
+        "logRetentionDays",
+        &mut c.log_retention_days,
+        3650.0,
+    );
     num(&mut m, cx, "cdnOffload", &mut c.cdn_offload, 1.0);
     let mut nat = f64::from(c.nat_gateways);
     let mut lbs = f64::from(c.load_balancers);
@@ -177,7 +240,9 @@ pub(super) fn decode(node: &Node, cx: &mut Cx, clouds: &[String], providers: &[S
         let mut em = cx.map(n, "spec.cost.environments")?;
         em.use_all();
         for (k, v) in em.entries() {
-            let Some(name) = cx.string(k, "spec.cost.environments") else { continue };
+            let Some(name) = cx.string(k, "spec.cost.environments") else {
+                continue;
+            };
             match decode_environment(&name, v, cx, clouds) {
                 Some(e) => c.environments.push(e),
                 None => ok = false,
@@ -189,7 +254,12 @@ pub(super) fn decode(node: &Node, cx: &mut Cx, clouds: &[String], providers: &[S
     ok.then_some(c)
 }
 
-fn decode_environment(name: &str, node: &Node, cx: &mut Cx, clouds: &[String]) -> Option<Environment> {
+fn decode_environment(
+    name: &str,
+    node: &Node,
+    cx: &mut Cx,
+    clouds: &[String],
+) -> Option<Environment> {
     use crate::cost::usage::CostClass;
     let p = format!("spec.cost.environments.{name}");
     let mut m = cx.map(node, &p)?;
@@ -198,7 +268,12 @@ fn decode_environment(name: &str, node: &Node, cx: &mut Cx, clouds: &[String]) -
             let v = cx.string(n, &m.child("cloud"))?;
             let i = clouds.iter().position(|c| *c == v);
             if i.is_none() {
-                cx.problem(n, &m.child("cloud"), format!("unknown cloud {v:?}"), format!("use one of: {}", clouds.join(", ")));
+                cx.problem(
+                    n,
+                    &m.child("cloud"),
+                    format!("unknown cloud {v:?}"),
+                    format!("use one of: {}", clouds.join(", ")),
+                );
             }
             i
         }
@@ -209,7 +284,12 @@ fn decode_environment(name: &str, node: &Node, cx: &mut Cx, clouds: &[String]) -
         Some(n) => {
             let text = cx.scalar(n, &m.child("schedule"), "always or weekdays HH-HH")?;
             parse_schedule(text).or_else(|| {
-                cx.problem(n, &m.child("schedule"), format!("cannot read {text:?}"), "write `always` or `weekdays 09-21` (local hours, auto-shutdown outside them)");
+                cx.problem(
+                    n,
+                    &m.child("schedule"),
+                    format!("cannot read {text:?}"),
+                    "write `always` or `weekdays 09-21` (local hours, auto-shutdown outside them)",
+                );
                 None
             })
         }
@@ -225,7 +305,9 @@ fn decode_environment(name: &str, node: &Node, cx: &mut Cx, clouds: &[String]) -
             ok = false;
             continue;
         };
-        let sku = im.req(cx, "sku", "a price-book SKU").and_then(|n| cx.string(n, &im.child("sku")));
+        let sku = im
+            .req(cx, "sku", "a price-book SKU")
+            .and_then(|n| cx.string(n, &im.child("sku")));
         let count = match im.opt("count") {
             Some(n) => cx.non_negative(n, &im.child("count")),
             None => Some(1.0),
@@ -257,7 +339,15 @@ fn decode_environment(name: &str, node: &Node, cx: &mut Cx, clouds: &[String]) -
         };
         im.finish(cx);
         match (sku, count, unit, class, spot) {
-            (Some(sku), Some(count), Some(unit), Some(class), Some(spot)) => out.push(InventoryItem { sku, count, unit, class, spot }),
+            (Some(sku), Some(count), Some(unit), Some(class), Some(spot)) => {
+                out.push(InventoryItem {
+                    sku,
+                    count,
+                    unit,
+                    class,
+                    spot,
+                })
+            }
             _ => ok = false,
         }
     }
@@ -287,7 +377,13 @@ mod tests {
     #[test]
     fn schedules() {
         assert_eq!(parse_schedule("always"), Some(Schedule::Always));
-        assert_eq!(parse_schedule("weekdays 09-21"), Some(Schedule::Weekdays { from_hour: 9, to_hour: 21 }));
+        assert_eq!(
+            parse_schedule("weekdays 09-21"),
+            Some(Schedule::Weekdays {
+                from_hour: 9,
+                to_hour: 21
+            })
+        );
         assert_eq!(parse_schedule("weekdays 21-09"), None);
         assert_eq!(parse_schedule("nights"), None);
     }

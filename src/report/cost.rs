@@ -1,0 +1,140 @@
+//! The cost part of the report: the summary kept in `summary.json` and printed in the terminal,
+//! and `cost_monthly.csv`, every priced line with its quantity, unit price and price-book row.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::cost::price::{CostReport, Variant};
+
+/// One month's totals under every variant.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct CostMonth {
+    pub month: String,
+    /// Variant label → total, in dollars with cents (`"1234.56"`).
+    pub totals_usd: BTreeMap<String, String>,
+    pub cheapest: String,
+    /// On-demand total per cloud and per environment, for the stacked chart and the table.
+    pub on_demand_by_cloud_usd: BTreeMap<String, String>,
+    pub on_demand_by_environment_usd: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct CommitmentSummary {
+    pub resource: String,
+    pub cloud: String,
+    pub environment: String,
+    pub sku: String,
+    pub variant: String,
+    pub baseline_instances: u32,
+    pub break_even_utilisation: f64,
+    pub yearly_saving_usd: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct CostSummary {
+    pub currency: String,
+    pub price_book: String,
+    /// Newest and oldest source date of the price rows used: "prices as of".
+    pub price_book_date: String,
+    pub price_book_oldest: String,
+    pub variants: Vec<String>,
+    pub months: Vec<CostMonth>,
+    /// Variant label → total over the run.
+    pub run_totals_usd: BTreeMap<String, String>,
+    pub cheapest_overall: String,
+    pub commitments: Vec<CommitmentSummary>,
+    pub warnings: Vec<String>,
+}
+
+impl CostSummary {
+    pub fn of(r: &CostReport) -> CostSummary {
+        let mut months: Vec<CostMonth> = Vec::new();
+        for t in &r.months {
+            if months.last().is_none_or(|m| m.month != t.month) {
+                months.push(CostMonth {
+                    month: t.month.clone(),
+                    totals_usd: BTreeMap::new(),
+                    cheapest: String::new(),
+                    on_demand_by_cloud_usd: BTreeMap::new(),
+                    on_demand_by_environment_usd: BTreeMap::new(),
+                });
+            }
+            let m = months.last_mut().unwrap_or_else(|| unreachable!("pushed above"));
+            m.totals_usd.insert(t.variant.label().to_string(), t.total.to_decimal_string());
+            if t.variant == Variant::OnDemand {
+                m.on_demand_by_cloud_usd = t.by_cloud.iter().map(|(k, v)| (k.clone(), v.to_decimal_string())).collect();
+                m.on_demand_by_environment_usd =
+                    t.by_environment.iter().map(|(k, v)| (k.clone(), v.to_decimal_string())).collect();
+            }
+        }
+        for (label, v) in &r.cheapest_per_month {
+            if let Some(m) = months.iter_mut().find(|m| &m.month == label) {
+                m.cheapest = v.label().to_string();
+            }
+        }
+        CostSummary {
+            currency: "USD".into(),
+            price_book: r.price_book.clone(),
+            price_book_date: r.price_book_newest.to_string(),
+            price_book_oldest: r.price_book_oldest.to_string(),
+            variants: Variant::ALL.iter().map(|v| v.label().to_string()).collect(),
+            months,
+            run_totals_usd: r.year_totals.iter().map(|(v, m)| (v.label().to_string(), m.to_decimal_string())).collect(),
+            cheapest_overall: r.cheapest_overall.label().to_string(),
+            commitments: r
+                .commitments
+                .iter()
+                .map(|c| CommitmentSummary {
+                    resource: c.resource.clone(),
+                    cloud: c.cloud.clone(),
+                    environment: c.environment.clone(),
+                    sku: c.sku.clone(),
+                    variant: c.variant.label().to_string(),
+                    baseline_instances: c.baseline_instances,
+                    break_even_utilisation: super::round6(c.break_even_utilisation),
+                    yearly_saving_usd: c.yearly_saving.to_decimal_string(),
+                })
+                .collect(),
+            warnings: r.warnings.clone(),
+        }
+    }
+}
+
+/// `cost_monthly.csv`: every priced line.
+pub fn monthly_csv(r: &CostReport) -> Vec<u8> {
+    const HEADER: [&str; 12] = [
+        "month",
+        "cloud",
+        "environment",
+        "resource",
+        "variant",
+        "line",
+        "sku",
+        "quantity",
+        "unit",
+        "unit_price_usd",
+        "cost_usd",
+        "price_row",
+    ];
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let _ = w.write_record(HEADER);
+    for l in &r.lines {
+        let record: [String; HEADER.len()] = [
+            l.month.clone(),
+            l.cloud.clone(),
+            l.environment.clone(),
+            l.resource.clone(),
+            l.variant.label().to_string(),
+            l.line.clone(),
+            l.sku.clone(),
+            super::round6(l.quantity).to_string(),
+            l.unit.clone(),
+            l.unit_price.to_decimal_string(),
+            l.cost.to_decimal_string(),
+            l.price_row.clone(),
+        ];
+        let _ = w.write_record(&record);
+    }
+    w.into_inner().unwrap_or_default()
+}
