@@ -34,7 +34,7 @@ fn heal7_outputs(bencher: divan::Bencher) {
     let scenario = heal7();
     let out = capsim::model::simulate(&scenario);
     bencher.bench(|| {
-        let report = capsim::report::RunReport::build(&scenario, &out);
+        let report = capsim::report::RunReport::build(&scenario, &out, None);
         (
             capsim::report::json::to_bytes(&report),
             capsim::report::csv::timeseries(&scenario, &out),

@@ -93,6 +93,7 @@ impl Catalogue {
             .trim(csv::Trim::All)
             .flexible(true)
             .from_reader(text.as_bytes());
+        let physical = crate::csvutil::PhysicalLines::new(text);
         let header_fix = format!(
             "start the file (after its # comments) with: {}",
             COLUMNS.join(",")
@@ -116,7 +117,7 @@ impl Catalogue {
                 )));
             }
         };
-        let header_line = headers.position().map(|p| (p.line() as usize, 1));
+        let header_line = headers.position().map(|p| (physical.line(p.line()), 1));
         let mut problems = Vec::new();
         let mut col = [usize::MAX; COLUMNS.len()];
         for (i, h) in headers.iter().enumerate() {
@@ -167,7 +168,7 @@ impl Catalogue {
             let rec = match rec {
                 Ok(r) => r,
                 Err(e) => {
-                    let line = e.position().map(|p| (p.line() as usize, 1));
+                    let line = e.position().map(|p| (physical.line(p.line()), 1));
                     problems.push(
                         Problem::new(
                             file,
@@ -180,7 +181,7 @@ impl Catalogue {
                     continue;
                 }
             };
-            let line = rec.position().map_or(0, |p| p.line() as usize);
+            let line = rec.position().map_or(0, |p| physical.line(p.line()));
             let at = Some((line, 1));
             if rec.len() != headers.len() {
                 problems.push(

@@ -21,6 +21,7 @@
 pub mod catalogue;
 pub mod cli;
 pub mod cost;
+pub mod csvutil;
 pub mod error;
 pub mod hpa;
 pub mod metrics;

@@ -1,5 +1,6 @@
-//! `capsim run SCENARIO`: simulate, print the summary table, write `timeseries.csv`,
-//! `summary.json` (and `nodes.csv` when node pools are modelled) to the output folder.
+//! `capsim run SCENARIO`: simulate, price, print the summary table, write `timeseries.csv`,
+//! `summary.json`, `cost_monthly.csv` (and `nodes.csv` when node pools are modelled) to the
+//! output folder.
 
 use std::path::PathBuf;
 
@@ -37,8 +38,13 @@ pub fn exec(args: Args) -> Result<Outcome> {
     if let Some(seed) = args.seed {
         scenario.simulation.seed = seed;
     }
+    // The price book is read before the (long) simulation, so a bad book fails fast.
+    let book = load_price_book(&scenario, &args.scenario)?;
+    crate::cost::check_prices(&scenario, &book)?;
     let out = crate::model::simulate(&scenario);
-    let report = RunReport::build(&scenario, &out);
+    let priced = crate::cost::cost_of(&scenario, &out, &book)?;
+    let report = RunReport::build(&scenario, &out, Some(&priced));
+    let cost_csv = report::cost::monthly_csv(&priced);
     let json = report::json::to_bytes(&report);
     let csv = report::csv::timeseries(&scenario, &out);
     let dir = args
@@ -47,8 +53,12 @@ pub fn exec(args: Args) -> Result<Outcome> {
     std::fs::create_dir_all(&dir).map_err(|e| Error::write(&dir, e))?;
     let summary_path = dir.join("summary.json");
     let series_path = dir.join("timeseries.csv");
-    let mut files: Vec<(&std::path::Path, &[u8])> =
-        vec![(&series_path, &csv), (&summary_path, &json)];
+    let cost_path = dir.join("cost_monthly.csv");
+    let mut files: Vec<(&std::path::Path, &[u8])> = vec![
+        (&series_path, &csv),
+        (&summary_path, &json),
+        (&cost_path, &cost_csv),
+    ];
     let nodes_path = dir.join("nodes.csv");
     let nodes_csv = report::csv::nodes(&scenario, &out);
     if !out.pools.is_empty() {
@@ -70,4 +80,16 @@ pub fn exec(args: Args) -> Result<Outcome> {
         }
     }
     Ok(Outcome::Success)
+}
+
+/// The scenario's price book: the bundled one, or a CSV relative to the scenario file.
+pub fn load_price_book(
+    s: &crate::scenario::Scenario,
+    scenario_path: &std::path::Path,
+) -> Result<crate::cost::pricebook::PriceBook> {
+    if s.cost.price_book == "builtin" {
+        return Ok(crate::cost::pricebook::PriceBook::builtin());
+    }
+    let base = scenario_path.parent().unwrap_or(std::path::Path::new("."));
+    crate::cost::pricebook::PriceBook::load(&base.join(&s.cost.price_book))
 }

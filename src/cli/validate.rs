@@ -18,7 +18,13 @@ pub fn exec(args: Args) -> Result<Outcome> {
     let mut problems = Vec::new();
     let mut report = String::new();
     for f in &args.files {
-        match crate::scenario::load(f) {
+        let checked = crate::scenario::load(f).and_then(|s| {
+            // The price book and every SKU the run will price.
+            let book = super::run::load_price_book(&s, f)?;
+            crate::cost::check_prices(&s, &book)?;
+            Ok(s)
+        });
+        match checked {
             Ok(s) => report.push_str(&format!(
                 "ok {} (scenario {}, {} services, {} to {})\n",
                 f.display(),

@@ -4,5 +4,26 @@
 //! into cost lines for every purchase variant, in exact integer money (`money`).
 
 pub mod money;
+pub mod price;
 pub mod pricebook;
 pub mod usage;
+
+use crate::model::RunOutput;
+use crate::scenario::Scenario;
+
+/// Price a run: its usage (plus the fixed environments) against `book`. Rows are judged stale
+/// against the simulation's start date, so reports stay reproducible.
+pub fn cost_of(
+    s: &Scenario,
+    out: &RunOutput,
+    book: &pricebook::PriceBook,
+) -> crate::Result<price::CostReport> {
+    let usage = usage::usage_of(s, &out.monthly);
+    price::price(&usage, book, s.simulation.start)
+}
+
+/// Check, before a run, that the price book has every SKU, region and unit the run will need.
+pub fn check_prices(s: &Scenario, book: &pricebook::PriceBook) -> crate::Result<()> {
+    let usage = usage::usage_of(s, &usage::probe_usage(s));
+    price::price(&usage, book, s.simulation.start).map(|_| ())
+}

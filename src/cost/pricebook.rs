@@ -219,18 +219,8 @@ impl PriceBook {
         };
         // csv reports a record's position from before the comment and blank lines it skipped;
         // move past those to the line the record is on.
-        let text_lines: Vec<&str> = text.split('\n').collect();
-        let physical = |reported: u64| -> usize {
-            let mut line = usize::try_from(reported).unwrap_or(usize::MAX).max(1);
-            while let Some(t) = text_lines.get(line - 1) {
-                if t.starts_with('#') || t.trim().is_empty() {
-                    line += 1;
-                } else {
-                    break;
-                }
-            }
-            line
-        };
+        let text_lines = crate::csvutil::PhysicalLines::new(text);
+        let physical = |reported: u64| -> usize { text_lines.line(reported) };
         let header_line = headers.position().map(|p| (physical(p.line()), 1));
 
         // Where each known column is in the file.
@@ -457,21 +447,21 @@ impl PriceBook {
                 field(C_REGION).to_string(),
                 sku.to_string(),
             );
-            if !sku.is_empty() {
-                if let Some(&first) = index.get(&key) {
-                    problems.push(
-                        Problem::new(
-                            file,
-                            path(C_SKU),
-                            format!(
-                                "duplicate price for {}/{}/{}: line {} already has it",
-                                key.0, key.1, key.2, rows[first].line
-                            ),
-                            "keep one row per provider, region and SKU",
-                        )
-                        .at(at(C_SKU)),
-                    );
-                }
+            if !sku.is_empty()
+                && let Some(&first) = index.get(&key)
+            {
+                problems.push(
+                    Problem::new(
+                        file,
+                        path(C_SKU),
+                        format!(
+                            "duplicate price for {}/{}/{}: line {} already has it",
+                            key.0, key.1, key.2, rows[first].line
+                        ),
+                        "keep one row per provider, region and SKU",
+                    )
+                    .at(at(C_SKU)),
+                );
             }
 
             if problems.len() > before {

@@ -102,8 +102,7 @@ pub fn eks_extended_support(version: &str, day: jiff::civil::Date) -> bool {
 
 /// Build the usage of a run: the simulated production environment from `out`, plus the
 /// scenario's fixed environments. Quantities only; `price` looks the SKUs up.
-pub fn usage_of(s: &crate::scenario::Scenario, out: &crate::model::RunOutput) -> Usage {
-    let m = &out.monthly;
+pub fn usage_of(s: &crate::scenario::Scenario, m: &crate::model::MonthlyUsage) -> Usage {
     let cost = &s.cost;
     let clouds = &s.platform.clouds;
     let months: Vec<Month> = m
@@ -465,6 +464,27 @@ pub fn usage_of(s: &crate::scenario::Scenario, out: &crate::model::RunOutput) ->
         }
     }
     Usage { months, lines }
+}
+
+/// A one-month usage in which every resource of the scenario appears (one node per pool, one
+/// user, one request): pricing it checks every SKU the real run will look up, before the run.
+pub fn probe_usage(s: &crate::scenario::Scenario) -> crate::model::MonthlyUsage {
+    let pools = s.platform.cluster.as_ref().map_or(0, |c| c.pools.len());
+    let clouds = s.platform.clouds.len();
+    let label = format!(
+        "{:04}-{:02}",
+        s.simulation.start.year(),
+        s.simulation.start.month()
+    );
+    crate::model::MonthlyUsage {
+        months: vec![(label, 0)],
+        month_hours: vec![24.0],
+        pool_node_hours: vec![vec![vec![0.0, 24.0]]; pools],
+        // Enough traffic to reach every egress tier.
+        page_views: vec![vec![1e12]; clouds],
+        requests: vec![vec![1.0]; clouds],
+        mean_dau: vec![1.0],
+    }
 }
 
 /// Split a month's internet egress (GB) over the provider's monthly price tiers (AWS: first 10 TB,

@@ -60,12 +60,22 @@ impl CostSummary {
                     on_demand_by_environment_usd: BTreeMap::new(),
                 });
             }
-            let m = months.last_mut().unwrap_or_else(|| unreachable!("pushed above"));
-            m.totals_usd.insert(t.variant.label().to_string(), t.total.to_decimal_string());
+            let m = months
+                .last_mut()
+                .unwrap_or_else(|| unreachable!("pushed above"));
+            m.totals_usd
+                .insert(t.variant.label().to_string(), t.total.to_decimal_string());
             if t.variant == Variant::OnDemand {
-                m.on_demand_by_cloud_usd = t.by_cloud.iter().map(|(k, v)| (k.clone(), v.to_decimal_string())).collect();
-                m.on_demand_by_environment_usd =
-                    t.by_environment.iter().map(|(k, v)| (k.clone(), v.to_decimal_string())).collect();
+                m.on_demand_by_cloud_usd = t
+                    .by_cloud
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.to_decimal_string()))
+                    .collect();
+                m.on_demand_by_environment_usd = t
+                    .by_environment
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.to_decimal_string()))
+                    .collect();
             }
         }
         for (label, v) in &r.cheapest_per_month {
@@ -80,7 +90,11 @@ impl CostSummary {
             price_book_oldest: r.price_book_oldest.to_string(),
             variants: Variant::ALL.iter().map(|v| v.label().to_string()).collect(),
             months,
-            run_totals_usd: r.year_totals.iter().map(|(v, m)| (v.label().to_string(), m.to_decimal_string())).collect(),
+            run_totals_usd: r
+                .year_totals
+                .iter()
+                .map(|(v, m)| (v.label().to_string(), m.to_decimal_string()))
+                .collect(),
             cheapest_overall: r.cheapest_overall.label().to_string(),
             commitments: r
                 .commitments

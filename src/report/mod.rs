@@ -2,6 +2,7 @@
 //! serializers: terminal table, `summary.json`, `timeseries.csv`. Serializers return bytes; only
 //! the CLI writes files.
 
+pub mod cost;
 pub mod csv;
 pub mod json;
 pub mod table;
@@ -30,6 +31,8 @@ pub struct RunReport {
     pub cache: Option<CacheSummary>,
     pub node_pools: Vec<NodePoolSummary>,
     pub outages: Vec<OutageSummary>,
+    /// Monthly cost per purchase variant (absent when the run was not priced).
+    pub cost: Option<cost::CostSummary>,
     pub engine: EngineInfo,
 }
 
@@ -229,7 +232,11 @@ pub fn round6(x: f64) -> f64 {
 }
 
 impl RunReport {
-    pub fn build(s: &Scenario, out: &RunOutput) -> RunReport {
+    pub fn build(
+        s: &Scenario,
+        out: &RunOutput,
+        priced: Option<&crate::cost::price::CostReport>,
+    ) -> RunReport {
         let n_svc = s.services.len();
         let services = out
             .stats
@@ -403,6 +410,7 @@ impl RunReport {
             cache,
             node_pools,
             outages,
+            cost: priced.map(cost::CostSummary::of),
             engine: EngineInfo {
                 events: out.events_handled,
             },

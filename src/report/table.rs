@@ -223,6 +223,67 @@ pub fn render(r: &RunReport) -> String {
             &rows,
         ));
     }
+    if let Some(c) = &r.cost {
+        out.push_str(&format!(
+            "\nCost per month, {} (price book {}, prices as of {}; cheapest marked *)\n",
+            c.currency, c.price_book, c.price_book_date
+        ));
+        let mut header: Vec<&str> = vec!["month"];
+        header.extend(c.variants.iter().map(String::as_str));
+        let money = |m: &str| -> String {
+            let v: f64 = m.parse().unwrap_or(0.0);
+            format!("{v:.2}")
+        };
+        let mut rows: Vec<Vec<String>> = c
+            .months
+            .iter()
+            .map(|m| {
+                let mut row = vec![m.month.clone()];
+                for v in &c.variants {
+                    let cell = m.totals_usd.get(v).map(|x| money(x)).unwrap_or_default();
+                    row.push(if *v == m.cheapest {
+                        format!("*{cell}")
+                    } else {
+                        cell
+                    });
+                }
+                row
+            })
+            .collect();
+        let mut total = vec!["run".to_string()];
+        for v in &c.variants {
+            let cell = c
+                .run_totals_usd
+                .get(v)
+                .map(|x| money(x))
+                .unwrap_or_default();
+            total.push(if *v == c.cheapest_overall {
+                format!("*{cell}")
+            } else {
+                cell
+            });
+        }
+        rows.push(total);
+        out.push_str(&table(&header, &rows));
+        if let Some(last) = c.months.last() {
+            let parts: Vec<String> = last
+                .on_demand_by_environment_usd
+                .iter()
+                .map(|(k, v)| format!("{k} {}", money(v)))
+                .collect();
+            out.push_str(&format!(
+                "{} on-demand by environment: {}\n",
+                last.month,
+                parts.join(", ")
+            ));
+        }
+        if !c.warnings.is_empty() {
+            out.push_str(&format!(
+                "{} price warnings (stale or estimated rows) — see summary.json cost.warnings\n",
+                c.warnings.len()
+            ));
+        }
+    }
     for o in &r.outages {
         out.push_str(&format!(
             "\nOutage of {} from {} to {}: {} failing SLO windows, worst availability {}, worst p95 {:.0} ms; {}\n",

@@ -73,7 +73,7 @@ impl CostCfg {
                 .iter()
                 .map(|p| default_region(p).to_string())
                 .collect(),
-            kubernetes_version: "1.31".into(),
+            kubernetes_version: "1.34".into(),
             database_base_gb: 100.0,
             database_gb_per_1k_dau: 2.0,
             backup_factor: 2.0,

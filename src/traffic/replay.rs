@@ -25,6 +25,7 @@ pub fn parse_series(
         .comment(Some(b'#'))
         .trim(csv::Trim::All)
         .from_reader(text.as_bytes());
+    let physical = crate::csvutil::PhysicalLines::new(text);
     let headers = rdr
         .headers()
         .map_err(|e| {
@@ -77,7 +78,7 @@ pub fn parse_series(
                 continue;
             }
         };
-        let line = rec.position().map(|p| p.line() as usize);
+        let line = rec.position().map(|p| physical.line(p.line()));
         let at = |p: Problem| p.at(line.map(|l| (l, 1)));
         let ts_text = rec.get(ts_col).unwrap_or("");
         let ts = ts_text.parse::<jiff::Timestamp>().ok().or_else(|| {

@@ -66,12 +66,16 @@ fn outputs_have_the_documented_shape() {
         v["services"][1]["hpa_max_replicas"],
         serde_json::Value::Null
     );
-    // No temporary files are left behind.
-    let names: Vec<_> = std::fs::read_dir(dir.path())
+    // Exactly the three reports, and no temporary files left behind.
+    let mut names: Vec<_> = std::fs::read_dir(dir.path())
         .unwrap()
-        .map(|e| e.unwrap().file_name())
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
-    assert_eq!(names.len(), 2, "{names:?}");
+    names.sort();
+    assert_eq!(
+        names,
+        ["cost_monthly.csv", "summary.json", "timeseries.csv"]
+    );
 }
 
 #[test]
@@ -312,4 +316,131 @@ fn scenario_variants_are_generated_from_heal7() {
         .output()
         .expect("python3 runs (the rust machine kind ships CPython 3.11)");
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+}
+
+/// The small fixture for March 2026 (744 h) with a fixed `dev` inventory, priced with the bundled
+/// book. By hand, from data/prices/seoul-2026.csv rows 29 (t3.large: on-demand 0.104, spot
+/// 0.0313, 1y 0.0676, 3y 0.0468 $/h) and 50 (rds-gp3-storage 0.131 $/GB-month):
+///   on-demand 2 × 744 × 0.104  = 154.752   + 20 × 0.131 = 2.62 → 157.372
+///   spot      1,488 × 0.0313   =  46.5744  + 2.62             →  49.1944
+///   1y        1,488 × 0.0676   = 100.5888  + 2.62 (both instances run every hour: baseline 2) → 103.2088
+///   3y        1,488 × 0.0468   =  69.6384  + 2.62             →  72.2584
+/// The *-spot commitments have no burst, so they equal the plain ones.
+fn priced_dev_inventory() -> (String, String) {
+    let text = small_fixture()
+        .replace(
+            "    start: 2026-02-14\n    duration: 4d\n",
+            "    start: 2026-03-01\n    duration: 1mo\n",
+        )
+        .replace("    outputResolution: 15m\n", "    outputResolution: 1h\n")
+        + "  cost:\n    environments:\n      dev:\n        items:\n          - { sku: t3.large, count: 2, spot: true }\n          - { sku: rds-gp3-storage, count: 20, unit: GB-month, class: storage }\n";
+    let (dir, path) = write_temp("dev.yaml", &text);
+    let out = dir.path().join("out");
+    let o = capsim(&[
+        "run",
+        path.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "-q",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    (
+        std::fs::read_to_string(out.join("cost_monthly.csv")).unwrap(),
+        std::fs::read_to_string(out.join("summary.json")).unwrap(),
+    )
+}
+
+#[test]
+fn a_fixed_inventory_is_priced_to_the_cent_in_every_variant() {
+    let (csv, json) = priced_dev_inventory();
+    let header = csv.lines().next().unwrap();
+    assert_eq!(
+        header,
+        "month,cloud,environment,resource,variant,line,sku,quantity,unit,unit_price_usd,cost_usd,price_row"
+    );
+    let mut totals: std::collections::BTreeMap<String, i64> = Default::default();
+    for l in csv.lines().skip(1) {
+        let f: Vec<&str> = l.split(',').collect();
+        if f[2] == "dev" {
+            // Exact: the decimal strings parse to whole micro-dollars.
+            let micros = (f[10].parse::<f64>().unwrap() * 1e6).round() as i64;
+            *totals.entry(f[4].to_string()).or_default() += micros;
+        }
+    }
+    let expected = [
+        ("on-demand", 157_372_000),
+        ("spot", 49_194_400),
+        ("committed-1y", 103_208_800),
+        ("committed-3y", 72_258_400),
+        ("committed-1y-spot", 103_208_800),
+        ("committed-3y-spot", 72_258_400),
+    ];
+    for (variant, micros) in expected {
+        assert_eq!(totals.get(variant), Some(&micros), "{variant}: {totals:?}");
+    }
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v["cost"]["price_book"], "data/prices/seoul-2026.csv");
+    assert!(
+        v["cost"]["months"][0]["on_demand_by_environment_usd"]["dev"]
+            .as_str()
+            .unwrap()
+            .starts_with("157.372")
+    );
+}
+
+#[test]
+fn unknown_sku_region_and_negative_price_exit_2() {
+    let base = small_fixture();
+    // An SKU the book does not have.
+    let bad_sku = base.clone()
+        + "  cost:\n    environments:\n      dev:\n        items:\n          - { sku: t3.humongous }\n";
+    let (dir, path) = write_temp("s.yaml", &bad_sku);
+    let o = capsim(&[
+        "run",
+        path.to_str().unwrap(),
+        "--out",
+        dir.path().join("o").to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(
+        err.contains("t3.humongous") && err.contains("seoul-2026.csv"),
+        "{err}"
+    );
+    assert!(!dir.path().join("o").exists());
+    // A region the book has no rows for.
+    let bad_region = base.clone() + "  cost:\n    regions: { default: us-east-1 }\n";
+    let (dir, path) = write_temp("s.yaml", &bad_region);
+    let o = capsim(&[
+        "run",
+        path.to_str().unwrap(),
+        "--out",
+        dir.path().join("o").to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("us-east-1"), "{}", stderr(&o));
+    // A negotiated price book with a negative price.
+    let (dir, path) = write_temp(
+        "s.yaml",
+        &(base + "  cost:\n    priceBook: negotiated.csv\n"),
+    );
+    let book = std::fs::read_to_string(repo("data/prices/seoul-2026.csv"))
+        .unwrap()
+        .replace(
+            ",t3.large,instance-hour,0.104,",
+            ",t3.large,instance-hour,-0.104,",
+        );
+    std::fs::write(dir.path().join("negotiated.csv"), book).unwrap();
+    let o = capsim(&[
+        "run",
+        path.to_str().unwrap(),
+        "--out",
+        dir.path().join("o").to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(
+        err.contains("t3.large") && err.contains("negotiated.csv"),
+        "{err}"
+    );
 }
