@@ -41,3 +41,12 @@ fn heal7_outputs(bencher: divan::Bencher) {
         )
     });
 }
+
+/// Usage extraction and pricing of the year under all six variants (bundled price book).
+#[divan::bench(sample_count = 10)]
+fn heal7_price(bencher: divan::Bencher) {
+    let scenario = heal7();
+    let out = capsim::model::simulate(&scenario);
+    let book = capsim::cost::pricebook::PriceBook::builtin();
+    bencher.bench(|| capsim::cost::cost_of(&scenario, &out, &book).expect("heal7 prices"));
+}

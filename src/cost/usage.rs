@@ -366,13 +366,19 @@ pub fn usage_of(s: &crate::scenario::Scenario, m: &crate::model::MonthlyUsage) -
                 );
             }
             // NAT gateways and load balancers run all month.
-            let nat = f64::from(cost.nat_gateways) * hours;
+            // AWS NAT gateways are zonal (one per AZ); GCP's Cloud NAT is one regional gateway.
+            let gateways = if aws {
+                cost.nat_gateways
+            } else {
+                cost.nat_gateways.min(1)
+            };
+            let nat = f64::from(gateways) * hours;
             push(
                 &mut lines,
                 mi,
                 ci,
                 "prod",
-                format!("NAT gateways × {}", cost.nat_gateways),
+                format!("NAT gateways × {gateways}"),
                 "nat-gateway-hour".into(),
                 "hour",
                 nat,

@@ -277,6 +277,37 @@ pub fn render(r: &RunReport) -> String {
                 parts.join(", ")
             ));
         }
+        let worth: Vec<&super::cost::CommitmentSummary> = c
+            .commitments
+            .iter()
+            .filter(|k| k.baseline_instances > 0 && !k.variant.ends_with("-spot"))
+            .collect();
+        if !worth.is_empty() {
+            let rows: Vec<Vec<String>> = worth
+                .iter()
+                .map(|k| {
+                    vec![
+                        format!("{} {}", k.environment, k.resource),
+                        k.sku.clone(),
+                        k.variant.clone(),
+                        k.baseline_instances.to_string(),
+                        pct(k.break_even_utilisation),
+                        money(&k.yearly_saving_usd),
+                    ]
+                })
+                .collect();
+            out.push_str(&table(
+                &[
+                    "commitment",
+                    "sku",
+                    "term",
+                    "baseline",
+                    "break-even use",
+                    "saving/year vs on-demand",
+                ],
+                &rows,
+            ));
+        }
         if !c.warnings.is_empty() {
             out.push_str(&format!(
                 "{} price warnings (stale or estimated rows) — see summary.json cost.warnings\n",
