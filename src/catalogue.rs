@@ -88,35 +88,12 @@ impl Catalogue {
 
     /// Parse catalogue text; `file` names it in problems. Every bad row is reported, all at once.
     pub fn parse(text: &str, file: &str) -> Result<Catalogue> {
-        let mut rdr = csv::ReaderBuilder::new()
-            .comment(Some(b'#'))
-            .trim(csv::Trim::All)
-            .flexible(true)
-            .from_reader(text.as_bytes());
-        let physical = crate::csvutil::PhysicalLines::new(text);
+        let (mut rdr, headers) = crate::csvutil::reader_with_header(text, file, &COLUMNS)?;
         let header_fix = format!(
             "start the file (after its # comments) with: {}",
             COLUMNS.join(",")
         );
-        let headers = match rdr.headers() {
-            Ok(h) if h.iter().any(|f| !f.is_empty()) => h.clone(),
-            Ok(_) => {
-                return Err(Error::invalid(Problem::new(
-                    file,
-                    "header",
-                    "the file has no header line",
-                    header_fix,
-                )));
-            }
-            Err(e) => {
-                return Err(Error::invalid(Problem::new(
-                    file,
-                    "header",
-                    format!("cannot read the CSV header: {e}"),
-                    header_fix,
-                )));
-            }
-        };
+        let physical = crate::csvutil::PhysicalLines::new(text);
         let header_line = headers.position().map(|p| (physical.line(p.line()), 1));
         let mut problems = Vec::new();
         let mut col = [usize::MAX; COLUMNS.len()];

@@ -2,6 +2,44 @@
 //! `#` comment lines, and the `csv` crate reports a record's position from *before* the comment
 //! and blank lines it skipped. [`PhysicalLines`] maps that position to the line a person sees.
 
+use crate::error::{Error, Problem, Result};
+
+/// A reader over `text` (comments skipped, fields trimmed, rows of any length) and its header
+/// record; a file without a header is an error naming `file` and the expected `columns`.
+pub fn reader_with_header<'t>(
+    text: &'t str,
+    file: &str,
+    columns: &[&str],
+) -> Result<(csv::Reader<&'t [u8]>, csv::StringRecord)> {
+    let mut rdr = csv::ReaderBuilder::new()
+        .comment(Some(b'#'))
+        .trim(csv::Trim::All)
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let fix = format!(
+        "start the file (after its # comments) with: {}",
+        columns.join(",")
+    );
+    match rdr.headers() {
+        Ok(h) if h.iter().any(|f| !f.is_empty()) => {
+            let h = h.clone();
+            Ok((rdr, h))
+        }
+        Ok(_) => Err(Error::invalid(Problem::new(
+            file,
+            "header",
+            "the file has no header line",
+            fix,
+        ))),
+        Err(e) => Err(Error::invalid(Problem::new(
+            file,
+            "header",
+            format!("cannot read the CSV header: {e}"),
+            fix,
+        ))),
+    }
+}
+
 /// The text's lines, for mapping `csv` positions to physical line numbers.
 pub struct PhysicalLines<'t> {
     lines: Vec<&'t str>,

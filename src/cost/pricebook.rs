@@ -189,34 +189,11 @@ impl PriceBook {
     /// or negative price (naming the SKU and the column), reserved prices without a payment
     /// option, a bad date, an unknown exactness, a duplicate (provider, region, SKU).
     pub fn parse(text: &str, file: &str) -> Result<PriceBook> {
-        let mut rdr = csv::ReaderBuilder::new()
-            .comment(Some(b'#'))
-            .trim(csv::Trim::All)
-            .flexible(true)
-            .from_reader(text.as_bytes());
+        let (mut rdr, headers) = crate::csvutil::reader_with_header(text, file, &COLUMNS)?;
         let header_fix = format!(
             "start the file (after its # comments) with: {}",
             COLUMNS.join(",")
         );
-        let headers = match rdr.headers() {
-            Ok(h) if h.iter().any(|f| !f.is_empty()) => h.clone(),
-            Ok(_) => {
-                return Err(Error::invalid(Problem::new(
-                    file,
-                    "header",
-                    "the file has no header line",
-                    header_fix,
-                )));
-            }
-            Err(e) => {
-                return Err(Error::invalid(Problem::new(
-                    file,
-                    "header",
-                    format!("cannot read the CSV header: {e}"),
-                    header_fix,
-                )));
-            }
-        };
         // csv reports a record's position from before the comment and blank lines it skipped;
         // move past those to the line the record is on.
         let text_lines = crate::csvutil::PhysicalLines::new(text);

@@ -390,55 +390,51 @@ fn a_fixed_inventory_is_priced_to_the_cent_in_every_variant() {
 
 #[test]
 fn unknown_sku_region_and_negative_price_exit_2() {
+    /// Run `text` (with `extra` files beside it); assert exit 2, no report, and return stderr.
+    fn fails(text: &str, extra: &[(&str, &str)]) -> String {
+        let (dir, path) = write_temp("s.yaml", text);
+        for (name, body) in extra {
+            std::fs::write(dir.path().join(name), body).unwrap();
+        }
+        let out = dir.path().join("o");
+        let o = capsim(&[
+            "run",
+            path.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        assert_eq!(o.status.code(), Some(2));
+        assert!(!out.exists(), "no report for bad input");
+        stderr(&o)
+    }
     let base = small_fixture();
     // An SKU the book does not have.
-    let bad_sku = base.clone()
-        + "  cost:\n    environments:\n      dev:\n        items:\n          - { sku: t3.humongous }\n";
-    let (dir, path) = write_temp("s.yaml", &bad_sku);
-    let o = capsim(&[
-        "run",
-        path.to_str().unwrap(),
-        "--out",
-        dir.path().join("o").to_str().unwrap(),
-    ]);
-    assert_eq!(o.status.code(), Some(2));
-    let err = stderr(&o);
+    let err = fails(
+        &(base.clone()
+            + "  cost:\n    environments:\n      dev:\n        items:\n          - { sku: t3.humongous }\n"),
+        &[],
+    );
     assert!(
         err.contains("t3.humongous") && err.contains("seoul-2026.csv"),
         "{err}"
     );
-    assert!(!dir.path().join("o").exists());
     // A region the book has no rows for.
-    let bad_region = base.clone() + "  cost:\n    regions: { default: us-east-1 }\n";
-    let (dir, path) = write_temp("s.yaml", &bad_region);
-    let o = capsim(&[
-        "run",
-        path.to_str().unwrap(),
-        "--out",
-        dir.path().join("o").to_str().unwrap(),
-    ]);
-    assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("us-east-1"), "{}", stderr(&o));
-    // A negotiated price book with a negative price.
-    let (dir, path) = write_temp(
-        "s.yaml",
-        &(base + "  cost:\n    priceBook: negotiated.csv\n"),
+    let err = fails(
+        &(base.clone() + "  cost:\n    regions: { default: us-east-1 }\n"),
+        &[],
     );
+    assert!(err.contains("us-east-1"), "{err}");
+    // A negotiated price book with a negative price.
     let book = std::fs::read_to_string(repo("data/prices/seoul-2026.csv"))
         .unwrap()
         .replace(
             ",t3.large,instance-hour,0.104,",
             ",t3.large,instance-hour,-0.104,",
         );
-    std::fs::write(dir.path().join("negotiated.csv"), book).unwrap();
-    let o = capsim(&[
-        "run",
-        path.to_str().unwrap(),
-        "--out",
-        dir.path().join("o").to_str().unwrap(),
-    ]);
-    assert_eq!(o.status.code(), Some(2));
-    let err = stderr(&o);
+    let err = fails(
+        &(base + "  cost:\n    priceBook: negotiated.csv\n"),
+        &[("negotiated.csv", &book)],
+    );
     assert!(
         err.contains("t3.large") && err.contains("negotiated.csv"),
         "{err}"
