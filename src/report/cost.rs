@@ -17,6 +17,8 @@ pub struct CostMonth {
     /// On-demand total per cloud and per environment, for the stacked chart and the table.
     pub on_demand_by_cloud_usd: BTreeMap<String, String>,
     pub on_demand_by_environment_usd: BTreeMap<String, String>,
+    /// Variant label → `cloud/environment/resource` → cost: what a budget check names.
+    pub by_resource_usd: BTreeMap<String, BTreeMap<String, String>>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -58,6 +60,7 @@ impl CostSummary {
                     cheapest: String::new(),
                     on_demand_by_cloud_usd: BTreeMap::new(),
                     on_demand_by_environment_usd: BTreeMap::new(),
+                    by_resource_usd: BTreeMap::new(),
                 });
             }
             let m = months
