@@ -22,7 +22,7 @@ pub struct Args {
     /// What to print on stdout.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
-    /// Print nothing on stdout (files are still written).
+    /// Print nothing on stdout and no progress bar (files are still written).
     #[arg(long, short)]
     pub quiet: bool,
 }
@@ -41,7 +41,7 @@ pub fn exec(args: Args) -> Result<Outcome> {
     // The price book is read before the (long) simulation, so a bad book fails fast.
     let book = load_price_book(&scenario, &args.scenario)?;
     crate::cost::check_prices(&scenario, &book)?;
-    let out = crate::model::simulate(&scenario);
+    let out = simulate_with_bar(&scenario, args.quiet);
     let priced = crate::cost::cost_of(&scenario, &out, &book)?;
     let report = RunReport::build(&scenario, &out, Some(&priced));
     let cost_csv = report::cost::monthly_csv(&priced);
@@ -92,4 +92,29 @@ pub fn load_price_book(
     }
     let base = scenario_path.parent().unwrap_or(std::path::Path::new("."));
     crate::cost::pricebook::PriceBook::load(&base.join(&s.cost.price_book))
+}
+
+/// Simulate with a progress bar on stderr (simulated days); indicatif hides it when stderr is not
+/// a terminal, and `quiet` hides it always.
+pub fn simulate_with_bar(
+    scenario: &crate::scenario::Scenario,
+    quiet: bool,
+) -> crate::model::RunOutput {
+    let days = (scenario.simulation.duration_ms / crate::sim::DAY_MS).max(1) as u64;
+    let bar = indicatif::ProgressBar::new(days);
+    if quiet {
+        bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+    }
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{msg} [{bar:40}] {pos}/{len} simulated days ({eta} left)",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    bar.set_message(scenario.name.clone());
+    let out = crate::model::simulate_with_progress(scenario, &mut |at, _| {
+        bar.set_position((at / crate::sim::DAY_MS) as u64);
+    });
+    bar.finish_and_clear();
+    out
 }

@@ -756,6 +756,13 @@ pub fn months(s: &Scenario) -> Vec<(String, TimeMs)> {
 
 /// Run the scenario with its seed. Same scenario ⇒ same output, bit for bit.
 pub fn simulate(s: &Scenario) -> RunOutput {
+    simulate_with_progress(s, &mut |_, _| {})
+}
+
+/// [`simulate`], calling `progress(simulated_ms, total_ms)` after each simulated day (for a
+/// progress bar). Running the engine day by day changes nothing: it stops before the first event
+/// at or after each day's end and resumes from there.
+pub fn simulate_with_progress(s: &Scenario, progress: &mut dyn FnMut(TimeMs, TimeMs)) -> RunOutput {
     let end = s.simulation.duration_ms;
     let streams = RngStreams::new(s.simulation.seed);
     let demand = Demand::new(s);
@@ -988,7 +995,12 @@ pub fn simulate(s: &Scenario) -> RunOutput {
             PlatformEvent::CacheFlush { at_ms } => engine.schedule_at(at_ms, Event::CacheFlush),
         }
     }
-    engine.run_until(&mut world, end);
+    let mut at = 0;
+    while at < end {
+        at = (at + crate::sim::DAY_MS).min(end);
+        engine.run_until(&mut world, at);
+        progress(at, end);
+    }
     // The step and interval closing exactly at `end` are not handled by run_until.
     if world.last_eval_ms < end {
         world.evaluate(end);
