@@ -233,6 +233,33 @@ pub fn group_pods(
     groups
 }
 
+/// `groupPods` and the first pass over the ready pods in one loop, so that on the common path each
+/// pod is classified once: the groups, Σ sample and Σ request (0 where missing) of the ready pods.
+fn group_and_sum(
+    pods: &[Pod],
+    samples: &[Option<Sample>],
+    requests_milli: &[Option<i64>],
+    cpu_rules: bool,
+    env: &CalcEnv,
+) -> (PodGroups, i128, i128) {
+    let mut groups = PodGroups::default();
+    let (mut usage, mut request) = (0i128, 0i128);
+    for (i, pod) in pods.iter().enumerate() {
+        let sample = sample_at(samples, i);
+        match classify_pod(pod, sample, cpu_rules, env) {
+            PodClass::Ready => {
+                groups.ready += 1;
+                usage += sample.map_or(0, |s| s.value_milli) as i128;
+                request += requests_milli.get(i).copied().flatten().unwrap_or(0) as i128;
+            }
+            PodClass::Unready => groups.unready += 1,
+            PodClass::Missing => groups.missing += 1,
+            PodClass::Ignored => groups.ignored += 1,
+        }
+    }
+    (groups, usage, request)
+}
+
 fn sample_at(samples: &[Option<Sample>], i: usize) -> Option<&Sample> {
     samples.get(i).and_then(|s| s.as_ref())
 }
@@ -351,7 +378,9 @@ pub fn resource_replicas(
     if pods.is_empty() {
         return Err(MetricError::NoPods);
     }
-    let groups = group_pods(pods, samples, cpu, env);
+    // First pass (with groupPods): the ready pods only.
+    let (groups, mut usage_total, mut request_total) =
+        group_and_sum(pods, samples, requests_milli, cpu, env);
     if groups.ready == 0 {
         return Err(MetricError::NoMetricsForReadyPods);
     }
@@ -359,16 +388,6 @@ pub fn resource_replicas(
         return Err(MetricError::MissingRequest);
     }
     let request = |i: usize| requests_milli[i].unwrap_or(0) as i128;
-
-    // First pass: the ready pods only.
-    let (mut usage_total, mut request_total) = (0i128, 0i128);
-    for (i, pod) in pods.iter().enumerate() {
-        let sample = sample_at(samples, i);
-        if classify_pod(pod, sample, cpu, env) == PodClass::Ready {
-            usage_total += sample.map_or(0, |s| s.value_milli) as i128;
-            request_total += request(i);
-        }
-    }
     if request_total == 0 {
         return Err(MetricError::NoMatchingMetrics);
     }
@@ -493,16 +512,9 @@ pub fn plain_metric_replicas(
     if pods.is_empty() {
         return Err(MetricError::NoPods);
     }
-    let groups = group_pods(pods, samples, cpu, env);
+    let (groups, mut total, _) = group_and_sum(pods, samples, &[], cpu, env);
     if groups.ready == 0 {
         return Err(MetricError::NoMetricsForReadyPods);
-    }
-    let mut total = 0i128;
-    for (i, pod) in pods.iter().enumerate() {
-        let sample = sample_at(samples, i);
-        if classify_pod(pod, sample, cpu, env) == PodClass::Ready {
-            total += sample.map_or(0, |s| s.value_milli) as i128;
-        }
     }
     let usage = div128(total, groups.ready as i128) as i64;
     let usage_ratio = usage as f64 / target_milli as f64;
