@@ -6,6 +6,8 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+pub mod check;
+pub mod compare;
 pub mod hpa;
 pub mod output;
 pub mod queue;
@@ -39,6 +41,10 @@ pub struct Cli {
 pub enum Command {
     /// Simulate a scenario; print a summary table and write timeseries.csv and summary.json.
     Run(run::Args),
+    /// Compare two runs (scenario files or saved summary.json): replicas, SLOs, cost per month and variant.
+    Compare(compare::Args),
+    /// CI gate: exit 1 when a monthly budget, a cost increase over a baseline or an SLO minimum breaks.
+    Check(check::Args),
     /// Check scenario files without running them; report every problem at once.
     Validate(validate::Args),
     /// Kubernetes HPA tools: evaluate conformance cases.
@@ -72,6 +78,8 @@ pub fn main() -> ExitCode {
 fn dispatch(command: Command) -> crate::Result<Outcome> {
     match command {
         Command::Run(args) => run::exec(args),
+        Command::Compare(args) => compare::exec(args),
+        Command::Check(args) => check::exec(args),
         Command::Validate(args) => validate::exec(args),
         Command::Hpa(cmd) => hpa::exec(cmd),
         Command::Queue(args) => queue::exec(args),

@@ -64,6 +64,23 @@ pub fn exec(args: Args) -> Result<Outcome> {
     if !out.pools.is_empty() {
         files.push((&nodes_path, &nodes_csv));
     }
+    // report.html and charts/<name>.{png,svg} (charts without data are left out).
+    let html_path = dir.join("report.html");
+    let html = report::html::render(&report);
+    files.push((&html_path, html.as_bytes()));
+    let charts_dir = dir.join("charts");
+    std::fs::create_dir_all(&charts_dir).map_err(|e| Error::write(&charts_dir, e))?;
+    let charts: Vec<(PathBuf, Vec<u8>)> = report::charts::all_for(&report)
+        .into_iter()
+        .flat_map(|c| {
+            let stem = charts_dir.join(c.name());
+            [
+                (stem.with_extension("png"), report::charts::png(&report, c)),
+                (stem.with_extension("svg"), report::charts::svg(&report, c)),
+            ]
+        })
+        .collect();
+    files.extend(charts.iter().map(|(p, b)| (p.as_path(), b.as_slice())));
     write_files_atomic(&files)?;
     if !args.quiet {
         match args.format {

@@ -68,6 +68,13 @@ impl CostSummary {
                 .unwrap_or_else(|| unreachable!("pushed above"));
             m.totals_usd
                 .insert(t.variant.label().to_string(), t.total.to_decimal_string());
+            m.by_resource_usd.insert(
+                t.variant.label().to_string(),
+                t.by_resource
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.to_decimal_string()))
+                    .collect(),
+            );
             if t.variant == Variant::OnDemand {
                 m.on_demand_by_cloud_usd = t
                     .by_cloud

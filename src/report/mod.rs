@@ -2,9 +2,15 @@
 //! serializers: terminal table, `summary.json`, `timeseries.csv`. Serializers return bytes; only
 //! the CLI writes files.
 
+pub mod charts;
+pub mod check;
+pub mod compare;
 pub mod cost;
 pub mod csv;
+pub mod html;
 pub mod json;
+pub mod markdown;
+pub mod series;
 pub mod table;
 
 use serde::Serialize;
@@ -33,6 +39,8 @@ pub struct RunReport {
     pub outages: Vec<OutageSummary>,
     /// Monthly cost per purchase variant (absent when the run was not priced).
     pub cost: Option<cost::CostSummary>,
+    /// Per local day: the peaks the charts draw.
+    pub series: series::DailySeries,
     pub engine: EngineInfo,
 }
 
@@ -411,6 +419,7 @@ impl RunReport {
             node_pools,
             outages,
             cost: priced.map(cost::CostSummary::of),
+            series: series::daily(s, out),
             engine: EngineInfo {
                 events: out.events_handled,
             },

@@ -1,7 +1,11 @@
 //! Integration tests: one binary (so the crate links once), running the real `capsim` executable.
 
+mod check;
 mod common;
+mod compare;
 mod errors;
 mod hpa;
+mod html;
 mod queue;
 mod run;
+mod snapshots;

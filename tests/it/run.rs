@@ -66,7 +66,7 @@ fn outputs_have_the_documented_shape() {
         v["services"][1]["hpa_max_replicas"],
         serde_json::Value::Null
     );
-    // Exactly the three reports, and no temporary files left behind.
+    // Exactly the reports, and no temporary files left behind.
     let mut names: Vec<_> = std::fs::read_dir(dir.path())
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
@@ -74,7 +74,13 @@ fn outputs_have_the_documented_shape() {
     names.sort();
     assert_eq!(
         names,
-        ["cost_monthly.csv", "summary.json", "timeseries.csv"]
+        [
+            "charts",
+            "cost_monthly.csv",
+            "report.html",
+            "summary.json",
+            "timeseries.csv"
+        ]
     );
 }
 

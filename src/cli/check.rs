@@ -1,0 +1,180 @@
+//! `capsim check SCENARIO --budget USD …`: the CI gate. Simulates and prices the scenario as
+//! `capsim run` does, judges it against a monthly budget, an increase over a baseline run and SLO
+//! minimums, prints the verdict, and appends the Markdown to `$GITHUB_STEP_SUMMARY` when set.
+//! Exit 0 when every rule holds, 1 when one fails, 2 on a usage or input error.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use super::Outcome;
+use super::output::print_stdout;
+use crate::cost::price::Variant;
+use crate::error::{Error, Result};
+use crate::report::check::{self, Rules};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The scenario file (YAML, kind: Scenario).
+    pub scenario: PathBuf,
+    /// Monthly budget in USD: every month's total under --variant must be at most this.
+    #[arg(long, value_name = "USD")]
+    pub budget: Option<f64>,
+    /// Purchase variant whose totals are checked: on-demand, spot, committed-1y, committed-3y,
+    /// committed-1y-spot, committed-3y-spot.
+    #[arg(long, default_value = "on-demand")]
+    pub variant: String,
+    /// A saved summary.json to compare against (with --max-increase-usd / --max-increase-pct).
+    #[arg(long, value_name = "SUMMARY_JSON")]
+    pub baseline: Option<PathBuf>,
+    /// Largest allowed cost increase over the baseline, per month and over the run, in USD.
+    #[arg(long, value_name = "USD")]
+    pub max_increase_usd: Option<f64>,
+    /// Largest allowed cost increase over the baseline, per month and over the run, in percent.
+    #[arg(long, value_name = "PERCENT")]
+    pub max_increase_pct: Option<f64>,
+    /// Smallest share (0..1) of SLO windows meeting the p95 target, every month (SLO path).
+    #[arg(long, value_name = "RATIO")]
+    pub min_latency_compliance: Option<f64>,
+    /// Smallest availability (0..1) every month (SLO path).
+    #[arg(long, value_name = "RATIO")]
+    pub min_availability: Option<f64>,
+    /// What to print on stdout.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Seed for the random streams (overrides spec.simulation.seed).
+    #[arg(long)]
+    pub seed: Option<u64>,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum Format {
+    Text,
+    Markdown,
+    Json,
+}
+
+/// The rules the flags ask for, validated (usage errors name the flag).
+pub fn rules_of(args: &Args) -> Result<Rules> {
+    if Variant::from_label(&args.variant).is_none() {
+        let labels: Vec<&str> = Variant::ALL.iter().map(|v| v.label()).collect();
+        return Err(Error::Usage(format!(
+            "--variant {}: unknown purchase variant\n  fix: use one of {}",
+            args.variant,
+            labels.join(", ")
+        )));
+    }
+    let rules = Rules {
+        monthly_budget_usd: args.budget,
+        variant: args.variant.clone(),
+        max_increase_usd: args.max_increase_usd,
+        max_increase_pct: args.max_increase_pct,
+        min_latency_compliance: args.min_latency_compliance,
+        min_availability: args.min_availability,
+    };
+    if rules.is_empty() {
+        return Err(Error::Usage(
+            "no rule to check\n  fix: pass at least one of --budget, --max-increase-usd or \
+             --max-increase-pct (with --baseline), --min-latency-compliance, --min-availability"
+                .into(),
+        ));
+    }
+    let finite = |flag: &str, v: Option<f64>, lo: f64, hi: f64, what: &str| -> Result<()> {
+        match v {
+            Some(x) if !(x.is_finite() && x >= lo && x <= hi) => {
+                Err(Error::Usage(format!("{flag} {x}: must be {what}")))
+            }
+            _ => Ok(()),
+        }
+    };
+    finite("--budget", args.budget, 0.0, 1e12, "a dollar amount ≥ 0")?;
+    finite(
+        "--max-increase-usd",
+        args.max_increase_usd,
+        -1e12,
+        1e12,
+        "a dollar amount",
+    )?;
+    finite(
+        "--max-increase-pct",
+        args.max_increase_pct,
+        -100.0,
+        1e9,
+        "a percentage ≥ -100",
+    )?;
+    let ratio = "a ratio between 0 and 1 (e.g. 0.999)";
+    finite(
+        "--min-latency-compliance",
+        args.min_latency_compliance,
+        0.0,
+        1.0,
+        ratio,
+    )?;
+    finite("--min-availability", args.min_availability, 0.0, 1.0, ratio)?;
+    match (rules.checks_increase(), args.baseline.is_some()) {
+        (true, false) => Err(Error::Usage(
+            "--max-increase-usd/--max-increase-pct need a baseline\n  fix: pass --baseline \
+             path/to/summary.json (written by `capsim run`)"
+                .into(),
+        )),
+        (false, true) => Err(Error::Usage(
+            "--baseline is only used by --max-increase-usd/--max-increase-pct\n  fix: add one of \
+             them, or drop --baseline"
+                .into(),
+        )),
+        _ => Ok(rules),
+    }
+}
+
+pub fn exec(args: Args) -> Result<Outcome> {
+    let rules = rules_of(&args)?;
+    // The baseline is read before the (long) simulation, so a bad file fails fast.
+    let baseline = match &args.baseline {
+        Some(p) => Some(super::compare::load_summary(p)?),
+        None => None,
+    };
+    let (_, _, report) = super::compare::report_for(&args.scenario, args.seed)?;
+    let verdict = check::evaluate(&report, baseline.as_ref(), &rules);
+    let md = check::markdown(&verdict, &report, &rules);
+    let text = match args.format {
+        Format::Text => check::text(&verdict, &report, &rules),
+        Format::Markdown => md.clone(),
+        Format::Json => {
+            let mut s = serde_json::to_string_pretty(&serde_json::json!({
+                "passed": verdict.passed,
+                "scenario": report.scenario.name,
+                "file": report.scenario.file,
+                "seed": report.scenario.seed,
+                "rules": rules,
+                "price_book": report.cost.as_ref().map(|c| &c.price_book),
+                "price_book_date": report.cost.as_ref().map(|c| &c.price_book_date),
+                "failures": verdict.failures,
+                "checked": verdict.checked,
+            }))
+            .unwrap_or_default();
+            s.push('\n');
+            s
+        }
+    };
+    if let Some(summary) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|s| !s.is_empty()) {
+        append(Path::new(&summary), &md)?;
+    }
+    print_stdout(&text)?;
+    Ok(if verdict.passed {
+        Outcome::Success
+    } else {
+        Outcome::GateFailed
+    })
+}
+
+/// Append `text` to the job-summary file (GitHub creates it; we create it when missing).
+fn append(path: &Path, text: &str) -> Result<()> {
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .and_then(|mut f| {
+            f.write_all(text.as_bytes())?;
+            f.write_all(b"\n")
+        })
+        .map_err(|e| Error::write(path, e))
+}

@@ -1,0 +1,721 @@
+//! The CI gate as pure functions: a monthly budget under one purchase variant, the increase
+//! against a baseline run (per month and over the run, in dollars and percent), and minimum SLO
+//! compliance and availability per month. [`evaluate`] judges a [`RunReport`]; [`markdown`] and
+//! [`text`] render the verdict (the Markdown is ready for a pull-request comment or a job summary).
+//!
+//! Money is compared exactly, as integer micro-dollars ([`Money`]), never as summed floats.
+
+use serde::Serialize;
+
+use super::RunReport;
+use super::cost::{CostMonth, CostSummary};
+use crate::cost::money::Money;
+
+/// How many cost lines a failure names.
+pub const TOP_LINES: usize = 5;
+
+/// The rules to check; `None` means the rule is not checked.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Rules {
+    /// Every month's total under `variant` must be at most this many dollars.
+    pub monthly_budget_usd: Option<f64>,
+    /// The purchase variant whose totals are checked (`on-demand`, `spot`, `committed-1y`, …).
+    pub variant: String,
+    /// Largest allowed increase against the baseline, per month and over the run, in dollars.
+    pub max_increase_usd: Option<f64>,
+    /// Largest allowed increase against the baseline, per month and over the run, in percent.
+    pub max_increase_pct: Option<f64>,
+    /// Smallest allowed share (0..1) of SLO windows whose p95 met the target, per month (path).
+    pub min_latency_compliance: Option<f64>,
+    /// Smallest allowed availability (0..1) per month (path).
+    pub min_availability: Option<f64>,
+}
+
+impl Default for Rules {
+    fn default() -> Self {
+        Rules {
+            monthly_budget_usd: None,
+            variant: "on-demand".to_string(),
+            max_increase_usd: None,
+            max_increase_pct: None,
+            min_latency_compliance: None,
+            min_availability: None,
+        }
+    }
+}
+
+impl Rules {
+    /// True when no rule is set (nothing to check).
+    pub fn is_empty(&self) -> bool {
+        self.monthly_budget_usd.is_none()
+            && !self.checks_increase()
+            && self.min_latency_compliance.is_none()
+            && self.min_availability.is_none()
+    }
+
+    /// True when a rule compares against a baseline run.
+    pub fn checks_increase(&self) -> bool {
+        self.max_increase_usd.is_some() || self.max_increase_pct.is_some()
+    }
+}
+
+/// One broken rule.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Failure {
+    /// `budget`, `increase`, `latency-compliance`, `availability`.
+    pub rule: String,
+    /// The month it broke in (`None`: the whole run, or the rule could not be checked).
+    pub month: Option<String>,
+    pub message: String,
+    /// The top cost lines of that month under the variant: (`cloud/environment/resource`, `$1,234.56`).
+    pub lines: Vec<(String, String)>,
+}
+
+/// The result of a check.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Verdict {
+    pub passed: bool,
+    pub failures: Vec<Failure>,
+    /// What was checked, one line per rule.
+    pub checked: Vec<String>,
+}
+
+/// Dollars as exact money (rounded to the micro-dollar).
+fn usd(x: f64) -> Money {
+    Money::from_micros((x * 1e6).round() as i64)
+}
+
+fn parse_money(s: &str) -> Option<Money> {
+    Money::parse(s).ok()
+}
+
+/// `+$1.00` / `-$1.00` / `$0.00`.
+fn signed(m: Money) -> String {
+    if m > Money::ZERO {
+        format!("+{m}")
+    } else {
+        m.to_string()
+    }
+}
+
+fn pct(x: f64) -> String {
+    format!("{:.3} %", x * 100.0)
+}
+
+/// A month's total under `variant`.
+fn month_total(m: &CostMonth, variant: &str) -> Option<Money> {
+    m.totals_usd.get(variant).and_then(|s| parse_money(s))
+}
+
+/// The `n` largest cost lines of a month under `variant`, largest first (ties by name).
+pub fn top_lines(m: &CostMonth, variant: &str, n: usize) -> Vec<(String, String)> {
+    let mut lines: Vec<(&String, Money)> = m
+        .by_resource_usd
+        .get(variant)
+        .map(|by| {
+            by.iter()
+                .filter_map(|(k, v)| parse_money(v).map(|m| (k, m)))
+                .collect()
+        })
+        .unwrap_or_default();
+    lines.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
+    lines
+        .into_iter()
+        .take(n)
+        .map(|(k, m)| (k.clone(), m.to_string()))
+        .collect()
+}
+
+fn not_priced(rule: &str, which: &str) -> Failure {
+    Failure {
+        rule: rule.to_string(),
+        month: None,
+        message: format!(
+            "{which} has no cost section (the run was not priced), so the {rule} rule cannot be checked"
+        ),
+        lines: Vec::new(),
+    }
+}
+
+fn no_variant(rule: &str, c: &CostSummary, variant: &str, month: Option<&str>) -> Failure {
+    Failure {
+        rule: rule.to_string(),
+        month: month.map(str::to_string),
+        message: format!(
+            "no total for variant `{variant}`{}; the report has: {}",
+            month.map(|m| format!(" in {m}")).unwrap_or_default(),
+            c.variants.join(", ")
+        ),
+        lines: Vec::new(),
+    }
+}
+
+/// (rule name, minimum, the value of a month, what it measures).
+type SloRule = (
+    &'static str,
+    Option<f64>,
+    fn(&super::MonthSlo) -> f64,
+    &'static str,
+);
+
+/// Judge `r` against `rules` (and `baseline` for the increase rules).
+pub fn evaluate(r: &RunReport, baseline: Option<&RunReport>, rules: &Rules) -> Verdict {
+    let variant = rules.variant.as_str();
+    let mut failures = Vec::new();
+    let mut checked = Vec::new();
+
+    if let Some(budget) = rules.monthly_budget_usd {
+        let budget_m = usd(budget);
+        checked.push(format!(
+            "budget: every month's {variant} total ≤ {budget_m}"
+        ));
+        match &r.cost {
+            None => failures.push(not_priced("budget", "the run")),
+            Some(c) => {
+                for m in &c.months {
+                    match month_total(m, variant) {
+                        None => failures.push(no_variant("budget", c, variant, Some(&m.month))),
+                        Some(total) if total > budget_m => {
+                            let over = total - budget_m;
+                            let over_pct = if budget_m > Money::ZERO {
+                                format!(
+                                    ", {:.1} %",
+                                    over.micros() as f64 / budget_m.micros() as f64 * 100.0
+                                )
+                            } else {
+                                String::new()
+                            };
+                            failures.push(Failure {
+                                rule: "budget".into(),
+                                month: Some(m.month.clone()),
+                                message: format!(
+                                    "{}: {total} under {variant}, over the budget of {budget_m} by {over}{over_pct}",
+                                    m.month
+                                ),
+                                lines: top_lines(m, variant, TOP_LINES),
+                            });
+                        }
+                        Some(_) => {}
+                    }
+                }
+            }
+        }
+    }
+
+    if rules.checks_increase() {
+        let mut limits = Vec::new();
+        if let Some(x) = rules.max_increase_usd {
+            limits.push(format!("{}", usd(x)));
+        }
+        if let Some(p) = rules.max_increase_pct {
+            limits.push(format!("{p} %"));
+        }
+        checked.push(format!(
+            "increase vs baseline: {variant} totals per month and over the run rise by at most {}",
+            limits.join(" and ")
+        ));
+        match (baseline, &r.cost, baseline.and_then(|b| b.cost.as_ref())) {
+            (None, _, _) => failures.push(Failure {
+                rule: "increase".into(),
+                month: None,
+                message: "no baseline run given (pass --baseline summary.json)".into(),
+                lines: Vec::new(),
+            }),
+            (Some(_), None, _) => failures.push(not_priced("increase", "the run")),
+            (Some(_), Some(_), None) => failures.push(not_priced("increase", "the baseline")),
+            (Some(_), Some(c), Some(bc)) => {
+                let judge = |label: &str, cur: Money, base: Money| -> Option<String> {
+                    let delta = cur - base;
+                    let delta_pct = if base > Money::ZERO {
+                        delta.micros() as f64 / base.micros() as f64 * 100.0
+                    } else if delta > Money::ZERO {
+                        f64::INFINITY
+                    } else {
+                        0.0
+                    };
+                    let over_usd = rules.max_increase_usd.is_some_and(|x| delta > usd(x));
+                    let over_pct = rules.max_increase_pct.is_some_and(|p| delta_pct > p);
+                    (over_usd || over_pct).then(|| {
+                        format!(
+                            "{label}: {cur} under {variant} vs {base} in the baseline ({}, {:+.1} %), more than the allowed {}",
+                            signed(delta),
+                            delta_pct,
+                            limits.join(" / ")
+                        )
+                    })
+                };
+                for m in &c.months {
+                    let Some(bm) = bc.months.iter().find(|b| b.month == m.month) else {
+                        continue;
+                    };
+                    let (Some(cur), Some(base)) =
+                        (month_total(m, variant), month_total(bm, variant))
+                    else {
+                        failures.push(no_variant("increase", c, variant, Some(&m.month)));
+                        continue;
+                    };
+                    if let Some(message) = judge(&m.month, cur, base) {
+                        failures.push(Failure {
+                            rule: "increase".into(),
+                            month: Some(m.month.clone()),
+                            message,
+                            lines: top_lines(m, variant, TOP_LINES),
+                        });
+                    }
+                }
+                let matched = c
+                    .months
+                    .iter()
+                    .filter(|m| bc.months.iter().any(|b| b.month == m.month))
+                    .count();
+                if matched == 0 {
+                    failures.push(Failure {
+                        rule: "increase".into(),
+                        month: None,
+                        message: "no month of the run appears in the baseline, so no month can be compared".into(),
+                        lines: Vec::new(),
+                    });
+                }
+                let run =
+                    |s: &CostSummary| s.run_totals_usd.get(variant).and_then(|x| parse_money(x));
+                match (run(c), run(bc)) {
+                    (Some(cur), Some(base)) => {
+                        if let Some(message) = judge("run total", cur, base) {
+                            failures.push(Failure {
+                                rule: "increase".into(),
+                                month: None,
+                                message,
+                                lines: Vec::new(),
+                            });
+                        }
+                    }
+                    _ => failures.push(no_variant("increase", c, variant, None)),
+                }
+            }
+        }
+    }
+
+    let slo_rules: [SloRule; 2] = [
+        (
+            "latency-compliance",
+            rules.min_latency_compliance,
+            |m| m.latency_compliance,
+            "SLO windows with p95 under the target",
+        ),
+        (
+            "availability",
+            rules.min_availability,
+            |m| m.availability,
+            "availability",
+        ),
+    ];
+    for (rule, min, get, what) in slo_rules {
+        let Some(min) = min else { continue };
+        checked.push(format!(
+            "{rule}: path {} {what} ≥ {} every month",
+            r.slo.path.join(" → "),
+            pct(min)
+        ));
+        if r.slo.months.is_empty() {
+            failures.push(Failure {
+                rule: rule.into(),
+                month: None,
+                message: "the report has no SLO months to check".into(),
+                lines: Vec::new(),
+            });
+        }
+        for m in &r.slo.months {
+            let value = get(m);
+            if value < min {
+                failures.push(Failure {
+                    rule: rule.into(),
+                    month: Some(m.month.clone()),
+                    message: format!(
+                        "{}: {what} {} is below the minimum {}",
+                        m.month,
+                        pct(value),
+                        pct(min)
+                    ),
+                    lines: Vec::new(),
+                });
+            }
+        }
+    }
+
+    Verdict {
+        passed: failures.is_empty(),
+        failures,
+        checked,
+    }
+}
+
+fn prices_line(r: &RunReport) -> String {
+    match &r.cost {
+        Some(c) => format!(
+            "price book {}, prices as of {} ({})",
+            c.price_book, c.price_book_date, c.currency
+        ),
+        None => "not priced".to_string(),
+    }
+}
+
+/// The verdict as Markdown for a pull-request comment or `$GITHUB_STEP_SUMMARY`.
+pub fn markdown(v: &Verdict, r: &RunReport, rules: &Rules) -> String {
+    let s = &r.scenario;
+    let mut out = format!(
+        "## {} capsim check {} — `{}`\n\n",
+        if v.passed { "✅" } else { "❌" },
+        if v.passed { "passed" } else { "failed" },
+        s.name
+    );
+    out.push_str(&format!(
+        "Scenario `{}` (`{}`), seed {}, {} to {} ({}). Costs under **{}**, {}.\n\n",
+        s.name,
+        s.file,
+        s.seed,
+        s.start,
+        s.end,
+        s.time_zone,
+        rules.variant,
+        prices_line(r)
+    ));
+    if !v.failures.is_empty() {
+        out.push_str(&format!(
+            "### ❌ {} failed\n\n",
+            plural(v.failures.len(), "rule check")
+        ));
+        for f in &v.failures {
+            out.push_str(&format!("- **{}**: {}\n", f.rule, f.message));
+            if !f.lines.is_empty() {
+                out.push_str(&format!(
+                    "\n  Top {} cost lines of {} ({}):\n\n",
+                    f.lines.len(),
+                    f.month.as_deref().unwrap_or("the run"),
+                    rules.variant
+                ));
+                out.push_str("  | resource | cost (USD) |\n  |---|---:|\n");
+                for (res, cost) in &f.lines {
+                    out.push_str(&format!("  | `{res}` | {cost} |\n"));
+                }
+                out.push('\n');
+            }
+        }
+        out.push('\n');
+    }
+    if let (Some(c), Some(budget)) = (&r.cost, rules.monthly_budget_usd) {
+        let budget_m = usd(budget);
+        out.push_str(&format!(
+            "### Monthly totals ({}) vs budget {}\n\n| month | total | budget | |\n|---|---:|---:|:---:|\n",
+            rules.variant, budget_m
+        ));
+        for m in &c.months {
+            let total = month_total(m, &rules.variant);
+            out.push_str(&format!(
+                "| {} | {} | {} | {} |\n",
+                m.month,
+                total.map(|t| t.to_string()).unwrap_or_else(|| "-".into()),
+                budget_m,
+                match total {
+                    Some(t) if t <= budget_m => "✅",
+                    _ => "❌",
+                }
+            ));
+        }
+        out.push_str(&format!(
+            "\nPrices as of {} (price book `{}`).\n\n",
+            c.price_book_date, c.price_book
+        ));
+    }
+    out.push_str("### Checked\n\n");
+    for c in &v.checked {
+        out.push_str(&format!("- {c}\n"));
+    }
+    out
+}
+
+fn plural(n: usize, what: &str) -> String {
+    if n == 1 {
+        format!("1 {what}")
+    } else {
+        format!("{n} {what}s")
+    }
+}
+
+/// The verdict as plain text for a terminal or a CI log.
+pub fn text(v: &Verdict, r: &RunReport, rules: &Rules) -> String {
+    let s = &r.scenario;
+    let mut out = format!(
+        "capsim check {} — scenario {} ({}), seed {}, {} to {}; costs under {}, {}\n",
+        if v.passed { "PASSED" } else { "FAILED" },
+        s.name,
+        s.file,
+        s.seed,
+        s.start,
+        s.end,
+        rules.variant,
+        prices_line(r)
+    );
+    for c in &v.checked {
+        out.push_str(&format!("  checked {c}\n"));
+    }
+    for f in &v.failures {
+        out.push_str(&format!("FAIL [{}] {}\n", f.rule, f.message));
+        for (res, cost) in &f.lines {
+            out.push_str(&format!("    {cost:>14}  {res}\n"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+    use crate::report::{MonthSlo, RunReport};
+
+    fn month(label: &str, od: &str, lines: &[(&str, &str)]) -> CostMonth {
+        let by: BTreeMap<String, String> = lines
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        CostMonth {
+            month: label.into(),
+            totals_usd: [
+                ("on-demand".to_string(), od.to_string()),
+                ("spot".to_string(), "1.00".to_string()),
+            ]
+            .into_iter()
+            .collect(),
+            cheapest: "spot".into(),
+            on_demand_by_cloud_usd: BTreeMap::new(),
+            on_demand_by_environment_usd: BTreeMap::new(),
+            by_resource_usd: [("on-demand".to_string(), by)].into_iter().collect(),
+        }
+    }
+
+    fn slo_month(label: &str, compliance: f64, availability: f64) -> MonthSlo {
+        MonthSlo {
+            month: label.into(),
+            latency_compliance: compliance,
+            availability,
+            error_budget_burn: 0.0,
+            windows: 100,
+            failed_requests: 0.0,
+            worst_p95_ms: 0.0,
+        }
+    }
+
+    /// A real run of the small fixture (so the report has every field, whatever fields are added
+    /// later), simulated once.
+    fn simulated() -> &'static RunReport {
+        static RUN: std::sync::OnceLock<RunReport> = std::sync::OnceLock::new();
+        RUN.get_or_init(|| {
+            let path =
+                std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/small.yaml");
+            let s = crate::scenario::load(&path).unwrap();
+            let book = crate::cost::pricebook::PriceBook::builtin();
+            let out = crate::model::simulate(&s);
+            let priced = crate::cost::cost_of(&s, &out, &book).unwrap();
+            RunReport::build(&s, &out, Some(&priced))
+        })
+    }
+
+    /// The simulated report with hand-set SLO months and costs.
+    fn report(months: Vec<CostMonth>, run_total: &str) -> RunReport {
+        let mut r = simulated().clone();
+        r.slo.path = vec!["web".into()];
+        r.slo.months = vec![
+            slo_month("2026-01", 1.0, 0.9999),
+            slo_month("2026-02", 0.98, 0.9995),
+        ];
+        r.cost = Some(CostSummary {
+            currency: "USD".into(),
+            price_book: "book.csv".into(),
+            price_book_date: "2026-11-26".into(),
+            price_book_oldest: "2026-01-01".into(),
+            variants: vec!["on-demand".into(), "spot".into()],
+            months,
+            run_totals_usd: [("on-demand".to_string(), run_total.to_string())]
+                .into_iter()
+                .collect(),
+            cheapest_overall: "spot".into(),
+            commitments: Vec::new(),
+            warnings: Vec::new(),
+        });
+        r
+    }
+
+    fn base() -> RunReport {
+        report(
+            vec![
+                month(
+                    "2026-01",
+                    "100.00",
+                    &[("aws/prod/db", "60.00"), ("aws/prod/nodes", "40.00")],
+                ),
+                month(
+                    "2026-02",
+                    "250.50",
+                    &[
+                        ("aws/prod/db", "60.00"),
+                        ("aws/prod/nodes", "150.50"),
+                        ("gcp/prod/nodes", "40.00"),
+                    ],
+                ),
+            ],
+            "350.50",
+        )
+    }
+
+    #[test]
+    fn budget_fails_only_the_months_over_it_and_names_their_top_lines() {
+        let r = base();
+        let rules = Rules {
+            monthly_budget_usd: Some(250.0),
+            ..Rules::default()
+        };
+        let v = evaluate(&r, None, &rules);
+        assert!(!v.passed);
+        assert_eq!(v.failures.len(), 1);
+        let f = &v.failures[0];
+        assert_eq!(f.rule, "budget");
+        assert_eq!(f.month.as_deref(), Some("2026-02"));
+        assert!(f.message.contains("$250.50"), "{}", f.message);
+        assert!(f.message.contains("by $0.50"), "{}", f.message);
+        assert_eq!(
+            f.lines[0],
+            ("aws/prod/nodes".to_string(), "$150.50".to_string())
+        );
+        assert_eq!(f.lines.len(), 3);
+        // Exactly at the budget passes.
+        let ok = Rules {
+            monthly_budget_usd: Some(250.5),
+            ..Rules::default()
+        };
+        assert!(evaluate(&r, None, &ok).passed);
+        let md = markdown(&v, &r, &rules);
+        assert!(md.contains("❌") && md.contains("2026-02") && md.contains("aws/prod/nodes"));
+        assert!(md.contains("2026-11-26"));
+    }
+
+    #[test]
+    fn unpriced_run_fails_cost_rules_with_a_clear_message() {
+        let mut r = base();
+        r.cost = None;
+        let rules = Rules {
+            monthly_budget_usd: Some(1e9),
+            ..Rules::default()
+        };
+        let v = evaluate(&r, None, &rules);
+        assert!(!v.passed);
+        assert!(v.failures[0].message.contains("not priced"));
+        let inc = Rules {
+            max_increase_pct: Some(10.0),
+            ..Rules::default()
+        };
+        let v = evaluate(&base(), Some(&r), &inc);
+        assert!(!v.passed);
+        assert!(
+            v.failures[0]
+                .message
+                .contains("baseline has no cost section")
+        );
+    }
+
+    #[test]
+    fn increase_against_the_baseline_per_month_and_over_the_run() {
+        let b = base();
+        let same = Rules {
+            max_increase_pct: Some(0.0),
+            ..Rules::default()
+        };
+        assert!(evaluate(&b, Some(&b), &same).passed);
+        let cheaper = report(
+            vec![
+                month("2026-01", "100.00", &[]),
+                month("2026-02", "200.00", &[]),
+            ],
+            "300.00",
+        );
+        let v = evaluate(&b, Some(&cheaper), &same);
+        assert!(!v.passed);
+        // February (+25.25 %) and the run total (+16.8 %) fail; January is unchanged.
+        assert_eq!(v.failures.len(), 2, "{:?}", v.failures);
+        assert_eq!(v.failures[0].month.as_deref(), Some("2026-02"));
+        assert!(
+            v.failures[0].message.contains("+$50.50"),
+            "{}",
+            v.failures[0].message
+        );
+        assert_eq!(v.failures[1].month, None);
+        // $50.50 more is within a $60 allowance, but not within $50.
+        let usd_ok = Rules {
+            max_increase_usd: Some(60.0),
+            ..Rules::default()
+        };
+        assert!(evaluate(&b, Some(&cheaper), &usd_ok).passed);
+        let usd_bad = Rules {
+            max_increase_usd: Some(50.0),
+            ..Rules::default()
+        };
+        assert_eq!(evaluate(&b, Some(&cheaper), &usd_bad).failures.len(), 2);
+        // Without a baseline the rule fails, naming the flag.
+        let v = evaluate(&b, None, &same);
+        assert!(v.failures[0].message.contains("--baseline"));
+    }
+
+    #[test]
+    fn slo_minimums_are_checked_per_month() {
+        let r = base();
+        let rules = Rules {
+            min_latency_compliance: Some(0.99),
+            min_availability: Some(0.999),
+            ..Rules::default()
+        };
+        let v = evaluate(&r, None, &rules);
+        assert_eq!(v.failures.len(), 1);
+        assert_eq!(v.failures[0].rule, "latency-compliance");
+        assert_eq!(v.failures[0].month.as_deref(), Some("2026-02"));
+        let strict = Rules {
+            min_availability: Some(0.9999),
+            ..Rules::default()
+        };
+        let v = evaluate(&r, None, &strict);
+        assert_eq!(v.failures.len(), 1);
+        assert_eq!(v.failures[0].rule, "availability");
+        assert!(text(&v, &r, &strict).contains("FAILED"));
+    }
+
+    #[test]
+    fn unknown_variant_in_the_report_is_a_failure() {
+        let rules = Rules {
+            monthly_budget_usd: Some(1000.0),
+            variant: "committed-3y".into(),
+            ..Rules::default()
+        };
+        let v = evaluate(&base(), None, &rules);
+        assert!(!v.passed);
+        assert!(v.failures[0].message.contains("committed-3y"));
+    }
+
+    #[test]
+    fn evaluate_a_simulated_run() {
+        let r = simulated();
+        let total = month_total(&r.cost.as_ref().unwrap().months[0], "on-demand").unwrap();
+        let below = Rules {
+            monthly_budget_usd: Some(total.as_dollars_f64() - 0.01),
+            ..Rules::default()
+        };
+        assert!(!evaluate(r, None, &below).passed);
+        assert!(!evaluate(r, None, &below).failures[0].lines.is_empty());
+        let above = Rules {
+            monthly_budget_usd: Some(total.as_dollars_f64() + 0.01),
+            min_availability: Some(0.0),
+            ..Rules::default()
+        };
+        let v = evaluate(r, Some(r), &above);
+        assert!(v.passed, "{:?}", v.failures);
+        assert_eq!(v.checked.len(), 2);
+    }
+}

@@ -1,0 +1,244 @@
+//! A Markdown summary of one run, for a person reading a pull-request comment: the headline,
+//! replicas and availability per service and cloud, the SLO per month, database / cache / node
+//! pool one-liners, cost per month and variant with the cheapest marked and the price book's date,
+//! and the number of price warnings. Pure and deterministic.
+
+use super::RunReport;
+use crate::cost::money::Money;
+
+fn pct(x: f64) -> String {
+    format!("{:.3} %", x * 100.0)
+}
+
+fn short_time(t: &str) -> String {
+    t.chars().take(16).collect::<String>().replace('T', " ")
+}
+
+fn money(s: &str) -> String {
+    Money::parse(s)
+        .map(|m| m.to_string())
+        .unwrap_or_else(|_| s.to_string())
+}
+
+fn md_table(header: &[&str], rows: &[Vec<String>]) -> String {
+    let mut out = format!("| {} |\n|", header.join(" | "));
+    for i in 0..header.len() {
+        out.push_str(if i == 0 { "---|" } else { "---:|" });
+    }
+    out.push('\n');
+    for row in rows {
+        out.push_str(&format!("| {} |\n", row.join(" | ")));
+    }
+    out
+}
+
+pub fn render(r: &RunReport) -> String {
+    let s = &r.scenario;
+    let mut out = format!("## capsim run — `{}`\n\n", s.name);
+    out.push_str(&format!(
+        "Scenario `{}` (`{}`), seed {}, {} to {} ({}), {:.0} h simulated; capsim {}.\n",
+        s.name, s.file, s.seed, s.start, s.end, s.time_zone, s.duration_hours, r.capsim_version
+    ));
+
+    out.push_str("\n### Services\n\n");
+    let rows: Vec<Vec<String>> = r
+        .services
+        .iter()
+        .map(|v| {
+            vec![
+                format!("{}@{}", v.name, v.cloud),
+                match (v.hpa_min_replicas, v.hpa_max_replicas) {
+                    (Some(a), Some(b)) => format!("{a}..{b}"),
+                    _ => "fixed".to_string(),
+                },
+                v.peak_replicas.to_string(),
+                format!("{:.2}", v.mean_replicas),
+                short_time(&v.peak_replicas_at),
+                pct(v.availability),
+            ]
+        })
+        .collect();
+    out.push_str(&md_table(
+        &[
+            "service@cloud",
+            "HPA min..max",
+            "peak replicas",
+            "mean replicas",
+            "peak at (local)",
+            "availability",
+        ],
+        &rows,
+    ));
+
+    let slo = &r.slo;
+    out.push_str(&format!(
+        "\n### SLO — path {}\n\np95 < {:.0} ms per {:.0}-minute window, availability ≥ {}.\n\n",
+        slo.path.join(" → "),
+        slo.latency_p95_target_ms,
+        slo.window_s / 60.0,
+        pct(slo.availability_target)
+    ));
+    let rows: Vec<Vec<String>> = slo
+        .months
+        .iter()
+        .map(|m| {
+            vec![
+                m.month.clone(),
+                pct(m.latency_compliance),
+                pct(m.availability),
+                format!("{:.2}", m.error_budget_burn),
+            ]
+        })
+        .collect();
+    out.push_str(&md_table(
+        &[
+            "month",
+            "windows with p95 ok",
+            "availability",
+            "error budget burn",
+        ],
+        &rows,
+    ));
+
+    let mut notes = Vec::new();
+    if let Some(db) = &r.database {
+        let worst = db.instances.iter().max_by(|a, b| {
+            a.peak_demanded_connections
+                .total_cmp(&b.peak_demanded_connections)
+        });
+        notes.push(format!(
+            "**Database**: {:.0} connections per instance for the services{}; {}",
+            db.connection_limit,
+            if db.pooler { " (behind a pooler)" } else { "" },
+            match worst {
+                Some(i) => format!(
+                    "peak demand {:.0} on {} at {}, {} minutes refusing connections, peak CPU {}",
+                    i.peak_demanded_connections,
+                    i.name,
+                    short_time(&i.peak_demanded_at),
+                    i.minutes_with_refused_connections,
+                    pct(i.peak_cpu_utilisation)
+                ),
+                None => "no instances".to_string(),
+            }
+        ));
+    }
+    if let Some(c) = &r.cache {
+        notes.push(format!(
+            "**Cache**: {} × {}, hit ratio mean {}, lowest {} at {}",
+            c.nodes,
+            c.node_type,
+            pct(c.mean_hit_ratio),
+            pct(c.min_hit_ratio),
+            short_time(&c.min_hit_ratio_at)
+        ));
+    }
+    for p in &r.node_pools {
+        notes.push(format!(
+            "**Node pool {}** ({}, {} {}): peak {} nodes at {}, {:.0} node-hours, {} spot interruptions",
+            p.name,
+            p.cloud,
+            p.instance_type,
+            p.capacity_type,
+            p.peak_nodes,
+            short_time(&p.peak_nodes_at),
+            p.node_hours,
+            p.spot_interruptions
+        ));
+    }
+    if !notes.is_empty() {
+        out.push_str("\n### Platform\n\n");
+        for n in notes {
+            out.push_str(&format!("- {n}\n"));
+        }
+    }
+
+    match &r.cost {
+        None => out.push_str("\n### Cost\n\nThe run was not priced.\n"),
+        Some(c) => {
+            out.push_str(&format!(
+                "\n### Cost per month, {} — price book `{}`, prices as of {}\n\nThe cheapest variant of each row is in **bold**.\n\n",
+                c.currency, c.price_book, c.price_book_date
+            ));
+            let mut header = vec!["month"];
+            header.extend(c.variants.iter().map(String::as_str));
+            let cell = |totals: &std::collections::BTreeMap<String, String>,
+                        v: &String,
+                        cheapest: &str| {
+                let x = totals
+                    .get(v)
+                    .map(|x| money(x))
+                    .unwrap_or_else(|| "-".into());
+                if v == cheapest { format!("**{x}**") } else { x }
+            };
+            let mut rows: Vec<Vec<String>> = c
+                .months
+                .iter()
+                .map(|m| {
+                    let mut row = vec![m.month.clone()];
+                    row.extend(
+                        c.variants
+                            .iter()
+                            .map(|v| cell(&m.totals_usd, v, &m.cheapest)),
+                    );
+                    row
+                })
+                .collect();
+            let mut total = vec!["**run**".to_string()];
+            total.extend(
+                c.variants
+                    .iter()
+                    .map(|v| cell(&c.run_totals_usd, v, &c.cheapest_overall)),
+            );
+            rows.push(total);
+            out.push_str(&md_table(&header, &rows));
+            out.push_str(&format!(
+                "\nTotals in {} with prices as of {} (oldest row {}). {} price warning{}{}.\n",
+                c.currency,
+                c.price_book_date,
+                c.price_book_oldest,
+                c.warnings.len(),
+                if c.warnings.len() == 1 { "" } else { "s" },
+                if c.warnings.is_empty() {
+                    ""
+                } else {
+                    " (stale or estimated rows; see summary.json cost.warnings)"
+                }
+            ));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renders_every_section_deterministically() {
+        let path =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/platform.yaml");
+        let s = crate::scenario::load(&path).unwrap();
+        let out = crate::model::simulate(&s);
+        let book = crate::cost::pricebook::PriceBook::builtin();
+        let priced = crate::cost::cost_of(&s, &out, &book).unwrap();
+        let r = RunReport::build(&s, &out, Some(&priced));
+        let md = render(&r);
+        assert_eq!(md, render(&r));
+        for part in [
+            "## capsim run — `platform`",
+            "| web@aws |",
+            "### SLO — path web → api",
+            "**Database**",
+            "**Cache**",
+            "**Node pool aws-general**",
+            "prices as of",
+            "price warning",
+        ] {
+            assert!(md.contains(part), "missing {part:?} in\n{md}");
+        }
+        let cheapest = &r.cost.as_ref().unwrap().months[0].cheapest;
+        assert!(!cheapest.is_empty());
+        assert!(md.contains("**$"), "{md}");
+    }
+}

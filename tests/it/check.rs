@@ -1,0 +1,327 @@
+//! `capsim check`: the CI gate's exit codes (0 held, 1 failed, 2 error), the Markdown that names
+//! the broken month and its top cost line, baselines, SLO minimums and `$GITHUB_STEP_SUMMARY`.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use crate::common::*;
+
+/// The platform fixture moved to straddle September and October (two months, four days).
+fn two_month_platform() -> String {
+    let base = std::fs::read_to_string(repo("tests/fixtures/platform.yaml")).unwrap();
+    base.replacen("start: 2026-09-24", "start: 2026-09-29", 1)
+        .replacen("duration: 2d", "duration: 4d", 1)
+        .replacen("2026-09-25T20:00", "2026-09-30T20:00", 1)
+        .replacen("2026-09-24T12:00", "2026-09-29T12:00", 1)
+}
+
+fn path_str(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+/// `capsim run` into `dir`; returns summary.json parsed.
+fn run_summary(scenario: &Path, dir: &Path) -> serde_json::Value {
+    let o = capsim(&["run", path_str(scenario), "--out", path_str(dir), "-q"]);
+    assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
+    serde_json::from_str(&std::fs::read_to_string(dir.join("summary.json")).unwrap()).unwrap()
+}
+
+/// Month label → on-demand total in dollars.
+fn on_demand_months(summary: &serde_json::Value) -> Vec<(String, f64)> {
+    summary["cost"]["months"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            (
+                m["month"].as_str().unwrap().to_string(),
+                m["totals_usd"]["on-demand"]
+                    .as_str()
+                    .unwrap()
+                    .parse()
+                    .unwrap(),
+            )
+        })
+        .collect()
+}
+
+fn check(args: &[&str]) -> Output {
+    let mut all = vec!["check"];
+    all.extend_from_slice(args);
+    capsim(&all)
+}
+
+fn check_with_env(args: &[&str], key: &str, value: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_capsim"))
+        .arg("check")
+        .args(args)
+        .env(key, value)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("the capsim binary runs")
+}
+
+struct Fixture {
+    _dir: tempfile::TempDir,
+    scenario: PathBuf,
+    summary: PathBuf,
+    months: Vec<(String, f64)>,
+}
+
+fn fixture() -> Fixture {
+    let (dir, scenario) = write_temp("platform2.yaml", &two_month_platform());
+    let out = dir.path().join("run");
+    let summary = run_summary(&scenario, &out);
+    let months = on_demand_months(&summary);
+    assert_eq!(months.len(), 2, "{months:?}");
+    Fixture {
+        scenario,
+        summary: out.join("summary.json"),
+        months,
+        _dir: dir,
+    }
+}
+
+/// The most expensive month's label, its total, and the top cost line a failing check names.
+fn most_expensive(f: &Fixture) -> (String, f64, String) {
+    let (month, total) = f
+        .months
+        .iter()
+        .max_by(|a, b| a.1.total_cmp(&b.1))
+        .cloned()
+        .unwrap();
+    let o = check(&[path_str(&f.scenario), "--budget", "0", "--format", "json"]);
+    assert_eq!(o.status.code(), Some(1), "stderr: {}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["passed"], false);
+    let failure = v["failures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["month"] == month.as_str())
+        .unwrap()
+        .clone();
+    let top = failure["lines"][0][0].as_str().unwrap().to_string();
+    (month, total, top)
+}
+
+#[test]
+fn budget_just_below_the_most_expensive_month_fails_and_names_it() {
+    let f = fixture();
+    let (month, total, top) = most_expensive(&f);
+    let budget = format!("{:.2}", total - 0.01);
+    let o = check(&[
+        path_str(&f.scenario),
+        "--budget",
+        &budget,
+        "--format",
+        "markdown",
+    ]);
+    assert_eq!(o.status.code(), Some(1), "stderr: {}", stderr(&o));
+    let md = stdout(&o);
+    assert!(md.contains("❌"), "{md}");
+    assert!(md.contains(&format!("**budget**: {month}:")), "{md}");
+    assert!(
+        md.contains(&format!("`{top}`")),
+        "names the top line {top}: {md}"
+    );
+    assert!(md.contains("prices as of"), "{md}");
+    // Only the most expensive month broke.
+    let other = f.months.iter().find(|m| m.0 != month).unwrap();
+    if other.1 <= total - 0.01 {
+        assert!(!md.contains(&format!("**budget**: {}:", other.0)), "{md}");
+    }
+    // Text format: the same verdict.
+    let o = check(&[path_str(&f.scenario), "--budget", &budget]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stdout(&o).contains("FAILED"), "{}", stdout(&o));
+}
+
+#[test]
+fn budget_above_every_month_passes() {
+    let f = fixture();
+    let max = f.months.iter().map(|m| m.1).fold(0.0, f64::max);
+    let budget = format!("{:.2}", max + 0.01);
+    let o = check(&[
+        path_str(&f.scenario),
+        "--budget",
+        &budget,
+        "--format",
+        "markdown",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
+    assert!(
+        stdout(&o).contains("✅ capsim check passed"),
+        "{}",
+        stdout(&o)
+    );
+}
+
+#[test]
+fn baseline_increase_against_itself_passes_and_against_a_cheaper_run_fails() {
+    let f = fixture();
+    let o = check(&[
+        path_str(&f.scenario),
+        "--baseline",
+        path_str(&f.summary),
+        "--max-increase-pct",
+        "0",
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "stdout: {}\nstderr: {}",
+        stdout(&o),
+        stderr(&o)
+    );
+
+    // A cheaper baseline: one cache node instead of three.
+    let cheaper_text = two_month_platform().replacen("    nodes: 3\n", "    nodes: 1\n", 1);
+    let (dir, cheaper) = write_temp("cheaper.yaml", &cheaper_text);
+    let out = dir.path().join("run");
+    let cheap = run_summary(&cheaper, &out);
+    let cheap_months = on_demand_months(&cheap);
+    assert!(
+        cheap_months[0].1 < f.months[0].1,
+        "{cheap_months:?} vs {:?}",
+        f.months
+    );
+    let baseline = out.join("summary.json");
+    let o = check(&[
+        path_str(&f.scenario),
+        "--baseline",
+        path_str(&baseline),
+        "--max-increase-pct",
+        "0",
+        "--format",
+        "markdown",
+    ]);
+    assert_eq!(o.status.code(), Some(1), "stderr: {}", stderr(&o));
+    let md = stdout(&o);
+    assert!(md.contains("**increase**"), "{md}");
+    assert!(md.contains(&f.months[0].0), "{md}");
+    // A generous dollar allowance lets it pass.
+    let o = check(&[
+        path_str(&f.scenario),
+        "--baseline",
+        path_str(&baseline),
+        "--max-increase-usd",
+        "100000",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "stdout: {}", stdout(&o));
+}
+
+#[test]
+fn slo_minimum_above_what_the_run_reaches_fails() {
+    let f = fixture();
+    // The AWS outage costs availability; nothing reaches 100 %.
+    let o = check(&[path_str(&f.scenario), "--min-availability", "1"]);
+    assert_eq!(o.status.code(), Some(1), "stderr: {}", stderr(&o));
+    assert!(stdout(&o).contains("[availability]"), "{}", stdout(&o));
+    let o = check(&[
+        path_str(&f.scenario),
+        "--min-availability",
+        "0.9",
+        "--min-latency-compliance",
+        "0.5",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "stdout: {}", stdout(&o));
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let scenario = "tests/fixtures/platform.yaml";
+    let o = check(&[scenario]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    for flag in [
+        "--budget",
+        "--max-increase-pct",
+        "--min-availability",
+        "--min-latency-compliance",
+    ] {
+        assert!(err.contains(flag), "names {flag}: {err}");
+    }
+    let o = check(&[scenario, "--budget", "100", "--variant", "reserved"]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(
+        err.contains("reserved") && err.contains("committed-1y-spot"),
+        "{err}"
+    );
+    let o = check(&[scenario, "--max-increase-pct", "5"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("--baseline"), "{}", stderr(&o));
+    let o = check(&[scenario, "--min-availability", "99.9"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("--min-availability"), "{}", stderr(&o));
+    // A baseline with another schema version.
+    let (_dir, bad) = write_temp("old-summary.json", r#"{"schema_version": 999}"#);
+    let o = check(&[
+        scenario,
+        "--baseline",
+        path_str(&bad),
+        "--max-increase-pct",
+        "1",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("old-summary.json"), "{}", stderr(&o));
+}
+
+#[test]
+fn github_step_summary_gets_the_markdown_appended() {
+    let dir = tempfile::tempdir().unwrap();
+    let summary = dir.path().join("step_summary.md");
+    std::fs::write(&summary, "# earlier step\n").unwrap();
+    let o = check_with_env(
+        &["tests/fixtures/platform.yaml", "--budget", "1"],
+        "GITHUB_STEP_SUMMARY",
+        &summary,
+    );
+    assert_eq!(o.status.code(), Some(1), "stderr: {}", stderr(&o));
+    assert!(stdout(&o).contains("FAILED"), "stdout is the text format");
+    let text = std::fs::read_to_string(&summary).unwrap();
+    assert!(text.starts_with("# earlier step\n"), "{text}");
+    assert!(text.contains("## ❌ capsim check failed"), "{text}");
+    assert!(text.contains("**budget**"), "{text}");
+    // A summary path that cannot be written is an error naming it.
+    let o = check_with_env(
+        &["tests/fixtures/platform.yaml", "--budget", "1"],
+        "GITHUB_STEP_SUMMARY",
+        dir.path(),
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains(path_str(dir.path())), "{}", stderr(&o));
+}
+
+#[test]
+fn heal7_shortened_to_one_month_over_and_within_budget() {
+    let text = std::fs::read_to_string(repo("scenarios/heal7.yaml")).unwrap();
+    let re = "    duration: 12mo ";
+    assert_eq!(text.matches(re).count(), 1);
+    let (dir, path) = write_temp(
+        "heal7-1mo.yaml",
+        &text.replacen(re, "    duration: 1mo  ", 1),
+    );
+    let months = on_demand_months(&run_summary(&path, &dir.path().join("run")));
+    assert_eq!(months.len(), 1);
+    let (month, total) = months[0].clone();
+    assert_eq!(month, "2026-01");
+    let over = format!("{:.2}", total - 1.0);
+    let o = check(&[path_str(&path), "--budget", &over, "--format", "json"]);
+    assert_eq!(o.status.code(), Some(1), "stderr: {}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["failures"][0]["month"], "2026-01");
+    let top = v["failures"][0]["lines"][0][0]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(top.starts_with("aws/") || top.starts_with("gcp/"), "{top}");
+    let o = check(&[path_str(&path), "--budget", &over, "--format", "markdown"]);
+    assert_eq!(o.status.code(), Some(1));
+    let md = stdout(&o);
+    assert!(md.contains("2026-01") && md.contains(&top), "{md}");
+    let within = format!("{:.2}", total + 1.0);
+    let o = check(&[path_str(&path), "--budget", &within]);
+    assert_eq!(o.status.code(), Some(0), "stdout: {}", stdout(&o));
+}

@@ -1,0 +1,142 @@
+//! `capsim compare`: scenario files and saved summaries side by side, in every format; bad
+//! summaries exit 2 naming the file.
+
+use crate::common::*;
+
+fn platform() -> String {
+    std::fs::read_to_string(repo("tests/fixtures/platform.yaml")).unwrap()
+}
+
+/// The platform fixture with a transaction-mode pooler and a fourth cache node.
+fn with_pooler() -> String {
+    let base = platform();
+    assert_eq!(base.matches("    maxConnections: 200\n").count(), 1);
+    base.replacen(
+        "    maxConnections: 200\n",
+        "    maxConnections: 200\n    pooler: { maxServerConnections: 100, maxClientConnections: 5000 }\n",
+        1,
+    )
+    .replacen("    nodes: 3\n", "    nodes: 4\n", 1)
+}
+
+#[test]
+fn two_scenarios_side_by_side_with_deltas() {
+    let (_dir, b) = write_temp("pooler.yaml", &with_pooler());
+    let o = capsim(&[
+        "compare",
+        "tests/fixtures/platform.yaml",
+        b.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
+    let out = stdout(&o);
+    for part in [
+        "A: platform (tests/fixtures/platform.yaml)",
+        "pooler.yaml",
+        "Δ peak",
+        "web@aws",
+        "api@gcp",
+        "SLO per month — path web → api",
+        "2026-09",
+        "committed-3y",
+        "prices as of",
+    ] {
+        assert!(out.contains(part), "missing {part:?} in\n{out}");
+    }
+    // The fourth cache node costs money in every variant.
+    assert!(out.contains("+$"), "{out}");
+    let md = capsim(&[
+        "compare",
+        "tests/fixtures/platform.yaml",
+        b.to_str().unwrap(),
+        "--format",
+        "markdown",
+    ]);
+    assert_eq!(md.status.code(), Some(0));
+    assert!(stdout(&md).contains("| month | variant | A | B | Δ USD | Δ % |"));
+}
+
+#[test]
+fn scenario_against_its_own_summary_has_no_deltas_and_json_parses() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("run");
+    let o = capsim(&[
+        "run",
+        "tests/fixtures/platform.yaml",
+        "--out",
+        out.to_str().unwrap(),
+        "-q",
+    ]);
+    assert_eq!(o.status.code(), Some(0));
+    let summary = out.join("summary.json");
+    let o = capsim(&[
+        "compare",
+        "tests/fixtures/platform.yaml",
+        summary.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["a"]["scenario"], "platform");
+    assert_eq!(v["b"]["scenario"], "platform");
+    let services = v["services"].as_array().unwrap();
+    assert_eq!(services.len(), 4);
+    for s in services {
+        assert_eq!(s["peak_replicas"]["delta"], 0.0, "{s}");
+    }
+    let months = v["cost_months"].as_array().unwrap();
+    assert!(!months.is_empty());
+    for m in months {
+        assert_eq!(m["total"]["delta_usd"], "0.000000", "{m}");
+    }
+    assert!(v["cost_run_totals"].as_array().unwrap().len() >= 2);
+    assert!(v["slo_months"][0]["availability"]["a"].is_number());
+}
+
+#[test]
+fn bad_summaries_exit_2_naming_the_file() {
+    let (dir, wrong) = write_temp("summary-v999.json", r#"{"schema_version": 999, "x": 1}"#);
+    let o = capsim(&[
+        "compare",
+        "tests/fixtures/platform.yaml",
+        wrong.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(err.contains("summary-v999.json"), "{err}");
+    assert!(
+        err.contains("999") && err.contains("schema version 1"),
+        "{err}"
+    );
+    assert!(!err.contains("panicked"), "{err}");
+
+    let malformed = dir.path().join("broken.json");
+    std::fs::write(&malformed, "{ not json").unwrap();
+    let o = capsim(&[
+        "compare",
+        malformed.to_str().unwrap(),
+        "tests/fixtures/platform.yaml",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("broken.json"), "{}", stderr(&o));
+
+    let missing = dir.path().join("missing.json");
+    let o = capsim(&[
+        "compare",
+        "tests/fixtures/platform.yaml",
+        missing.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("missing.json"), "{}", stderr(&o));
+
+    // Right version, wrong shape.
+    let shape = dir.path().join("shape.json");
+    std::fs::write(&shape, r#"{"schema_version": 1}"#).unwrap();
+    let o = capsim(&[
+        "compare",
+        "tests/fixtures/platform.yaml",
+        shape.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("shape.json"), "{}", stderr(&o));
+}

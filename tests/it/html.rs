@@ -1,0 +1,399 @@
+//! `report.html` and `charts/`: byte-identical across runs, non-blank PNGs, and a page that headless
+//! Chromium opens offline with no console error, no failed or external resource, and every chart
+//! laid out with drawn shapes.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use capsim::report::RunReport;
+use capsim::report::charts::{self, Chart};
+
+use crate::common::*;
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+
+fn run_to(dir: &Path, scenario: &str) {
+    let o = capsim(&["run", scenario, "--out", dir.to_str().unwrap(), "-q"]);
+    assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
+}
+
+/// heal7 (every chart has data), run once per test process into the target's temp folder.
+fn heal7() -> &'static Path {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("it-html-heal7");
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        run_to(&dir, "scenarios/heal7.yaml");
+        dir
+    })
+}
+
+fn report_of(dir: &Path) -> RunReport {
+    serde_json::from_slice(&std::fs::read(dir.join("summary.json")).unwrap()).unwrap()
+}
+
+fn chart_files(dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(dir.join("charts"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    v.sort();
+    v
+}
+
+fn expected_files(charts: &[Chart]) -> Vec<String> {
+    let mut v: Vec<String> = charts
+        .iter()
+        .flat_map(|c| [format!("{}.png", c.name()), format!("{}.svg", c.name())])
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn charts_and_report_are_byte_identical_across_runs() {
+    let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    run_to(a.path(), "tests/fixtures/small.yaml");
+    run_to(b.path(), "tests/fixtures/small.yaml");
+    let files = chart_files(a.path());
+    assert_eq!(files, chart_files(b.path()));
+    assert_eq!(
+        files,
+        expected_files(&charts::all_for(&report_of(a.path())))
+    );
+    assert!(files.iter().any(|f| f.ends_with(".png")) && files.iter().any(|f| f.ends_with(".svg")));
+    for f in &files {
+        let (x, y) = (
+            std::fs::read(a.path().join("charts").join(f)).unwrap(),
+            std::fs::read(b.path().join("charts").join(f)).unwrap(),
+        );
+        assert!(x == y, "charts/{f} differs between two runs");
+    }
+    assert!(
+        std::fs::read(a.path().join("report.html")).unwrap()
+            == std::fs::read(b.path().join("report.html")).unwrap(),
+        "report.html differs between two runs"
+    );
+
+    // The files are a pure function of summary.json: rendering again in this process gives the
+    // same bytes, for every chart of heal7.
+    let dir = heal7();
+    let r = report_of(dir);
+    for &c in charts::all() {
+        let (svg, png) = (charts::svg(&r, c), charts::png(&r, c));
+        assert!(
+            svg == charts::svg(&r, c),
+            "{} SVG not deterministic",
+            c.name()
+        );
+        assert!(
+            png == charts::png(&r, c),
+            "{} PNG not deterministic",
+            c.name()
+        );
+        let on_disk = dir.join("charts").join(c.name());
+        assert!(
+            std::fs::read(on_disk.with_extension("svg")).unwrap() == svg,
+            "{}.svg",
+            c.name()
+        );
+        assert!(
+            std::fs::read(on_disk.with_extension("png")).unwrap() == png,
+            "{}.png",
+            c.name()
+        );
+    }
+    assert!(
+        capsim::report::html::render(&r).into_bytes()
+            == std::fs::read(dir.join("report.html")).unwrap()
+    );
+}
+
+#[test]
+fn every_chart_png_of_heal7_is_non_blank() {
+    let dir = heal7();
+    let r = report_of(dir);
+    assert_eq!(
+        charts::all_for(&r),
+        charts::all(),
+        "heal7 has data for every chart"
+    );
+    assert_eq!(chart_files(dir), expected_files(charts::all()));
+    for c in charts::all() {
+        let path = dir.join("charts").join(format!("{}.png", c.name()));
+        let decoder =
+            png::Decoder::new(std::io::BufReader::new(std::fs::File::open(&path).unwrap()));
+        let mut reader = decoder.read_info().unwrap();
+        let mut buf = vec![0; reader.output_buffer_size()];
+        let info = reader.next_frame(&mut buf).unwrap();
+        assert_eq!((info.width, info.height), (charts::WIDTH, charts::HEIGHT));
+        assert_eq!(info.color_type, png::ColorType::Rgb);
+        let px: Vec<[u8; 3]> = buf[..info.buffer_size()]
+            .chunks_exact(3)
+            .map(|p| [p[0], p[1], p[2]])
+            .collect();
+        let colours: HashSet<[u8; 3]> = px.iter().copied().collect();
+        let inked = px.iter().filter(|p| **p != [255, 255, 255]).count();
+        // Coloured (not grey) pixels: the data series, not only axes and text.
+        let coloured = px
+            .iter()
+            .filter(|p| {
+                let (mx, mn) = (p.iter().max().unwrap(), p.iter().min().unwrap());
+                mx - mn > 60
+            })
+            .count();
+        assert!(
+            colours.len() > 20,
+            "{}: only {} colours",
+            c.name(),
+            colours.len()
+        );
+        assert!(
+            inked > px.len() / 100,
+            "{}: only {inked} non-white pixels",
+            c.name()
+        );
+        assert!(
+            coloured > 500,
+            "{}: only {coloured} coloured pixels",
+            c.name()
+        );
+    }
+}
+
+#[test]
+fn charts_without_data_are_left_out() {
+    let dir = tempfile::tempdir().unwrap();
+    run_to(dir.path(), "tests/fixtures/small.yaml");
+    let r = report_of(dir.path());
+    let have = charts::all_for(&r);
+    for &c in charts::all() {
+        assert_eq!(have.contains(&c), c.has_data(&r));
+    }
+    if r.database.is_none() {
+        assert!(!have.contains(&Chart::DbConnections));
+    }
+    if r.cache.is_none() {
+        assert!(!have.contains(&Chart::CacheHitRatio));
+    }
+    if r.series.node_pools.is_empty() {
+        assert!(!have.contains(&Chart::Nodes));
+    }
+    let html = std::fs::read_to_string(dir.path().join("report.html")).unwrap();
+    assert_eq!(html.matches("<figure class=\"chart\"").count(), have.len());
+    // The output folder: the report and the charts beside the other files, no temporary file.
+    let mut names: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    let mut want = vec![
+        "charts",
+        "cost_monthly.csv",
+        "report.html",
+        "summary.json",
+        "timeseries.csv",
+    ];
+    if !r.node_pools.is_empty() {
+        want.push("nodes.csv");
+        want.sort();
+    }
+    assert_eq!(names, want);
+    assert_eq!(chart_files(dir.path()), expected_files(&have));
+}
+
+#[test]
+fn report_html_is_self_contained_and_escapes_text() {
+    let text = small_fixture().replacen(
+        "  name: small\n",
+        "  name: small\n  description: \"<script>alert('x')</script> & <b>bold</b>\"\n",
+        1,
+    );
+    let (tmp, path) = write_temp("small.yaml", &text);
+    let out = tmp.path().join("out");
+    run_to(&out, path.to_str().unwrap());
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(
+        html.contains(
+            "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &lt;b&gt;bold&lt;/b&gt;"
+        )
+    );
+    assert!(!html.contains("<script"), "no script in the report");
+    // The only URL is the SVG namespace: no CDN, no external font or stylesheet.
+    let urls = html.matches("http://").count() + html.matches("https://").count();
+    assert_eq!(
+        urls,
+        html.matches("xmlns=\"http://www.w3.org/2000/svg\"").count()
+    );
+    assert!(!html.contains("@import") && !html.contains("url("));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Headless Chromium
+
+/// Injected first in <head>: records script errors and failed resource loads (those do not
+/// reach the console log on stderr).
+const PROBE_HEAD: &str = "<script>window.__probeErrors=[];window.addEventListener('error',function(e){var t=e.target;window.__probeErrors.push(t&&t!==window?('resource '+(t.src||t.href||t.tagName)):('script '+e.message));},true);</script>";
+
+/// Injected before </body>: after load, measures every chart figure (laid-out size, shapes with
+/// a non-empty bounding box, and how many of those are stroked or filled in a colour rather than
+/// black/grey/white: the data series) and lists every resource the page fetched.
+const PROBE_TAIL: &str = "<script>function hue(c){var m=/rgba?\\((\\d+), (\\d+), (\\d+)/.exec(c||'');if(!m)return false;var v=[+m[1],+m[2],+m[3]];return Math.max.apply(null,v)-Math.min.apply(null,v)>60;}window.addEventListener('load',function(){var charts=[];document.querySelectorAll('figure.chart').forEach(function(f){var svg=f.querySelector('svg');var w=0,h=0,drawn=0,coloured=0;if(svg){var r=svg.getBoundingClientRect();w=Math.round(r.width);h=Math.round(r.height);svg.querySelectorAll('polyline,path,rect,line,circle,polygon').forEach(function(el){var b=el.getBBox();if(b.width>0||b.height>0){drawn++;var cs=getComputedStyle(el);if(hue(cs.stroke)||hue(cs.fill))coloured++;}});}charts.push({name:f.getAttribute('data-chart'),w:w,h:h,drawn:drawn,coloured:coloured});});var res=performance.getEntriesByType('resource').map(function(e){return e.name;});document.body.setAttribute('data-probe',JSON.stringify({charts:charts,errors:window.__probeErrors,resources:res}));});</script>";
+
+#[derive(Debug)]
+struct Probe {
+    /// `INFO:CONSOLE` lines Chromium logged (console.* calls, uncaught exceptions).
+    console: Vec<String>,
+    /// The probe's JSON, `None` if it did not run.
+    page: Option<serde_json::Value>,
+}
+
+fn chromium_probe(html: &str) -> Probe {
+    assert!(
+        Path::new(CHROMIUM).exists(),
+        "{CHROMIUM} is missing: .ci/run installs it (apt-get update && apt-get install -y chromium)"
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    let with_head = match html.find("<head>") {
+        Some(i) => format!("{}{PROBE_HEAD}{}", &html[..i + 6], &html[i + 6..]),
+        None => format!("{PROBE_HEAD}{html}"),
+    };
+    let probed = match with_head.rfind("</body>") {
+        Some(i) => format!("{}{PROBE_TAIL}{}", &with_head[..i], &with_head[i..]),
+        None => format!("{with_head}{PROBE_TAIL}"),
+    };
+    let page = tmp.path().join("page.html");
+    std::fs::write(&page, probed).unwrap();
+    let profile = tmp.path().join("profile");
+    let mut child = Command::new(CHROMIUM)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            // Offline: any host lookup fails, so an external resource shows up as an error.
+            "--host-resolver-rules=MAP * ~NOTFOUND",
+            "--enable-logging=stderr",
+            "--v=0",
+            "--virtual-time-budget=5000",
+            "--window-size=1400,3000",
+            "--dump-dom",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .arg(format!("file://{}", page.display()))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("chromium starts");
+    // Read both pipes on threads so a full pipe cannot stall Chromium.
+    let mut so = child.stdout.take().unwrap();
+    let mut se = child.stderr.take().unwrap();
+    let t_out = std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = std::io::Read::read_to_string(&mut so, &mut s);
+        s
+    });
+    let t_err = std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = std::io::Read::read_to_string(&mut se, &mut s);
+        s
+    });
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        if child.try_wait().unwrap().is_some() {
+            break;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("chromium did not finish within 120 s");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let (dom, err) = (t_out.join().unwrap(), t_err.join().unwrap());
+    let console = err
+        .lines()
+        .filter(|l| l.contains(":CONSOLE"))
+        .map(str::to_string)
+        .collect();
+    let page = dom
+        .split("data-probe=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .map(|attr| {
+            let json = attr
+                .replace("&quot;", "\"")
+                .replace("&lt;", "<")
+                .replace("&gt;", ">")
+                .replace("&amp;", "&");
+            serde_json::from_str(&json).expect("probe JSON")
+        });
+    Probe { console, page }
+}
+
+#[test]
+fn heal7_report_opens_in_headless_chromium_with_every_chart_drawn() {
+    let html = std::fs::read_to_string(heal7().join("report.html")).unwrap();
+    let p = chromium_probe(&html);
+    assert!(p.console.is_empty(), "console messages: {:#?}", p.console);
+    let page = p.page.expect("the probe ran (page loaded)");
+    assert_eq!(page["errors"], serde_json::json!([]), "errors: {page}");
+    assert_eq!(
+        page["resources"],
+        serde_json::json!([]),
+        "the page fetched resources: {page}"
+    );
+    let drawn = page["charts"].as_array().unwrap();
+    let names: Vec<&str> = drawn.iter().map(|c| c["name"].as_str().unwrap()).collect();
+    let want: Vec<&str> = charts::all().iter().map(|c| c.name()).collect();
+    assert_eq!(names, want);
+    for c in drawn {
+        assert!(
+            c["w"].as_u64().unwrap() >= 500 && c["h"].as_u64().unwrap() >= 200,
+            "laid out too small: {c}"
+        );
+        assert!(
+            c["drawn"].as_u64().unwrap() >= 20,
+            "too few drawn shapes: {c}"
+        );
+    }
+}
+
+#[test]
+fn chromium_probe_detects_console_errors_failed_resources_and_empty_charts() {
+    let broken = "<!DOCTYPE html><html><head><link rel=\"stylesheet\" href=\"https://cdn.example.com/x.css\"></head><body>\
+        <figure class=\"chart\" data-chart=\"empty\"><svg width=\"600\" height=\"300\"></svg></figure>\
+        <img src=\"missing.png\"><script>console.error('deliberate');no_such_function();</script></body></html>";
+    let p = chromium_probe(broken);
+    assert!(p.console.iter().any(|l| l.contains("deliberate")), "{p:#?}");
+    assert!(
+        p.console.iter().any(|l| l.contains("no_such_function")),
+        "{p:#?}"
+    );
+    let page = p.page.expect("probe ran");
+    let errors = page["errors"].to_string();
+    assert!(
+        errors.contains("missing.png") && errors.contains("cdn.example.com"),
+        "{page}"
+    );
+    assert_eq!(page["charts"][0]["drawn"], 0, "{page}");
+    assert_eq!(page["charts"][0]["coloured"], 0, "{page}");
+
+    let clean = "<!DOCTYPE html><html><head></head><body><figure class=\"chart\" data-chart=\"ok\">\
+        <svg width=\"600\" height=\"300\"><rect width=\"50\" height=\"50\"/>\
+        <rect x=\"60\" width=\"50\" height=\"50\" fill=\"#1f77b4\"/></svg></figure></body></html>";
+    let p = chromium_probe(clean);
+    assert!(p.console.is_empty(), "{p:#?}");
+    let page = p.page.expect("probe ran");
+    assert_eq!(page["errors"], serde_json::json!([]));
+    assert_eq!(page["charts"][0]["drawn"], 2);
+    assert_eq!(page["charts"][0]["coloured"], 1);
+}

@@ -1,0 +1,37 @@
+//! Snapshot tests (insta) of what users read: the terminal table, the Markdown summary and the JSON
+//! report of a small priced run. Outputs are deterministic, so any change shows up as a diff to
+//! review (`cargo insta review`, or `INSTA_UPDATE=always cargo test` to accept).
+
+use capsim::report::{RunReport, json, markdown, table};
+
+fn small_report() -> RunReport {
+    let path = crate::common::repo("tests/fixtures/platform.yaml");
+    let s = capsim::scenario::load(&path).expect("fixture loads");
+    let book = capsim::cost::pricebook::PriceBook::builtin();
+    let out = capsim::model::simulate(&s);
+    let priced = capsim::cost::cost_of(&s, &out, &book).expect("fixture prices");
+    let mut r = RunReport::build(&s, &out, Some(&priced));
+    // The file path is where the test ran from; pin it.
+    r.scenario.file = "tests/fixtures/platform.yaml".into();
+    r
+}
+
+#[test]
+fn terminal_table() {
+    insta::assert_snapshot!(table::render(&small_report()));
+}
+
+#[test]
+fn markdown_summary() {
+    insta::assert_snapshot!(markdown::render(&small_report()));
+}
+
+#[test]
+fn json_report() {
+    let r = small_report();
+    let bytes = json::to_bytes(&r);
+    // The daily series are long; the snapshot pins everything else.
+    let mut v: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+    v["series"] = serde_json::Value::String(format!("{} days", r.series.days.len()));
+    insta::assert_snapshot!(serde_json::to_string_pretty(&v).unwrap());
+}
