@@ -20,9 +20,9 @@ pub struct Args {
     #[arg(long, value_name = "USD")]
     pub budget: Option<f64>,
     /// Purchase variant whose totals are checked: on-demand, spot, committed-1y, committed-3y,
-    /// committed-1y-spot, committed-3y-spot.
-    #[arg(long, default_value = "on-demand")]
-    pub variant: String,
+    /// committed-1y-spot, committed-3y-spot [default: spec.check.variant, else on-demand].
+    #[arg(long)]
+    pub variant: Option<String>,
     /// A saved summary.json to compare against (with --max-increase-usd / --max-increase-pct).
     #[arg(long, value_name = "SUMMARY_JSON")]
     pub baseline: Option<PathBuf>,
@@ -53,19 +53,40 @@ pub enum Format {
     Json,
 }
 
-/// The rules the flags ask for, validated (usage errors name the flag).
+/// The scenario's `spec.check` rules under the flags: a flag given on the command line wins.
+/// The scenario's baseline path is relative to the scenario file.
+pub fn merged(mut args: Args, s: &crate::scenario::Scenario) -> Args {
+    let c = &s.check;
+    args.budget = args.budget.or(c.monthly_budget_usd);
+    args.variant = args.variant.or_else(|| c.variant.clone());
+    args.max_increase_usd = args.max_increase_usd.or(c.max_increase_usd);
+    args.max_increase_pct = args.max_increase_pct.or(c.max_increase_pct);
+    args.min_latency_compliance = args.min_latency_compliance.or(c.min_latency_compliance);
+    args.min_availability = args.min_availability.or(c.min_availability);
+    if args.baseline.is_none() {
+        let base = args.scenario.parent().unwrap_or(std::path::Path::new("."));
+        args.baseline = c.baseline.as_ref().map(|b| base.join(b));
+    }
+    args
+}
+
+/// The rules the flags (and the scenario) ask for, validated (usage errors name the flag).
 pub fn rules_of(args: &Args) -> Result<Rules> {
-    if Variant::from_label(&args.variant).is_none() {
+    let variant = args
+        .variant
+        .clone()
+        .unwrap_or_else(|| "on-demand".to_string());
+    if Variant::from_label(&variant).is_none() {
         let labels: Vec<&str> = Variant::ALL.iter().map(|v| v.label()).collect();
         return Err(Error::Usage(format!(
             "--variant {}: unknown purchase variant\n  fix: use one of {}",
-            args.variant,
+            variant,
             labels.join(", ")
         )));
     }
     let rules = Rules {
         monthly_budget_usd: args.budget,
-        variant: args.variant.clone(),
+        variant,
         max_increase_usd: args.max_increase_usd,
         max_increase_pct: args.max_increase_pct,
         min_latency_compliance: args.min_latency_compliance,
@@ -74,7 +95,8 @@ pub fn rules_of(args: &Args) -> Result<Rules> {
     if rules.is_empty() {
         return Err(Error::Usage(
             "no rule to check\n  fix: pass at least one of --budget, --max-increase-usd or \
-             --max-increase-pct (with --baseline), --min-latency-compliance, --min-availability"
+             --max-increase-pct (with --baseline), --min-latency-compliance, --min-availability, \
+             or set them in the scenario's spec.check"
                 .into(),
         ));
     }
@@ -126,6 +148,8 @@ pub fn rules_of(args: &Args) -> Result<Rules> {
 }
 
 pub fn exec(args: Args) -> Result<Outcome> {
+    let scenario = crate::scenario::load(&args.scenario)?;
+    let args = merged(args, &scenario);
     let rules = rules_of(&args)?;
     // The baseline is read before the (long) simulation, so a bad file fails fast.
     let baseline = match &args.baseline {

@@ -5,6 +5,7 @@
 //! ranges and cross-field rules and collecting every problem at once; [`load`] adds the files a
 //! scenario points at (holiday calendar, replayed traffic).
 
+pub mod check_spec;
 pub mod cost_spec;
 mod decode;
 pub mod hpa_spec;
@@ -44,6 +45,8 @@ pub struct Scenario {
     pub platform: Platform,
     /// Price book, usage assumptions and fixed environments for the cost report.
     pub cost: cost_spec::CostCfg,
+    /// The CI gate's rules (`capsim check`); empty when the scenario sets none.
+    pub check: check_spec::CheckCfg,
 }
 
 /// Time frame, calendar and output settings.

@@ -101,6 +101,10 @@ pub(super) fn decode_scenario(root: &Node, cx: &mut Cx, base_dir: &Path) -> Opti
             None
         }
     };
+    let check = match s.opt("check") {
+        Some(n) => check_spec::decode(n, cx),
+        None => Some(check_spec::CheckCfg::default()),
+    };
     s.finish(cx);
     Some(Scenario {
         name: name?,
@@ -112,6 +116,7 @@ pub(super) fn decode_scenario(root: &Node, cx: &mut Cx, base_dir: &Path) -> Opti
         kubernetes: kubernetes?,
         platform: platform?,
         cost: cost?,
+        check: check?,
     })
 }
 

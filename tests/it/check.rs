@@ -325,3 +325,32 @@ fn heal7_shortened_to_one_month_over_and_within_budget() {
     let o = check(&[path_str(&path), "--budget", &within]);
     assert_eq!(o.status.code(), Some(0), "stdout: {}", stdout(&o));
 }
+
+/// Rules kept in the scenario's `spec.check` apply without flags; a flag overrides them; a bad
+/// rule in the scenario is an input error naming the field.
+#[test]
+fn rules_from_the_scenario_and_flags_overriding_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let with_rules =
+        two_month_platform() + "  check:\n    monthlyBudgetUsd: 1\n    variant: committed-1y\n";
+    let path = dir.path().join("gated.yaml");
+    std::fs::write(&path, &with_rules).unwrap();
+    let o = check(&[path_str(&path), "--format", "markdown"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stdout(&o).contains("committed-1y"), "{}", stdout(&o));
+    let o = check(&[path_str(&path), "--budget", "1000000000"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let bad = dir.path().join("bad.yaml");
+    std::fs::write(
+        &bad,
+        two_month_platform() + "  check:\n    variant: reserved\n",
+    )
+    .unwrap();
+    let o = check(&[path_str(&bad)]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("spec.check.variant") && stderr(&o).contains("committed-3y"),
+        "{}",
+        stderr(&o)
+    );
+}

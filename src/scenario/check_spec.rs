@@ -1,0 +1,121 @@
+//! The `spec.check` section: the CI gate's rules kept with the plan (`capsim check` flags override
+//! them): monthly budget per purchase variant, allowed increase over a baseline, SLO minimums.
+
+use super::decode::Cx;
+use super::yaml::Node;
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CheckCfg {
+    pub monthly_budget_usd: Option<f64>,
+    /// A purchase-variant label (`on-demand`, `spot`, `committed-1y`, ...).
+    pub variant: Option<String>,
+    /// A saved `summary.json`, relative to the scenario file.
+    pub baseline: Option<String>,
+    pub max_increase_usd: Option<f64>,
+    pub max_increase_pct: Option<f64>,
+    pub min_latency_compliance: Option<f64>,
+    pub min_availability: Option<f64>,
+}
+
+pub(super) fn decode(node: &Node, cx: &mut Cx) -> Option<CheckCfg> {
+    let mut m = cx.map(node, "spec.check")?;
+    let mut c = CheckCfg::default();
+    let mut ok = true;
+    let mut num = |m: &mut super::decode::MapReader,
+                   cx: &mut Cx,
+                   key: &'static str,
+                   lo: f64,
+                   hi: f64,
+                   what: &str|
+     -> Option<f64> {
+        let n = m.opt(key)?;
+        let p = m.child(key);
+        match cx.f64(n, &p) {
+            Some(v) if (lo..=hi).contains(&v) => Some(v),
+            Some(v) => {
+                cx.problem(
+                    n,
+                    &p,
+                    format!("{v} is out of range"),
+                    format!("write {what}"),
+                );
+                ok = false;
+                None
+            }
+            None => {
+                ok = false;
+                None
+            }
+        }
+    };
+    c.monthly_budget_usd = num(
+        &mut m,
+        cx,
+        "monthlyBudgetUsd",
+        0.0,
+        1e12,
+        "a dollar amount ≥ 0",
+    );
+    c.max_increase_usd = num(&mut m, cx, "maxIncreaseUsd", -1e12, 1e12, "a dollar amount");
+    c.max_increase_pct = num(
+        &mut m,
+        cx,
+        "maxIncreasePct",
+        -100.0,
+        1e9,
+        "a percentage ≥ -100",
+    );
+    c.min_latency_compliance = num(
+        &mut m,
+        cx,
+        "minLatencyCompliance",
+        0.0,
+        1.0,
+        "a ratio from 0 to 1, e.g. 0.99",
+    );
+    c.min_availability = num(
+        &mut m,
+        cx,
+        "minAvailability",
+        0.0,
+        1.0,
+        "a ratio from 0 to 1, e.g. 0.999",
+    );
+    if let Some(n) = m.opt("variant") {
+        let labels: Vec<&str> = crate::cost::price::Variant::ALL
+            .iter()
+            .map(|v| v.label())
+            .collect();
+        match cx.string(n, "spec.check.variant") {
+            Some(v) if labels.contains(&v.as_str()) => c.variant = Some(v),
+            Some(v) => {
+                cx.problem(
+                    n,
+                    "spec.check.variant",
+                    format!("unknown purchase variant {v:?}"),
+                    format!("use one of: {}", labels.join(", ")),
+                );
+                ok = false;
+            }
+            None => ok = false,
+        }
+    }
+    if let Some(n) = m.opt("baseline") {
+        match cx.string(n, "spec.check.baseline") {
+            Some(v) => c.baseline = Some(v),
+            None => ok = false,
+        }
+    }
+    let increase = c.max_increase_usd.is_some() || c.max_increase_pct.is_some();
+    if increase != c.baseline.is_some() {
+        cx.problem(
+            node,
+            "spec.check.baseline",
+            "maxIncreaseUsd/maxIncreasePct and baseline go together",
+            "give both a baseline summary.json and an allowed increase, or neither",
+        );
+        ok = false;
+    }
+    m.finish(cx);
+    ok.then_some(c)
+}
