@@ -67,16 +67,8 @@ pub fn is_summary(path: &Path) -> bool {
 
 /// Load a scenario, simulate and price it exactly as `capsim run` does, and build its report.
 pub fn report_for(path: &Path, seed: Option<u64>) -> Result<(Scenario, RunOutput, RunReport)> {
-    let mut scenario = crate::scenario::load(path)?;
-    if let Some(seed) = seed {
-        scenario.simulation.seed = seed;
-    }
-    let book = super::run::load_price_book(&scenario, path)?;
-    crate::cost::check_prices(&scenario, &book)?;
-    let out = crate::model::simulate(&scenario);
-    let priced = crate::cost::cost_of(&scenario, &out, &book)?;
-    let report = RunReport::build(&scenario, &out, Some(&priced));
-    Ok((scenario, out, report))
+    let p = super::run::prepare(path, seed, false)?;
+    Ok((p.scenario, p.out, p.report))
 }
 
 /// Read a saved `summary.json`; its `schema_version` must be this build's.

@@ -34,16 +34,12 @@ pub enum Format {
 }
 
 pub fn exec(args: Args) -> Result<Outcome> {
-    let mut scenario = crate::scenario::load(&args.scenario)?;
-    if let Some(seed) = args.seed {
-        scenario.simulation.seed = seed;
-    }
-    // The price book is read before the (long) simulation, so a bad book fails fast.
-    let book = load_price_book(&scenario, &args.scenario)?;
-    crate::cost::check_prices(&scenario, &book)?;
-    let out = simulate_with_bar(&scenario, args.quiet);
-    let priced = crate::cost::cost_of(&scenario, &out, &book)?;
-    let report = RunReport::build(&scenario, &out, Some(&priced));
+    let Prepared {
+        scenario,
+        out,
+        priced,
+        report,
+    } = prepare(&args.scenario, args.seed, args.quiet)?;
     let cost_csv = report::cost::monthly_csv(&priced);
     let json = report::json::to_bytes(&report);
     let csv = report::csv::timeseries(&scenario, &out);
@@ -97,6 +93,35 @@ pub fn exec(args: Args) -> Result<Outcome> {
         }
     }
     Ok(Outcome::Success)
+}
+
+/// A scenario loaded, simulated and priced, with its report.
+pub struct Prepared {
+    pub scenario: crate::scenario::Scenario,
+    pub out: crate::model::RunOutput,
+    pub priced: crate::cost::price::CostReport,
+    pub report: RunReport,
+}
+
+/// Load, simulate (with a progress bar unless `quiet`) and price a scenario: what `run`,
+/// `compare` and `check` all do. The price book is read and checked before the (long)
+/// simulation, so a bad book or SKU fails fast.
+pub fn prepare(path: &std::path::Path, seed: Option<u64>, quiet: bool) -> Result<Prepared> {
+    let mut scenario = crate::scenario::load(path)?;
+    if let Some(seed) = seed {
+        scenario.simulation.seed = seed;
+    }
+    let book = load_price_book(&scenario, path)?;
+    crate::cost::check_prices(&scenario, &book)?;
+    let out = simulate_with_bar(&scenario, quiet);
+    let priced = crate::cost::cost_of(&scenario, &out, &book)?;
+    let report = RunReport::build(&scenario, &out, Some(&priced));
+    Ok(Prepared {
+        scenario,
+        out,
+        priced,
+        report,
+    })
 }
 
 /// The scenario's price book: the bundled one, or a CSV relative to the scenario file.

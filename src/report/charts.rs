@@ -725,13 +725,7 @@ fn cost_by_cloud<DB: DrawingBackend>(
         return Ok(Vec::new());
     };
     let months: Vec<String> = cost.months.iter().map(|m| m.month.clone()).collect();
-    let mut clouds: Vec<&String> = cost
-        .months
-        .iter()
-        .flat_map(|m| m.on_demand_by_cloud_usd.keys())
-        .collect();
-    clouds.sort();
-    clouds.dedup();
+    let clouds = cost.clouds();
     let top = cost
         .months
         .iter()

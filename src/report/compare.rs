@@ -419,46 +419,13 @@ fn headline(c: &Comparison) -> (String, String) {
     (side(&c.a), side(&c.b))
 }
 
-/// Aligned columns: the first left-aligned, the rest right-aligned.
-pub(crate) fn aligned(header: &[&str], rows: &[Vec<String>]) -> String {
-    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
-    for row in rows {
-        for (w, c) in widths.iter_mut().zip(row) {
-            *w = (*w).max(c.chars().count());
-        }
-    }
-    let line = |cells: &[String]| -> String {
-        let mut l = String::new();
-        for (i, (c, w)) in cells.iter().zip(&widths).enumerate() {
-            let pad = " ".repeat(w - c.chars().count());
-            if i == 0 {
-                l.push_str(c);
-                l.push_str(&pad);
-            } else {
-                l.push_str("  ");
-                l.push_str(&pad);
-                l.push_str(c);
-            }
-        }
-        l.trim_end().to_string() + "\n"
-    };
-    let mut out = line(&header.iter().map(|h| h.to_string()).collect::<Vec<_>>());
-    out.push_str(&line(
-        &widths.iter().map(|w| "-".repeat(*w)).collect::<Vec<_>>(),
-    ));
-    for row in rows {
-        out.push_str(&line(row));
-    }
-    out
-}
-
 /// Terminal rendering.
 pub fn table(c: &Comparison) -> String {
     let (a, b) = headline(c);
     let mut out = format!("A: {a}\nB: {b}\n");
     for (title, header, rows) in sections(c) {
         out.push_str(&format!("\n{title}\n"));
-        out.push_str(&aligned(&header, &rows));
+        out.push_str(&super::table::aligned(&header, &rows));
     }
     out
 }

@@ -50,6 +50,18 @@ pub struct CostSummary {
 }
 
 impl CostSummary {
+    /// The clouds that appear in the on-demand roll-ups, sorted.
+    pub fn clouds(&self) -> Vec<&String> {
+        let mut clouds: Vec<&String> = self
+            .months
+            .iter()
+            .flat_map(|m| m.on_demand_by_cloud_usd.keys())
+            .collect();
+        clouds.sort();
+        clouds.dedup();
+        clouds
+    }
+
     pub fn of(r: &CostReport) -> CostSummary {
         let mut months: Vec<CostMonth> = Vec::new();
         for t in &r.months {

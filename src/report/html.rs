@@ -322,13 +322,7 @@ fn cost_tables(h: &mut String, r: &RunReport) {
     }
     let _ = writeln!(h, "<th>{}</th></tr>\n</table>", esc(&c.cheapest_overall));
 
-    let mut clouds: Vec<&String> = c
-        .months
-        .iter()
-        .flat_map(|m| m.on_demand_by_cloud_usd.keys())
-        .collect();
-    clouds.sort();
-    clouds.dedup();
+    let clouds = c.clouds();
     h.push_str("<h3>On-demand cost by cloud</h3>\n<table><tr><th>month</th>");
     for cl in &clouds {
         let _ = write!(h, "<th>{}</th>", esc(cl));

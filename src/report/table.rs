@@ -4,7 +4,7 @@
 use super::RunReport;
 
 /// Render rows as an aligned table: the first column left-aligned, the rest right-aligned.
-fn table(header: &[&str], rows: &[Vec<String>]) -> String {
+pub(crate) fn aligned(header: &[&str], rows: &[Vec<String>]) -> String {
     let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
     for row in rows {
         for (w, c) in widths.iter_mut().zip(row) {
@@ -77,7 +77,7 @@ pub fn render(r: &RunReport) -> String {
             ]
         })
         .collect();
-    out.push_str(&table(
+    out.push_str(&aligned(
         &[
             "service",
             "hpa min..max",
@@ -123,7 +123,7 @@ pub fn render(r: &RunReport) -> String {
             ]
         })
         .collect();
-    out.push_str(&table(
+    out.push_str(&aligned(
         &[
             "month",
             "windows p95 ok",
@@ -171,7 +171,7 @@ pub fn render(r: &RunReport) -> String {
                 ]
             })
             .collect();
-        out.push_str(&table(
+        out.push_str(&aligned(
             &[
                 "instance",
                 "peak demanded conns",
@@ -210,7 +210,7 @@ pub fn render(r: &RunReport) -> String {
                 ]
             })
             .collect();
-        out.push_str(&table(
+        out.push_str(&aligned(
             &[
                 "node pool",
                 "cloud",
@@ -264,7 +264,7 @@ pub fn render(r: &RunReport) -> String {
             });
         }
         rows.push(total);
-        out.push_str(&table(&header, &rows));
+        out.push_str(&aligned(&header, &rows));
         if let Some(last) = c.months.last() {
             let parts: Vec<String> = last
                 .on_demand_by_environment_usd
@@ -296,7 +296,7 @@ pub fn render(r: &RunReport) -> String {
                     ]
                 })
                 .collect();
-            out.push_str(&table(
+            out.push_str(&aligned(
                 &[
                     "commitment",
                     "sku",
