@@ -12,6 +12,7 @@ pub mod hpa;
 pub mod output;
 pub mod queue;
 pub mod run;
+pub mod schema;
 pub mod validate;
 
 /// What a command that did not error concluded.
@@ -47,6 +48,8 @@ pub enum Command {
     Check(check::Args),
     /// Check scenario files without running them; report every problem at once.
     Validate(validate::Args),
+    /// Print the JSON Schema of summary.json (the versioned RunReport).
+    Schema(schema::Args),
     /// Kubernetes HPA tools: evaluate conformance cases.
     #[command(subcommand)]
     Hpa(hpa::Command),
@@ -81,6 +84,7 @@ fn dispatch(command: Command) -> crate::Result<Outcome> {
         Command::Compare(args) => compare::exec(args),
         Command::Check(args) => check::exec(args),
         Command::Validate(args) => validate::exec(args),
+        Command::Schema(args) => schema::exec(args),
         Command::Hpa(cmd) => hpa::exec(cmd),
         Command::Queue(args) => queue::exec(args),
     }

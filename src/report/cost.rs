@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::cost::price::{CostReport, Variant};
 
 /// One month's totals under every variant.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 pub struct CostMonth {
     pub month: String,
     /// Variant label → total, in dollars with cents (`"1234.56"`).
@@ -21,7 +21,7 @@ pub struct CostMonth {
     pub by_resource_usd: BTreeMap<String, BTreeMap<String, String>>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 pub struct CommitmentSummary {
     pub resource: String,
     pub cloud: String,
@@ -33,7 +33,7 @@ pub struct CommitmentSummary {
     pub yearly_saving_usd: String,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 pub struct CostSummary {
     pub currency: String,
     pub price_book: String,

@@ -24,7 +24,7 @@ use crate::sim::{HOUR_MS, TimeMs};
 pub const SCHEMA_VERSION: u32 = 1;
 
 /// The result of one run, as saved in `summary.json`.
-#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq, schemars::JsonSchema)]
 pub struct RunReport {
     pub schema_version: u32,
     pub capsim_version: String,
@@ -44,7 +44,7 @@ pub struct RunReport {
     pub engine: EngineInfo,
 }
 
-#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq, schemars::JsonSchema)]
 pub struct CloudInfo {
     pub name: String,
     pub provider: String,
@@ -53,7 +53,7 @@ pub struct CloudInfo {
 }
 
 /// Per calendar month: SLO compliance of a request path or a service.
-#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq, schemars::JsonSchema)]
 pub struct MonthSlo {
     pub month: String,
     /// Share of SLO windows whose p95 met the target.
@@ -68,20 +68,20 @@ pub struct MonthSlo {
     pub worst_p95_ms: f64,
 }
 
-#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq, schemars::JsonSchema)]
 pub struct ServiceSlo {
     pub service: String,
     pub months: Vec<MonthSlo>,
 }
 
-#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq, schemars::JsonSchema)]
 pub struct AlertSummary {
     pub name: String,
     pub firing_hours: f64,
     pub firings: u32,
 }
 
-#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq, schemars::JsonSchema)]
 pub struct SloSummary {
     pub latency_p95_target_ms: f64,
     pub availability_target: f64,
@@ -95,7 +95,7 @@ pub struct SloSummary {
     pub violating_windows: u32,
 }
 
-#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq, schemars::JsonSchema)]
 pub struct DbInstanceSummary {
     pub name: String,
     pub peak_connections: f64,
@@ -107,7 +107,7 @@ pub struct DbInstanceSummary {
     pub peak_cpu_utilisation: f64,
 }
 
-#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq, schemars::JsonSchema)]
 pub struct DatabaseSummary {
     pub max_connections: u32,
     pub reserved_connections: u32,
@@ -120,7 +120,7 @@ pub struct DatabaseSummary {
     pub instances: Vec<DbInstanceSummary>,
 }
 
-#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq, schemars::JsonSchema)]
 pub struct CacheSummary {
     pub node_type: String,
     pub nodes: u32,
@@ -129,7 +129,7 @@ pub struct CacheSummary {
     pub mean_hit_ratio: f64,
 }
 
-#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq, schemars::JsonSchema)]
 pub struct NodePoolSummary {
     pub name: String,
     pub cloud: String,
@@ -141,7 +141,7 @@ pub struct NodePoolSummary {
     pub spot_interruptions: u32,
 }
 
-#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq, schemars::JsonSchema)]
 pub struct OutageSummary {
     pub cloud: String,
     pub start: String,
@@ -155,7 +155,7 @@ pub struct OutageSummary {
     pub recovery_minutes: Option<f64>,
 }
 
-#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq, schemars::JsonSchema)]
 pub struct ScenarioInfo {
     pub name: String,
     pub description: String,
@@ -170,7 +170,7 @@ pub struct ScenarioInfo {
     pub output_resolution_s: f64,
 }
 
-#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq, schemars::JsonSchema)]
 pub struct ServiceSummary {
     pub name: String,
     pub cloud: String,
@@ -200,7 +200,7 @@ pub struct ServiceSummary {
     pub availability: f64,
 }
 
-#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq, schemars::JsonSchema)]
 pub struct EngineInfo {
     /// Discrete events the engine handled (deterministic; wall time is not recorded, so the
     /// report stays byte-identical across runs).

@@ -9,7 +9,7 @@ use super::{local_time, round3, round6};
 use crate::model::RunOutput;
 use crate::scenario::{Scenario, TrafficSource};
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 pub struct ServiceSeries {
     pub name: String,
     pub cloud: String,
@@ -22,14 +22,14 @@ pub struct ServiceSeries {
     pub error_rate: Vec<f64>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 pub struct PoolSeries {
     pub name: String,
     pub cloud: String,
     pub nodes_max: Vec<u32>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 pub struct DailySeries {
     /// Local dates `YYYY-MM-DD`.
     pub days: Vec<String>,
