@@ -31,6 +31,8 @@ pub struct Args {
 pub enum Format {
     Table,
     Json,
+    /// The Markdown summary (for a PR comment or a wiki page).
+    Markdown,
 }
 
 pub fn exec(args: Args) -> Result<Outcome> {
@@ -83,13 +85,13 @@ pub fn exec(args: Args) -> Result<Outcome> {
             Format::Table => {
                 let mut text = report::table::render(&report);
                 text.push_str(&format!(
-                    "\nwrote {} and {}\n",
-                    series_path.display(),
-                    summary_path.display()
+                    "\nwrote {} and the data files beside it\n",
+                    dir.join("report.html").display()
                 ));
                 print_stdout(&text)?;
             }
             Format::Json => print_stdout(&String::from_utf8_lossy(&json))?,
+            Format::Markdown => print_stdout(&report::markdown::render(&report))?,
         }
     }
     Ok(Outcome::Success)

@@ -471,3 +471,20 @@ fn the_committed_json_schema_is_current() {
         );
     }
 }
+
+#[test]
+fn markdown_format_prints_the_summary() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = capsim(&[
+        "run",
+        "tests/fixtures/small.yaml",
+        "--out",
+        dir.path().to_str().unwrap(),
+        "--format",
+        "markdown",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let md = stdout(&o);
+    assert!(md.starts_with("## capsim run — `small`"), "{md}");
+    assert!(md.contains("| service@cloud |"), "{md}");
+}
