@@ -85,7 +85,7 @@ pub struct Recorder {
     resolution_ms: TimeMs,
     interval_start_ms: TimeMs,
     acc: Vec<Acc>,
-    pub rows: Vec<Row>,
+    rows: Vec<Row>,
     dau_at_start: f64,
     db_max: Option<f64>,
     hit_min: Option<f64>,

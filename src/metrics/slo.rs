@@ -258,8 +258,7 @@ impl SloTracker {
                 agg.worst_p95_s = agg.worst_p95_s.max(acc.mix.quantile(0.95));
             }
         }
-        self.path = WindowAcc::default();
-        for acc in &mut self.services {
+        for acc in std::iter::once(&mut self.path).chain(&mut self.services) {
             acc.mix.clear();
             acc.offered = 0.0;
             acc.failed = 0.0;
@@ -269,10 +268,6 @@ impl SloTracker {
 
     pub fn alert_totals(&self) -> Vec<AlertTotals> {
         self.alerts.iter().map(|a| a.totals.clone()).collect()
-    }
-
-    pub fn cfg(&self) -> &SloCfg {
-        &self.cfg
     }
 }
 

@@ -102,11 +102,6 @@ impl Database {
         }
     }
 
-    /// Where a cloud's reads go (spread evenly over these).
-    pub fn read_targets(&self, cloud: usize) -> &[usize] {
-        &self.read_targets[cloud]
-    }
-
     /// What a cloud's reads see: refused share, query time and saturated share, averaged over its
     /// read targets (reads and pods spread evenly over them).
     pub fn read_view(&self, cloud: usize, step: &DbStep) -> (f64, Moments, f64) {
@@ -290,7 +285,7 @@ mod tests {
         assert_eq!(out.instances[1].queries_per_s, 100.0);
         assert_eq!(out.instances[2].queries_per_s, 50.0);
         assert_eq!(out.instances[1].demanded, 200.0);
-        assert_eq!(db.read_targets(1), &[2]);
+        assert_eq!(db.read_targets[1], [2]);
         assert_eq!(p.queries_per_s, 15.0);
     }
 

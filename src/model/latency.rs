@@ -4,6 +4,7 @@
 //! windows need: response times as (mean, variance) moments, summed along a request path and
 //! turned into tail probabilities and percentiles through two-moment fits.
 
+use crate::queueing::percentile::invert_tail;
 use crate::queueing::{self, Queue, ServiceDist};
 use crate::scenario::{Service, ServiceTimeDist};
 
@@ -47,19 +48,7 @@ impl Moments {
         if sd <= m {
             return m - sd + sd * (1.0 / (1.0 - p)).ln();
         }
-        let (mut lo, mut hi) = (0.0, m * 10.0);
-        while self.tail(hi) > 1.0 - p {
-            hi *= 2.0;
-        }
-        for _ in 0..50 {
-            let mid = 0.5 * (lo + hi);
-            if self.tail(mid) > 1.0 - p {
-                lo = mid
-            } else {
-                hi = mid
-            }
-        }
-        0.5 * (lo + hi)
+        invert_tail(|t| self.tail(t), 1.0 - p, m)
     }
 
     /// P(T > t) under a two-moment fit (Whitt's QNA conventions, "The Queueing Network
@@ -96,54 +85,41 @@ impl Moments {
 #[derive(Debug, Clone, Default)]
 pub struct Mixture {
     parts: Vec<(f64, Moments)>,
+    /// Σ weights of `parts`.
+    total: f64,
 }
 
 impl Mixture {
     pub fn clear(&mut self) {
         self.parts.clear();
+        self.total = 0.0;
     }
     pub fn add(&mut self, weight: f64, m: Moments) {
         if weight > 0.0 {
             self.parts.push((weight, m));
+            self.total += weight;
         }
     }
     pub fn is_empty(&self) -> bool {
         self.parts.is_empty()
     }
     pub fn tail(&self, t_s: f64) -> f64 {
-        let total: f64 = self.parts.iter().map(|(w, _)| w).sum();
-        if total <= 0.0 {
+        if self.total <= 0.0 {
             return 0.0;
         }
-        self.parts.iter().map(|(w, m)| w * m.tail(t_s)).sum::<f64>() / total
+        self.parts.iter().map(|(w, m)| w * m.tail(t_s)).sum::<f64>() / self.total
     }
     /// The p-quantile (e.g. 0.95), by bisection on the tail; 0 for an empty mixture.
     pub fn quantile(&self, p: f64) -> f64 {
         if self.parts.is_empty() {
             return 0.0;
         }
-        let target = 1.0 - p;
-        let mut hi = self
+        let scale = self
             .parts
             .iter()
-            .map(|(_, m)| m.mean_s + 10.0 * m.var_s2.sqrt())
+            .map(|(_, m)| m.mean_s)
             .fold(1e-3, f64::max);
-        while self.tail(hi) > target && hi < 1e7 {
-            hi *= 2.0;
-        }
-        let mut lo = 0.0;
-        for _ in 0..60 {
-            let mid = 0.5 * (lo + hi);
-            if self.tail(mid) > target {
-                lo = mid;
-            } else {
-                hi = mid;
-            }
-            if hi - lo < 1e-6 * hi.max(1e-6) {
-                break;
-            }
-        }
-        0.5 * (lo + hi)
+        invert_tail(|t| self.tail(t), 1.0 - p, scale)
     }
 }
 

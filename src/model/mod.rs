@@ -107,8 +107,6 @@ pub struct OutageStats {
 pub struct RunOutput {
     /// Per instance: (cloud name, service name).
     pub instance_names: Vec<(String, String)>,
-    /// maxReplicas of each instance's HPA (None = no HPA).
-    pub max_replicas: Vec<Option<u32>>,
     pub rows: Vec<Row>,
     pub stats: Vec<ServiceStats>,
     pub node_rows: Vec<NodeRow>,
@@ -123,7 +121,6 @@ pub struct RunOutput {
     pub monthly: MonthlyUsage,
     pub duration_ms: TimeMs,
     pub events_handled: u64,
-    pub seed: u64,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -187,8 +184,9 @@ struct World {
     slo: SloTracker,
     followups: Vec<Followup>,
     actions: Vec<nodes::ClusterAction>,
-    /// Offered requests per instance at the last evaluation (for the step's mean rate).
+    /// Offered requests per instance at the last evaluation, and the step's mean rates.
     last_offered: Vec<f64>,
+    rates: Vec<f64>,
     last_eval_ms: TimeMs,
     path: Vec<usize>,
     // Scratch for the evaluation step.
@@ -199,22 +197,24 @@ struct World {
     monthly: MonthlyUsage,
     /// Per pool: node count since `node_count_since`.
     node_counts: Vec<u32>,
+    /// `[pool][month][n]` = ms with exactly n nodes (converted to hours at the end).
+    pool_node_ms: Vec<Vec<Vec<TimeMs>>>,
     node_count_since: TimeMs,
 }
 
-impl World {
-    fn snapshot(&self, i: usize) -> Snapshot {
-        let s = &self.instances[i];
-        Snapshot {
-            desired: s.spec_replicas,
-            ready: s.ready_count,
-            pods: s.pods.len() as u32,
-            rps: s.users_rps(),
-        }
+/// What the recorder needs of a service instance right now.
+fn snapshot(s: &ServiceState) -> Snapshot {
+    Snapshot {
+        desired: s.spec_replicas,
+        ready: s.ready_count,
+        pods: s.pods.len() as u32,
+        rps: s.users_rps(),
     }
+}
 
+impl World {
     fn record(&mut self, now: TimeMs, i: usize) {
-        let snap = self.snapshot(i);
+        let snap = snapshot(&self.instances[i]);
         self.recorder.update(now, i, snap);
     }
 
@@ -302,29 +302,22 @@ impl World {
         }
     }
 
-    /// Each cloud's share of traffic now: routed clouds share by weight.
-    fn shares(&self) -> Vec<f64> {
-        let total: f64 = self
-            .clouds
-            .iter()
-            .filter(|c| c.routed)
-            .map(|c| c.weight)
-            .sum();
-        self.clouds
-            .iter()
-            .map(|c| {
-                if c.routed && total > 0.0 {
-                    c.weight / total
-                } else {
-                    0.0
-                }
-            })
-            .collect()
+    /// Cloud `c`'s share of traffic, given the total weight of the routed clouds: routed clouds
+    /// share by weight.
+    fn share(&self, c: usize, routed_weight: f64) -> f64 {
+        let cloud = &self.clouds[c];
+        if cloud.routed && routed_weight > 0.0 {
+            cloud.weight / routed_weight
+        } else {
+            0.0
+        }
     }
 
-    /// Add the time since the last call to each pool's node-count histogram (split at month
-    /// boundaries), then read the counts as they are now. Call before anything that may change a
-    /// pool's size, and at the end.
+    /// Add the time since the last call to each pool's node-count histogram (in whole
+    /// milliseconds, split at month boundaries, so the sums do not depend on how often this is
+    /// called), then read the counts as they are now and note new peaks. Pool sizes change only
+    /// in autoscaler scans (nodes requested or removed) and spot interruptions (nodes gone), so
+    /// this runs after those, and at the start and the end.
     fn track_node_counts(&mut self, now: TimeMs) {
         let mut from = self.node_count_since;
         while from < now {
@@ -335,37 +328,25 @@ impl World {
                 .get(m + 1)
                 .map_or(TimeMs::MAX, |(_, t)| *t);
             let to = now.min(month_end);
-            let hours = (to - from) as f64 / crate::sim::HOUR_MS as f64;
             for (p, &n) in self.node_counts.iter().enumerate() {
-                let h = &mut self.monthly.pool_node_hours[p][m];
+                let h = &mut self.pool_node_ms[p][m];
                 if h.len() <= n as usize {
-                    h.resize(n as usize + 1, 0.0);
+                    h.resize(n as usize + 1, 0);
                 }
-                h[n as usize] += hours;
+                h[n as usize] += to - from;
             }
             from = to;
         }
         self.node_count_since = now;
         for (ci, c) in self.clusters.iter().enumerate() {
-            if let Some(c) = c {
-                for (pi, counts) in c.pool_counts().iter().enumerate() {
-                    self.node_counts[self.pool_offset[ci] + pi] = counts.total();
-                }
-            }
-        }
-    }
-
-    /// Track each pool's peak node count (billing time comes from the cluster at the end).
-    fn accumulate_node_time(&mut self, now: TimeMs) {
-        for (ci, c) in self.clusters.iter().enumerate() {
-            if let Some(c) = c {
-                for (pi, counts) in c.pool_counts().iter().enumerate() {
-                    let p = &mut self.pools[self.pool_offset[ci] + pi];
-                    let n = counts.total();
-                    if n > p.peak_nodes {
-                        p.peak_nodes = n;
-                        p.peak_at_ms = now;
-                    }
+            let Some(c) = c else { continue };
+            for (pi, counts) in c.pool_counts().iter().enumerate() {
+                let p = self.pool_offset[ci] + pi;
+                let n = counts.total();
+                self.node_counts[p] = n;
+                if n > self.pools[p].peak_nodes {
+                    self.pools[p].peak_nodes = n;
+                    self.pools[p].peak_at_ms = now;
                 }
             }
         }
@@ -378,7 +359,7 @@ impl World {
             return;
         }
         let n = self.instances.len();
-        let mut rates = vec![0.0; n];
+        let mut rates = std::mem::take(&mut self.rates);
         for (i, inst) in self.instances.iter_mut().enumerate() {
             let total = inst.offered_requests_total(now);
             rates[i] = (total - self.last_offered[i]) / dt_s;
@@ -549,6 +530,7 @@ impl World {
         };
         self.slo.add(now, &sample);
         self.last_eval_ms = now;
+        self.rates = rates;
     }
 }
 
@@ -561,18 +543,21 @@ impl Model for World {
             Event::Tick => {
                 let noise = self.noise.as_mut().map_or(1.0, |n| n.step(TRAFFIC_STEP_MS));
                 let pv = self.demand.page_views_per_s(now) * noise;
-                let shares = self.shares();
+                let routed_weight: f64 = self
+                    .clouds
+                    .iter()
+                    .filter(|c| c.routed)
+                    .map(|c| c.weight)
+                    .sum();
                 let scrape = now % self.metric_resolution_ms == 0;
                 for i in 0..self.instances.len() {
                     let cloud = i / self.n_svc;
+                    let offered = pv
+                        * self.instances[i].cfg.requests_per_page_view
+                        * self.share(cloud, routed_weight);
                     // A down cloud that is still routed receives traffic it cannot serve; its
                     // pods see none of it.
-                    let rps = if self.clouds[cloud].up {
-                        pv * self.instances[i].cfg.requests_per_page_view * shares[cloud]
-                    } else {
-                        0.0
-                    };
-                    let offered = pv * self.instances[i].cfg.requests_per_page_view * shares[cloud];
+                    let rps = if self.clouds[cloud].up { offered } else { 0.0 };
                     self.instances[i].set_offered(now, rps, offered);
                     if scrape {
                         self.instances[i].scrape(now);
@@ -606,12 +591,8 @@ impl Model for World {
             Event::PodGone(i, pod) => {
                 self.instances[i].pod_gone(now, pod);
                 let cloud = self.cloud_of(i);
-                if self.clusters[cloud].is_some() {
-                    self.track_node_counts(now);
-                    self.accumulate_node_time(now);
-                    if let Some(c) = self.clusters[cloud].as_mut() {
-                        c.remove_pod((i, pod), now, &mut self.actions);
-                    }
+                if let Some(c) = self.clusters[cloud].as_mut() {
+                    c.remove_pod((i, pod), now, &mut self.actions);
                     self.apply_actions(cloud, now, ctx);
                 }
                 self.record(now, i);
@@ -621,7 +602,6 @@ impl Model for World {
                 ctx.schedule_in(EVAL_STEP_MS, Event::Evaluate);
             }
             Event::CloseInterval => {
-                self.accumulate_node_time(now);
                 let cpu: Vec<Option<i32>> = self
                     .instances
                     .iter()
@@ -633,7 +613,6 @@ impl Model for World {
                 ctx.schedule_in(self.recorder.resolution_ms(), Event::CloseInterval);
             }
             Event::AutoscalerScan(cloud) => {
-                self.track_node_counts(now);
                 if let Some(c) = self.clusters[cloud].as_mut() {
                     c.autoscaler_scan(now, &mut self.actions);
                     let interval = c.scan_interval_ms();
@@ -643,20 +622,17 @@ impl Model for World {
                 }
             }
             Event::NodeReady(cloud, node) => {
-                self.track_node_counts(now);
-                self.accumulate_node_time(now);
                 if let Some(c) = self.clusters[cloud].as_mut() {
                     c.node_ready(node, now, &mut self.actions);
                 }
                 self.apply_actions(cloud, now, ctx);
             }
             Event::NodeInterrupted(cloud, node) => {
-                self.track_node_counts(now);
-                self.accumulate_node_time(now);
                 if let Some(c) = self.clusters[cloud].as_mut() {
                     c.node_interrupted(node, now, &mut self.actions);
                 }
                 self.apply_actions(cloud, now, ctx);
+                self.track_node_counts(now);
             }
             Event::CloudDown(c) => {
                 // Close the evaluation step with the state it had, then change it.
@@ -699,15 +675,15 @@ impl World {
     fn record_nodes(&mut self, now: TimeMs) {
         let t_ms = now - self.recorder.resolution_ms();
         for (ci, c) in self.clusters.iter().enumerate() {
-            if let Some(c) = c {
-                for (pi, (_, ready, provisioning)) in c.node_counts().into_iter().enumerate() {
-                    self.node_rows.push(NodeRow {
-                        t_ms: t_ms.max(0),
-                        pool: self.pool_offset[ci] + pi,
-                        ready,
-                        provisioning,
-                    });
-                }
+            let Some(c) = c else { continue };
+            for (pi, n) in c.pool_counts().iter().enumerate() {
+                self.node_rows.push(NodeRow {
+                    t_ms: t_ms.max(0),
+                    pool: self.pool_offset[ci] + pi,
+                    // Nodes under a spot notice still run.
+                    ready: n.ready + n.interrupting,
+                    provisioning: n.provisioning,
+                });
             }
         }
     }
@@ -853,12 +829,7 @@ pub fn simulate_with_progress(s: &Scenario, progress: &mut dyn FnMut(TimeMs, Tim
         .iter()
         .map(|s| {
             (
-                Snapshot {
-                    desired: s.spec_replicas,
-                    ready: s.ready_count,
-                    pods: s.pods.len() as u32,
-                    rps: 0.0,
-                },
+                snapshot(s),
                 s.cfg.hpa.as_ref().map(|h| h.max_replicas as u32),
             )
         })
@@ -880,7 +851,8 @@ pub fn simulate_with_progress(s: &Scenario, progress: &mut dyn FnMut(TimeMs, Tim
         })
         .unwrap_or_default();
     let cache = platform.cache.as_ref().map(cache::Cache::from_cfg);
-    let slo = SloTracker::new(platform.slo.clone(), months(s), n_svc);
+    let months = months(s);
+    let slo = SloTracker::new(platform.slo.clone(), months.clone(), n_svc);
     let n = instances.len();
     let mut world = World {
         demand,
@@ -925,6 +897,7 @@ pub fn simulate_with_progress(s: &Scenario, progress: &mut dyn FnMut(TimeMs, Tim
         followups: Vec::new(),
         actions: Vec::new(),
         last_offered: vec![0.0; n],
+        rates: vec![0.0; n],
         last_eval_ms: 0,
         path: platform.slo.path.clone(),
         demands: Vec::new(),
@@ -933,10 +906,10 @@ pub fn simulate_with_progress(s: &Scenario, progress: &mut dyn FnMut(TimeMs, Tim
         node_rows: Vec::new(),
         monthly: MonthlyUsage::default(),
         node_counts: Vec::new(),
+        pool_node_ms: Vec::new(),
         node_count_since: 0,
     };
     {
-        let months = months(s);
         let nm = months.len();
         let hours: Vec<f64> = (0..nm)
             .map(|m| {
@@ -945,23 +918,23 @@ pub fn simulate_with_progress(s: &Scenario, progress: &mut dyn FnMut(TimeMs, Tim
             })
             .collect();
         world.node_counts = vec![0; world.pools.len()];
+        world.pool_node_ms = vec![vec![Vec::new(); nm]; world.pools.len()];
         world.monthly = MonthlyUsage {
             months,
             month_hours: hours,
-            pool_node_hours: vec![vec![Vec::new(); nm]; world.pools.len()],
+            pool_node_hours: Vec::new(),
             page_views: vec![vec![0.0; nm]; n_clouds],
             requests: vec![vec![0.0; nm]; n_clouds],
             mean_dau: vec![0.0; nm],
         };
     }
-    world.accumulate_node_time(0);
     world.track_node_counts(0);
     let mut engine = Engine::default();
     engine.schedule_at(0, Event::Tick);
     // Each HPA syncs on its own phase, a few seconds after the scrapes (as a live controller
     // would be, at an arbitrary offset); the order is fixed so runs are reproducible.
     for i in 0..world.instances.len() {
-        if world.instances[i].hpa_spec.is_some() {
+        if world.instances[i].cfg.hpa.is_some() {
             engine.schedule_at(5_000 + 250 * i as TimeMs, Event::HpaSync(i));
         }
     }
@@ -1006,8 +979,22 @@ pub fn simulate_with_progress(s: &Scenario, progress: &mut dyn FnMut(TimeMs, Tim
         world.evaluate(end);
     }
     world.slo.close_window(end);
-    world.accumulate_node_time(end);
     world.track_node_counts(end);
+    world.monthly.pool_node_hours = world
+        .pool_node_ms
+        .iter()
+        .map(|months| {
+            months
+                .iter()
+                .map(|counts| {
+                    counts
+                        .iter()
+                        .map(|&ms| ms as f64 / crate::sim::HOUR_MS as f64)
+                        .collect()
+                })
+                .collect()
+        })
+        .collect();
     for (m, h) in world.monthly.month_hours.iter().enumerate() {
         world.monthly.mean_dau[m] /= (h * crate::sim::HOUR_MS as f64).max(1.0);
     }
@@ -1033,11 +1020,6 @@ pub fn simulate_with_progress(s: &Scenario, progress: &mut dyn FnMut(TimeMs, Tim
     let (rows, stats) = world.recorder.finish(end);
     RunOutput {
         instance_names,
-        max_replicas: world
-            .instances
-            .iter()
-            .map(|s| s.cfg.hpa.as_ref().map(|h| h.max_replicas as u32))
-            .collect(),
         rows,
         stats,
         node_rows: world.node_rows,
@@ -1051,7 +1033,6 @@ pub fn simulate_with_progress(s: &Scenario, progress: &mut dyn FnMut(TimeMs, Tim
         monthly: world.monthly,
         duration_ms: end,
         events_handled: engine.events_handled(),
-        seed: s.simulation.seed,
     }
 }
 

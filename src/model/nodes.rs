@@ -669,17 +669,6 @@ impl Cluster {
         &self.counts
     }
 
-    /// (pool name, running nodes, provisioning nodes) per pool. Running includes nodes under a
-    /// spot notice (they still exist and are billed). Allocates; prefer [`Cluster::pool_counts`]
-    /// on hot paths.
-    pub fn node_counts(&self) -> Vec<(String, u32, u32)> {
-        self.pools
-            .iter()
-            .zip(&self.counts)
-            .map(|(p, c)| (p.name.clone(), c.ready + c.interrupting, c.provisioning))
-            .collect()
-    }
-
     /// Node-milliseconds of `pool` from t = 0 to `now_ms`: every node counts from its request to
     /// its removal (provisioning and notice time included, as the instance is billed then).
     /// Node-hours = this / 3 600 000. `now_ms` must not be before the last call that changed nodes.
@@ -1502,7 +1491,10 @@ mod tests {
         c.node_ready(p[1].0, p[1].2, &mut out);
         assert_eq!(bound(&out).len(), 3);
         assert_eq!(c.pending_count(), 0);
-        assert_eq!(c.node_counts(), vec![("a".to_string(), 3, 0)]);
+        assert_eq!(
+            (c.pool_counts()[0].ready, c.pool_counts()[0].provisioning),
+            (3, 0)
+        );
     }
 
     #[test]

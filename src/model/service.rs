@@ -27,7 +27,6 @@ pub struct Pod {
     pub id: u64,
     pub stage: PodStage,
     pub start_time_ms: TimeMs,
-    pub running_since_ms: Option<TimeMs>,
     pub ready_transition_ms: TimeMs,
     /// CPU (millicore·ms) used up to `counted_at_ms`.
     cpu_cum: f64,
@@ -50,7 +49,6 @@ pub struct Pod {
 /// A service's live state during a run.
 pub struct ServiceState {
     pub cfg: Service,
-    pub hpa_spec: Option<hpa::Spec>,
     pub hpa_state: hpa::State,
     /// `spec.replicas` of the Deployment.
     pub spec_replicas: u32,
@@ -70,9 +68,10 @@ pub struct ServiceState {
     integ_ms: TimeMs,
     /// Cached count of Ready pods.
     pub ready_count: u32,
-    /// Service-level windowed request rate and in-flight count, as an adapter would serve them.
+    /// The service's request rate over the last scrape window, as an ingress-metrics adapter
+    /// serves it to Object/External metrics, and the reading it was computed from.
     last_total_scrape: Option<(TimeMs, f64)>,
-    pub total_rps_sample: Option<(TimeMs, f64)>,
+    total_rps_sample: f64,
     /// Scratch buffers for the HPA's inputs, reused every sync.
     scratch: Scratch,
     /// What the HPA saw at its last sync: CPU utilisation percent, if it computed one.
@@ -154,13 +153,11 @@ pub enum Followup {
 
 impl ServiceState {
     pub fn new(cfg: Service) -> Self {
-        let hpa_spec = cfg.hpa.clone();
         ServiceState {
-            needs: Needs::of(hpa_spec.as_ref()),
+            needs: Needs::of(cfg.hpa.as_ref()),
             needs_nodes: false,
             spec_replicas: cfg.initial_replicas,
             cfg,
-            hpa_spec,
             hpa_state: hpa::State::default(),
             pods: Vec::new(),
             next_pod_id: 0,
@@ -173,7 +170,7 @@ impl ServiceState {
             integ_ms: 0,
             ready_count: 0,
             last_total_scrape: None,
-            total_rps_sample: None,
+            total_rps_sample: 0.0,
             scratch: Scratch::default(),
             last_cpu_utilization_pct: None,
         }
@@ -184,13 +181,8 @@ impl ServiceState {
         let long_ago = -24 * crate::sim::HOUR_MS;
         for _ in 0..self.cfg.initial_replicas {
             let id = self.new_pod_id();
-            self.pods.push(Pod::new(
-                id,
-                PodStage::Ready,
-                long_ago,
-                Some(long_ago),
-                long_ago,
-            ));
+            self.pods
+                .push(Pod::new(id, PodStage::Ready, long_ago, long_ago));
         }
         self.ready_count = self.cfg.initial_replicas;
     }
@@ -318,10 +310,7 @@ impl ServiceState {
         if let Some((t0, r0)) = self.last_total_scrape
             && now > t0
         {
-            self.total_rps_sample = Some((
-                now,
-                (self.served_req_integral - r0) * 1000.0 / (now - t0) as f64,
-            ));
+            self.total_rps_sample = (self.served_req_integral - r0) * 1000.0 / (now - t0) as f64;
         }
         self.last_total_scrape = Some((now, self.served_req_integral));
     }
@@ -337,7 +326,8 @@ impl ServiceState {
     /// One HPA sync: gather what the controller reads, reconcile, and return the new
     /// `spec.replicas` if it changed.
     pub fn hpa_sync(&mut self, now: TimeMs, cfg: &hpa::Config) -> Option<u32> {
-        let spec = self.hpa_spec.as_ref()?;
+        let spec = self.cfg.hpa.as_ref()?;
+        let status_replicas = self.active_pods() as i32;
         let s = &mut self.scratch;
         s.pods.clear();
         for p in &self.pods {
@@ -385,7 +375,7 @@ impl ServiceState {
                     }
                 }
                 hpa::MetricSpec::Object { name, .. } | hpa::MetricSpec::External { name, .. } => {
-                    let rps = self.total_rps_sample.map_or(0.0, |(_, v)| v);
+                    let rps = self.total_rps_sample;
                     let value = if name == "inflight_requests" {
                         rps * self.cfg.service_time_ms / 1000.0
                     } else {
@@ -414,11 +404,7 @@ impl ServiceState {
         let inputs = &inputs[..spec.metrics.len().min(MAX_METRICS)];
         let scale = hpa::Scale {
             spec_replicas: self.spec_replicas as i32,
-            status_replicas: self
-                .pods
-                .iter()
-                .filter(|p| p.stage != PodStage::Terminating)
-                .count() as i32,
+            status_replicas,
         };
         let obs = hpa::Observation {
             scale,
@@ -445,8 +431,8 @@ impl ServiceState {
         (out.rescaled && desired != self.spec_replicas).then_some(desired)
     }
 
-    /// The Deployment controller: create or delete pods to match `spec.replicas`. New pods are
-    /// bound at once (no node model yet), so `startTime` is now.
+    /// The Deployment controller: create or delete pods to match `spec.replicas`. New pods wait
+    /// for a node when a cluster is modelled (`needs_nodes`), else they are bound at once.
     pub fn set_replicas(&mut self, now: TimeMs, replicas: u32, out: &mut Vec<Followup>) {
         self.settle_all(now);
         self.spec_replicas = replicas;
@@ -456,15 +442,14 @@ impl ServiceState {
                 let id = self.new_pod_id();
                 if self.needs_nodes {
                     self.pods
-                        .push(Pod::new(id, PodStage::Unscheduled, now, None, now));
+                        .push(Pod::new(id, PodStage::Unscheduled, now, now));
                     out.push(Followup::NeedsNode {
                         pod: id,
                         cpu_milli: self.cfg.cpu_request_milli,
                         memory_bytes: self.cfg.memory_request_bytes,
                     });
                 } else {
-                    self.pods
-                        .push(Pod::new(id, PodStage::Starting, now, None, now));
+                    self.pods.push(Pod::new(id, PodStage::Starting, now, now));
                     out.push(Followup::Running {
                         pod: id,
                         at_ms: now + self.cfg.startup_delay_ms,
@@ -490,25 +475,35 @@ impl ServiceState {
                 .collect();
             victims.sort_by(|a, b| a.cmp(b).then(b.2.cmp(&a.2)));
             for (_, _, id) in victims.into_iter().take((active - replicas) as usize) {
-                if let Some(p) = self.pods.iter_mut().find(|p| p.id == id) {
-                    if p.stage == PodStage::Ready {
-                        self.ready_count -= 1;
-                    }
-                    // A pod that never started has nothing to shut down.
-                    let delay = if p.stage == PodStage::Unscheduled {
-                        0
-                    } else {
-                        self.cfg.termination_delay_ms
-                    };
-                    p.stage = PodStage::Terminating;
-                    p.running_since_ms.get_or_insert(now);
-                    out.push(Followup::Gone {
-                        pod: id,
-                        at_ms: now + delay,
-                    });
-                }
+                self.terminate(now, id, out);
             }
         }
+    }
+
+    /// Delete pod `id` (if it is not already going): out of the endpoints now, gone after the
+    /// termination delay — at once for a pod that never started, as it has nothing to shut down.
+    /// The caller has settled the usage counters.
+    fn terminate(&mut self, now: TimeMs, id: u64, out: &mut Vec<Followup>) {
+        let Some(p) = self
+            .pods
+            .iter_mut()
+            .find(|p| p.id == id && p.stage != PodStage::Terminating)
+        else {
+            return;
+        };
+        if p.stage == PodStage::Ready {
+            self.ready_count -= 1;
+        }
+        let delay = if p.stage == PodStage::Unscheduled {
+            0
+        } else {
+            self.cfg.termination_delay_ms
+        };
+        p.stage = PodStage::Terminating;
+        out.push(Followup::Gone {
+            pod: id,
+            at_ms: now + delay,
+        });
     }
 
     /// An initial pod the cluster could not place: it waits for a node like a new one.
@@ -544,20 +539,7 @@ impl ServiceState {
     /// ReplicaSet creates a replacement.
     pub fn evict(&mut self, now: TimeMs, id: u64, out: &mut Vec<Followup>) {
         self.settle_all(now);
-        if let Some(p) = self
-            .pods
-            .iter_mut()
-            .find(|p| p.id == id && p.stage != PodStage::Terminating)
-        {
-            if p.stage == PodStage::Ready {
-                self.ready_count -= 1;
-            }
-            p.stage = PodStage::Terminating;
-            out.push(Followup::Gone {
-                pod: id,
-                at_ms: now + self.cfg.termination_delay_ms,
-            });
-        }
+        self.terminate(now, id, out);
         let spec = self.spec_replicas;
         self.set_replicas(now, spec, out);
     }
@@ -583,7 +565,6 @@ impl ServiceState {
             .find(|p| p.id == id && p.stage == PodStage::Starting)
         {
             p.stage = PodStage::Running;
-            p.running_since_ms = Some(now);
             p.ready_transition_ms = now;
             out.push(Followup::Ready {
                 pod: id,
@@ -614,18 +595,11 @@ impl ServiceState {
 }
 
 impl Pod {
-    fn new(
-        id: u64,
-        stage: PodStage,
-        start: TimeMs,
-        running: Option<TimeMs>,
-        ready_transition: TimeMs,
-    ) -> Pod {
+    fn new(id: u64, stage: PodStage, start: TimeMs, ready_transition: TimeMs) -> Pod {
         Pod {
             id,
             stage,
             start_time_ms: start,
-            running_since_ms: running,
             ready_transition_ms: ready_transition,
             cpu_cum: 0.0,
             req_cum: 0.0,

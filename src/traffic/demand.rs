@@ -9,12 +9,11 @@ use crate::sim::{HOUR_MS, TimeMs};
 
 /// One local calendar day of the run.
 #[derive(Debug, Clone)]
-pub struct DayInfo {
-    pub date: Date,
+struct DayInfo {
     /// Local midnight, in ms since the simulation start.
-    pub start_ms: TimeMs,
+    start_ms: TimeMs,
     /// Monday = 0 … Sunday = 6.
-    pub weekday: usize,
+    weekday: usize,
 }
 
 /// A holiday period (consecutive days of one holiday) with its peak and ramps.
@@ -61,7 +60,6 @@ impl Demand {
         let mut d = sim.start;
         loop {
             days.push(DayInfo {
-                date: d,
                 start_ms: ms_of(d),
                 weekday: weekday_index(d.weekday()),
             });
@@ -122,13 +120,8 @@ impl Demand {
         Demand { days, kind }
     }
 
-    /// The local days of the run (the last entry is the day after the end).
-    pub fn days(&self) -> &[DayInfo] {
-        &self.days
-    }
-
-    /// Index into [`Self::days`] of the day containing `t_ms`.
-    pub fn day_index(&self, t_ms: TimeMs) -> usize {
+    /// Index into `days` of the day containing `t_ms`.
+    fn day_index(&self, t_ms: TimeMs) -> usize {
         self.days
             .partition_point(|d| d.start_ms <= t_ms)
             .saturating_sub(1)

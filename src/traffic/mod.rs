@@ -6,5 +6,5 @@ pub mod holidays;
 mod noise;
 pub mod replay;
 
-pub use demand::{DayInfo, Demand};
+pub use demand::Demand;
 pub use noise::NoiseProcess;
