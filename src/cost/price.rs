@@ -264,7 +264,9 @@ pub fn price(usage: &Usage, book: &PriceBook, on: Date) -> crate::Result<CostRep
         .iter()
         .map(|l| line_levels(l, &usage.months[l.month], &mut warnings))
         .collect();
-    let baselines = allocate_baselines(usage, &levels);
+    let key_baselines = key_baselines(usage, &levels);
+    let baselines = allocate_baselines(usage, &levels, &key_baselines);
+    let labels: Vec<String> = usage.months.iter().map(Month::label).collect();
 
     let file = book.file().to_string();
     let mut lines: Vec<(usize, CostLine)> = Vec::new();
@@ -273,6 +275,7 @@ pub fn price(usage: &Usage, book: &PriceBook, on: Date) -> crate::Result<CostRep
             line: l,
             row: rows[i],
             month: &usage.months[l.month],
+            label: &labels[l.month],
             levels: &levels[i],
             baseline: baselines[i],
             price_row: format!("{file}:{}", rows[i].line),
@@ -310,7 +313,7 @@ pub fn price(usage: &Usage, book: &PriceBook, on: Date) -> crate::Result<CostRep
             ))
     });
 
-    let months = month_totals(usage, &lines);
+    let months = month_totals(usage, &labels, &lines);
     let mut year_totals: BTreeMap<Variant, Money> = BTreeMap::new();
     for v in Variant::ALL {
         year_totals.insert(
@@ -322,22 +325,18 @@ pub fn price(usage: &Usage, book: &PriceBook, on: Date) -> crate::Result<CostRep
                 .sum(),
         );
     }
-    let cheapest_per_month = usage
-        .months
-        .iter()
+    let cheapest_per_month = months
+        .chunks(Variant::ALL.len())
         .map(|m| {
-            let best = cheapest(
-                months
-                    .iter()
-                    .filter(|t| t.month == m.label)
-                    .map(|t| (t.variant, t.total)),
-            );
-            (m.label.clone(), best)
+            (
+                m[0].month.clone(),
+                cheapest(m.iter().map(|t| (t.variant, t.total))),
+            )
         })
         .collect();
     let cheapest_overall = cheapest(year_totals.iter().map(|(v, t)| (*v, *t)));
 
-    let commitments = commitments(usage, &rows, &levels, &lines);
+    let commitments = commitments(usage, &rows, &key_baselines, &lines);
 
     for (i, row) in rows.iter().enumerate() {
         let l = &usage.lines[i];
@@ -417,20 +416,6 @@ pub fn sud_discount_hours(hours: f64, month_hours: f64, tiers: &[f64; 4]) -> f64
     h - charged
 }
 
-/// Hours of the calendar month `YYYY-MM` (SUD tiers are quarters of the billing month, not of
-/// the part of it the run covers). Falls back to the run's hours when the label does not parse.
-fn calendar_month_hours(month: &Month) -> f64 {
-    let parsed = month
-        .label
-        .split_once('-')
-        .and_then(|(y, m)| Some((y.parse::<i16>().ok()?, m.parse::<i8>().ok()?)))
-        .and_then(|(y, m)| Date::new(y, m, 1).ok());
-    match parsed {
-        Some(d) => f64::from(d.days_in_month()) * 24.0,
-        None => month.hours,
-    }
-}
-
 /// `level_hours` of an instance-hour line of a discountable class, or — when the line has none —
 /// the tightest packing of its quantity (`⌊q / h⌋` full-month instances and one partial), with a
 /// warning. Other lines get no levels (no SUD, no commitment).
@@ -444,7 +429,9 @@ fn line_levels(l: &UsageLine, month: &Month, warnings: &mut BTreeSet<String>) ->
             warnings.insert(format!(
                 "{}: level_hours add up to {sum} h but the quantity is {} h in {}; \
                  commitments and SUD follow level_hours",
-                l.resource, l.quantity, month.label
+                l.resource,
+                l.quantity,
+                month.label()
             ));
         }
         return l.level_hours.clone();
@@ -507,8 +494,11 @@ fn key_baselines<'a>(usage: &'a Usage, levels: &[Vec<f64>]) -> BTreeMap<Key<'a>,
         .collect()
 }
 
-fn allocate_baselines(usage: &Usage, levels: &[Vec<f64>]) -> Vec<u32> {
-    let by_key = key_baselines(usage, levels);
+fn allocate_baselines(
+    usage: &Usage,
+    levels: &[Vec<f64>],
+    by_key: &BTreeMap<Key<'_>, u32>,
+) -> Vec<u32> {
     let mut left: BTreeMap<(Key<'_>, usize), u32> = BTreeMap::new();
     usage
         .lines
@@ -531,6 +521,8 @@ struct LineCtx<'a> {
     line: &'a UsageLine,
     row: &'a PriceRow,
     month: &'a Month,
+    /// The month's `YYYY-MM`.
+    label: &'a str,
     levels: &'a [f64],
     baseline: u32,
     price_row: String,
@@ -540,7 +532,7 @@ impl LineCtx<'_> {
     fn part(&self, variant: Variant, what: &str, quantity: f64, unit_price: UnitPrice) -> CostLine {
         let l = self.line;
         CostLine {
-            month: self.month.label.clone(),
+            month: self.label.to_string(),
             cloud: l.cloud.clone(),
             environment: l.environment.clone(),
             resource: l.resource.clone(),
@@ -560,10 +552,7 @@ impl LineCtx<'_> {
         if !is_discountable(self.line.class) {
             return None;
         }
-        match variant.term_years()? {
-            1 => self.row.reserved_1y,
-            _ => self.row.reserved_3y,
-        }
+        committed_rate(self.row, variant)
     }
 
     /// SUD tiers when this line's on-demand usage earns SUD.
@@ -621,7 +610,7 @@ impl LineCtx<'_> {
             row.on_demand,
         ));
         if let Some(tiers) = self.sud() {
-            let h = calendar_month_hours(self.month);
+            let h = self.month.calendar_hours();
             let d: f64 = burst_levels
                 .iter()
                 .map(|k| sud_discount_hours(*k, h, tiers))
@@ -636,33 +625,44 @@ impl LineCtx<'_> {
     }
 }
 
-fn month_totals(usage: &Usage, lines: &[(usize, CostLine)]) -> Vec<MonthTotal> {
-    let mut out = Vec::with_capacity(usage.months.len() * Variant::ALL.len());
-    for (mi, m) in usage.months.iter().enumerate() {
-        for v in Variant::ALL {
-            let mut t = MonthTotal {
-                month: m.label.clone(),
-                variant: v,
+/// The row's rate under a committed variant's term; `None` for the other variants and for a
+/// row without that term's price.
+fn committed_rate(row: &PriceRow, variant: Variant) -> Option<UnitPrice> {
+    match variant.term_years()? {
+        1 => row.reserved_1y,
+        _ => row.reserved_3y,
+    }
+}
+
+/// One total per month and variant (month-major, variants in [`Variant::ALL`] order).
+fn month_totals(usage: &Usage, labels: &[String], lines: &[(usize, CostLine)]) -> Vec<MonthTotal> {
+    let mut out: Vec<MonthTotal> = labels
+        .iter()
+        .flat_map(|label| {
+            Variant::ALL.map(|variant| MonthTotal {
+                month: label.clone(),
+                variant,
                 total: Money::ZERO,
                 by_cloud: BTreeMap::new(),
                 by_environment: BTreeMap::new(),
                 by_resource: BTreeMap::new(),
-            };
-            for (i, cl) in lines {
-                if usage.lines[*i].month != mi || cl.variant != v {
-                    continue;
-                }
-                t.total += cl.cost;
-                add(&mut t.by_cloud, &cl.cloud, cl.cost);
-                add(&mut t.by_environment, &cl.environment, cl.cost);
-                add(
-                    &mut t.by_resource,
-                    &format!("{}/{}/{}", cl.cloud, cl.environment, cl.resource),
-                    cl.cost,
-                );
-            }
-            out.push(t);
-        }
+            })
+        })
+        .collect();
+    for (i, cl) in lines {
+        let v = Variant::ALL
+            .iter()
+            .position(|v| *v == cl.variant)
+            .expect("every variant is in Variant::ALL");
+        let t = &mut out[usage.lines[*i].month * Variant::ALL.len() + v];
+        t.total += cl.cost;
+        add(&mut t.by_cloud, &cl.cloud, cl.cost);
+        add(&mut t.by_environment, &cl.environment, cl.cost);
+        add(
+            &mut t.by_resource,
+            &format!("{}/{}/{}", cl.cloud, cl.environment, cl.resource),
+            cl.cost,
+        );
     }
     out
 }
@@ -700,10 +700,9 @@ fn cheapest(totals: impl Iterator<Item = (Variant, Money)>) -> Variant {
 fn commitments(
     usage: &Usage,
     rows: &[&PriceRow],
-    levels: &[Vec<f64>],
+    baselines: &BTreeMap<Key<'_>, u32>,
     lines: &[(usize, CostLine)],
 ) -> Vec<Commitment> {
-    let baselines = key_baselines(usage, levels);
     let run_hours: f64 = usage.months.iter().map(|m| m.hours).sum();
     // First usage line of each key, for its row.
     let mut first: BTreeMap<Key<'_>, usize> = BTreeMap::new();
@@ -712,24 +711,21 @@ fn commitments(
             first.entry(key(l)).or_insert(i);
         }
     }
+    // Cost of each resource line over the run, per variant.
+    let mut cost: BTreeMap<(Key<'_>, Variant), Money> = BTreeMap::new();
+    for (j, cl) in lines {
+        *cost.entry((key(&usage.lines[*j]), cl.variant)).or_default() += cl.cost;
+    }
     let mut out = Vec::new();
     for (k, i) in &first {
         let l = &usage.lines[*i];
         let row = rows[*i];
         for v in Variant::ALL {
-            let rate = match v.term_years() {
-                Some(1) => row.reserved_1y,
-                Some(_) => row.reserved_3y,
-                None => None,
+            let Some(rate) = committed_rate(row, v) else {
+                continue;
             };
-            let Some(rate) = rate else { continue };
-            let cost_under = |variant: Variant| -> Money {
-                lines
-                    .iter()
-                    .filter(|(j, cl)| cl.variant == variant && key(&usage.lines[*j]) == *k)
-                    .map(|(_, cl)| cl.cost)
-                    .sum()
-            };
+            let cost_under =
+                |variant: Variant| cost.get(&(*k, variant)).copied().unwrap_or_default();
             let saving = cost_under(v.without_commitment()) - cost_under(v);
             let yearly_saving = scale(saving, HOURS_PER_YEAR / run_hours);
             let od = row.on_demand.nanos();
@@ -768,16 +764,16 @@ mod cost_class_serde {
         (CostClass::Cdn, "cdn"),
     ];
 
-    const LABELS: [&str; 8] = [
-        "compute",
-        "managed-instance",
-        "control-plane",
-        "storage",
-        "egress",
-        "logs",
-        "network",
-        "cdn",
-    ];
+    /// The names alone, for serde's "expected one of" message.
+    const LABELS: [&str; NAMES.len()] = {
+        let mut out = [""; NAMES.len()];
+        let mut i = 0;
+        while i < NAMES.len() {
+            out[i] = NAMES[i].1;
+            i += 1;
+        }
+        out
+    };
 
     pub fn name(c: CostClass) -> &'static str {
         NAMES
@@ -836,11 +832,11 @@ gcp,asia-northeast3,Compute Engine,e2-standard-4,instance-hour,0.17193,,0.10832,
     fn months() -> Vec<Month> {
         vec![
             Month {
-                label: "2026-01".into(),
+                first_day: Date::new(2026, 1, 1).unwrap(),
                 hours: 744.0,
             },
             Month {
-                label: "2026-02".into(),
+                first_day: Date::new(2026, 2, 1).unwrap(),
                 hours: 672.0,
             },
         ]
@@ -1199,7 +1195,7 @@ gcp,asia-northeast3,Compute Engine,e2-standard-4,instance-hour,0.17193,,0.10832,
     fn sud_uses_the_calendar_month() {
         let u = Usage {
             months: vec![Month {
-                label: "2026-01".into(),
+                first_day: Date::new(2026, 1, 1).unwrap(),
                 hours: 384.0,
             }],
             lines: vec![line(
@@ -1352,7 +1348,7 @@ gcp,asia-northeast3,Compute Engine,e2-standard-4,instance-hour,0.17193,,0.10832,
         // for their hours in the run (b × month.hours).
         let u = Usage {
             months: vec![Month {
-                label: "2026-03".into(),
+                first_day: Date::new(2026, 3, 1).unwrap(),
                 hours: 100.0,
             }],
             lines: vec![line(

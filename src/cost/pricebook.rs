@@ -189,112 +189,22 @@ impl PriceBook {
     /// or negative price (naming the SKU and the column), reserved prices without a payment
     /// option, a bad date, an unknown exactness, a duplicate (provider, region, SKU).
     pub fn parse(text: &str, file: &str) -> Result<PriceBook> {
-        let (mut rdr, headers) = crate::csvutil::reader_with_header(text, file, &COLUMNS)?;
-        let header_fix = format!(
-            "start the file (after its # comments) with: {}",
-            COLUMNS.join(",")
-        );
-        // csv reports a record's position from before the comment and blank lines it skipped;
-        // move past those to the line the record is on.
-        let text_lines = crate::csvutil::PhysicalLines::new(text);
-        let physical = |reported: u64| -> usize { text_lines.line(reported) };
-        let header_line = headers.position().map(|p| (physical(p.line()), 1));
-
-        // Where each known column is in the file.
+        let mut table = crate::csvutil::Table::open(text, file, &COLUMNS)?;
         let mut problems = Vec::new();
-        let mut col = [usize::MAX; COLUMNS.len()];
-        for (i, h) in headers.iter().enumerate() {
-            match COLUMNS.iter().position(|c| *c == h) {
-                Some(k) if col[k] == usize::MAX => col[k] = i,
-                Some(_) => problems.push(
-                    Problem::new(
-                        file,
-                        "header",
-                        format!("column `{h}` appears twice"),
-                        "keep one column of each name",
-                    )
-                    .at(Some((header_line.map_or(1, |l| l.0), i + 1))),
-                ),
-                None => problems.push(
-                    Problem::new(
-                        file,
-                        "header",
-                        format!("unknown column `{h}`"),
-                        format!("use the columns {}", COLUMNS.join(",")),
-                    )
-                    .at(Some((header_line.map_or(1, |l| l.0), i + 1))),
-                ),
-            }
-        }
-        let missing: Vec<&str> = COLUMNS
-            .iter()
-            .zip(col)
-            .filter(|(_, c)| *c == usize::MAX)
-            .map(|(name, _)| *name)
-            .collect();
-        if !missing.is_empty() {
-            problems.push(
-                Problem::new(
-                    file,
-                    "header",
-                    format!(
-                        "missing column{} {}",
-                        if missing.len() > 1 { "s" } else { "" },
-                        missing
-                            .iter()
-                            .map(|m| format!("`{m}`"))
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    ),
-                    header_fix.clone(),
-                )
-                .at(header_line),
-            );
-        }
-        if !problems.is_empty() {
-            return Err(Error::Invalid(problems));
-        }
-
         let mut rows: Vec<PriceRow> = Vec::new();
         let mut index: HashMap<(String, String, String), usize> = HashMap::new();
-        for (i, rec) in rdr.records().enumerate() {
-            let row_no = i + 1;
+        for rec in table.rows() {
             let rec = match rec {
                 Ok(r) => r,
-                Err(e) => {
-                    let at = e.position().map(|p| (physical(p.line()), 1));
-                    problems.push(
-                        Problem::new(
-                            file,
-                            format!("row {row_no}"),
-                            format!("malformed CSV: {e}"),
-                            "quote fields that contain commas or quotes",
-                        )
-                        .at(at),
-                    );
+                Err(p) => {
+                    problems.push(p);
                     continue;
                 }
             };
-            let line = rec.position().map_or(0, |p| physical(p.line()));
-            if rec.len() != headers.len() {
-                problems.push(
-                    Problem::new(
-                        file,
-                        format!("row {row_no}"),
-                        format!(
-                            "{} fields where the header has {}",
-                            rec.len(),
-                            headers.len()
-                        ),
-                        "give every row the header's columns (an empty field stays as `,,`)",
-                    )
-                    .at(Some((line, 1))),
-                );
-                continue;
-            }
+            let (row_no, line) = (rec.number, rec.line);
             let before = problems.len();
-            let field = |k: usize| rec.get(col[k]).unwrap_or("");
-            let at = |k: usize| Some((line, col[k] + 1));
+            let field = |k: usize| rec.get(k);
+            let at = |k: usize| rec.at(k);
             let path = |k: usize| format!("row {row_no}.{}", COLUMNS[k]);
             let sku = field(C_SKU);
             let who = if sku.is_empty() {
@@ -476,7 +386,7 @@ impl PriceBook {
                     "the price book has no rows",
                     "add one row per priced SKU under the header",
                 )
-                .at(header_line),
+                .at(Some((table.header_line(), 1))),
             );
         }
         if !problems.is_empty() {
@@ -484,7 +394,7 @@ impl PriceBook {
         }
         Ok(PriceBook {
             file: file.to_string(),
-            unit_column: col[C_UNIT] + 1,
+            unit_column: table.column(C_UNIT),
             rows,
             index,
         })

@@ -1,13 +1,44 @@
 //! Usage quantities per calendar month, with the price-book key each one is priced by. Pure data:
 //! no prices here.
 
+use jiff::civil::Date;
+
+use crate::scenario::cost_spec::Schedule;
+
 /// One calendar month of the run (possibly partial at the ends).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Month {
-    /// `YYYY-MM`.
-    pub label: String,
+    /// The first day of the calendar month (the run may start later in it).
+    pub first_day: Date,
     /// Hours of this month inside the run (a full 31-day month = 744).
     pub hours: f64,
+}
+
+impl Month {
+    /// `YYYY-MM`.
+    pub fn label(&self) -> String {
+        format!("{:04}-{:02}", self.first_day.year(), self.first_day.month())
+    }
+
+    /// Hours in the whole calendar month, whatever part of it the run covers (monthly rates are
+    /// prorated by it; SUD tiers are quarters of it).
+    pub fn calendar_hours(&self) -> f64 {
+        f64::from(self.first_day.days_in_month()) * 24.0
+    }
+
+    /// Hours a scheduled environment runs in this month (scaled to the part inside the run).
+    fn scheduled_hours(&self, schedule: Schedule) -> f64 {
+        match schedule {
+            Schedule::Always => self.hours,
+            Schedule::Weekdays { from_hour, to_hour } => {
+                let weekdays = (0..self.first_day.days_in_month())
+                    .filter_map(|i| self.first_day.checked_add(jiff::Span::new().days(i)).ok())
+                    .filter(|d| d.weekday().to_monday_zero_offset() < 5)
+                    .count() as f64;
+                weekdays * f64::from(to_hour - from_hour) * self.hours / self.calendar_hours()
+            }
+        }
+    }
 }
 
 /// What kind of spend a line is: decides which discounts may touch it. Commitments, spot and
@@ -100,8 +131,54 @@ pub fn eks_extended_support(version: &str, day: jiff::civil::Date) -> bool {
         .is_some_and(|standard_end| day >= standard_end)
 }
 
+/// Where a usage line is billed: its month, cloud, price-book place and environment.
+struct Place<'a> {
+    month: usize,
+    cloud: &'a str,
+    provider: &'a str,
+    region: &'a str,
+    environment: &'a str,
+}
+
+impl Place<'_> {
+    /// `quantity` `unit`s of `sku` billed here, without levels and not on spot.
+    fn line(
+        &self,
+        resource: impl Into<String>,
+        sku: impl Into<String>,
+        unit: &str,
+        quantity: f64,
+        class: CostClass,
+    ) -> UsageLine {
+        UsageLine {
+            month: self.month,
+            cloud: self.cloud.to_string(),
+            environment: self.environment.to_string(),
+            resource: resource.into(),
+            provider: self.provider.to_string(),
+            region: self.region.to_string(),
+            sku: sku.into(),
+            unit: unit.to_string(),
+            quantity,
+            level_hours: Vec::new(),
+            class,
+            spot_eligible: false,
+        }
+    }
+}
+
+/// The first day of the month a `YYYY-MM` label names.
+fn first_day(label: &str) -> Option<Date> {
+    let (y, m) = label.split_once('-')?;
+    Date::new(y.parse().ok()?, m.parse().ok()?, 1).ok()
+}
+
 /// Build the usage of a run: the simulated production environment from `out`, plus the
-/// scenario's fixed environments. Quantities only; `price` looks the SKUs up.
+/// scenario's fixed environments. Quantities only; `price` looks the SKUs up. Lines of no
+/// quantity are left out.
+///
+/// # Panics
+/// When a month label of `m` is not `YYYY-MM` (`model::months` writes them).
 pub fn usage_of(s: &crate::scenario::Scenario, m: &crate::model::MonthlyUsage) -> Usage {
     let cost = &s.cost;
     let clouds = &s.platform.clouds;
@@ -110,132 +187,97 @@ pub fn usage_of(s: &crate::scenario::Scenario, m: &crate::model::MonthlyUsage) -
         .iter()
         .zip(&m.month_hours)
         .map(|((label, _), h)| Month {
-            label: label.clone(),
+            first_day: first_day(label)
+                .unwrap_or_else(|| panic!("month label {label:?} is not YYYY-MM")),
             hours: *h,
         })
         .collect();
     let mut lines = Vec::new();
-    let region = |cloud: usize| cost.regions.get(cloud).cloned().unwrap_or_default();
-    let provider = |cloud: usize| clouds[cloud].provider.clone();
-    let push = |lines: &mut Vec<UsageLine>,
-                month: usize,
-                cloud: usize,
-                env: &str,
-                resource: String,
-                sku: String,
-                unit: &str,
-                quantity: f64,
-                level_hours: Vec<f64>,
-                class: CostClass,
-                spot: bool| {
-        if quantity > 0.0 {
-            lines.push(UsageLine {
-                month,
-                cloud: clouds[cloud].name.clone(),
-                environment: env.to_string(),
-                resource,
-                provider: provider(cloud),
-                region: region(cloud),
-                sku,
-                unit: unit.to_string(),
-                quantity,
-                level_hours,
-                class,
-                spot_eligible: spot,
-            });
-        }
-    };
-    let first_day = |mi: usize| -> jiff::civil::Date {
-        let label = &months[mi].label;
-        let (y, mo) = label.split_once('-').unwrap_or(("2026", "01"));
-        jiff::civil::Date::new(y.parse().unwrap_or(2026), mo.parse().unwrap_or(1), 1)
-            .unwrap_or(s.simulation.start)
-    };
     for (mi, month) in months.iter().enumerate() {
         let hours = month.hours;
+        // A monthly quantity (GB-months, plan-months) for the part of the month in the run.
+        let prorated = |x: f64| x * hours / month.calendar_hours();
+        let place = |cloud: usize, environment| Place {
+            month: mi,
+            cloud: &clouds[cloud].name,
+            provider: &clouds[cloud].provider,
+            region: cost.regions.get(cloud).map_or("", String::as_str),
+            environment,
+        };
+        let prod = |cloud| place(cloud, "prod");
         // Worker nodes: instance-hours per pool from the simulated node counts.
         if let Some(cluster) = &s.platform.cluster {
             for (pi, pool) in cluster.pools.iter().enumerate() {
                 let hist = &m.pool_node_hours[pi][mi];
                 let level: Vec<f64> = (1..hist.len()).map(|k| hist[k..].iter().sum()).collect();
                 let total: f64 = level.iter().sum();
-                push(
-                    &mut lines,
-                    mi,
-                    pool.cloud,
-                    "prod",
-                    format!("node pool {}", pool.name),
-                    pool.instance_type.clone(),
-                    "instance-hour",
-                    total,
-                    level,
-                    CostClass::Compute,
-                    pool.spot,
-                );
+                lines.push(UsageLine {
+                    level_hours: level,
+                    spot_eligible: pool.spot,
+                    ..prod(pool.cloud).line(
+                        format!("node pool {}", pool.name),
+                        &pool.instance_type,
+                        "instance-hour",
+                        total,
+                        CostClass::Compute,
+                    )
+                });
             }
         }
         // Control plane: one cluster per cloud.
         for (ci, c) in clouds.iter().enumerate() {
-            let sku = if c.provider == "aws" {
-                if eks_extended_support(&cost.kubernetes_version, first_day(mi)) {
-                    "eks-control-plane-extended"
-                } else {
-                    "eks-control-plane-standard"
-                }
+            let (resource, sku) = if c.provider == "aws" {
+                let extended = eks_extended_support(&cost.kubernetes_version, month.first_day);
+                (
+                    "EKS control plane",
+                    if extended {
+                        "eks-control-plane-extended"
+                    } else {
+                        "eks-control-plane-standard"
+                    },
+                )
             } else {
-                "gke-cluster-fee"
+                ("GKE control plane", "gke-cluster-fee")
             };
-            push(
-                &mut lines,
-                mi,
-                ci,
-                "prod",
-                format!(
-                    "{} control plane",
-                    if c.provider == "aws" { "EKS" } else { "GKE" }
-                ),
-                sku.into(),
-                "cluster-hour",
-                hours,
-                vec![hours],
-                CostClass::ControlPlane,
-                false,
-            );
+            lines.push(UsageLine {
+                level_hours: vec![hours],
+                ..prod(ci).line(
+                    resource,
+                    sku,
+                    "cluster-hour",
+                    hours,
+                    CostClass::ControlPlane,
+                )
+            });
         }
         // Database instances and storage (each instance keeps a full copy of the data).
         if let Some(db) = &s.platform.database {
             let gb = cost.database_base_gb + cost.database_gb_per_1k_dau * m.mean_dau[mi] / 1000.0;
-            let mut instances = vec![(
-                db.primary.clone(),
-                "primary".to_string(),
-                cost.database_multi_az,
-            )];
-            instances.extend(
-                db.replicas
-                    .iter()
-                    .enumerate()
-                    .map(|(i, r)| (r.clone(), format!("replica {}", i + 1), false)),
-            );
-            for (inst, role, multi_az) in instances {
-                let cloud_sql = clouds[inst.cloud].provider == "gcp";
+            let replicas = db
+                .replicas
+                .iter()
+                .enumerate()
+                .map(|(i, r)| (r, format!("replica {}", i + 1), false));
+            let all = std::iter::once((&db.primary, "primary".to_string(), cost.database_multi_az))
+                .chain(replicas);
+            for (inst, role, multi_az) in all {
+                let here = prod(inst.cloud);
+                let cloud_sql = here.provider == "gcp";
                 let sku = if multi_az {
                     format!("{}-multi-az", inst.instance_class)
                 } else {
                     inst.instance_class.clone()
                 };
-                push(
-                    &mut lines,
-                    mi,
-                    inst.cloud,
-                    "prod",
-                    format!("database {role} ({})", inst.instance_class),
-                    sku,
-                    "instance-hour",
-                    hours,
-                    vec![hours],
-                    CostClass::ManagedInstance,
-                    false,
-                );
+                lines.push(UsageLine {
+                    level_hours: vec![hours],
+                    ..here.line(
+                        format!("database {role} ({})", inst.instance_class),
+                        sku,
+                        "instance-hour",
+                        hours,
+                        CostClass::ManagedInstance,
+                    )
+                });
                 // Multi-AZ RDS bills its standby's storage through the multi-AZ storage rate.
                 let storage_sku = if cloud_sql {
                     "cloud-sql-ssd-gb-month"
@@ -244,126 +286,74 @@ pub fn usage_of(s: &crate::scenario::Scenario, m: &crate::model::MonthlyUsage) -
                 } else {
                     "rds-gp3-storage"
                 };
-                let per = 1.0;
-                push(
-                    &mut lines,
-                    mi,
-                    inst.cloud,
-                    "prod",
+                lines.push(here.line(
                     format!("database {role} storage"),
-                    storage_sku.into(),
+                    storage_sku,
                     "GB-month",
-                    gb * per * hours / (month_days_hours(&month.label)),
-                    Vec::new(),
+                    prorated(gb),
                     CostClass::Storage,
-                    false,
-                );
+                ));
                 if role == "primary" && !cloud_sql {
                     // RDS includes backup storage up to the database size; the rest is billed.
                     let backup = (cost.backup_factor - 1.0).max(0.0) * gb;
-                    push(
-                        &mut lines,
-                        mi,
-                        inst.cloud,
-                        "prod",
-                        "database backups".into(),
-                        "rds-backup-storage".into(),
+                    lines.push(here.line(
+                        "database backups",
+                        "rds-backup-storage",
                         "GB-month",
-                        backup * hours / month_days_hours(&month.label),
-                        Vec::new(),
+                        prorated(backup),
                         CostClass::Storage,
-                        false,
-                    );
+                    ));
                 }
             }
         }
         // Cache nodes (in the primary cloud).
         if let Some(cache) = &s.platform.cache {
-            let n = f64::from(cache.nodes);
-            push(
-                &mut lines,
-                mi,
-                0,
-                "prod",
-                format!("cache {} × {}", cache.nodes, cache.node_type),
-                cache.node_type.clone(),
-                "instance-hour",
-                n * hours,
-                vec![hours; cache.nodes as usize],
-                CostClass::ManagedInstance,
-                false,
-            );
+            lines.push(UsageLine {
+                level_hours: vec![hours; cache.nodes as usize],
+                ..prod(0).line(
+                    format!("cache {} × {}", cache.nodes, cache.node_type),
+                    &cache.node_type,
+                    "instance-hour",
+                    f64::from(cache.nodes) * hours,
+                    CostClass::ManagedInstance,
+                )
+            });
         }
         // Objects (user uploads, static assets) in the primary cloud.
         let objects_gb =
             cost.objects_base_gb + cost.objects_gb_per_1k_dau * m.mean_dau[mi] / 1000.0;
-        push(
-            &mut lines,
-            mi,
-            0,
-            "prod",
-            "object storage".into(),
-            "s3-intelligent-tiering-frequent".into(),
+        lines.push(prod(0).line(
+            "object storage",
+            "s3-intelligent-tiering-frequent",
             "GB-month",
-            objects_gb * hours / month_days_hours(&month.label),
-            Vec::new(),
+            prorated(objects_gb),
             CostClass::Storage,
-            false,
-        );
+        ));
         for (ci, c) in clouds.iter().enumerate() {
+            let here = prod(ci);
             let aws = c.provider == "aws";
             // Logs: one line per request, kept for the retention period.
             let log_gb = m.requests[ci][mi] * cost.log_bytes_per_request / 1e9;
-            push(
-                &mut lines,
-                mi,
-                ci,
-                "prod",
-                "log ingestion".into(),
-                if aws {
-                    "cloudwatch-logs-ingestion"
-                } else {
-                    "cloud-logging-ingestion"
-                }
-                .into(),
-                "GB",
-                log_gb,
-                Vec::new(),
-                CostClass::Logs,
-                false,
-            );
+            let ingestion = if aws {
+                "cloudwatch-logs-ingestion"
+            } else {
+                "cloud-logging-ingestion"
+            };
+            lines.push(here.line("log ingestion", ingestion, "GB", log_gb, CostClass::Logs));
             if aws {
-                push(
-                    &mut lines,
-                    mi,
-                    ci,
-                    "prod",
-                    "log retention".into(),
-                    "cloudwatch-logs-storage".into(),
+                lines.push(here.line(
+                    "log retention",
+                    "cloudwatch-logs-storage",
                     "GB-month",
                     log_gb * cost.log_retention_days / 30.0,
-                    Vec::new(),
                     CostClass::Logs,
-                    false,
-                );
+                ));
             }
             // Egress: page bytes the CDN does not serve leave the origin, priced by monthly tier.
             let egress_gb =
                 m.page_views[ci][mi] * cost.page_weight_bytes * (1.0 - cost.cdn_offload) / 1e9;
             for (sku, gb) in egress_tiers(aws, egress_gb) {
-                push(
-                    &mut lines,
-                    mi,
-                    ci,
-                    "prod",
-                    "internet egress".into(),
-                    sku.into(),
-                    "GB",
-                    gb,
-                    Vec::new(),
-                    CostClass::Egress,
-                    false,
-                );
+                lines.push(here.line("internet egress", sku, "GB", gb, CostClass::Egress));
             }
             // NAT gateways and load balancers run all month.
             // AWS NAT gateways are zonal (one per AZ); GCP's Cloud NAT is one regional gateway.
@@ -372,103 +362,76 @@ pub fn usage_of(s: &crate::scenario::Scenario, m: &crate::model::MonthlyUsage) -
             } else {
                 cost.nat_gateways.min(1)
             };
-            let nat = f64::from(gateways) * hours;
-            push(
-                &mut lines,
-                mi,
-                ci,
-                "prod",
+            lines.push(here.line(
                 format!("NAT gateways × {gateways}"),
-                "nat-gateway-hour".into(),
+                "nat-gateway-hour",
                 "hour",
-                nat,
-                Vec::new(),
+                f64::from(gateways) * hours,
                 CostClass::Network,
-                false,
-            );
-            let lb = f64::from(cost.load_balancers) * hours;
-            push(
-                &mut lines,
-                mi,
-                ci,
-                "prod",
+            ));
+            let lb_sku = if aws {
+                "alb-hour"
+            } else {
+                "lb-forwarding-rule-hour"
+            };
+            lines.push(here.line(
                 format!("load balancers × {}", cost.load_balancers),
-                if aws {
-                    "alb-hour"
-                } else {
-                    "lb-forwarding-rule-hour"
-                }
-                .into(),
+                lb_sku,
                 "hour",
-                lb,
-                Vec::new(),
+                f64::from(cost.load_balancers) * hours,
                 CostClass::Network,
-                false,
-            );
+            ));
         }
         if let Some(plan) = &cost.cdn_plan {
             // The CDN is its own provider, priced per month wherever the origins are.
-            lines.push(UsageLine {
+            let cdn = Place {
                 month: mi,
-                cloud: "cdn".into(),
-                environment: "prod".into(),
-                resource: "CDN plan".into(),
-                provider: "cloudflare".into(),
-                region: "global".into(),
-                sku: plan.clone(),
-                unit: "month".into(),
-                quantity: hours / month_days_hours(&month.label),
-                level_hours: Vec::new(),
-                class: CostClass::Cdn,
-                spot_eligible: false,
-            });
+                cloud: "cdn",
+                provider: "cloudflare",
+                region: "global",
+                environment: "prod",
+            };
+            lines.push(cdn.line("CDN plan", plan, "month", prorated(1.0), CostClass::Cdn));
         }
         // Fixed environments on their schedules.
         for env in &cost.environments {
-            let scheduled = scheduled_hours(env.schedule, &month.label, hours);
+            let here = place(env.cloud, &env.name);
+            let scheduled = month.scheduled_hours(env.schedule);
             for item in &env.items {
                 // The schedule stops instances; control planes, load balancers and NAT keep running.
                 let run_hours = match item.class {
                     CostClass::Compute | CostClass::ManagedInstance => scheduled,
                     _ => hours,
                 };
-                let (q, level) = match item.unit.as_str() {
-                    "GB-month" | "month" => (
-                        item.count * hours / month_days_hours(&month.label),
-                        Vec::new(),
-                    ),
-                    _ => {
-                        let whole = item.count.floor() as usize;
-                        let mut level = vec![run_hours; whole];
-                        if item.count > whole as f64 {
-                            level.push(run_hours * (item.count - whole as f64));
+                let (quantity, level_hours) = match item.unit.as_str() {
+                    "GB-month" | "month" => (prorated(item.count), Vec::new()),
+                    unit => {
+                        let mut level = Vec::new();
+                        if unit == "instance-hour" {
+                            let whole = item.count.floor() as usize;
+                            level = vec![run_hours; whole];
+                            if item.count > whole as f64 {
+                                level.push(run_hours * (item.count - whole as f64));
+                            }
                         }
-                        (
-                            item.count * run_hours,
-                            if item.unit == "instance-hour" {
-                                level
-                            } else {
-                                Vec::new()
-                            },
-                        )
+                        (item.count * run_hours, level)
                     }
                 };
-                push(
-                    &mut lines,
-                    mi,
-                    env.cloud,
-                    &env.name,
-                    format!("{} {}", env.name, item.sku),
-                    item.sku.clone(),
-                    &item.unit,
-                    q,
-                    level,
-                    item.class,
-                    item.spot,
-                );
+                lines.push(UsageLine {
+                    level_hours,
+                    spot_eligible: item.spot,
+                    ..here.line(
+                        format!("{} {}", env.name, item.sku),
+                        &item.sku,
+                        &item.unit,
+                        quantity,
+                        item.class,
+                    )
+                });
             }
         }
     }
+    lines.retain(|l| l.quantity > 0.0);
     Usage { months, lines }
 }
 
@@ -477,13 +440,8 @@ pub fn usage_of(s: &crate::scenario::Scenario, m: &crate::model::MonthlyUsage) -
 pub fn probe_usage(s: &crate::scenario::Scenario) -> crate::model::MonthlyUsage {
     let pools = s.platform.cluster.as_ref().map_or(0, |c| c.pools.len());
     let clouds = s.platform.clouds.len();
-    let label = format!(
-        "{:04}-{:02}",
-        s.simulation.start.year(),
-        s.simulation.start.month()
-    );
     crate::model::MonthlyUsage {
-        months: vec![(label, 0)],
+        months: crate::model::months(s).into_iter().take(1).collect(),
         month_hours: vec![24.0],
         pool_node_hours: vec![vec![vec![0.0, 24.0]]; pools],
         // Enough traffic to reach every egress tier.
@@ -524,39 +482,9 @@ fn egress_tiers(aws: bool, gb: f64) -> Vec<(&'static str, f64)> {
     out
 }
 
-/// Hours in the whole calendar month `YYYY-MM` (for monthly rates prorated to partial months).
-fn month_days_hours(label: &str) -> f64 {
-    let (y, m) = label.split_once('-').unwrap_or(("2026", "01"));
-    let d = jiff::civil::Date::new(y.parse().unwrap_or(2026), m.parse().unwrap_or(1), 1);
-    d.map_or(730.0, |d| f64::from(d.days_in_month()) * 24.0)
-}
-
-/// Hours a scheduled environment runs in a month whose part inside the run lasts `hours`.
-fn scheduled_hours(schedule: crate::scenario::cost_spec::Schedule, label: &str, hours: f64) -> f64 {
-    use crate::scenario::cost_spec::Schedule;
-    match schedule {
-        Schedule::Always => hours,
-        Schedule::Weekdays { from_hour, to_hour } => {
-            let (y, m) = label.split_once('-').unwrap_or(("2026", "01"));
-            let Ok(first) =
-                jiff::civil::Date::new(y.parse().unwrap_or(2026), m.parse().unwrap_or(1), 1)
-            else {
-                return 0.0;
-            };
-            let weekdays = (0..first.days_in_month())
-                .filter_map(|i| first.checked_add(jiff::Span::new().days(i)).ok())
-                .filter(|d| d.weekday().to_monday_zero_offset() < 5)
-                .count() as f64;
-            // Scaled to the part of the month inside the run.
-            weekdays * f64::from(to_hour - from_hour) * hours / month_days_hours(label)
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::scenario::cost_spec::Schedule;
 
     #[test]
     fn egress_is_split_over_the_tiers() {
@@ -579,20 +507,40 @@ mod tests {
 
     #[test]
     fn schedules_count_weekday_hours() {
+        let d = |y, m| Date::new(y, m, 1).unwrap();
+        let jan = Month {
+            first_day: d(2026, 1),
+            hours: 744.0,
+        };
+        let weekdays = Schedule::Weekdays {
+            from_hour: 9,
+            to_hour: 21,
+        };
         // January 2026 has 22 weekdays (Thursday the 1st to Saturday the 31st).
+        assert_eq!(jan.scheduled_hours(weekdays), 22.0 * 12.0);
+        assert_eq!(jan.scheduled_hours(Schedule::Always), 744.0);
+        // A run that starts on 2026-01-16 has 384 h of January: the schedule scales with them.
+        let late_jan = Month {
+            hours: 384.0,
+            ..jan.clone()
+        };
         assert_eq!(
-            scheduled_hours(
-                Schedule::Weekdays {
-                    from_hour: 9,
-                    to_hour: 21
-                },
-                "2026-01",
-                744.0
-            ),
-            22.0 * 12.0
+            late_jan.scheduled_hours(weekdays),
+            22.0 * 12.0 * 384.0 / 744.0
         );
-        assert_eq!(scheduled_hours(Schedule::Always, "2026-01", 744.0), 744.0);
-        assert_eq!(month_days_hours("2026-02"), 672.0);
+        let feb = Month {
+            first_day: d(2026, 2),
+            hours: 10.0,
+        };
+        // 28 days × 24 h, whatever part of February the run covers.
+        assert_eq!(feb.calendar_hours(), 672.0);
+        assert_eq!(
+            (jan.label(), feb.label()),
+            ("2026-01".into(), "2026-02".into())
+        );
+        assert_eq!(first_day("2026-02"), Some(d(2026, 2)));
+        assert_eq!(first_day("2026-13"), None);
+        assert_eq!(first_day("202602"), None);
     }
 
     /// EKS: 14 months of standard support after release (the EKS user guide's rule).
