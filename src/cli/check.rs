@@ -156,28 +156,23 @@ pub fn exec(args: Args) -> Result<Outcome> {
         Some(p) => Some(super::compare::load_summary(p)?),
         None => None,
     };
-    let (_, _, report) = super::compare::report_for(&args.scenario, args.seed)?;
+    let report = super::run::prepare_loaded(scenario, &args.scenario, args.seed, false)?.report;
     let verdict = check::evaluate(&report, baseline.as_ref(), &rules);
     let md = check::markdown(&verdict, &report, &rules);
     let text = match args.format {
         Format::Text => check::text(&verdict, &report, &rules),
         Format::Markdown => md.clone(),
-        Format::Json => {
-            let mut s = serde_json::to_string_pretty(&serde_json::json!({
-                "passed": verdict.passed,
-                "scenario": report.scenario.name,
-                "file": report.scenario.file,
-                "seed": report.scenario.seed,
-                "rules": rules,
-                "price_book": report.cost.as_ref().map(|c| &c.price_book),
-                "price_book_date": report.cost.as_ref().map(|c| &c.price_book_date),
-                "failures": verdict.failures,
-                "checked": verdict.checked,
-            }))
-            .unwrap_or_default();
-            s.push('\n');
-            s
-        }
+        Format::Json => crate::report::json::pretty(&serde_json::json!({
+            "passed": verdict.passed,
+            "scenario": report.scenario.name,
+            "file": report.scenario.file,
+            "seed": report.scenario.seed,
+            "rules": rules,
+            "price_book": report.cost.as_ref().map(|c| &c.price_book),
+            "price_book_date": report.cost.as_ref().map(|c| &c.price_book_date),
+            "failures": verdict.failures,
+            "checked": verdict.checked,
+        })),
     };
     if let Some(summary) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|s| !s.is_empty()) {
         append(Path::new(&summary), &md)?;

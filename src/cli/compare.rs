@@ -7,9 +7,7 @@ use std::path::{Path, PathBuf};
 use super::Outcome;
 use super::output::print_stdout;
 use crate::error::{Error, Problem, Result};
-use crate::model::RunOutput;
 use crate::report::{self, RunReport};
-use crate::scenario::Scenario;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -33,42 +31,31 @@ pub enum Format {
 }
 
 pub fn exec(args: Args) -> Result<Outcome> {
-    // Read both inputs before simulating either, so a bad summary fails fast.
-    let a = load_run(&args.a, args.seed)?;
-    let b = load_run(&args.b, args.seed)?;
+    // Read the saved summaries (`.json`) before simulating either scenario, so a bad summary fails
+    // fast.
+    let saved = |path: &Path| is_summary(path).then(|| load_summary(path)).transpose();
+    let (saved_a, saved_b) = (saved(&args.a)?, saved(&args.b)?);
+    // A scenario is simulated and priced exactly as `capsim run` does.
+    let report = |saved: Option<RunReport>, path: &Path| match saved {
+        Some(r) => Ok(r),
+        None => super::run::prepare(path, args.seed, false).map(|p| p.report),
+    };
+    let a = report(saved_a, &args.a)?;
+    let b = report(saved_b, &args.b)?;
     let cmp = report::compare::compare(&a, &b);
     let text = match args.format {
         Format::Table => report::compare::table(&cmp),
         Format::Markdown => report::compare::markdown(&cmp),
-        Format::Json => {
-            let mut s = serde_json::to_string_pretty(&cmp).unwrap_or_default();
-            s.push('\n');
-            s
-        }
+        Format::Json => report::json::pretty(&cmp),
     };
     print_stdout(&text)?;
     Ok(Outcome::Success)
 }
 
-/// A run's report from a scenario file (simulated and priced) or a `summary.json` (by extension).
-pub fn load_run(path: &Path, seed: Option<u64>) -> Result<RunReport> {
-    if is_summary(path) {
-        load_summary(path)
-    } else {
-        report_for(path, seed).map(|(_, _, r)| r)
-    }
-}
-
 /// True when `path` names a saved summary (`.json`) rather than a scenario.
-pub fn is_summary(path: &Path) -> bool {
+fn is_summary(path: &Path) -> bool {
     path.extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("json"))
-}
-
-/// Load a scenario, simulate and price it exactly as `capsim run` does, and build its report.
-pub fn report_for(path: &Path, seed: Option<u64>) -> Result<(Scenario, RunOutput, RunReport)> {
-    let p = super::run::prepare(path, seed, false)?;
-    Ok((p.scenario, p.out, p.report))
 }
 
 /// Read a saved `summary.json`; its `schema_version` must be this build's.

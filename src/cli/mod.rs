@@ -40,7 +40,7 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Simulate a scenario; print a summary table and write timeseries.csv and summary.json.
+    /// Simulate a scenario; print a summary and write summary.json, the CSVs, report.html and charts.
     Run(run::Args),
     /// Compare two runs (scenario files or saved summary.json): replicas, SLOs, cost per month and variant.
     Compare(compare::Args),

@@ -6,14 +6,9 @@ use std::path::Path;
 
 use crate::error::{Error, Result};
 
-/// Write `bytes` to `path` through a temporary file in the same folder, then rename it into place.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    write_files_atomic(&[(path, bytes)])
-}
-
-/// Write several files so that either all of them are replaced or, on an error, none is left
-/// half-written: each goes to a temporary file first, and the renames happen only once every
-/// temporary file is complete.
+/// Write several files so that none is ever left half-written: each goes to a temporary file in
+/// its folder first, and the renames into place happen only once every temporary file is complete.
+/// On an error, the temporary files not yet renamed are removed.
 pub fn write_files_atomic(files: &[(&Path, &[u8])]) -> Result<()> {
     let mut temps = Vec::new();
     for (path, bytes) in files {
@@ -22,19 +17,26 @@ pub fn write_files_atomic(files: &[(&Path, &[u8])]) -> Result<()> {
             f.write_all(bytes)?;
             f.sync_all()
         });
+        temps.push((tmp, *path));
         if let Err(e) = written {
-            let _ = std::fs::remove_file(&tmp);
-            for (t, _) in &temps {
-                let _ = std::fs::remove_file(t);
-            }
+            remove_all(&temps);
             return Err(Error::write(path, e));
         }
-        temps.push((tmp, *path));
     }
-    for (tmp, path) in &temps {
-        std::fs::rename(tmp, path).map_err(|e| Error::write(path, e))?;
+    for (i, (tmp, path)) in temps.iter().enumerate() {
+        if let Err(e) = std::fs::rename(tmp, path) {
+            remove_all(&temps[i..]);
+            return Err(Error::write(path, e));
+        }
     }
     Ok(())
+}
+
+/// Remove temporary files, ignoring errors (the write error is the one to report).
+fn remove_all(temps: &[(std::path::PathBuf, &Path)]) {
+    for (tmp, _) in temps {
+        let _ = std::fs::remove_file(tmp);
+    }
 }
 
 fn temp_path(path: &Path) -> std::path::PathBuf {

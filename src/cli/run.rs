@@ -1,6 +1,6 @@
-//! `capsim run SCENARIO`: simulate, price, print the summary table, write `timeseries.csv`,
-//! `summary.json`, `cost_monthly.csv` (and `nodes.csv` when node pools are modelled) to the
-//! output folder.
+//! `capsim run SCENARIO`: simulate, price, print the summary (table, JSON or Markdown), write
+//! `timeseries.csv`, `summary.json`, `cost_monthly.csv` (and `nodes.csv` when node pools are
+//! modelled), `report.html` and `charts/` to the output folder.
 
 use std::path::PathBuf;
 
@@ -43,7 +43,7 @@ pub fn exec(args: Args) -> Result<Outcome> {
         report,
     } = prepare(&args.scenario, args.seed, args.quiet)?;
     let cost_csv = report::cost::monthly_csv(&priced);
-    let json = report::json::to_bytes(&report);
+    let json = report::json::pretty(&report);
     let csv = report::csv::timeseries(&scenario, &out);
     let dir = args
         .out
@@ -54,13 +54,13 @@ pub fn exec(args: Args) -> Result<Outcome> {
     let cost_path = dir.join("cost_monthly.csv");
     let mut files: Vec<(&std::path::Path, &[u8])> = vec![
         (&series_path, &csv),
-        (&summary_path, &json),
+        (&summary_path, json.as_bytes()),
         (&cost_path, &cost_csv),
     ];
     let nodes_path = dir.join("nodes.csv");
-    let nodes_csv = report::csv::nodes(&scenario, &out);
-    if !out.pools.is_empty() {
-        files.push((&nodes_path, &nodes_csv));
+    let nodes_csv = (!out.pools.is_empty()).then(|| report::csv::nodes(&scenario, &out));
+    if let Some(nodes_csv) = &nodes_csv {
+        files.push((&nodes_path, nodes_csv));
     }
     // report.html and charts/<name>.{png,svg} (charts without data are left out).
     let html_path = dir.join("report.html");
@@ -86,11 +86,11 @@ pub fn exec(args: Args) -> Result<Outcome> {
                 let mut text = report::table::render(&report);
                 text.push_str(&format!(
                     "\nwrote {} and the data files beside it\n",
-                    dir.join("report.html").display()
+                    html_path.display()
                 ));
                 print_stdout(&text)?;
             }
-            Format::Json => print_stdout(&String::from_utf8_lossy(&json))?,
+            Format::Json => print_stdout(&json)?,
             Format::Markdown => print_stdout(&report::markdown::render(&report))?,
         }
     }
@@ -109,7 +109,16 @@ pub struct Prepared {
 /// `compare` and `check` all do. The price book is read and checked before the (long)
 /// simulation, so a bad book or SKU fails fast.
 pub fn prepare(path: &std::path::Path, seed: Option<u64>, quiet: bool) -> Result<Prepared> {
-    let mut scenario = crate::scenario::load(path)?;
+    prepare_loaded(crate::scenario::load(path)?, path, seed, quiet)
+}
+
+/// [`prepare`] for a scenario already loaded from `path`.
+pub fn prepare_loaded(
+    mut scenario: crate::scenario::Scenario,
+    path: &std::path::Path,
+    seed: Option<u64>,
+    quiet: bool,
+) -> Result<Prepared> {
     if let Some(seed) = seed {
         scenario.simulation.seed = seed;
     }

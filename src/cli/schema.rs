@@ -10,10 +10,7 @@ pub struct Args {}
 
 /// The schema as pretty JSON with a trailing newline.
 pub fn schema_json() -> String {
-    let schema = schemars::schema_for!(crate::report::RunReport);
-    let mut text = serde_json::to_string_pretty(&schema).unwrap_or_default();
-    text.push('\n');
-    text
+    crate::report::json::pretty(&schemars::schema_for!(crate::report::RunReport))
 }
 
 pub fn exec(_args: Args) -> Result<Outcome> {

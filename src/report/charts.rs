@@ -16,6 +16,7 @@ use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 
 use super::RunReport;
+use super::cost::CostSummary;
 
 /// DejaVu Sans (Bitstream Vera licence, see `assets/fonts/LICENSE`).
 static FONT: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
@@ -157,7 +158,7 @@ fn encode_png(rgb: &[u8], w: u32, h: u32) -> Vec<u8> {
     out
 }
 
-type DrawResult<DB> = Result<(), DrawingAreaErrorKind<<DB as DrawingBackend>::ErrorType>>;
+type DrawResult<DB, T = ()> = Result<T, DrawingAreaErrorKind<<DB as DrawingBackend>::ErrorType>>;
 type Ctx<'a, DB> = ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
 
 #[derive(Clone, Copy, PartialEq)]
@@ -328,7 +329,7 @@ fn day_chart<'a, DB: DrawingBackend>(
     n_days: usize,
     y: Range<f64>,
     right_axis: bool,
-) -> Result<Ctx<'a, DB>, DrawingAreaErrorKind<DB::ErrorType>> {
+) -> DrawResult<DB, Ctx<'a, DB>> {
     let mut b = ChartBuilder::on(area);
     b.caption(caption, (FONT_FAMILY, 20))
         .margin(12)
@@ -366,7 +367,7 @@ fn holiday_markers<DB: DrawingBackend>(
     c: &mut Ctx<'_, DB>,
     r: &RunReport,
     y_top: f64,
-) -> Result<Option<LegendEntry>, DrawingAreaErrorKind<DB::ErrorType>> {
+) -> DrawResult<DB, Option<LegendEntry>> {
     let days = &r.series.days;
     let xs: Vec<(f64, &str)> = r
         .series
@@ -398,6 +399,23 @@ fn holiday_markers<DB: DrawingBackend>(
         last_x = x;
     }
     Ok(Some(entry("holiday", HOLIDAY, Stroke::Solid)))
+}
+
+/// A chart over the run's days with one y axis: the frame (caption, axes, grid) and the holiday
+/// markers; returns it with the legend so far (the holiday entry, if any).
+fn day_frame<'a, DB: DrawingBackend>(
+    area: &'a DrawingArea<DB, Shift>,
+    r: &RunReport,
+    caption: &str,
+    y: Range<f64>,
+    y_desc: &str,
+    y_fmt: &dyn Fn(&f64) -> String,
+) -> DrawResult<DB, (Ctx<'a, DB>, Vec<LegendEntry>)> {
+    let y_top = y.end;
+    let mut c = day_chart(area, caption, r.series.days.len(), y, false)?;
+    day_mesh(&mut c, &r.series.days, y_desc, y_fmt)?;
+    let legend = holiday_markers(&mut c, r, y_top)?.into_iter().collect();
+    Ok((c, legend))
 }
 
 /// Points of an optional series, split into runs of present values.
@@ -444,7 +462,7 @@ fn hline<DB: DrawingBackend>(c: &mut Ctx<'_, DB>, y: f64, n_days: usize) -> Draw
 fn traffic<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     r: &RunReport,
-) -> Result<Vec<LegendEntry>, DrawingAreaErrorKind<DB::ErrorType>> {
+) -> DrawResult<DB, Vec<LegendEntry>> {
     let s = &r.series;
     let n = s.days.len();
     let rps_max = s
@@ -482,10 +500,7 @@ fn traffic<DB: DrawingBackend>(
         .axis_desc_style((FONT_FAMILY, 14))
         .label_style((FONT_FAMILY, 12))
         .draw()?;
-    let mut legend = Vec::new();
-    if let Some(h) = holiday_markers(&mut c, r, y_top)? {
-        legend.push(h);
-    }
+    let mut legend: Vec<LegendEntry> = holiday_markers(&mut c, r, y_top)?.into_iter().collect();
     for (i, v) in s.services.iter().enumerate() {
         let col = color(i);
         line(
@@ -517,7 +532,7 @@ fn traffic<DB: DrawingBackend>(
 fn nodes<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     r: &RunReport,
-) -> Result<Vec<LegendEntry>, DrawingAreaErrorKind<DB::ErrorType>> {
+) -> DrawResult<DB, Vec<LegendEntry>> {
     let s = &r.series;
     let top = s
         .node_pools
@@ -525,19 +540,14 @@ fn nodes<DB: DrawingBackend>(
         .flat_map(|p| p.nodes_max.iter().copied())
         .max()
         .unwrap_or(0);
-    let y_top = nice_max(f64::from(top));
-    let mut c = day_chart(
+    let (mut c, mut legend) = day_frame(
         area,
+        r,
         "Nodes per pool (ready + provisioning, daily peak)",
-        s.days.len(),
-        0.0..y_top,
-        false,
+        0.0..nice_max(f64::from(top)),
+        "nodes (daily peak)",
+        &|y| count(*y),
     )?;
-    day_mesh(&mut c, &s.days, "nodes (daily peak)", &|y| count(*y))?;
-    let mut legend = Vec::new();
-    if let Some(h) = holiday_markers(&mut c, r, y_top)? {
-        legend.push(h);
-    }
     for (i, p) in s.node_pools.iter().enumerate() {
         let col = color(i);
         line(
@@ -557,7 +567,7 @@ fn nodes<DB: DrawingBackend>(
 fn db<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     r: &RunReport,
-) -> Result<Vec<LegendEntry>, DrawingAreaErrorKind<DB::ErrorType>> {
+) -> DrawResult<DB, Vec<LegendEntry>> {
     let s = &r.series;
     let limit = s
         .db_connection_limit
@@ -568,19 +578,14 @@ fn db<DB: DrawingBackend>(
         .flatten()
         .copied()
         .fold(limit.unwrap_or(0.0), f64::max);
-    let y_top = nice_max(top);
-    let mut c = day_chart(
+    let (mut c, mut legend) = day_frame(
         area,
+        r,
         "Database connections on the primary (daily max) and the limit",
-        s.days.len(),
-        0.0..y_top,
-        false,
+        0.0..nice_max(top),
+        "connections (daily max)",
+        &|y| count(*y),
     )?;
-    day_mesh(&mut c, &s.days, "connections (daily max)", &|y| count(*y))?;
-    let mut legend = Vec::new();
-    if let Some(h) = holiday_markers(&mut c, r, y_top)? {
-        legend.push(h);
-    }
     for pts in runs(s.db_connections_max.iter().copied()) {
         line(&mut c, pts, color(0))?;
     }
@@ -599,7 +604,7 @@ fn db<DB: DrawingBackend>(
 fn cache<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     r: &RunReport,
-) -> Result<Vec<LegendEntry>, DrawingAreaErrorKind<DB::ErrorType>> {
+) -> DrawResult<DB, Vec<LegendEntry>> {
     let s = &r.series;
     let low = s
         .cache_hit_ratio_min
@@ -608,20 +613,14 @@ fn cache<DB: DrawingBackend>(
         .copied()
         .fold(1.0, f64::min);
     let bottom = ((low - 0.05) * 20.0).floor().max(0.0) / 20.0;
-    let mut c = day_chart(
+    let (mut c, mut legend) = day_frame(
         area,
+        r,
         "Cache hit ratio (lowest interval of each day)",
-        s.days.len(),
         bottom..1.0,
-        false,
+        "hit ratio, % (daily min)",
+        &|y| format!("{:.0} %", y * 100.0),
     )?;
-    day_mesh(&mut c, &s.days, "hit ratio, % (daily min)", &|y| {
-        format!("{:.0} %", y * 100.0)
-    })?;
-    let mut legend = Vec::new();
-    if let Some(h) = holiday_markers(&mut c, r, 1.0)? {
-        legend.push(h);
-    }
     for pts in runs(s.cache_hit_ratio_min.iter().copied()) {
         line(&mut c, pts, color(2))?;
     }
@@ -632,7 +631,7 @@ fn cache<DB: DrawingBackend>(
 fn latency<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     r: &RunReport,
-) -> Result<Vec<LegendEntry>, DrawingAreaErrorKind<DB::ErrorType>> {
+) -> DrawResult<DB, Vec<LegendEntry>> {
     let s = &r.series;
     let target = r.slo.latency_p95_target_ms;
     let top = s
@@ -640,19 +639,14 @@ fn latency<DB: DrawingBackend>(
         .iter()
         .flat_map(|v| v.p95_ms_max.iter().flatten().copied())
         .fold(target, f64::max);
-    let y_top = nice_max(top);
-    let mut c = day_chart(
+    let (mut c, mut legend) = day_frame(
         area,
+        r,
         "p95 latency (worst interval of each day) against the SLO target",
-        s.days.len(),
-        0.0..y_top,
-        false,
+        0.0..nice_max(top),
+        "p95 latency, ms (daily max)",
+        &|y| num(*y),
     )?;
-    day_mesh(&mut c, &s.days, "p95 latency, ms (daily max)", &|y| num(*y))?;
-    let mut legend = Vec::new();
-    if let Some(h) = holiday_markers(&mut c, r, y_top)? {
-        legend.push(h);
-    }
     for (i, v) in s.services.iter().enumerate() {
         for pts in runs(v.p95_ms_max.iter().copied()) {
             line(&mut c, pts, color(i))?;
@@ -679,21 +673,24 @@ fn usd(s: &str) -> f64 {
     s.parse().unwrap_or(0.0)
 }
 
-/// A chart over months: x = month index, bars centred on integers.
+/// A chart over the priced months: x = month index, bars centred on integers; the caption is
+/// `title` and the price book's date.
 fn month_chart<'a, DB: DrawingBackend>(
     area: &'a DrawingArea<DB, Shift>,
-    caption: &str,
-    months: &'a [String],
+    title: &str,
+    cost: &CostSummary,
     y_top: f64,
-) -> Result<Ctx<'a, DB>, DrawingAreaErrorKind<DB::ErrorType>> {
+) -> DrawResult<DB, Ctx<'a, DB>> {
+    let months: Vec<String> = cost.months.iter().map(|m| m.month.clone()).collect();
     let n = months.len();
+    let caption = format!("{title} (prices as of {})", cost.price_book_date);
     let mut c = ChartBuilder::on(area)
         .caption(caption, (FONT_FAMILY, 20))
         .margin(12)
         .x_label_area_size(45)
         .y_label_area_size(85)
         .build_cartesian_2d(-0.5f64..(n as f64 - 0.5), 0.0..y_top)?;
-    let x_fmt = |x: &f64| day_label(months, *x);
+    let x_fmt = |x: &f64| day_label(&months, *x);
     c.configure_mesh()
         .light_line_style(WHITE)
         .bold_line_style(GRID)
@@ -710,21 +707,13 @@ fn month_chart<'a, DB: DrawingBackend>(
     Ok(c)
 }
 
-fn price_note(r: &RunReport) -> String {
-    r.cost
-        .as_ref()
-        .map(|c| format!("prices as of {}", c.price_book_date))
-        .unwrap_or_default()
-}
-
 fn cost_by_cloud<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     r: &RunReport,
-) -> Result<Vec<LegendEntry>, DrawingAreaErrorKind<DB::ErrorType>> {
+) -> DrawResult<DB, Vec<LegendEntry>> {
     let Some(cost) = &r.cost else {
         return Ok(Vec::new());
     };
-    let months: Vec<String> = cost.months.iter().map(|m| m.month.clone()).collect();
     let clouds = cost.clouds();
     let top = cost
         .months
@@ -736,11 +725,12 @@ fn cost_by_cloud<DB: DrawingBackend>(
                 .sum::<f64>()
         })
         .fold(0.0, f64::max);
-    let caption = format!(
-        "On-demand cost per month, stacked by cloud ({})",
-        price_note(r)
-    );
-    let mut c = month_chart(area, &caption, &months, nice_max(top))?;
+    let mut c = month_chart(
+        area,
+        "On-demand cost per month, stacked by cloud",
+        cost,
+        nice_max(top),
+    )?;
     for (i, m) in cost.months.iter().enumerate() {
         let x = i as f64;
         let mut base = 0.0;
@@ -765,22 +755,22 @@ fn cost_by_cloud<DB: DrawingBackend>(
 fn cost_variants<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     r: &RunReport,
-) -> Result<Vec<LegendEntry>, DrawingAreaErrorKind<DB::ErrorType>> {
+) -> DrawResult<DB, Vec<LegendEntry>> {
     let Some(cost) = &r.cost else {
         return Ok(Vec::new());
     };
-    let months: Vec<String> = cost.months.iter().map(|m| m.month.clone()).collect();
     let variants = &cost.variants;
     let top = cost
         .months
         .iter()
         .flat_map(|m| m.totals_usd.values().map(|v| usd(v)))
         .fold(0.0, f64::max);
-    let caption = format!(
-        "Total cost per month and purchase variant ({})",
-        price_note(r)
-    );
-    let mut c = month_chart(area, &caption, &months, nice_max(top))?;
+    let mut c = month_chart(
+        area,
+        "Total cost per month and purchase variant",
+        cost,
+        nice_max(top),
+    )?;
     let nv = variants.len().max(1) as f64;
     let w = 0.8 / nv;
     for (i, m) in cost.months.iter().enumerate() {

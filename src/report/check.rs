@@ -7,8 +7,8 @@
 
 use serde::Serialize;
 
-use super::RunReport;
 use super::cost::{CostMonth, CostSummary};
+use super::{RunReport, pct};
 use crate::cost::money::Money;
 
 /// How many cost lines a failure names.
@@ -96,10 +96,6 @@ fn signed(m: Money) -> String {
     } else {
         m.to_string()
     }
-}
-
-fn pct(x: f64) -> String {
-    format!("{:.3} %", x * 100.0)
 }
 
 /// A month's total under `variant`.
@@ -510,15 +506,7 @@ mod tests {
     /// later), simulated once.
     fn simulated() -> &'static RunReport {
         static RUN: std::sync::OnceLock<RunReport> = std::sync::OnceLock::new();
-        RUN.get_or_init(|| {
-            let path =
-                std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/small.yaml");
-            let s = crate::scenario::load(&path).unwrap();
-            let book = crate::cost::pricebook::PriceBook::builtin();
-            let out = crate::model::simulate(&s);
-            let priced = crate::cost::cost_of(&s, &out, &book).unwrap();
-            RunReport::build(&s, &out, Some(&priced))
-        })
+        RUN.get_or_init(|| crate::report::fixture_report("small"))
     }
 
     /// The simulated report with hand-set SLO months and costs.

@@ -23,6 +23,15 @@ impl Num {
             delta: a.zip(b).map(|(a, b)| b - a),
         }
     }
+
+    /// A, B and B − A as table cells, formatted by `value` and `delta`.
+    fn cells(
+        &self,
+        value: fn(Option<f64>) -> String,
+        delta: fn(Option<f64>) -> String,
+    ) -> [String; 3] {
+        [value(self.a), value(self.b), delta(self.delta)]
+    }
 }
 
 /// An amount in A and in B (USD, exact decimals), B − A, and B − A in percent of A.
@@ -48,6 +57,16 @@ impl Usd {
                     .then(|| super::round3(d.micros() as f64 / a.micros() as f64 * 100.0))
             }),
         }
+    }
+
+    /// A, B, B − A and B − A in percent as table cells.
+    fn cells(&self) -> [String; 4] {
+        [
+            money(&self.a),
+            money(&self.b),
+            money_delta(&self.delta_usd),
+            delta_pct(self.delta_pct),
+        ]
     }
 }
 
@@ -268,7 +287,7 @@ fn dec2_delta(x: Option<f64>) -> String {
 }
 
 fn pct(x: Option<f64>) -> String {
-    opt(x.map(|v| format!("{:.3} %", v * 100.0)))
+    opt(x.map(super::pct))
 }
 
 /// A ratio difference in percentage points.
@@ -319,18 +338,12 @@ fn sections(c: &Comparison) -> Vec<Section> {
         c.services
             .iter()
             .map(|s| {
-                vec![
-                    format!("{}@{}", s.service, s.cloud),
-                    int(s.peak_replicas.a),
-                    int(s.peak_replicas.b),
-                    int_delta(s.peak_replicas.delta),
-                    dec2(s.mean_replicas.a),
-                    dec2(s.mean_replicas.b),
-                    dec2_delta(s.mean_replicas.delta),
-                    pct(s.availability.a),
-                    pct(s.availability.b),
-                    pp(s.availability.delta),
-                ]
+                [format!("{}@{}", s.service, s.cloud)]
+                    .into_iter()
+                    .chain(s.peak_replicas.cells(int, int_delta))
+                    .chain(s.mean_replicas.cells(dec2, dec2_delta))
+                    .chain(s.availability.cells(pct, pp))
+                    .collect()
             })
             .collect(),
     ));
@@ -357,15 +370,11 @@ fn sections(c: &Comparison) -> Vec<Section> {
         c.slo_months
             .iter()
             .map(|m| {
-                vec![
-                    m.month.clone(),
-                    pct(m.latency_compliance.a),
-                    pct(m.latency_compliance.b),
-                    pp(m.latency_compliance.delta),
-                    pct(m.availability.a),
-                    pct(m.availability.b),
-                    pp(m.availability.delta),
-                ]
+                [m.month.clone()]
+                    .into_iter()
+                    .chain(m.latency_compliance.cells(pct, pp))
+                    .chain(m.availability.cells(pct, pp))
+                    .collect()
             })
             .collect(),
     ));
@@ -373,30 +382,22 @@ fn sections(c: &Comparison) -> Vec<Section> {
         (Some(b), Some(d)) => format!("{b}, prices as of {d}"),
         _ => "not priced".to_string(),
     };
+    let cost_row = |label: &str, variant: &str, total: &Usd| -> Vec<String> {
+        [label.to_string(), variant.to_string()]
+            .into_iter()
+            .chain(total.cells())
+            .collect()
+    };
     let mut rows: Vec<Vec<String>> = c
         .cost_months
         .iter()
-        .map(|m| {
-            vec![
-                m.month.clone(),
-                m.variant.clone(),
-                money(&m.total.a),
-                money(&m.total.b),
-                money_delta(&m.total.delta_usd),
-                delta_pct(m.total.delta_pct),
-            ]
-        })
+        .map(|m| cost_row(&m.month, &m.variant, &m.total))
         .collect();
-    rows.extend(c.cost_run_totals.iter().map(|t| {
-        vec![
-            "run".to_string(),
-            t.variant.clone(),
-            money(&t.total.a),
-            money(&t.total.b),
-            money_delta(&t.total.delta_usd),
-            delta_pct(t.total.delta_pct),
-        ]
-    }));
+    rows.extend(
+        c.cost_run_totals
+            .iter()
+            .map(|t| cost_row("run", &t.variant, &t.total)),
+    );
     out.push((
         format!(
             "Cost per month and variant, USD (A: {}; B: {})",
@@ -436,18 +437,7 @@ pub fn markdown(c: &Comparison) -> String {
     let mut out = format!("## capsim compare\n\n- **A**: {a}\n- **B**: {b}\n");
     for (title, header, rows) in sections(c) {
         out.push_str(&format!("\n### {title}\n\n"));
-        out.push_str(&format!("| {} |\n", header.join(" | ")));
-        out.push_str(&format!(
-            "|{}\n",
-            header
-                .iter()
-                .enumerate()
-                .map(|(i, _)| if i == 0 { "---|" } else { "---:|" })
-                .collect::<String>()
-        ));
-        for row in rows {
-            out.push_str(&format!("| {} |\n", row.join(" | ")));
-        }
+        out.push_str(&super::markdown::md_table(&header, &rows));
     }
     out
 }
@@ -468,13 +458,7 @@ mod tests {
 
     #[test]
     fn a_run_against_itself_has_zero_deltas() {
-        let path =
-            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/small.yaml");
-        let s = crate::scenario::load(&path).unwrap();
-        let out = crate::model::simulate(&s);
-        let book = crate::cost::pricebook::PriceBook::builtin();
-        let priced = crate::cost::cost_of(&s, &out, &book).unwrap();
-        let r = RunReport::build(&s, &out, Some(&priced));
+        let r = crate::report::fixture_report("small");
         let c = compare(&r, &r);
         assert_eq!(c.services.len(), r.services.len());
         assert!(

@@ -153,10 +153,8 @@ pub fn monthly_csv(r: &CostReport) -> Vec<u8> {
         "cost_usd",
         "price_row",
     ];
-    let mut w = csv::Writer::from_writer(Vec::new());
-    let _ = w.write_record(HEADER);
-    for l in &r.lines {
-        let record: [String; HEADER.len()] = [
+    let records = r.lines.iter().map(|l| {
+        [
             l.month.clone(),
             l.cloud.clone(),
             l.environment.clone(),
@@ -169,8 +167,7 @@ pub fn monthly_csv(r: &CostReport) -> Vec<u8> {
             l.unit_price.to_decimal_string(),
             l.cost.to_decimal_string(),
             l.price_row.clone(),
-        ];
-        let _ = w.write_record(&record);
-    }
-    w.into_inner().unwrap_or_default()
+        ]
+    });
+    super::csv::write(HEADER, records)
 }

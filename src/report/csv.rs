@@ -1,4 +1,5 @@
-//! `timeseries.csv`: one row per output interval and service.
+//! `timeseries.csv` (one row per output interval and service), `nodes.csv`, and the in-memory CSV
+//! writer they and `cost_monthly.csv` share.
 
 use crate::model::RunOutput;
 use crate::scenario::Scenario;
@@ -25,12 +26,26 @@ pub const TIMESERIES_HEADER: [&str; 16] = [
     "cache_hit_ratio_min",
 ];
 
-pub fn timeseries(s: &Scenario, out: &RunOutput) -> Vec<u8> {
+/// A CSV file in memory: `header`, then `records`. Every record is an array as long as the header
+/// (the compiler checks it), so the writer, which refuses rows of another length, cannot fail.
+pub(crate) fn write<const N: usize>(
+    header: [&str; N],
+    records: impl IntoIterator<Item = [String; N]>,
+) -> Vec<u8> {
     let mut w = csv::Writer::from_writer(Vec::new());
-    let _ = w.write_record(TIMESERIES_HEADER);
-    for r in &out.rows {
-        // A fixed-size array: the compiler checks it has as many fields as the header.
-        let record: [String; TIMESERIES_HEADER.len()] = [
+    w.write_record(header)
+        .expect("writing a CSV header to memory cannot fail");
+    for record in records {
+        w.write_record(&record)
+            .expect("writing a CSV record of the header's length to memory cannot fail");
+    }
+    w.into_inner()
+        .expect("flushing a CSV writer into memory cannot fail")
+}
+
+pub fn timeseries(s: &Scenario, out: &RunOutput) -> Vec<u8> {
+    let records = out.rows.iter().map(|r| {
+        [
             local_time(s, r.t_ms),
             out.instance_names[r.service].0.clone(),
             out.instance_names[r.service].1.clone(),
@@ -60,16 +75,14 @@ pub fn timeseries(s: &Scenario, out: &RunOutput) -> Vec<u8> {
             r.cache_hit_ratio_min
                 .map(|v| round6(v).to_string())
                 .unwrap_or_default(),
-        ];
-        let _ = w.write_record(&record);
-    }
-    w.into_inner().unwrap_or_default()
+        ]
+    });
+    write(TIMESERIES_HEADER, records)
 }
 
 /// `nodes.csv`: node counts per pool at the end of each output interval.
 pub fn nodes(s: &Scenario, out: &RunOutput) -> Vec<u8> {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    let _ = w.write_record([
+    let header = [
         "time",
         "cloud",
         "pool",
@@ -77,10 +90,10 @@ pub fn nodes(s: &Scenario, out: &RunOutput) -> Vec<u8> {
         "capacity_type",
         "ready_nodes",
         "provisioning_nodes",
-    ]);
-    for r in &out.node_rows {
+    ];
+    let records = out.node_rows.iter().map(|r| {
         let p = &out.pools[r.pool];
-        let _ = w.write_record([
+        [
             local_time(s, r.t_ms),
             p.cloud.clone(),
             p.name.clone(),
@@ -88,7 +101,7 @@ pub fn nodes(s: &Scenario, out: &RunOutput) -> Vec<u8> {
             if p.spot { "spot" } else { "on-demand" }.to_string(),
             r.ready.to_string(),
             r.provisioning.to_string(),
-        ]);
-    }
-    w.into_inner().unwrap_or_default()
+        ]
+    });
+    write(header, records)
 }

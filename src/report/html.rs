@@ -186,17 +186,13 @@ fn headline(h: &mut String, r: &RunReport) {
     );
     h.push_str("<h3>Peak replicas per service</h3>\n<table><tr><th>service</th><th>cloud</th><th>HPA min..max</th><th>peak replicas</th><th>peak at</th><th>peak req/s</th><th>mean replicas</th><th>availability</th></tr>\n");
     for s in &r.services {
-        let hpa = match (s.hpa_min_replicas, s.hpa_max_replicas) {
-            (Some(a), Some(b)) => format!("{a}..{b}"),
-            _ => "fixed".to_string(),
-        };
         let at_max = s.hpa_max_replicas.is_some_and(|m| s.peak_replicas >= m);
         let _ = writeln!(
             h,
             "<tr><td>{}</td><td>{}</td><td>{}</td><td{}>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             esc(&s.name),
             esc(&s.cloud),
-            esc(&hpa),
+            esc(&s.hpa_range()),
             if at_max { " class=\"bad\"" } else { "" },
             s.peak_replicas,
             esc(&s.peak_replicas_at),

@@ -3,16 +3,8 @@
 //! pool one-liners, cost per month and variant with the cheapest marked and the price book's date,
 //! and the number of price warnings. Pure and deterministic.
 
-use super::RunReport;
+use super::{RunReport, pct, short_time};
 use crate::cost::money::Money;
-
-fn pct(x: f64) -> String {
-    format!("{:.3} %", x * 100.0)
-}
-
-fn short_time(t: &str) -> String {
-    t.chars().take(16).collect::<String>().replace('T', " ")
-}
 
 fn money(s: &str) -> String {
     Money::parse(s)
@@ -20,7 +12,8 @@ fn money(s: &str) -> String {
         .unwrap_or_else(|_| s.to_string())
 }
 
-fn md_table(header: &[&str], rows: &[Vec<String>]) -> String {
+/// A Markdown table: the first column left-aligned, the rest right-aligned.
+pub(crate) fn md_table(header: &[&str], rows: &[Vec<String>]) -> String {
     let mut out = format!("| {} |\n|", header.join(" | "));
     for i in 0..header.len() {
         out.push_str(if i == 0 { "---|" } else { "---:|" });
@@ -47,10 +40,7 @@ pub fn render(r: &RunReport) -> String {
         .map(|v| {
             vec![
                 format!("{}@{}", v.name, v.cloud),
-                match (v.hpa_min_replicas, v.hpa_max_replicas) {
-                    (Some(a), Some(b)) => format!("{a}..{b}"),
-                    _ => "fixed".to_string(),
-                },
+                v.hpa_range(),
                 v.peak_replicas.to_string(),
                 format!("{:.2}", v.mean_replicas),
                 short_time(&v.peak_replicas_at),
@@ -78,18 +68,7 @@ pub fn render(r: &RunReport) -> String {
         slo.window_s / 60.0,
         pct(slo.availability_target)
     ));
-    let rows: Vec<Vec<String>> = slo
-        .months
-        .iter()
-        .map(|m| {
-            vec![
-                m.month.clone(),
-                pct(m.latency_compliance),
-                pct(m.availability),
-                format!("{:.2}", m.error_budget_burn),
-            ]
-        })
-        .collect();
+    let rows: Vec<Vec<String>> = slo.months.iter().map(|m| m.cells()).collect();
     out.push_str(&md_table(
         &[
             "month",
@@ -216,13 +195,7 @@ mod tests {
 
     #[test]
     fn renders_every_section_deterministically() {
-        let path =
-            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/platform.yaml");
-        let s = crate::scenario::load(&path).unwrap();
-        let out = crate::model::simulate(&s);
-        let book = crate::cost::pricebook::PriceBook::builtin();
-        let priced = crate::cost::cost_of(&s, &out, &book).unwrap();
-        let r = RunReport::build(&s, &out, Some(&priced));
+        let r = crate::report::fixture_report("platform");
         let md = render(&r);
         assert_eq!(md, render(&r));
         for part in [

@@ -221,6 +221,44 @@ pub fn round3(x: f64) -> f64 {
     (x * 1000.0).round() / 1000.0
 }
 
+/// Round to 6 decimals (ratios such as 0.999).
+pub fn round6(x: f64) -> f64 {
+    (x * 1e6).round() / 1e6
+}
+
+/// A ratio as a percentage for people: `0.99945` → `99.945 %`.
+pub(crate) fn pct(x: f64) -> String {
+    format!("{:.3} %", x * 100.0)
+}
+
+/// An RFC 3339 local time to the minute for tables: `2026-09-24T20:16:05+09:00` → `2026-09-24 20:16`.
+pub(crate) fn short_time(t: &str) -> String {
+    t.chars().take(16).collect::<String>().replace('T', " ")
+}
+
+impl ServiceSummary {
+    /// The HPA's bounds for a table cell: `3..20`, or `fixed` without an HPA.
+    pub(crate) fn hpa_range(&self) -> String {
+        match (self.hpa_min_replicas, self.hpa_max_replicas) {
+            (Some(a), Some(b)) => format!("{a}..{b}"),
+            _ => "fixed".to_string(),
+        }
+    }
+}
+
+impl MonthSlo {
+    /// The cells the terminal table and the Markdown summary both show for a month: the month,
+    /// latency compliance, availability and error-budget burn.
+    pub(crate) fn cells(&self) -> Vec<String> {
+        vec![
+            self.month.clone(),
+            pct(self.latency_compliance),
+            pct(self.availability),
+            format!("{:.2}", self.error_budget_burn),
+        ]
+    }
+}
+
 fn month_slo(label: &str, m: &MonthAgg, target: f64) -> MonthSlo {
     let availability = m.availability();
     MonthSlo {
@@ -232,11 +270,6 @@ fn month_slo(label: &str, m: &MonthAgg, target: f64) -> MonthSlo {
         failed_requests: round3(m.failed),
         worst_p95_ms: round3(m.worst_p95_s * 1000.0),
     }
-}
-
-/// Round to 6 decimals (ratios such as 0.999).
-pub fn round6(x: f64) -> f64 {
-    (x * 1e6).round() / 1e6
 }
 
 impl RunReport {
@@ -425,4 +458,18 @@ impl RunReport {
             },
         }
     }
+}
+
+/// The report of a bundled test fixture (`tests/fixtures/<name>.yaml`), simulated and priced with
+/// the built-in price book, for the unit tests of the renderers.
+#[cfg(test)]
+pub(crate) fn fixture_report(name: &str) -> RunReport {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(format!("{name}.yaml"));
+    let s = crate::scenario::load(&path).unwrap();
+    let out = crate::model::simulate(&s);
+    let book = crate::cost::pricebook::PriceBook::builtin();
+    let priced = crate::cost::cost_of(&s, &out, &book).unwrap();
+    RunReport::build(&s, &out, Some(&priced))
 }

@@ -1,7 +1,7 @@
 //! The terminal summary: replicas per service and cloud, then SLOs per month, the database,
 //! the cache, node pools and outages, each as an aligned table.
 
-use super::RunReport;
+use super::{RunReport, pct, short_time};
 
 /// Render rows as an aligned table: the first column left-aligned, the rest right-aligned.
 pub(crate) fn aligned(header: &[&str], rows: &[Vec<String>]) -> String {
@@ -36,14 +36,6 @@ pub(crate) fn aligned(header: &[&str], rows: &[Vec<String>]) -> String {
     out
 }
 
-fn short_time(t: &str) -> String {
-    t.chars().take(16).collect::<String>().replace('T', " ")
-}
-
-fn pct(x: f64) -> String {
-    format!("{:.3} %", x * 100.0)
-}
-
 pub fn render(r: &RunReport) -> String {
     let s = &r.scenario;
     let mut out = format!(
@@ -61,10 +53,7 @@ pub fn render(r: &RunReport) -> String {
                 } else {
                     v.name.clone()
                 },
-                match (v.hpa_min_replicas, v.hpa_max_replicas) {
-                    (Some(a), Some(b)) => format!("{a}..{b}"),
-                    _ => "fixed".to_string(),
-                },
+                v.hpa_range(),
                 v.min_replicas.to_string(),
                 format!("{:.2}", v.mean_replicas),
                 v.peak_replicas.to_string(),
@@ -110,17 +99,13 @@ pub fn render(r: &RunReport) -> String {
         .months
         .iter()
         .map(|m| {
-            vec![
-                m.month.clone(),
-                pct(m.latency_compliance),
-                pct(m.availability),
-                format!("{:.2}", m.error_budget_burn),
-                if m.worst_p95_ms > 0.0 {
-                    format!("{:.0}", m.worst_p95_ms)
-                } else {
-                    "-".into()
-                },
-            ]
+            let mut row = m.cells();
+            row.push(if m.worst_p95_ms > 0.0 {
+                format!("{:.0}", m.worst_p95_ms)
+            } else {
+                "-".into()
+            });
+            row
         })
         .collect();
     out.push_str(&aligned(

@@ -2,7 +2,7 @@
 //! the broken month and its top cost line, baselines, SLO minimums and `$GITHUB_STEP_SUMMARY`.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use crate::common::*;
 
@@ -15,14 +15,9 @@ fn two_month_platform() -> String {
         .replacen("2026-09-24T12:00", "2026-09-29T12:00", 1)
 }
 
-fn path_str(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
-
 /// `capsim run` into `dir`; returns summary.json parsed.
 fn run_summary(scenario: &Path, dir: &Path) -> serde_json::Value {
-    let o = capsim(&["run", path_str(scenario), "--out", path_str(dir), "-q"]);
-    assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
+    run_ok(path_str(scenario), dir, &["-q"]);
     serde_json::from_str(&std::fs::read_to_string(dir.join("summary.json")).unwrap()).unwrap()
 }
 
@@ -51,21 +46,21 @@ fn check(args: &[&str]) -> Output {
     capsim(&all)
 }
 
-fn check_with_env(args: &[&str], key: &str, value: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_capsim"))
-        .arg("check")
-        .args(args)
-        .env(key, value)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("the capsim binary runs")
-}
-
 struct Fixture {
     _dir: tempfile::TempDir,
     scenario: PathBuf,
     summary: PathBuf,
     months: Vec<(String, f64)>,
+}
+
+impl Fixture {
+    /// `capsim check` of the scenario with `--budget` (to the cent) and `extra` flags.
+    fn check_budget(&self, budget: f64, extra: &[&str]) -> Output {
+        let budget = format!("{budget:.2}");
+        let mut args = vec![path_str(&self.scenario), "--budget", &budget];
+        args.extend_from_slice(extra);
+        check(&args)
+    }
 }
 
 fn fixture() -> Fixture {
@@ -90,7 +85,7 @@ fn most_expensive(f: &Fixture) -> (String, f64, String) {
         .max_by(|a, b| a.1.total_cmp(&b.1))
         .cloned()
         .unwrap();
-    let o = check(&[path_str(&f.scenario), "--budget", "0", "--format", "json"]);
+    let o = f.check_budget(0.0, &["--format", "json"]);
     assert_eq!(o.status.code(), Some(1), "stderr: {}", stderr(&o));
     let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
     assert_eq!(v["passed"], false);
@@ -109,14 +104,8 @@ fn most_expensive(f: &Fixture) -> (String, f64, String) {
 fn budget_just_below_the_most_expensive_month_fails_and_names_it() {
     let f = fixture();
     let (month, total, top) = most_expensive(&f);
-    let budget = format!("{:.2}", total - 0.01);
-    let o = check(&[
-        path_str(&f.scenario),
-        "--budget",
-        &budget,
-        "--format",
-        "markdown",
-    ]);
+    let budget = total - 0.01;
+    let o = f.check_budget(budget, &["--format", "markdown"]);
     assert_eq!(o.status.code(), Some(1), "stderr: {}", stderr(&o));
     let md = stdout(&o);
     assert!(md.contains("❌"), "{md}");
@@ -126,13 +115,16 @@ fn budget_just_below_the_most_expensive_month_fails_and_names_it() {
         "names the top line {top}: {md}"
     );
     assert!(md.contains("prices as of"), "{md}");
-    // Only the most expensive month broke.
+    // The other month is named exactly when it is over the budget (to the cent) too.
     let other = f.months.iter().find(|m| m.0 != month).unwrap();
-    if other.1 <= total - 0.01 {
-        assert!(!md.contains(&format!("**budget**: {}:", other.0)), "{md}");
-    }
+    let cents: f64 = format!("{budget:.2}").parse().unwrap();
+    assert_eq!(
+        md.contains(&format!("**budget**: {}:", other.0)),
+        other.1 > cents,
+        "{other:?} against {cents}: {md}"
+    );
     // Text format: the same verdict.
-    let o = check(&[path_str(&f.scenario), "--budget", &budget]);
+    let o = f.check_budget(budget, &[]);
     assert_eq!(o.status.code(), Some(1));
     assert!(stdout(&o).contains("FAILED"), "{}", stdout(&o));
 }
@@ -141,14 +133,7 @@ fn budget_just_below_the_most_expensive_month_fails_and_names_it() {
 fn budget_above_every_month_passes() {
     let f = fixture();
     let max = f.months.iter().map(|m| m.1).fold(0.0, f64::max);
-    let budget = format!("{:.2}", max + 0.01);
-    let o = check(&[
-        path_str(&f.scenario),
-        "--budget",
-        &budget,
-        "--format",
-        "markdown",
-    ]);
+    let o = f.check_budget(max + 0.01, &["--format", "markdown"]);
     assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
     assert!(
         stdout(&o).contains("✅ capsim check passed"),
@@ -273,8 +258,8 @@ fn github_step_summary_gets_the_markdown_appended() {
     let dir = tempfile::tempdir().unwrap();
     let summary = dir.path().join("step_summary.md");
     std::fs::write(&summary, "# earlier step\n").unwrap();
-    let o = check_with_env(
-        &["tests/fixtures/platform.yaml", "--budget", "1"],
+    let o = capsim_with_env(
+        &["check", "tests/fixtures/platform.yaml", "--budget", "1"],
         "GITHUB_STEP_SUMMARY",
         &summary,
     );
@@ -285,8 +270,8 @@ fn github_step_summary_gets_the_markdown_appended() {
     assert!(text.contains("## ❌ capsim check failed"), "{text}");
     assert!(text.contains("**budget**"), "{text}");
     // A summary path that cannot be written is an error naming it.
-    let o = check_with_env(
-        &["tests/fixtures/platform.yaml", "--budget", "1"],
+    let o = capsim_with_env(
+        &["check", "tests/fixtures/platform.yaml", "--budget", "1"],
         "GITHUB_STEP_SUMMARY",
         dir.path(),
     );

@@ -1,14 +1,34 @@
 //! Helpers: run the real binary, make scenario variants in temporary folders.
 
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+fn command(args: &[&str]) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_capsim"));
+    c.args(args).current_dir(env!("CARGO_MANIFEST_DIR"));
+    c
+}
+
 pub fn capsim(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_capsim"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
+    command(args).output().expect("the capsim binary runs")
+}
+
+/// [`capsim`] with the environment variable `key` set to `value`.
+pub fn capsim_with_env(args: &[&str], key: &str, value: impl AsRef<OsStr>) -> Output {
+    command(args)
+        .env(key, value)
         .output()
         .expect("the capsim binary runs")
+}
+
+/// `capsim run SCENARIO --out OUT EXTRA…`, which must exit 0.
+pub fn run_ok(scenario: &str, out: &Path, extra: &[&str]) -> Output {
+    let mut args = vec!["run", scenario, "--out", path_str(out)];
+    args.extend_from_slice(extra);
+    let o = capsim(&args);
+    assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
+    o
 }
 
 pub fn stdout(o: &Output) -> String {
@@ -17,6 +37,11 @@ pub fn stdout(o: &Output) -> String {
 
 pub fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// A path as a command-line argument.
+pub fn path_str(p: &Path) -> &str {
+    p.to_str().unwrap()
 }
 
 pub fn repo(rel: &str) -> PathBuf {

@@ -22,11 +22,7 @@ fn with_pooler() -> String {
 #[test]
 fn two_scenarios_side_by_side_with_deltas() {
     let (_dir, b) = write_temp("pooler.yaml", &with_pooler());
-    let o = capsim(&[
-        "compare",
-        "tests/fixtures/platform.yaml",
-        b.to_str().unwrap(),
-    ]);
+    let o = capsim(&["compare", "tests/fixtures/platform.yaml", path_str(&b)]);
     assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
     let out = stdout(&o);
     for part in [
@@ -47,7 +43,7 @@ fn two_scenarios_side_by_side_with_deltas() {
     let md = capsim(&[
         "compare",
         "tests/fixtures/platform.yaml",
-        b.to_str().unwrap(),
+        path_str(&b),
         "--format",
         "markdown",
     ]);
@@ -59,19 +55,12 @@ fn two_scenarios_side_by_side_with_deltas() {
 fn scenario_against_its_own_summary_has_no_deltas_and_json_parses() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("run");
-    let o = capsim(&[
-        "run",
-        "tests/fixtures/platform.yaml",
-        "--out",
-        out.to_str().unwrap(),
-        "-q",
-    ]);
-    assert_eq!(o.status.code(), Some(0));
+    run_ok("tests/fixtures/platform.yaml", &out, &["-q"]);
     let summary = out.join("summary.json");
     let o = capsim(&[
         "compare",
         "tests/fixtures/platform.yaml",
-        summary.to_str().unwrap(),
+        path_str(&summary),
         "--format",
         "json",
     ]);
@@ -96,11 +85,7 @@ fn scenario_against_its_own_summary_has_no_deltas_and_json_parses() {
 #[test]
 fn bad_summaries_exit_2_naming_the_file() {
     let (dir, wrong) = write_temp("summary-v999.json", r#"{"schema_version": 999, "x": 1}"#);
-    let o = capsim(&[
-        "compare",
-        "tests/fixtures/platform.yaml",
-        wrong.to_str().unwrap(),
-    ]);
+    let o = capsim(&["compare", "tests/fixtures/platform.yaml", path_str(&wrong)]);
     assert_eq!(o.status.code(), Some(2));
     let err = stderr(&o);
     assert!(err.contains("summary-v999.json"), "{err}");
@@ -114,7 +99,7 @@ fn bad_summaries_exit_2_naming_the_file() {
     std::fs::write(&malformed, "{ not json").unwrap();
     let o = capsim(&[
         "compare",
-        malformed.to_str().unwrap(),
+        path_str(&malformed),
         "tests/fixtures/platform.yaml",
     ]);
     assert_eq!(o.status.code(), Some(2));
@@ -124,7 +109,7 @@ fn bad_summaries_exit_2_naming_the_file() {
     let o = capsim(&[
         "compare",
         "tests/fixtures/platform.yaml",
-        missing.to_str().unwrap(),
+        path_str(&missing),
     ]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("missing.json"), "{}", stderr(&o));
@@ -132,11 +117,20 @@ fn bad_summaries_exit_2_naming_the_file() {
     // Right version, wrong shape.
     let shape = dir.path().join("shape.json");
     std::fs::write(&shape, r#"{"schema_version": 1}"#).unwrap();
-    let o = capsim(&[
-        "compare",
-        "tests/fixtures/platform.yaml",
-        shape.to_str().unwrap(),
-    ]);
+    let o = capsim(&["compare", "tests/fixtures/platform.yaml", path_str(&shape)]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("shape.json"), "{}", stderr(&o));
+}
+
+/// Saved summaries are read before any scenario is simulated: a bad summary fails first, even
+/// when the scenario on the other side does not exist.
+#[test]
+fn a_bad_summary_fails_before_any_scenario_is_read() {
+    let (dir, bad) = write_temp("bad-summary.json", "{ not json");
+    let missing = dir.path().join("missing-scenario.yaml");
+    let o = capsim(&["compare", path_str(&missing), path_str(&bad)]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(err.contains("bad-summary.json"), "{err}");
+    assert!(!err.contains("missing-scenario.yaml"), "{err}");
 }

@@ -2,12 +2,9 @@
 
 use crate::common::*;
 
+/// `capsim run` into `dir`; returns (timeseries.csv, summary.json).
 fn run_to(dir: &std::path::Path, scenario: &str, extra: &[&str]) -> (String, String) {
-    let out = dir.to_str().unwrap();
-    let mut args = vec!["run", scenario, "--out", out];
-    args.extend_from_slice(extra);
-    let o = capsim(&args);
-    assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
+    run_ok(scenario, dir, extra);
     (
         std::fs::read_to_string(dir.join("timeseries.csv")).unwrap(),
         std::fs::read_to_string(dir.join("summary.json")).unwrap(),
@@ -28,17 +25,16 @@ fn same_seed_gives_byte_identical_outputs_and_another_seed_changes_the_noise() {
     let (csv3, json3) = run_to(c.path(), "tests/fixtures/small.yaml", &["--seed", "8"]);
     assert_ne!(csv1, csv3, "another seed must change the noise");
     assert!(json3.contains("\"seed\": 8"));
-    // The deterministic parts (DAU) are the same; the offered traffic differs.
-    let dau = |csv: &str| {
+    // The deterministic part (DAU, column 3) is the same; the offered traffic (column 4) differs.
+    let column = |csv: &str, i: usize| -> Vec<String> {
         csv.lines()
-            .nth(1)
-            .unwrap()
-            .split(',')
-            .nth(2)
-            .unwrap()
-            .to_string()
+            .map(|l| l.split(',').nth(i).unwrap().to_string())
+            .collect()
     };
-    assert_eq!(dau(&csv1), dau(&csv3));
+    assert_eq!(column(&csv1, 3)[0], "dau");
+    assert_eq!(column(&csv1, 3), column(&csv3, 3));
+    assert_eq!(column(&csv1, 4)[0], "offered_rps");
+    assert_ne!(column(&csv1, 4), column(&csv3, 4));
 }
 
 #[test]
@@ -118,15 +114,11 @@ fn replicas_follow_the_seollal_peak_and_the_daily_cycle() {
 #[test]
 fn json_format_prints_the_report() {
     let dir = tempfile::tempdir().unwrap();
-    let o = capsim(&[
-        "run",
+    let o = run_ok(
         "tests/fixtures/small.yaml",
-        "--out",
-        dir.path().to_str().unwrap(),
-        "--format",
-        "json",
-    ]);
-    assert_eq!(o.status.code(), Some(0));
+        dir.path(),
+        &["--format", "json"],
+    );
     let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
     assert_eq!(v["scenario"]["seed"], 7);
 }
@@ -172,7 +164,7 @@ spec:
 "#;
     let path = dir.path().join("replayed.yaml");
     std::fs::write(&path, text).unwrap();
-    let (csv, _) = run_to(&dir.path().join("out"), path.to_str().unwrap(), &[]);
+    let (csv, _) = run_to(&dir.path().join("out"), path_str(&path), &[]);
     let rps: Vec<f64> = csv
         .lines()
         .skip(1)
@@ -203,7 +195,7 @@ fn a_replayed_series_with_bad_rows_is_rejected_row_by_row() {
     );
     let path = dir.path().join("bad.yaml");
     std::fs::write(&path, bad).unwrap();
-    let o = capsim(&["validate", path.to_str().unwrap()]);
+    let o = capsim(&["validate", path_str(&path)]);
     assert_eq!(o.status.code(), Some(2));
     let err = stderr(&o);
     assert!(err.contains("recorded.csv:2:1: row 1.timestamp"), "{err}");
@@ -279,7 +271,7 @@ fn connection_limit_and_what_a_pooler_changes() {
     );
     let run = |text: &str| -> serde_json::Value {
         let (dir, path) = write_temp("s.yaml", text);
-        let (_, json) = run_to(&dir.path().join("out"), path.to_str().unwrap(), &[]);
+        let (_, json) = run_to(&dir.path().join("out"), path_str(&path), &[]);
         serde_json::from_str(&json).unwrap()
     };
     let direct = run(&heavy);
@@ -342,14 +334,7 @@ fn priced_dev_inventory() -> (String, String) {
         + "  cost:\n    environments:\n      dev:\n        items:\n          - { sku: t3.large, count: 2, spot: true }\n          - { sku: rds-gp3-storage, count: 20, unit: GB-month, class: storage }\n";
     let (dir, path) = write_temp("dev.yaml", &text);
     let out = dir.path().join("out");
-    let o = capsim(&[
-        "run",
-        path.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "-q",
-    ]);
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    run_ok(path_str(&path), &out, &["-q"]);
     (
         std::fs::read_to_string(out.join("cost_monthly.csv")).unwrap(),
         std::fs::read_to_string(out.join("summary.json")).unwrap(),
@@ -403,12 +388,7 @@ fn unknown_sku_region_and_negative_price_exit_2() {
             std::fs::write(dir.path().join(name), body).unwrap();
         }
         let out = dir.path().join("o");
-        let o = capsim(&[
-            "run",
-            path.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-        ]);
+        let o = capsim(&["run", path_str(&path), "--out", path_str(&out)]);
         assert_eq!(o.status.code(), Some(2));
         assert!(!out.exists(), "no report for bad input");
         stderr(&o)
@@ -475,16 +455,36 @@ fn the_committed_json_schema_is_current() {
 #[test]
 fn markdown_format_prints_the_summary() {
     let dir = tempfile::tempdir().unwrap();
+    let o = run_ok(
+        "tests/fixtures/small.yaml",
+        dir.path(),
+        &["--format", "markdown"],
+    );
+    let md = stdout(&o);
+    assert!(md.starts_with("## capsim run — `small`"), "{md}");
+    assert!(md.contains("| service@cloud |"), "{md}");
+}
+
+/// When a file cannot be put in place (here `summary.json` is a folder), the run fails naming it
+/// and leaves no temporary file behind.
+#[test]
+fn a_failed_write_leaves_no_temporary_file() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("summary.json")).unwrap();
     let o = capsim(&[
         "run",
         "tests/fixtures/small.yaml",
         "--out",
-        dir.path().to_str().unwrap(),
-        "--format",
-        "markdown",
+        path_str(dir.path()),
+        "-q",
     ]);
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    let md = stdout(&o);
-    assert!(md.starts_with("## capsim run — `small`"), "{md}");
-    assert!(md.contains("| service@cloud |"), "{md}");
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("summary.json"), "{}", stderr(&o));
+    let leftovers: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .chain(std::fs::read_dir(dir.path().join("charts")).unwrap())
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains(".tmp-"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
 }
