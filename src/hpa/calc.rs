@@ -155,7 +155,7 @@ pub struct Scale {
 
 /// The group `groupPods` puts one pod in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PodClass {
+enum PodClass {
     /// Has a sample and counts (`readyPodCount`).
     Ready,
     /// Pending, or (cpu only) not ready / initializing: left out, re-added at 0 on scale-up.
@@ -166,23 +166,18 @@ pub enum PodClass {
     Ignored,
 }
 
-/// Counts of each [`PodClass`] (the sizes of `groupPods`' sets).
+/// Counts of the [`PodClass`]es the calculators read (the sizes of `groupPods`' sets; ignored
+/// pods are only left out).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct PodGroups {
-    pub ready: usize,
-    pub unready: usize,
-    pub missing: usize,
-    pub ignored: usize,
+struct PodGroups {
+    ready: usize,
+    unready: usize,
+    missing: usize,
 }
 
 /// One pod's class in `groupPods(pods, metrics, resource, cpuInitializationPeriod,
 /// delayOfInitialReadinessStatus)`. `cpu_rules` is `resource == v1.ResourceCPU`.
-pub fn classify_pod(
-    pod: &Pod,
-    sample: Option<&Sample>,
-    cpu_rules: bool,
-    env: &CalcEnv,
-) -> PodClass {
+fn classify_pod(pod: &Pod, sample: Option<&Sample>, cpu_rules: bool, env: &CalcEnv) -> PodClass {
     if pod.deleting || pod.is_terminal() {
         return PodClass::Ignored;
     }
@@ -214,25 +209,6 @@ pub fn classify_pod(
     PodClass::Ready
 }
 
-/// `groupPods`: how many pods fall in each class.
-pub fn group_pods(
-    pods: &[Pod],
-    samples: &[Option<Sample>],
-    cpu_rules: bool,
-    env: &CalcEnv,
-) -> PodGroups {
-    let mut groups = PodGroups::default();
-    for (i, pod) in pods.iter().enumerate() {
-        match classify_pod(pod, sample_at(samples, i), cpu_rules, env) {
-            PodClass::Ready => groups.ready += 1,
-            PodClass::Unready => groups.unready += 1,
-            PodClass::Missing => groups.missing += 1,
-            PodClass::Ignored => groups.ignored += 1,
-        }
-    }
-    groups
-}
-
 /// `groupPods` and the first pass over the ready pods in one loop, so that on the common path each
 /// pod is classified once: the groups, Σ sample and Σ request (0 where missing) of the ready pods.
 fn group_and_sum(
@@ -254,7 +230,7 @@ fn group_and_sum(
             }
             PodClass::Unready => groups.unready += 1,
             PodClass::Missing => groups.missing += 1,
-            PodClass::Ignored => groups.ignored += 1,
+            PodClass::Ignored => {}
         }
     }
     (groups, usage, request)
@@ -1195,194 +1171,132 @@ mod tests {
         );
     }
 
-    // TestReplicaCalcObjectPerPodMetric and TestReplicaCalcExternalPerPodMetric.
+    // TestReplicaCalcObjectPerPodMetric and TestReplicaCalcExternalPerPodMetric. Each row: the
+    // tolerances, status replicas, per-pod target, usage, the External cap, and the expected
+    // replicas and reported per-pod usage `ceil(usage / status)` (0 with no replicas).
     #[test]
+    #[rustfmt::skip]
     fn per_pod_metrics() {
         let t = Tolerances::both(0.1);
-        let up = Tolerances {
-            scale_down: 0.1,
-            scale_up: 0.01,
-        };
-        assert_eq!(
-            per_pod_metric_replicas(t, 3, 5000, 20000, false),
-            MetricProposal {
-                replicas: 4,
-                utilization_percent: None,
-                value_milli: 6667
-            }
-        );
-        assert_eq!(per_pod_metric_replicas(t, 5, 2000, 6000, false).replicas, 3);
-        assert_eq!(
-            per_pod_metric_replicas(t, 5, 2000, 6000, false).value_milli,
-            1200
-        );
-        assert_eq!(
-            per_pod_metric_replicas(t, 4, 5000, 20166, false).replicas,
-            4
-        );
-        assert_eq!(
-            per_pod_metric_replicas(t, 4, 5000, 20166, false).value_milli,
-            5042
-        );
-        assert_eq!(
-            per_pod_metric_replicas(up, 4, 5000, 20208, false).replicas,
-            5
-        );
-        // External per pod.
-        assert_eq!(
-            per_pod_metric_replicas(t, 1, 1, i64::MAX, true).replicas,
-            i32::MAX
-        );
-        assert_eq!(
-            per_pod_metric_replicas(t, 1, i64::MAX, i64::MAX, true).replicas,
-            1
-        );
-        assert_eq!(per_pod_metric_replicas(t, 3, 2150, 8600, true).replicas, 4);
-        assert_eq!(
-            per_pod_metric_replicas(t, 3, 2150, 8600, true).value_milli,
-            2867
-        );
-        assert_eq!(per_pod_metric_replicas(t, 5, 2867, 8600, true).replicas, 3);
-        assert_eq!(per_pod_metric_replicas(t, 3, 2900, 8600, true).replicas, 3);
-        assert_eq!(per_pod_metric_replicas(up, 3, 2800, 8600, true).replicas, 4);
-        // status == 0: ratio is +Inf, so ceil(usage/target); reported usage 0.
-        assert_eq!(
-            per_pod_metric_replicas(t, 0, 2000, 6000, true),
-            MetricProposal {
-                replicas: 3,
-                utilization_percent: None,
-                value_milli: 0
-            }
-        );
+        let up = Tolerances { scale_down: 0.1, scale_up: 0.01 };
+        let cases = [
+            // Object per pod.
+            (t,  3, 5000,     20000,    false, 4,        6667),
+            (t,  5, 2000,     6000,     false, 3,        1200),
+            (t,  4, 5000,     20166,    false, 4,        5042),
+            (up, 4, 5000,     20208,    false, 5,        5052),
+            // External per pod; an overflowing usage reports MaxInt64.
+            (t,  1, 1,        i64::MAX, true,  i32::MAX, i64::MAX),
+            (t,  1, i64::MAX, i64::MAX, true,  1,        i64::MAX),
+            (t,  3, 2150,     8600,     true,  4,        2867),
+            (t,  5, 2867,     8600,     true,  3,        1720),
+            (t,  3, 2900,     8600,     true,  3,        2867),
+            (up, 3, 2800,     8600,     true,  4,        2867),
+            // status == 0: the ratio is +Inf, so ceil(usage / target); reported usage 0.
+            (t,  0, 2000,     6000,     true,  3,        0),
+        ];
+        for (i, (tol, status, target, usage, cap, replicas, value)) in cases.into_iter().enumerate() {
+            let expected = MetricProposal { replicas, utilization_percent: None, value_milli: value };
+            assert_eq!(per_pod_metric_replicas(tol, status, target, usage, cap), expected, "row {i}");
+        }
         assert_eq!(external_per_pod_usage_sum(&[i64::MAX, 1]), i64::MAX);
     }
 
-    // TestGroupPods.
+    /// Go's zero `time.Time` as an age in seconds before `NOW` (`NOW - LONG * 1000 == LONG_AGO_MS`).
+    const LONG: i64 = 1_000_000_000;
+
+    fn ago(seconds: i64) -> i64 {
+        NOW - seconds * 1000
+    }
+
+    // TestGroupPods, the Running pods under the cpu readiness rules (2 min initialization
+    // period, 10 s readiness delay). Each row: Ready status, start age, Ready transition age,
+    // the sample's (age, window), all in seconds, and the expected class.
     #[test]
-    fn group_pods_cases() {
+    #[rustfmt::skip]
+    fn group_pods_cpu_readiness() {
+        use PodClass::*;
+        let cases = [
+            // "unready a pod without ready condition - CPU"
+            (None,        Some(0),   LONG, (0, 60),      Unready),
+            // "count in a ready pod with fresh metrics during initialization period - CPU"
+            (Some(true),  Some(60),  30,   (0, 30),      Ready),
+            // "unready a ready pod without fresh metrics during initialization period - CPU"
+            (Some(true),  Some(60),  30,   (0, 60),      Unready),
+            // "unready an unready pod during initialization period - CPU": past the 2 min period
+            // here, but never ready (start + 10 s is after the transition 9:54 ago).
+            (Some(false), Some(600), 594,  (LONG, 0),    Unready),
+            // "count in a ready pod without fresh metrics after initialization period - CPU"
+            (Some(true),  Some(180), 180,  (120, 60),    Ready),
+            // "count in an unready pod that was ready after initialization period - CPU"
+            (Some(false), Some(600), 540,  (LONG, 0),    Ready),
+            // "unready pod that has never been ready after initialization period - CPU": the Go
+            // test expects Ready, the transition 9:50 ago is start + 10 s, not after it.
+            (Some(false), Some(600), 590,  (LONG, 0),    Ready),
+        ];
+        for (i, (ready, start, transition, (age, window), expected)) in cases.into_iter().enumerate() {
+            let pod = Pod {
+                ready,
+                start_time_ms: start.map(ago),
+                ready_transition_ms: Some(ago(transition)),
+                ..pod()
+            };
+            let sample = Sample { value_milli: 1, timestamp_ms: ago(age), window_ms: window * 1000 };
+            assert_eq!(classify_pod(&pod, Some(&sample), true, &env()), expected, "row {i}");
+        }
+    }
+
+    // TestGroupPods, the cases decided before the cpu readiness rules.
+    #[test]
+    #[rustfmt::skip]
+    fn group_pods_phase_deletion_and_missing() {
+        use PodClass::*;
+        use PodPhase::*;
+        let sample = Some(Sample { value_milli: 1, timestamp_ms: NOW, window_ms: 60_000 });
+        let in_phase = |phase| Pod { phase, ..pod() };
+        let cases = [
+            // "count in a ready pod - memory": no Ready condition, no start time, no cpu rules.
+            (Pod { ready: None, start_time_ms: None, ..pod() }, sample, false, Ready),
+            // "a missing pod"
+            (pod(), None, true, Missing),
+            // "pending pods are unreadied"
+            (in_phase(Pending), None, true, Unready),
+            // "ignore pods with deletion timestamps"
+            (Pod { deleting: true, ..in_phase(Pending) }, sample, true, Ignored),
+            // "ignore pods in a failed state" / "ignore pods in a succeeded state" (IsPodTerminal;
+            // older code ignored Failed only).
+            (in_phase(Failed), sample, true, Ignored),
+            (in_phase(Succeeded), sample, true, Ignored),
+        ];
+        for (i, (pod, sample, cpu, expected)) in cases.into_iter().enumerate() {
+            assert_eq!(classify_pod(&pod, sample.as_ref(), cpu, &env()), expected, "row {i}");
+        }
+    }
+
+    // TestGroupPods "void" and "several pods": one unready (started now, no Ready condition),
+    // one ready (Ready 3 min ago), one missing; only the ready pod's sample and request count.
+    #[test]
+    fn group_and_sum_several_pods() {
         let e = env();
-        let s = |ts: i64, window: i64| {
-            Some(Sample {
-                value_milli: 1,
-                timestamp_ms: ts,
-                window_ms: window,
-            })
-        };
-        // "count in a ready pod - memory" (no cpu rules).
-        let p = Pod {
-            ready: None,
-            start_time_ms: None,
-            ..pod()
-        };
         assert_eq!(
-            classify_pod(&p, s(NOW, 60_000).as_ref(), false, &e),
-            PodClass::Ready
+            group_and_sum(&[], &[], &[], true, &e),
+            (PodGroups::default(), 0, 0)
         );
-        // "unready a pod without ready condition - CPU".
-        let p = Pod {
+        let no_ready = Pod {
             ready: None,
             start_time_ms: Some(NOW),
             ..pod()
         };
-        assert_eq!(
-            classify_pod(&p, s(NOW, 60_000).as_ref(), true, &e),
-            PodClass::Unready
-        );
-        // "count in a ready pod with fresh metrics during initialization period - CPU".
-        let p = Pod {
-            ready: Some(true),
-            start_time_ms: Some(NOW - 60_000),
-            ready_transition_ms: Some(NOW - 30_000),
-            ..pod()
+        let p = [no_ready, pod_with(true, ago(180)), pod()];
+        let s = samples(&[1, 1], 3);
+        let groups = PodGroups {
+            ready: 1,
+            unready: 1,
+            missing: 1,
         };
         assert_eq!(
-            classify_pod(&p, s(NOW, 30_000).as_ref(), true, &e),
-            PodClass::Ready
-        );
-        // "unready a ready pod without fresh metrics during initialization period - CPU".
-        assert_eq!(
-            classify_pod(&p, s(NOW, 60_000).as_ref(), true, &e),
-            PodClass::Unready
-        );
-        // "unready an unready pod during initialization period - CPU" (start 10 min ago is past
-        // the 2 min period here, but never ready: start+10 s > transition at 9:54 ago).
-        let p = Pod {
-            ready: Some(false),
-            start_time_ms: Some(NOW - 600_000),
-            ready_transition_ms: Some(NOW - 594_000),
-            ..pod()
-        };
-        assert_eq!(
-            classify_pod(&p, s(LONG_AGO_MS, 0).as_ref(), true, &e),
-            PodClass::Unready
-        );
-        // "count in a ready pod without fresh metrics after initialization period - CPU".
-        let p = Pod {
-            ready: Some(true),
-            start_time_ms: Some(NOW - 180_000),
-            ready_transition_ms: Some(NOW - 180_000),
-            ..pod()
-        };
-        assert_eq!(
-            classify_pod(&p, s(NOW - 120_000, 60_000).as_ref(), true, &e),
-            PodClass::Ready
-        );
-        // "count in an unready pod that was ready after initialization period - CPU".
-        let p = Pod {
-            ready: Some(false),
-            start_time_ms: Some(NOW - 600_000),
-            ready_transition_ms: Some(NOW - 540_000),
-            ..pod()
-        };
-        assert_eq!(
-            classify_pod(&p, s(LONG_AGO_MS, 0).as_ref(), true, &e),
-            PodClass::Ready
-        );
-        // "unready pod that has never been ready after initialization period - CPU" — the Go
-        // test expects Ready: transition 9:50 ago = start + 10 s, not after it.
-        let p = Pod {
-            ready: Some(false),
-            start_time_ms: Some(NOW - 600_000),
-            ready_transition_ms: Some(NOW - 590_000),
-            ..pod()
-        };
-        assert_eq!(
-            classify_pod(&p, s(LONG_AGO_MS, 0).as_ref(), true, &e),
-            PodClass::Ready
-        );
-        // "a missing pod", "pending pods are unreadied", "ignore pods with deletion timestamps",
-        // "ignore pods in a failed state".
-        assert_eq!(classify_pod(&pod(), None, true, &e), PodClass::Missing);
-        let pending = Pod {
-            phase: PodPhase::Pending,
-            ..pod()
-        };
-        assert_eq!(classify_pod(&pending, None, true, &e), PodClass::Unready);
-        let deleting = Pod {
-            phase: PodPhase::Pending,
-            deleting: true,
-            ..pod()
-        };
-        assert_eq!(
-            classify_pod(&deleting, s(NOW, 0).as_ref(), true, &e),
-            PodClass::Ignored
-        );
-        let failed = Pod {
-            phase: PodPhase::Failed,
-            ..pod()
-        };
-        assert_eq!(
-            classify_pod(&failed, s(NOW, 0).as_ref(), true, &e),
-            PodClass::Ignored
-        );
-        // IsPodTerminal: Succeeded is ignored too (the current code; older code ignored Failed only).
-        let succeeded = Pod {
-            phase: PodPhase::Succeeded,
-            ..pod()
-        };
-        assert_eq!(
-            classify_pod(&succeeded, s(NOW, 0).as_ref(), true, &e),
-            PodClass::Ignored
+            group_and_sum(&p, &s, &requests(&[100, 200, 300]), true, &e),
+            (groups, 1, 200)
         );
     }
 

@@ -230,43 +230,6 @@ struct RawInputs {
     feature_gates: Field<BTreeMap<String, bool>>,
 }
 
-impl RawInputs {
-    /// The names of the fields given in the file.
-    fn given(&self) -> Vec<&'static str> {
-        let flags = [
-            ("current_replicas", self.current_replicas.is_given()),
-            ("status_replicas", self.status_replicas.is_given()),
-            ("spec_replicas", self.spec_replicas.is_given()),
-            ("desired_replicas", self.desired_replicas.is_given()),
-            (
-                "stabilized_desired_replicas",
-                self.stabilized_desired_replicas.is_given(),
-            ),
-            ("min_replicas", self.min_replicas.is_given()),
-            ("max_replicas", self.max_replicas.is_given()),
-            ("metric", self.metric.is_given()),
-            ("metrics", self.metrics.is_given()),
-            ("tolerance", self.tolerance.is_given()),
-            ("pods", self.pods.is_given()),
-            ("behavior", self.behavior.is_given()),
-            ("rules", self.rules.is_given()),
-            ("direction", self.direction.is_given()),
-            ("scale_up_events", self.scale_up_events.is_given()),
-            ("scale_down_events", self.scale_down_events.is_given()),
-            ("scale_up_window_s", self.scale_up_window_s.is_given()),
-            ("scale_down_window_s", self.scale_down_window_s.is_given()),
-            ("recommendations", self.recommendations.is_given()),
-            ("conditions", self.conditions.is_given()),
-            ("feature_gates", self.feature_gates.is_given()),
-        ];
-        flags
-            .iter()
-            .filter(|(_, given)| *given)
-            .map(|(name, _)| *name)
-            .collect()
-    }
-}
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 enum Direction {
@@ -447,28 +410,6 @@ struct RawExpected {
     scale_down_limit: Field<i32>,
     #[serde(default)]
     stabilized_replicas: Field<i32>,
-}
-
-impl RawExpected {
-    fn given(&self) -> Vec<&'static str> {
-        let flags = [
-            ("desired_replicas", self.desired_replicas.is_given()),
-            ("utilization_percent", self.utilization_percent.is_given()),
-            ("usage_milli", self.usage_milli.is_given()),
-            (
-                "scaling_limited_reason",
-                self.scaling_limited_reason.is_given(),
-            ),
-            ("scale_up_limit", self.scale_up_limit.is_given()),
-            ("scale_down_limit", self.scale_down_limit.is_given()),
-            ("stabilized_replicas", self.stabilized_replicas.is_given()),
-        ];
-        flags
-            .iter()
-            .filter(|(_, given)| *given)
-            .map(|(name, _)| *name)
-            .collect()
-    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
@@ -663,7 +604,7 @@ pub fn parse(file: &str, text: &str) -> Result<Vec<Case>, Vec<Problem>> {
                 "give every case a unique id",
             );
         }
-        if let Some(case) = v.case(rc) {
+        if let Some(case) = v.case(rc, &value["cases"][i]) {
             cases.push(case);
         }
     }
@@ -818,10 +759,16 @@ impl Validator<'_> {
         cfg
     }
 
-    fn case(&mut self, rc: RawCase) -> Option<Case> {
+    /// One case; `json` is its object in the file, whose keys say which fields were given.
+    fn case(&mut self, rc: RawCase, json: &Value) -> Option<Case> {
         let before = self.problems.len();
         let kind = rc.kind;
-        for field in rc.inputs.given() {
+        let given = |section: &str| -> Vec<&str> {
+            json[section].as_object().map_or_else(Vec::new, |fields| {
+                fields.keys().map(String::as_str).collect()
+            })
+        };
+        for field in given("inputs") {
             if !kind.inputs().contains(&field) {
                 self.problem(
                     &format!("inputs.{field}"),
@@ -834,9 +781,9 @@ impl Validator<'_> {
                 );
             }
         }
-        let expected_given = rc.expected.given();
-        for field in &expected_given {
-            if !kind.expected().contains(field) {
+        let expected_given = given("expected");
+        for &field in &expected_given {
+            if !kind.expected().contains(&field) {
                 self.problem(
                     &format!("expected.{field}"),
                     format!("field `{field}` is not compared for kind {}", kind.as_str()),

@@ -545,423 +545,71 @@ mod tests {
         );
     }
 
-    struct Case {
-        name: &'static str,
-        up_events: Vec<ScaleEvent>,
-        down_events: Vec<ScaleEvent>,
-        min: i32,
-        max: i32,
-        up: Option<ScalingRules>,
-        down: Option<ScalingRules>,
-        current: i32,
-        desired: i32,
-        expected: i32,
-        reason: Option<LimitReason>,
-    }
-
-    fn case(
-        name: &'static str,
-        min: i32,
-        max: i32,
-        current: i32,
-        desired: i32,
-        expected: i32,
-        reason: Option<LimitReason>,
-    ) -> Case {
-        Case {
-            name,
-            up_events: vec![],
-            down_events: vec![],
-            min,
-            max,
-            up: None,
-            down: None,
-            current,
-            desired,
-            expected,
-            reason,
-        }
-    }
-
-    // TestScalingWithRules (convertDesiredReplicasWithBehaviorRate with defaulted rules).
+    // TestScalingWithRules (convertDesiredReplicasWithBehaviorRate with defaulted rules). A row:
+    // the Go case; min, max, current and desired replicas; the expected count and reason; the
+    // scale-up and scale-down rules as `generateScalingRules` arguments (`None` = API defaults);
+    // the scale-up and scale-down events as `generateEventsUniformDistribution(_, 120)` changes.
     #[test]
+    #[rustfmt::skip]
     fn scaling_with_rules() {
         use LimitReason::*;
-        let cases = vec![
-            case("within range", 3, 8, 5, 7, 7, None),
-            case("< minReplicas", 2, 8, 3, 1, 2, Some(TooFewReplicas)),
-            case("within range when min 0", 0, 10, 1, 0, 0, None),
-            case(
-                "maxReplicas < scaleUpLimit",
-                1,
-                10,
-                20,
-                1000,
-                10,
-                Some(TooManyReplicas),
-            ),
-            case(
-                "more than max",
-                100,
-                150,
-                100,
-                1000,
-                150,
-                Some(TooManyReplicas),
-            ),
-            Case {
-                up: Some(generate(0, 0, 1, 60, 0)),
-                ..case("1 % policy", 1, 2000, 3, 1000, 4, Some(ScaleUpLimit))
-            },
-            case(
-                "scaleUp with default behavior",
-                1,
-                1000,
-                10,
-                50,
-                20,
-                Some(ScaleUpLimit),
-            ),
-            Case {
-                up: Some(generate(100, 60, 100, 60, 0)),
-                ..case("pods > percent", 1, 1000, 10, 500, 110, Some(ScaleUpLimit))
-            },
-            Case {
-                up: Some(generate(2, 60, 100, 60, 0)),
-                ..case("percent > pods", 1, 1000, 10, 500, 20, Some(ScaleUpLimit))
-            },
-            Case {
-                up: Some(generate(100, 60, 0, 0, 0)),
-                ..case("large pod policy", 1, 1000, 10, 50, 50, None)
-            },
-            Case {
-                up: Some(generate(10000, 60, 0, 0, 0)),
-                ..case("large percent policy", 1, 1000, 10, 50, 50, None)
-            },
-            Case {
-                up: Some(generate(30, 60, 0, 0, 0)),
-                ..case(
-                    "pod policy limitation",
-                    1,
-                    1000,
-                    10,
-                    50,
-                    40,
-                    Some(ScaleUpLimit),
-                )
-            },
-            Case {
-                up: Some(generate(0, 0, 200, 60, 0)),
-                ..case(
-                    "percent policy limitation",
-                    1,
-                    1000,
-                    10,
-                    50,
-                    30,
-                    Some(ScaleUpLimit),
-                )
-            },
-            Case {
-                down: Some(generate(20, 60, 1, 60, 300)),
-                ..case(
-                    "down percent > pod",
-                    1,
-                    1000,
-                    100,
-                    2,
-                    80,
-                    Some(ScaleDownLimit),
-                )
-            },
-            Case {
-                down: Some(generate(2, 60, 1, 60, 300)),
-                ..case(
-                    "down pod > percent",
-                    1,
-                    1000,
-                    100,
-                    2,
-                    98,
-                    Some(ScaleDownLimit),
-                )
-            },
-            Case {
-                down: Some(generate(100, 60, 0, 0, 300)),
-                ..case(
-                    "down min, large pod",
-                    1,
-                    1000,
-                    10,
-                    0,
-                    1,
-                    Some(TooFewReplicas),
-                )
-            },
-            Case {
-                down: Some(generate(0, 0, 100, 60, 300)),
-                ..case(
-                    "down min, large percent",
-                    5,
-                    1000,
-                    10,
-                    2,
-                    5,
-                    Some(TooFewReplicas),
-                )
-            },
-            Case {
-                down: Some(generate(5, 60, 0, 0, 300)),
-                ..case(
-                    "down pod limitation",
-                    1,
-                    1000,
-                    10,
-                    2,
-                    5,
-                    Some(ScaleDownLimit),
-                )
-            },
-            Case {
-                down: Some(generate(0, 0, 50, 60, 300)),
-                ..case("down percent limitation", 1, 1000, 10, 5, 5, None)
-            },
-            Case {
-                up_events: events(&[1, 5, 9], 120),
-                up: Some(generate(300, 60, 0, 0, 0)),
-                ..case(
-                    "max with large pod policy and events",
-                    1,
-                    200,
-                    100,
-                    500,
-                    200,
-                    Some(TooManyReplicas),
-                )
-            },
-            Case {
-                up_events: events(&[1, 5, 9], 120),
-                up: Some(generate(0, 0, 10000, 60, 0)),
-                ..case(
-                    "max with large percent policy and events",
-                    1,
-                    200,
-                    100,
-                    500,
-                    200,
-                    Some(TooManyReplicas),
-                )
-            },
-            Case {
-                up_events: events(&[1, 5, 9], 120),
-                up: Some(generate(5, 120, 0, 0, 0)),
-                ..case(
-                    "current floor after many scale-ups",
-                    1,
-                    1000,
-                    100,
-                    500,
-                    100,
-                    Some(ScaleUpLimit),
-                )
-            },
-            Case {
-                up_events: events(&[1, 5, 9], 120),
-                up: Some(generate(150, 120, 0, 0, 0)),
-                ..case(
-                    "pod policy and previous scale-ups",
-                    1,
-                    1000,
-                    100,
-                    500,
-                    235,
-                    Some(ScaleUpLimit),
-                )
-            },
-            Case {
-                up_events: events(&[1, 5, 9], 120),
-                up: Some(generate(0, 0, 200, 120, 0)),
-                ..case(
-                    "percent policy and previous scale-ups",
-                    1,
-                    1000,
-                    100,
-                    500,
-                    255,
-                    Some(ScaleUpLimit),
-                )
-            },
+        // `generateScalingRules(pods, podsPeriod, percent, percentPeriod, stabilizationWindow)`.
+        type Gen = (i32, i64, i32, i64, i64);
+        type Row = (&'static str, i32, i32, i32, i32, i32, Option<LimitReason>,
+                    Option<Gen>, Option<Gen>, &'static [i32], &'static [i32]);
+        let cases: &[Row] = &[
+            ("within range",                                3,   8,    5,   7,    7,   None,                  None, None, &[], &[]),
+            ("< minReplicas",                               2,   8,    3,   1,    2,   Some(TooFewReplicas),  None, None, &[], &[]),
+            ("within range when min 0",                     0,   10,   1,   0,    0,   None,                  None, None, &[], &[]),
+            ("maxReplicas < scaleUpLimit",                  1,   10,   20,  1000, 10,  Some(TooManyReplicas), None, None, &[], &[]),
+            ("more than max",                               100, 150,  100, 1000, 150, Some(TooManyReplicas), None, None, &[], &[]),
+            ("1 % policy",                                  1,   2000, 3,   1000, 4,   Some(ScaleUpLimit),    Some((0, 0, 1, 60, 0)), None, &[], &[]),
+            ("scaleUp with default behavior",               1,   1000, 10,  50,   20,  Some(ScaleUpLimit),    None, None, &[], &[]),
+            ("pods > percent",                              1,   1000, 10,  500,  110, Some(ScaleUpLimit),    Some((100, 60, 100, 60, 0)), None, &[], &[]),
+            ("percent > pods",                              1,   1000, 10,  500,  20,  Some(ScaleUpLimit),    Some((2, 60, 100, 60, 0)), None, &[], &[]),
+            ("large pod policy",                            1,   1000, 10,  50,   50,  None,                  Some((100, 60, 0, 0, 0)), None, &[], &[]),
+            ("large percent policy",                        1,   1000, 10,  50,   50,  None,                  Some((10000, 60, 0, 0, 0)), None, &[], &[]),
+            ("pod policy limitation",                       1,   1000, 10,  50,   40,  Some(ScaleUpLimit),    Some((30, 60, 0, 0, 0)), None, &[], &[]),
+            ("percent policy limitation",                   1,   1000, 10,  50,   30,  Some(ScaleUpLimit),    Some((0, 0, 200, 60, 0)), None, &[], &[]),
+            ("down percent > pod",                          1,   1000, 100, 2,    80,  Some(ScaleDownLimit),  None, Some((20, 60, 1, 60, 300)), &[], &[]),
+            ("down pod > percent",                          1,   1000, 100, 2,    98,  Some(ScaleDownLimit),  None, Some((2, 60, 1, 60, 300)), &[], &[]),
+            ("down min, large pod",                         1,   1000, 10,  0,    1,   Some(TooFewReplicas),  None, Some((100, 60, 0, 0, 300)), &[], &[]),
+            ("down min, large percent",                     5,   1000, 10,  2,    5,   Some(TooFewReplicas),  None, Some((0, 0, 100, 60, 300)), &[], &[]),
+            ("down pod limitation",                         1,   1000, 10,  2,    5,   Some(ScaleDownLimit),  None, Some((5, 60, 0, 0, 300)), &[], &[]),
+            ("down percent limitation",                     1,   1000, 10,  5,    5,   None,                  None, Some((0, 0, 50, 60, 300)), &[], &[]),
+            ("max with large pod policy and events",        1,   200,  100, 500,  200, Some(TooManyReplicas), Some((300, 60, 0, 0, 0)), None, &[1, 5, 9], &[]),
+            ("max with large percent policy and events",    1,   200,  100, 500,  200, Some(TooManyReplicas), Some((0, 0, 10000, 60, 0)), None, &[1, 5, 9], &[]),
+            ("current floor after many scale-ups",          1,   1000, 100, 500,  100, Some(ScaleUpLimit),    Some((5, 120, 0, 0, 0)), None, &[1, 5, 9], &[]),
+            ("pod policy and previous scale-ups",           1,   1000, 100, 500,  235, Some(ScaleUpLimit),    Some((150, 120, 0, 0, 0)), None, &[1, 5, 9], &[]),
+            ("percent policy and previous scale-ups",       1,   1000, 100, 500,  255, Some(ScaleUpLimit),    Some((0, 0, 200, 120, 0)), None, &[1, 5, 9], &[]),
             // kubernetes#108354: start = 6 - 4 + 2 = 4, × (1 + 300 %) = 16.
-            Case {
-                up_events: events(&[4], 120),
-                down_events: events(&[2], 120),
-                up: Some(generate(0, 0, 300, 300, 0)),
-                ..case(
-                    "percent policy and scale up and down events",
-                    1,
-                    1000,
-                    6,
-                    24,
-                    16,
-                    Some(ScaleUpLimit),
-                )
-            },
-            Case {
-                down_events: events(&[1, 5, 9], 120),
-                ..case("default down policy and events", 1, 1000, 10, 5, 5, None)
-            },
-            Case {
-                down_events: events(&[1, 5, 9], 120),
-                down: Some(generate(115, 120, 0, 0, 300)),
-                ..case(
-                    "down min with large pod policy and events",
-                    1,
-                    1000,
-                    100,
-                    0,
-                    1,
-                    Some(TooFewReplicas),
-                )
-            },
-            Case {
-                down_events: events(&[1, 5, 9], 120),
-                down: Some(generate(130, 120, 0, 0, 300)),
-                ..case(
-                    "down min 5 with large pod policy and events",
-                    5,
-                    1000,
-                    100,
-                    0,
-                    5,
-                    Some(TooFewReplicas),
-                )
-            },
-            Case {
-                down_events: events(&[1, 5, 9], 120),
-                down: Some(generate(0, 0, 100, 120, 300)),
-                ..case(
-                    "down min with 100 % policy and events",
-                    5,
-                    1000,
-                    100,
-                    2,
-                    5,
-                    Some(TooFewReplicas),
-                )
-            },
-            Case {
-                down_events: events(&[1, 5, 9], 120),
-                down: Some(generate(5, 120, 0, 0, 300)),
-                ..case(
-                    "down pod policy and events",
-                    1,
-                    1000,
-                    100,
-                    2,
-                    100,
-                    Some(ScaleDownLimit),
-                )
-            },
-            Case {
-                down_events: events(&[2, 4, 6], 120),
-                down: Some(generate(0, 0, 50, 120, 300)),
-                ..case(
-                    "down percent policy and events",
-                    1,
-                    1000,
-                    100,
-                    0,
-                    56,
-                    Some(ScaleDownLimit),
-                )
-            },
-            Case {
-                up_events: events(&[2], 120),
-                down_events: events(&[4], 120),
-                down: Some(generate(0, 0, 50, 180, 0)),
-                ..case(
-                    "down percent policy, up and down events",
-                    1,
-                    1000,
-                    10,
-                    1,
-                    6,
-                    Some(ScaleDownLimit),
-                )
-            },
-            Case {
-                down_events: events(&[10, 10, 10], 120),
-                down: Some(generate(0, 0, 10, 120, 300)),
-                ..case(
-                    "down events prevent further scale-down",
-                    1,
-                    1000,
-                    100,
-                    0,
-                    100,
-                    Some(ScaleDownLimit),
-                )
-            },
-            Case {
-                down_events: events(&[10, 10, 10], 120),
-                down: Some(generate(0, 0, 1000, 120, 300)),
-                ..case(
-                    "down events still allow scale-down",
-                    1,
-                    1000,
-                    10,
-                    5,
-                    5,
-                    None,
-                )
-            },
-            Case {
-                up_events: events(&[8, 12, 9, 11], 120),
-                up: Some(generate(1000, 60, 0, 0, 0)),
-                ..case(
-                    "outdated flag, one policy, up",
-                    1,
-                    1000,
-                    100,
-                    200,
-                    200,
-                    None,
-                )
-            },
-            Case {
-                up_events: events(&[8, 12, 9, 11], 120),
-                up: Some(generate(1000, 120, 100, 60, 0)),
-                ..case(
-                    "not outdated, two policies, up",
-                    1,
-                    1000,
-                    100,
-                    200,
-                    200,
-                    None,
-                )
-            },
-            Case {
-                down_events: events(&[8, 12, 9, 11], 120),
-                down: Some(generate(1000, 60, 0, 0, 300)),
-                ..case("outdated flag, one policy, down", 1, 1000, 100, 5, 5, None)
-            },
+            ("percent policy and scale up and down events", 1,   1000, 6,   24,   16,  Some(ScaleUpLimit),    Some((0, 0, 300, 300, 0)), None, &[4], &[2]),
+            ("default down policy and events",              1,   1000, 10,  5,    5,   None,                  None, None, &[], &[1, 5, 9]),
+            ("down min with large pod policy and events",   1,   1000, 100, 0,    1,   Some(TooFewReplicas),  None, Some((115, 120, 0, 0, 300)), &[], &[1, 5, 9]),
+            ("down min 5 with large pod policy and events", 5,   1000, 100, 0,    5,   Some(TooFewReplicas),  None, Some((130, 120, 0, 0, 300)), &[], &[1, 5, 9]),
+            ("down min with 100 % policy and events",       5,   1000, 100, 2,    5,   Some(TooFewReplicas),  None, Some((0, 0, 100, 120, 300)), &[], &[1, 5, 9]),
+            ("down pod policy and events",                  1,   1000, 100, 2,    100, Some(ScaleDownLimit),  None, Some((5, 120, 0, 0, 300)), &[], &[1, 5, 9]),
+            ("down percent policy and events",              1,   1000, 100, 0,    56,  Some(ScaleDownLimit),  None, Some((0, 0, 50, 120, 300)), &[], &[2, 4, 6]),
+            ("down percent policy, up and down events",     1,   1000, 10,  1,    6,   Some(ScaleDownLimit),  None, Some((0, 0, 50, 180, 0)), &[2], &[4]),
+            ("down events prevent further scale-down",      1,   1000, 100, 0,    100, Some(ScaleDownLimit),  None, Some((0, 0, 10, 120, 300)), &[], &[10, 10, 10]),
+            ("down events still allow scale-down",          1,   1000, 10,  5,    5,   None,                  None, Some((0, 0, 1000, 120, 300)), &[], &[10, 10, 10]),
+            ("outdated flag, one policy, up",               1,   1000, 100, 200,  200, None,                  Some((1000, 60, 0, 0, 0)), None, &[8, 12, 9, 11], &[]),
+            ("not outdated, two policies, up",              1,   1000, 100, 200,  200, None,                  Some((1000, 120, 100, 60, 0)), None, &[8, 12, 9, 11], &[]),
+            ("outdated flag, one policy, down",             1,   1000, 100, 5,    5,   None,                  None, Some((1000, 60, 0, 0, 300)), &[], &[8, 12, 9, 11]),
         ];
-        for c in &cases {
-            let up = Rules::scale_up(c.up.as_ref());
-            let down = Rules::scale_down(c.down.as_ref(), 300_000);
+        let rules = |g: Option<Gen>| g.map(|(pods, pp, percent, cp, w)| generate(pods, pp, percent, cp, w));
+        for &(name, min, max, current, desired, expected, reason, up, down, up_raw, down_raw) in cases {
+            let (up, down) = (rules(up), rules(down));
+            let up = Rules::scale_up(up.as_ref());
+            let down = Rules::scale_down(down.as_ref(), 300_000);
+            let (up_events, down_events) = (events(up_raw, 120), events(down_raw, 120));
             let args = RateLimitArgs {
-                current: c.current,
-                desired: c.desired,
-                min: c.min,
-                max: c.max,
-                scale_up: &up,
-                scale_down: &down,
-                up_events: &c.up_events,
-                down_events: &c.down_events,
+                current, desired, min, max,
+                scale_up: &up, scale_down: &down,
+                up_events: &up_events, down_events: &down_events,
                 now_ms: NOW,
             };
-            assert_eq!(rate_limit(&args), (c.expected, c.reason), "{}", c.name);
+            assert_eq!(rate_limit(&args), (expected, reason), "{name}");
         }
     }
 

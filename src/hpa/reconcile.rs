@@ -31,13 +31,6 @@ pub struct State {
     metrics: Vec<MetricStatus>,
 }
 
-impl State {
-    /// The per-metric results of the last `reconcile` (empty when no metric was computed).
-    pub fn last_metrics(&self) -> &[MetricStatus] {
-        &self.metrics
-    }
-}
-
 /// One metric's result, aligned with `spec.metrics`.
 pub type MetricStatus = Result<MetricProposal, MetricError>;
 
@@ -556,7 +549,7 @@ mod tests {
         let s = spec(2, 6, vec![cpu(80)]);
         let mut state = State::default();
         assert_eq!(run_one(&test_config(), &s, &f, 1, &mut state), (2, None));
-        assert!(state.last_metrics().is_empty());
+        assert!(state.metrics.is_empty());
         let f = fixture(&[8000, 9500, 1000], &[900, 1000, 1100]);
         let s = spec(2, 5, vec![cpu(50)]);
         assert_eq!(
@@ -808,7 +801,7 @@ mod tests {
             requests_milli: &req,
         }];
         let mut current = 2;
-        let mut capacity = (0, 0);
+        let mut capacity = [0; 4];
         for tick in 0..2000 {
             let obs = Observation {
                 scale: Scale {
@@ -825,7 +818,7 @@ mod tests {
                 assert_eq!(state.scale_up_events.len(), 1);
             }
             if tick == 100 {
-                capacity = (state.recommendations.capacity(), state.metrics.capacity());
+                capacity = capacities(&state);
             }
         }
         assert_eq!(current, 4);
@@ -835,10 +828,16 @@ mod tests {
             "{}",
             state.recommendations.len()
         );
-        assert_eq!(
-            capacity,
-            (state.recommendations.capacity(), state.metrics.capacity())
-        );
+        assert_eq!(capacity, capacities(&state));
+    }
+
+    fn capacities(state: &State) -> [usize; 4] {
+        [
+            state.recommendations.capacity(),
+            state.scale_up_events.capacity(),
+            state.scale_down_events.capacity(),
+            state.metrics.capacity(),
+        ]
     }
 
     // Pending pods with a Pods metric: unready pods dampen a scale-up.

@@ -1,28 +1,18 @@
 //! `capsim hpa eval` end to end: the real binary on case files written to a temporary folder.
 
-use std::path::PathBuf;
-use std::process::{Command, Output};
+use std::process::Output;
 
-use crate::common::{stderr, stdout};
+use crate::common::{capsim, stderr, stdout, write_temp};
 
 /// The two examples of shared/reference/hpa-case-format.md.
 const EXAMPLES: &str = include_str!("../fixtures/hpa-format-examples.json");
 
 fn eval(text: &str, extra: &[&str]) -> (tempfile::TempDir, Output) {
-    let dir = tempfile::tempdir().unwrap();
-    let path: PathBuf = dir.path().join("cases.json");
-    std::fs::write(&path, text).unwrap();
-    let mut args = vec![
-        "hpa".to_string(),
-        "eval".to_string(),
-        path.display().to_string(),
-    ];
-    args.extend(extra.iter().map(|s| s.to_string()));
-    let out = Command::new(env!("CARGO_BIN_EXE_capsim"))
-        .args(&args)
-        .output()
-        .expect("capsim runs");
-    (dir, out)
+    let (dir, path) = write_temp("cases.json", text);
+    let path = path.display().to_string();
+    let mut args = vec!["hpa", "eval", path.as_str()];
+    args.extend_from_slice(extra);
+    (dir, capsim(&args))
 }
 
 /// Every committed conformance case, transcribed from Kubernetes' own tests
@@ -40,7 +30,7 @@ fn committed_kubernetes_cases_pass() {
     assert!(files.len() >= 4, "{files:?}");
     let mut args = vec!["hpa", "eval"];
     args.extend(files.iter().map(String::as_str));
-    let o = crate::common::capsim(&args);
+    let o = capsim(&args);
     let out = stdout(&o);
     assert_eq!(o.status.code(), Some(0), "{out}{}", stderr(&o));
     let last = out.lines().last().unwrap();
@@ -110,10 +100,7 @@ fn unknown_field_exits_2_naming_case_and_field() {
 
 #[test]
 fn missing_file_exits_2() {
-    let out = Command::new(env!("CARGO_BIN_EXE_capsim"))
-        .args(["hpa", "eval", "/nonexistent/cases.json"])
-        .output()
-        .expect("capsim runs");
+    let out = capsim(&["hpa", "eval", "/nonexistent/cases.json"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(
         stderr(&out).contains("cannot read file"),

@@ -143,6 +143,17 @@ def ceil32(x):
     return int(math.ceil(x))
 
 
+def second_pass(current, r, nr, n, tol):
+    """The end of the two-pass logic: keep current within tolerance, on a direction flip, or when
+    the recomputed count moves against the ratio."""
+    if tol.within(nr) or (r < 1.0 and nr > 1.0) or (r > 1.0 and nr < 1.0):
+        return current
+    new = ceil32(nr * n)
+    if (nr < 1.0 and new > current) or (nr > 1.0 and new < current):
+        return current
+    return new
+
+
 def resource_replicas(current, target, pods, key, tol, cfg):
     metrics = {p["name"]: p["usage_milli"][key] for p in pods if key in p["usage_milli"]}
     if not pods:
@@ -188,12 +199,7 @@ def resource_replicas(current, target, pods, key, tol, cfg):
         for n in unready:
             metrics[n] = 0
     nr, _ = ratio(metrics)
-    if tol.within(nr) or (r < 1.0 and nr > 1.0) or (r > 1.0 and nr < 1.0):
-        return current, util
-    new = ceil32(nr * len(metrics))
-    if (nr < 1.0 and new > current) or (nr > 1.0 and new < current):
-        return current, util
-    return new, util
+    return second_pass(current, r, nr, len(metrics), tol), util
 
 
 def plain_replicas(current, target, pods, key, tol, cfg):
@@ -227,12 +233,7 @@ def plain_replicas(current, target, pods, key, tol, cfg):
         for n in unready:
             metrics[n] = 0
     nr, _ = ratio(metrics)
-    if tol.within(nr) or (r < 1.0 and nr > 1.0) or (r > 1.0 and nr < 1.0):
-        return current, usage
-    new = ceil32(nr * len(metrics))
-    if (nr < 1.0 and new > current) or (nr > 1.0 and new < current):
-        return current, usage
-    return new, usage
+    return second_pass(current, r, nr, len(metrics), tol), usage
 
 
 def usage_ratio_count(current, r, pods, tol):
