@@ -212,12 +212,15 @@ pub(super) fn decode(
         3650.0,
     );
     num(&mut m, cx, "cdnOffload", &mut c.cdn_offload, 1.0);
-    let mut nat = f64::from(c.nat_gateways);
-    let mut lbs = f64::from(c.load_balancers);
-    num(&mut m, cx, "natGateways", &mut nat, 100.0);
-    num(&mut m, cx, "loadBalancers", &mut lbs, 100.0);
-    c.nat_gateways = nat.round() as u32;
-    c.load_balancers = lbs.round() as u32;
+    // Counts of things: whole numbers (2.5 NAT gateways is an error, not a rounding).
+    for (key, slot) in [("natGateways", &mut c.nat_gateways), ("loadBalancers", &mut c.load_balancers)] {
+        if let Some(n) = m.opt(key) {
+            match cx.int(n, &m.child(key), 0, 100) {
+                Some(v) => *slot = v as u32,
+                None => ok = false,
+            }
+        }
+    }
     if let Some(n) = m.opt("pageWeight") {
         match cx.quantity_milli(n, "spec.cost.pageWeight") {
             Some(v) => c.page_weight_bytes = v as f64 / 1000.0,

@@ -242,3 +242,12 @@ fn negative_pool_size() {
         &["spec.services.web.database.poolSize", "out of range"],
     );
 }
+
+/// Counts of things are whole numbers: 2.5 NAT gateways is an error, not a rounding.
+#[test]
+fn fractional_nat_gateways() {
+    rejects(
+        &(small_fixture() + "  cost:\n    natGateways: 2.5\n"),
+        &["spec.cost.natGateways", "whole number"],
+    );
+}
