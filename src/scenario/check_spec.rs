@@ -1,7 +1,7 @@
 //! The `spec.check` section: the CI gate's rules kept with the plan (`capsim check` flags override
 //! them): monthly budget per purchase variant, allowed increase over a baseline, SLO minimums.
 
-use super::decode::Cx;
+use super::decode::{Cx, MapReader};
 use super::yaml::Node;
 
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -21,32 +21,18 @@ pub(super) fn decode(node: &Node, cx: &mut Cx) -> Option<CheckCfg> {
     let mut m = cx.map(node, "spec.check")?;
     let mut c = CheckCfg::default();
     let mut ok = true;
-    let mut num = |m: &mut super::decode::MapReader,
-                   cx: &mut Cx,
-                   key: &'static str,
-                   lo: f64,
-                   hi: f64,
-                   what: &str|
-     -> Option<f64> {
-        let n = m.opt(key)?;
-        let p = m.child(key);
-        match cx.f64(n, &p) {
-            Some(v) if (lo..=hi).contains(&v) => Some(v),
-            Some(v) => {
-                cx.problem(
-                    n,
-                    &p,
-                    format!("{v} is out of range"),
-                    format!("write {what}"),
-                );
-                ok = false;
-                None
-            }
-            None => {
-                ok = false;
-                None
-            }
-        }
+    let mut num = |m: &mut MapReader, cx: &mut Cx, key, lo: f64, hi: f64, what: &str| {
+        let v = m.opt_read(cx, key, |cx, n, p| {
+            cx.f64_where(
+                n,
+                p,
+                |v| (lo..=hi).contains(&v),
+                |v| format!("{v} is out of range"),
+                &format!("write {what}"),
+            )
+        });
+        ok &= v.is_some();
+        v.flatten()
     };
     c.monthly_budget_usd = num(
         &mut m,
@@ -100,12 +86,9 @@ pub(super) fn decode(node: &Node, cx: &mut Cx) -> Option<CheckCfg> {
             None => ok = false,
         }
     }
-    if let Some(n) = m.opt("baseline") {
-        match cx.string(n, "spec.check.baseline") {
-            Some(v) => c.baseline = Some(v),
-            None => ok = false,
-        }
-    }
+    let baseline = m.opt_read(cx, "baseline", Cx::string);
+    ok &= baseline.is_some();
+    c.baseline = baseline.flatten();
     let increase = c.max_increase_usd.is_some() || c.max_increase_pct.is_some();
     if increase != c.baseline.is_some() {
         cx.problem(

@@ -33,18 +33,6 @@ impl Cx {
             .push(Problem::new(&self.file, path, message, fix).at(node.pos()));
     }
 
-    /// Record a problem with no position (e.g. a field that is missing from a whole section).
-    pub fn problem_at(
-        &mut self,
-        pos: Option<(usize, usize)>,
-        path: &str,
-        message: impl Into<String>,
-        fix: impl Into<String>,
-    ) {
-        self.problems
-            .push(Problem::new(&self.file, path, message, fix).at(pos));
-    }
-
     /// Open a mapping; `None` (with a problem) when the node is something else.
     pub fn map<'n>(&mut self, node: &'n Node, path: &str) -> Option<MapReader<'n>> {
         match &node.value {
@@ -68,6 +56,27 @@ impl Cx {
                 None
             }
         }
+    }
+
+    /// Walk a mapping keyed by user-chosen names (`spec.services`, `spec.clouds`, ...), calling
+    /// `each(cx, name, key, value)` in file order; a key that is not a text value is reported and
+    /// skipped. `None` (with a problem) when the node is not a mapping, else whether every key
+    /// was a text value.
+    pub fn each_named<'n>(
+        &mut self,
+        node: &'n Node,
+        path: &str,
+        mut each: impl FnMut(&mut Cx, String, &'n Node, &'n Node),
+    ) -> Option<bool> {
+        let entries = self.map(node, path)?.entries;
+        let mut all_named = true;
+        for (k, v) in entries {
+            match self.string(k, path) {
+                Some(name) => each(self, name, k, v),
+                None => all_named = false,
+            }
+        }
+        Some(all_named)
     }
 
     /// The items of a list; `None` (with a problem) when the node is something else.
@@ -149,34 +158,54 @@ impl Cx {
         }
     }
 
-    /// A number that must be > 0.
-    pub fn positive(&mut self, node: &Node, path: &str) -> Option<f64> {
+    /// A number that passes `valid`; otherwise a problem saying `message(value)` and `fix`.
+    pub fn f64_where(
+        &mut self,
+        node: &Node,
+        path: &str,
+        valid: impl FnOnce(f64) -> bool,
+        message: impl FnOnce(f64) -> String,
+        fix: &str,
+    ) -> Option<f64> {
         let v = self.f64(node, path)?;
-        if v <= 0.0 {
-            self.problem(
-                node,
-                path,
-                format!("must be greater than 0, found {v}"),
-                "write a positive number",
-            );
+        if !valid(v) {
+            self.problem(node, path, message(v), fix);
             return None;
         }
         Some(v)
     }
 
+    /// A number that must be > 0.
+    pub fn positive(&mut self, node: &Node, path: &str) -> Option<f64> {
+        self.f64_where(
+            node,
+            path,
+            |v| v > 0.0,
+            |v| format!("must be greater than 0, found {v}"),
+            "write a positive number",
+        )
+    }
+
     /// A number that must be >= 0.
     pub fn non_negative(&mut self, node: &Node, path: &str) -> Option<f64> {
-        let v = self.f64(node, path)?;
-        if v < 0.0 {
-            self.problem(
-                node,
-                path,
-                format!("must not be negative, found {v}"),
-                "write 0 or a positive number",
-            );
-            return None;
-        }
-        Some(v)
+        self.f64_where(
+            node,
+            path,
+            |v| v >= 0.0,
+            |v| format!("must not be negative, found {v}"),
+            "write 0 or a positive number",
+        )
+    }
+
+    /// A number from 0 to 1.
+    pub fn fraction(&mut self, node: &Node, path: &str, fix: &str) -> Option<f64> {
+        self.f64_where(
+            node,
+            path,
+            |v| (0.0..=1.0).contains(&v),
+            |v| format!("{v} is not a fraction"),
+            fix,
+        )
     }
 
     /// A whole number in `[min, max]`.
@@ -222,6 +251,21 @@ impl Cx {
         }
     }
 
+    /// A duration longer than 0, in milliseconds.
+    pub fn positive_duration_ms(&mut self, node: &Node, path: &str) -> Option<i64> {
+        let ms = self.duration_ms(node, path)?;
+        if ms <= 0 {
+            self.problem(
+                node,
+                path,
+                "must be longer than 0",
+                "write a positive duration such as 30s",
+            );
+            return None;
+        }
+        Some(ms)
+    }
+
     /// A Kubernetes quantity (`250m`, `2`, `512Mi`, `1.5Gi`, `1k`) → milli-units.
     pub fn quantity_milli(&mut self, node: &Node, path: &str) -> Option<i64> {
         let text = self.scalar(node, path, "a Kubernetes quantity")?;
@@ -237,6 +281,16 @@ impl Cx {
                 None
             }
         }
+    }
+
+    /// A Kubernetes quantity greater than 0, in milli-units; `fix` says what to write instead.
+    pub fn positive_quantity_milli(&mut self, node: &Node, path: &str, fix: &str) -> Option<i64> {
+        let v = self.quantity_milli(node, path)?;
+        if v <= 0 {
+            self.problem(node, path, "must be greater than 0", fix);
+            return None;
+        }
+        Some(v)
     }
 
     /// A civil date `YYYY-MM-DD`.
@@ -302,6 +356,57 @@ impl<'n> MapReader<'n> {
         self.used.insert(idx);
         let v = &self.entries[idx].1;
         if v.is_null() { None } else { Some(v) }
+    }
+
+    /// An optional field read with `read` (given the field's path): `Some(None)` when absent,
+    /// `None` when present but invalid (`read` has recorded the problem).
+    pub fn opt_read<T>(
+        &mut self,
+        cx: &mut Cx,
+        key: &'static str,
+        read: impl FnOnce(&mut Cx, &'n Node, &str) -> Option<T>,
+    ) -> Option<Option<T>> {
+        match self.opt(key) {
+            Some(n) => read(cx, n, &self.child(key)).map(Some),
+            None => Some(None),
+        }
+    }
+
+    /// An optional field read with `read`, `default` when absent; `None` when invalid.
+    pub fn opt_or<T>(
+        &mut self,
+        cx: &mut Cx,
+        key: &'static str,
+        default: T,
+        read: impl FnOnce(&mut Cx, &'n Node, &str) -> Option<T>,
+    ) -> Option<T> {
+        self.opt_read(cx, key, read).map(|v| v.unwrap_or(default))
+    }
+
+    /// An optional field read with `read` into `slot` (left as it is when the field is absent);
+    /// false when the field is present but invalid.
+    pub fn opt_set<T>(
+        &mut self,
+        cx: &mut Cx,
+        key: &'static str,
+        slot: &mut T,
+        read: impl FnOnce(&mut Cx, &'n Node, &str) -> Option<T>,
+    ) -> bool {
+        match self.opt_read(cx, key, read) {
+            Some(Some(v)) => {
+                *slot = v;
+                true
+            }
+            Some(None) => true,
+            None => false,
+        }
+    }
+
+    /// Accept these fields without reading them (so they are not reported as unknown).
+    pub fn ignore(&mut self, keys: &[&'static str]) {
+        for &k in keys {
+            let _ = self.opt(k);
+        }
     }
 
     /// A required field; a problem when missing.

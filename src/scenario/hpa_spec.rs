@@ -25,9 +25,10 @@ pub type HpaSpec = hpa::Spec;
 /// HorizontalPodAutoscaler manifest (its `spec` is used).
 pub fn decode(node: &Node, cx: &mut Cx, path: &str) -> Option<HpaSpec> {
     let mut m = cx.map(node, path)?;
-    if m.opt("kind").is_some() || m.opt("apiVersion").is_some() {
+    let kind = m.opt("kind");
+    let api = m.opt("apiVersion");
+    if kind.is_some() || api.is_some() {
         // A whole manifest: check its header and decode its spec.
-        let api = m.opt("apiVersion");
         if let Some(api) = api {
             let v = cx.scalar(api, &m.child("apiVersion"), "autoscaling/v2");
             if v.is_some_and(|v| v != "autoscaling/v2") {
@@ -39,33 +40,29 @@ pub fn decode(node: &Node, cx: &mut Cx, path: &str) -> Option<HpaSpec> {
                 );
             }
         }
-        let _ = m.opt("metadata");
+        m.ignore(&["metadata"]);
         let spec = m.req(cx, "spec", "the HorizontalPodAutoscalerSpec");
-        let _ = m.opt("status");
+        m.ignore(&["status"]);
         let child = m.child("spec");
         m.finish(cx);
         return decode(spec?, cx, &child);
     }
-    let _ = m.opt("scaleTargetRef"); // capsim scales the service this HPA sits under.
-    let min = match m.opt("minReplicas") {
-        // The API default (SetDefaults_HorizontalPodAutoscaler).
-        None => Some(1),
-        Some(n) => {
-            let p = m.child("minReplicas");
-            match cx.int(n, &p, 0, i64::from(i32::MAX)) {
-                Some(0) => {
-                    cx.problem(
-                        n,
-                        &p,
-                        "minReplicas 0 needs the HPAScaleToZero feature gate and an Object or External metric, which capsim does not simulate",
-                        "set minReplicas to 1 or more",
-                    );
-                    None
-                }
-                v => v.map(|v| v as u32),
+    m.ignore(&["scaleTargetRef"]); // capsim scales the service this HPA sits under.
+    // Default: the API's (SetDefaults_HorizontalPodAutoscaler).
+    let min = m.opt_or(cx, "minReplicas", 1, |cx, n, p| {
+        match cx.int(n, p, 0, i64::from(i32::MAX)) {
+            Some(0) => {
+                cx.problem(
+                    n,
+                    p,
+                    "minReplicas 0 needs the HPAScaleToZero feature gate and an Object or External metric, which capsim does not simulate",
+                    "set minReplicas to 1 or more",
+                );
+                None
             }
+            v => v.map(|v| v as u32),
         }
-    };
+    });
     let max_node = m.req(
         cx,
         "maxReplicas",
@@ -127,6 +124,15 @@ pub fn decode(node: &Node, cx: &mut Cx, path: &str) -> Option<HpaSpec> {
     })
 }
 
+/// The metric source fields of a MetricSpec, one per metric type.
+const SOURCES: [&str; 5] = [
+    "resource",
+    "containerResource",
+    "pods",
+    "object",
+    "external",
+];
+
 fn decode_metric(node: &Node, cx: &mut Cx, path: &str) -> Option<MetricSpec> {
     let mut m = cx.map(node, path)?;
     let kind = m
@@ -156,26 +162,12 @@ fn decode_metric(node: &Node, cx: &mut Cx, path: &str) -> Option<MetricSpec> {
         Some(4) => "external",
         _ => {
             // Still mark the source fields as known so they are not reported twice.
-            for k in [
-                "resource",
-                "containerResource",
-                "pods",
-                "object",
-                "external",
-            ] {
-                let _ = m.opt(k);
-            }
+            m.ignore(&SOURCES);
             m.finish(cx);
             return None;
         }
     };
-    for k in [
-        "resource",
-        "containerResource",
-        "pods",
-        "object",
-        "external",
-    ] {
+    for k in SOURCES {
         if k != key && m.opt(k).is_some() {
             cx.problem(
                 node,
@@ -228,7 +220,7 @@ fn decode_metric(node: &Node, cx: &mut Cx, path: &str) -> Option<MetricSpec> {
                     let p = b.child("metric");
                     let mut mm = cx.map(n, &p)?;
                     let name = mm.req(cx, "name", "a metric name");
-                    let _ = mm.opt("selector");
+                    mm.ignore(&["selector"]);
                     let name = name.and_then(|n| {
                         let s = cx.string(n, &mm.child("name"))?;
                         if !SIM_METRICS.iter().any(|(k, _)| *k == s) {
@@ -320,7 +312,9 @@ fn decode_target(node: &Node, cx: &mut Cx, path: &str, allowed: &[&str]) -> Opti
                 );
                 None
             })
-            .and_then(|n| positive_quantity(n, cx, &m.child("averageValue")))
+            .and_then(|n| {
+                cx.positive_quantity_milli(n, &m.child("averageValue"), "write a positive quantity")
+            })
             .map(Target::AverageValue),
         Some("Value") => val
             .or_else(|| {
@@ -332,26 +326,14 @@ fn decode_target(node: &Node, cx: &mut Cx, path: &str, allowed: &[&str]) -> Opti
                 );
                 None
             })
-            .and_then(|n| positive_quantity(n, cx, &m.child("value")))
+            .and_then(|n| {
+                cx.positive_quantity_milli(n, &m.child("value"), "write a positive quantity")
+            })
             .map(Target::Value),
         _ => None,
     };
     m.finish(cx);
     out
-}
-
-fn positive_quantity(n: &Node, cx: &mut Cx, path: &str) -> Option<i64> {
-    let v = cx.quantity_milli(n, path)?;
-    if v <= 0 {
-        cx.problem(
-            n,
-            path,
-            "must be greater than 0",
-            "write a positive quantity",
-        );
-        return None;
-    }
-    Some(v)
 }
 
 fn decode_behavior(node: &Node, cx: &mut Cx, path: &str) -> Option<hpa::Behavior> {
@@ -387,20 +369,17 @@ fn decode_rules(node: &Node, cx: &mut Cx, path: &str) -> Option<ScalingRules> {
             ],
         )
     });
-    let tolerance = m.opt("tolerance").and_then(|n| {
-        let p = m.child("tolerance");
-        cx.non_negative(n, &p).or_else(|| {
-            if let Some(v) = cx.f64(n, &p) {
-                cx.problem(
-                    n,
-                    &p,
-                    format!("must not be negative, found {v}"),
-                    "write 0 or a positive quantity like 0.05",
-                );
-            }
-            None
+    let tolerance = m
+        .opt_read(cx, "tolerance", |cx, n, p| {
+            cx.f64_where(
+                n,
+                p,
+                |v| v >= 0.0,
+                |v| format!("must not be negative, found {v}"),
+                "write 0 or a positive quantity like 0.05",
+            )
         })
-    });
+        .flatten();
     let policies = m.opt("policies").and_then(|n| {
         let p = m.child("policies");
         let items = cx.seq(n, &p)?;
@@ -525,6 +504,23 @@ spec:
             }]
         );
         assert_eq!(spec.behavior, None);
+    }
+
+    /// A bad tolerance is one problem (with the HPA's own fix), not a generic one as well.
+    #[test]
+    fn a_bad_tolerance_is_reported_once() {
+        for (value, message) in [
+            ("-0.5", "must not be negative, found -0.5"),
+            ("lots", "expected a number, found \"lots\""),
+        ] {
+            let (_, problems) = decode_text(&format!(
+                "maxReplicas: 5\nbehavior:\n  scaleDown:\n    tolerance: {value}\n"
+            ));
+            assert_eq!(problems.len(), 1, "{value}: {problems:?}");
+            assert_eq!(problems[0].field, "hpa.behavior.scaleDown.tolerance");
+            assert_eq!(problems[0].message, message);
+            assert_eq!(problems[0].line_col, Some((4, 16)));
+        }
     }
 
     #[test]

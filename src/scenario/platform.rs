@@ -216,12 +216,12 @@ pub(super) fn decode(s: &mut MapReader, cx: &mut Cx, ctx: &Context<'_>) -> Optio
     }
     if let Some(n) = s.opt("failover") {
         let mut m = cx.map(n, "spec.failover")?;
-        if let Some(d) = m.opt("detectionDelay") {
-            match cx.duration_ms(d, "spec.failover.detectionDelay") {
-                Some(v) => p.failover_detection_ms = v,
-                None => ok = false,
-            }
-        }
+        ok &= m.opt_set(
+            cx,
+            "detectionDelay",
+            &mut p.failover_detection_ms,
+            Cx::duration_ms,
+        );
         m.finish(cx);
     }
     let clouds: Vec<String> = p.clouds.iter().map(|c| c.name.clone()).collect();
@@ -272,29 +272,19 @@ fn cloud_index(n: &Node, cx: &mut Cx, path: &str, clouds: &[String]) -> Option<u
 }
 
 fn decode_clouds(node: &Node, cx: &mut Cx) -> Option<Vec<Cloud>> {
-    let mut m = cx.map(node, "spec.clouds")?;
-    m.use_all();
     let mut out = Vec::new();
     let mut ok = true;
-    for (k, v) in m.entries() {
-        let Some(name) = cx.string(k, "spec.clouds") else {
-            ok = false;
-            continue;
-        };
+    let all_named = cx.each_named(node, "spec.clouds", |cx, name, _, v| {
         let p = format!("spec.clouds.{name}");
         let Some(mut c) = cx.map(v, &p) else {
             ok = false;
-            continue;
+            return;
         };
         let weight = c
             .req(cx, "weight", "the share of traffic, e.g. 70")
             .and_then(|n| cx.positive(n, &format!("{p}.weight")));
         let provider = match c.opt("provider") {
-            Some(n) => cx.choice(
-                n,
-                &format!("{p}.provider"),
-                &[("aws", "aws"), ("gcp", "gcp")],
-            ),
+            Some(n) => cx.choice(n, &c.child("provider"), &[("aws", "aws"), ("gcp", "gcp")]),
             None if name.starts_with("gcp") || name.starts_with("gke") => Some("gcp"),
             None if name.starts_with("aws") || name.starts_with("eks") => Some("aws"),
             None => {
@@ -316,7 +306,8 @@ fn decode_clouds(node: &Node, cx: &mut Cx) -> Option<Vec<Cloud>> {
             }),
             _ => ok = false,
         }
-    }
+    })?;
+    ok &= all_named;
     if out.is_empty() && ok {
         cx.problem(
             node,
@@ -377,65 +368,48 @@ fn decode_cluster(
     if let Some(n) = m.opt("autoscaler") {
         let p = "spec.cluster.autoscaler";
         if let Some(mut a) = cx.map(n, p) {
-            let mut dur = |a: &mut MapReader, cx: &mut Cx, key: &'static str, slot: &mut TimeMs| {
-                if let Some(n) = a.opt(key) {
-                    match cx.duration_ms(n, &a.child(key)) {
-                        Some(v) if v > 0 || key != "scanInterval" => *slot = v,
-                        Some(_) => {
-                            cx.problem(n, &a.child(key), "must be longer than 0", "write e.g. 10s");
-                            ok = false;
-                        }
-                        None => ok = false,
+            ok &= a.opt_set(
+                cx,
+                "scanInterval",
+                &mut autoscaler.scan_interval_ms,
+                |cx, n, p| {
+                    let v = cx.duration_ms(n, p)?;
+                    if v <= 0 {
+                        cx.problem(n, p, "must be longer than 0", "write e.g. 10s");
+                        return None;
                     }
-                }
-            };
-            dur(&mut a, cx, "scanInterval", &mut autoscaler.scan_interval_ms);
-            dur(
-                &mut a,
+                    Some(v)
+                },
+            );
+            ok &= a.opt_set(
                 cx,
                 "scaleDownUnneededTime",
                 &mut autoscaler.scale_down_unneeded_time_ms,
+                Cx::duration_ms,
             );
-            dur(
-                &mut a,
+            ok &= a.opt_set(
                 cx,
                 "scaleDownDelayAfterAdd",
                 &mut autoscaler.scale_down_delay_after_add_ms,
+                Cx::duration_ms,
             );
-            if let Some(n) = a.opt("scaleDownUtilizationThreshold") {
-                match cx.f64(n, &a.child("scaleDownUtilizationThreshold")) {
-                    Some(v) if (0.0..=1.0).contains(&v) => {
-                        autoscaler.scale_down_utilization_threshold = v
-                    }
-                    Some(v) => {
-                        cx.problem(
-                            n,
-                            &a.child("scaleDownUtilizationThreshold"),
-                            format!("{v} is not a fraction"),
-                            "write a value from 0 to 1, e.g. 0.5",
-                        );
-                        ok = false;
-                    }
-                    None => ok = false,
-                }
-            }
+            ok &= a.opt_set(
+                cx,
+                "scaleDownUtilizationThreshold",
+                &mut autoscaler.scale_down_utilization_threshold,
+                |cx, n, p| cx.fraction(n, p, "write a value from 0 to 1, e.g. 0.5"),
+            );
             a.finish(cx);
         }
     }
     let pools_node = m.req(cx, "nodePools", "a mapping of pool name to pool");
     m.finish(cx);
-    let mut pm = cx.map(pools_node?, "spec.cluster.nodePools")?;
-    pm.use_all();
     let mut pools = Vec::new();
-    for (k, v) in pm.entries() {
-        let Some(name) = cx.string(k, "spec.cluster.nodePools") else {
-            ok = false;
-            continue;
-        };
+    let all_named = cx.each_named(pools_node?, "spec.cluster.nodePools", |cx, name, _, v| {
         let p = format!("spec.cluster.nodePools.{name}");
         let Some(mut n) = cx.map(v, &p) else {
             ok = false;
-            continue;
+            return;
         };
         let cloud = match n.opt("cloud") {
             Some(c) => cloud_index(c, cx, &format!("{p}.cloud"), clouds),
@@ -473,14 +447,9 @@ fn decode_cluster(
             );
             ok = false;
         }
-        let spot = match n.opt("capacityType") {
-            Some(t) => cx.choice(
-                t,
-                &format!("{p}.capacityType"),
-                &[("on-demand", false), ("spot", true)],
-            ),
-            None => Some(false),
-        };
+        let spot = n.opt_or(cx, "capacityType", false, |cx, t, p| {
+            cx.choice(t, p, &[("on-demand", false), ("spot", true)])
+        });
         let rate = match n.opt("spotInterruptionsPerNodeDay") {
             Some(t) => {
                 if spot == Some(false) {
@@ -498,17 +467,12 @@ fn decode_cluster(
             // band: 5 % a month ≈ 0.0017 a day. Default to that band's upper edge.
             None => Some(if spot == Some(true) { 0.05 / 30.0 } else { 0.0 }),
         };
-        let delay = match n.opt("provisioningDelay") {
-            Some(t) => cx.duration_ms(t, &format!("{p}.provisioningDelay")),
-            // EC2/GCE boot + kubelet registration + CNI: typically 1–2 minutes.
-            None => Some(90_000),
-        };
-        let max_pods = match n.opt("maxPods") {
-            Some(t) => cx
-                .int(t, &format!("{p}.maxPods"), 1, 1000)
-                .map(|v| v as u32),
-            None => Some(if service == "gce" { 110 } else { 58 }),
-        };
+        // Default: EC2/GCE boot + kubelet registration + CNI, typically 1–2 minutes.
+        let delay = n.opt_or(cx, "provisioningDelay", 90_000, Cx::duration_ms);
+        let default_max_pods = if service == "gce" { 110 } else { 58 };
+        let max_pods = n.opt_or(cx, "maxPods", default_max_pods, |cx, t, p| {
+            cx.int(t, p, 1, 1000).map(|v| v as u32)
+        });
         n.finish(cx);
         match (cloud, inst, min, max, spot, rate, delay, max_pods) {
             (
@@ -535,8 +499,8 @@ fn decode_cluster(
             }),
             _ => ok = false,
         }
-    }
-    pm.finish(cx);
+    })?;
+    ok &= all_named;
     for (ci, c) in clouds.iter().enumerate() {
         if ok && !pools.iter().any(|p| p.cloud == ci) {
             cx.problem(
@@ -614,11 +578,10 @@ fn decode_database(
     let max_conn = m
         .req(cx, "maxConnections", "PostgreSQL max_connections, e.g. 200")
         .and_then(|n| cx.int(n, "spec.database.maxConnections", 1, 1_000_000));
-    let reserved = match m.opt("reservedConnections") {
-        Some(n) => cx.int(n, "spec.database.reservedConnections", 0, 1_000_000),
-        // superuser_reserved_connections' default.
-        None => Some(3),
-    };
+    // Default: superuser_reserved_connections' default.
+    let reserved = m.opt_or(cx, "reservedConnections", 3, |cx, n, p| {
+        cx.int(n, p, 0, 1_000_000)
+    });
     let primary = m
         .req(cx, "primary", "{cloud, instanceClass}")
         .and_then(|n| decode_db_instance(n, cx, "spec.database.primary", clouds, catalogue));
@@ -640,13 +603,11 @@ fn decode_database(
         }),
         None => Some(Vec::new()),
     };
-    let query_cpu = match m.opt("queryCpuTime") {
-        Some(n) => cx
-            .duration_ms(n, "spec.database.queryCpuTime")
-            .map(|v| v as f64),
-        // An indexed OLTP lookup: well under a millisecond of CPU; 1 ms leaves room for joins.
-        None => Some(1.0),
-    };
+    // Default: an indexed OLTP lookup takes well under a millisecond of CPU; 1 ms leaves room
+    // for joins.
+    let query_cpu = m.opt_or(cx, "queryCpuTime", 1.0, |cx, n, p| {
+        cx.duration_ms(n, p).map(|v| v as f64)
+    });
     let pooler = match m.opt("pooler") {
         Some(n) => {
             let mut pm = cx.map(n, "spec.database.pooler")?;
@@ -657,15 +618,9 @@ fn decode_database(
                     "server connections the pooler may open",
                 )
                 .and_then(|v| cx.int(v, "spec.database.pooler.maxServerConnections", 1, 1_000_000));
-            let client = match pm.opt("maxClientConnections") {
-                Some(v) => cx.int(
-                    v,
-                    "spec.database.pooler.maxClientConnections",
-                    1,
-                    10_000_000,
-                ),
-                None => Some(10_000),
-            };
+            let client = pm.opt_or(cx, "maxClientConnections", 10_000, |cx, v, p| {
+                cx.int(v, p, 1, 10_000_000)
+            });
             pm.finish(cx);
             Some(Some(PoolerCfg {
                 max_server_connections: server? as u32,
@@ -735,23 +690,16 @@ fn decode_cache(node: &Node, cx: &mut Cx, catalogue: &Catalogue) -> Option<Cache
     let nodes = m
         .req(cx, "nodes", "the number of shards/nodes holding data")
         .and_then(|n| cx.int(n, "spec.cache.nodes", 1, 1000));
-    let usable = match m.opt("usableFraction") {
-        Some(n) => cx.f64(n, "spec.cache.usableFraction").and_then(|v| {
-            if v > 0.0 && v <= 1.0 {
-                Some(v)
-            } else {
-                cx.problem(
-                    n,
-                    "spec.cache.usableFraction",
-                    format!("{v} is not a fraction"),
-                    "write a value in (0, 1], e.g. 0.75",
-                );
-                None
-            }
-        }),
-        // ElastiCache reserves 25 % of memory by default (reserved-memory-percent = 25).
-        None => Some(0.75),
-    };
+    // Default: ElastiCache reserves 25 % of memory (reserved-memory-percent = 25).
+    let usable = m.opt_or(cx, "usableFraction", 0.75, |cx, n, p| {
+        cx.f64_where(
+            n,
+            p,
+            |v| v > 0.0 && v <= 1.0,
+            |v| format!("{v} is not a fraction"),
+            "write a value in (0, 1], e.g. 0.75",
+        )
+    });
     let hit = m
         .req(
             cx,
@@ -760,17 +708,15 @@ fn decode_cache(node: &Node, cx: &mut Cx, catalogue: &Catalogue) -> Option<Cache
         )
         .and_then(|n| {
             if let super::yaml::Value::Scalar { .. } = &n.value {
-                let v = cx.f64(n, "spec.cache.hitRatio")?;
-                if !(0.0..=1.0).contains(&v) {
-                    cx.problem(
+                return cx
+                    .f64_where(
                         n,
                         "spec.cache.hitRatio",
-                        format!("{v} is not a ratio"),
+                        |v| (0.0..=1.0).contains(&v),
+                        |v| format!("{v} is not a ratio"),
                         "write a value from 0 to 1",
-                    );
-                    return None;
-                }
-                return Some(HitRatioCfg::Fixed(v));
+                    )
+                    .map(HitRatioCfg::Fixed);
             }
             let mut h = cx.map(n, "spec.cache.hitRatio")?;
             let k = h
@@ -779,18 +725,9 @@ fn decode_cache(node: &Node, cx: &mut Cx, catalogue: &Catalogue) -> Option<Cache
             let size = h
                 .req(cx, "itemSize", "bytes per cached item, e.g. 2Ki")
                 .and_then(|v| {
-                    let q = cx.quantity_milli(v, "spec.cache.hitRatio.itemSize")?;
-                    if q <= 0 {
-                        cx.problem(
-                            v,
-                            "spec.cache.hitRatio.itemSize",
-                            "must be greater than 0",
-                            "write e.g. 2Ki",
-                        );
-                        return None;
-                    }
-                    Some(q as f64 / 1000.0)
-                });
+                    cx.positive_quantity_milli(v, "spec.cache.hitRatio.itemSize", "write e.g. 2Ki")
+                })
+                .map(|q| q as f64 / 1000.0);
             let alpha = h
                 .req(
                     cx,
@@ -820,42 +757,26 @@ fn decode_slo(node: &Node, cx: &mut Cx, ctx: &Context<'_>) -> Option<SloCfg> {
     let mut d = Platform::single(ctx.service_names.len()).slo;
     let mut m = cx.map(node, "spec.slo")?;
     let mut ok = true;
-    if let Some(n) = m.opt("latencyP95") {
-        match cx.duration_ms(n, "spec.slo.latencyP95") {
-            Some(v) if v > 0 => d.latency_p95_ms = v as f64,
-            _ => ok = false,
+    ok &= m.opt_set(cx, "latencyP95", &mut d.latency_p95_ms, |cx, n, p| {
+        cx.positive_duration_ms(n, p).map(|v| v as f64)
+    });
+    ok &= m.opt_set(cx, "availability", &mut d.availability, |cx, n, p| {
+        cx.f64_where(
+            n,
+            p,
+            |v| v > 0.0 && v < 1.0,
+            |v| format!("{v} is not a ratio below 1"),
+            "write e.g. 0.999 for 99.9 %",
+        )
+    });
+    ok &= m.opt_set(cx, "window", &mut d.window_ms, |cx, n, p| {
+        let v = cx.duration_ms(n, p)?;
+        if v < 60_000 || v % 60_000 != 0 {
+            cx.problem(n, p, "must be whole minutes", "write e.g. 5m");
+            return None;
         }
-    }
-    if let Some(n) = m.opt("availability") {
-        match cx.f64(n, "spec.slo.availability") {
-            Some(v) if v > 0.0 && v < 1.0 => d.availability = v,
-            Some(v) => {
-                cx.problem(
-                    n,
-                    "spec.slo.availability",
-                    format!("{v} is not a ratio below 1"),
-                    "write e.g. 0.999 for 99.9 %",
-                );
-                ok = false;
-            }
-            None => ok = false,
-        }
-    }
-    if let Some(n) = m.opt("window") {
-        match cx.duration_ms(n, "spec.slo.window") {
-            Some(v) if v >= 60_000 && v % 60_000 == 0 => d.window_ms = v,
-            Some(_) => {
-                cx.problem(
-                    n,
-                    "spec.slo.window",
-                    "must be whole minutes",
-                    "write e.g. 5m",
-                );
-                ok = false;
-            }
-            None => ok = false,
-        }
-    }
+        Some(v)
+    });
     if let Some(n) = m.opt("path") {
         let items = cx.seq(n, "spec.slo.path")?;
         let mut path = Vec::new();
@@ -916,10 +837,7 @@ fn decode_slo(node: &Node, cx: &mut Cx, ctx: &Context<'_>) -> Option<SloCfg> {
             let above = a
                 .req(cx, "above", "the threshold")
                 .and_then(|v| cx.non_negative(v, &format!("{p}.above")));
-            let for_ms = match a.opt("for") {
-                Some(v) => cx.duration_ms(v, &format!("{p}.for")),
-                None => Some(0),
-            };
+            let for_ms = a.opt_or(cx, "for", 0, Cx::duration_ms);
             a.finish(cx);
             match (name, metric, above, for_ms) {
                 (Some(name), Some(metric), Some(above), Some(for_ms)) => d.alerts.push(AlertRule {
@@ -1047,9 +965,7 @@ fn decode_events(
                     .map(|at_ms| PlatformEvent::CacheFlush { at_ms })
             }
             None => {
-                for k in ["cloud", "start", "duration", "at"] {
-                    let _ = m.opt(k);
-                }
+                m.ignore(&["cloud", "start", "duration", "at"]);
                 None
             }
         };

@@ -7,8 +7,9 @@ use jiff::civil::Date;
 use jiff::tz::TimeZone;
 
 use super::decode::{Cx, MapReader};
-use super::yaml::Node;
+use super::yaml::{Node, Value};
 use super::*;
+use crate::sim::{DAY_MS, HOUR_MS};
 
 pub(super) fn decode_scenario(root: &Node, cx: &mut Cx, base_dir: &Path) -> Option<Scenario> {
     let mut m = cx.map(root, "")?;
@@ -54,10 +55,9 @@ pub(super) fn decode_scenario(root: &Node, cx: &mut Cx, base_dir: &Path) -> Opti
     let services = s
         .req(cx, "services", "a mapping of service name to service")
         .and_then(|n| decode_services(n, cx));
-    let kubernetes = match s.opt("kubernetes") {
-        Some(n) => decode_kubernetes(n, cx),
-        None => Some(Kubernetes::default()),
-    };
+    let kubernetes = s.opt_or(cx, "kubernetes", Kubernetes::default(), |cx, n, _| {
+        decode_kubernetes(n, cx)
+    });
     // Traffic needs the simulation's dates and zone to check coverage and read replayed series.
     // Without a valid simulation section, traffic's own problems are still reported, but the
     // checks against the run's dates are skipped (they would only add noise).
@@ -97,14 +97,13 @@ pub(super) fn decode_scenario(root: &Node, cx: &mut Cx, base_dir: &Path) -> Opti
             }
         }
         None => {
-            let _ = s.opt("cost");
+            s.ignore(&["cost"]);
             None
         }
     };
-    let check = match s.opt("check") {
-        Some(n) => check_spec::decode(n, cx),
-        None => Some(check_spec::CheckCfg::default()),
-    };
+    let check = s.opt_or(cx, "check", check_spec::CheckCfg::default(), |cx, n, _| {
+        check_spec::decode(n, cx)
+    });
     s.finish(cx);
     Some(Scenario {
         name: name?,
@@ -141,8 +140,7 @@ fn decode_metadata(node: &Node, cx: &mut Cx) -> Option<(String, String)> {
     let description = m
         .opt("description")
         .and_then(|n| cx.string(n, "metadata.description"));
-    let _ = m.opt("labels");
-    let _ = m.opt("annotations");
+    m.ignore(&["labels", "annotations"]);
     m.finish(cx);
     Some((name?, description.unwrap_or_default()))
 }
@@ -153,10 +151,7 @@ fn decode_simulation(node: &Node, cx: &mut Cx) -> Option<Simulation> {
         .req(cx, "start", "a date such as 2026-01-01")
         .and_then(|n| cx.date(n, "spec.simulation.start"));
     let duration_node = m.req(cx, "duration", "a length such as 12mo, 365d or 2w");
-    let tz_name = match m.opt("timeZone") {
-        Some(n) => cx.string(n, "spec.simulation.timeZone"),
-        None => Some("Asia/Seoul".to_string()),
-    };
+    let tz_name = m.opt_or(cx, "timeZone", "Asia/Seoul".to_string(), Cx::string);
     let tz = tz_name.as_ref().and_then(|name| match TimeZone::get(name) {
         Ok(tz) => Some(tz),
         Err(_) => {
@@ -170,29 +165,22 @@ fn decode_simulation(node: &Node, cx: &mut Cx) -> Option<Simulation> {
             None
         }
     });
-    let seed = match m.opt("seed") {
-        Some(n) => cx
-            .int(n, "spec.simulation.seed", 0, i64::MAX)
-            .map(|v| v as u64),
-        None => Some(1),
-    };
-    let resolution = match m.opt("outputResolution") {
-        Some(n) => cx
-            .duration_ms(n, "spec.simulation.outputResolution")
-            .and_then(|ms| {
-                if ms < 15_000 || crate::sim::DAY_MS % ms != 0 {
-                    cx.problem(
-                        n,
-                        "spec.simulation.outputResolution",
-                        "must be at least 15s and divide a day evenly",
-                        "use e.g. 1m, 5m, 15m or 1h",
-                    );
-                    return None;
-                }
-                Some(ms)
-            }),
-        None => Some(crate::sim::HOUR_MS),
-    };
+    let seed = m.opt_or(cx, "seed", 1, |cx, n, p| {
+        cx.int(n, p, 0, i64::MAX).map(|v| v as u64)
+    });
+    let resolution = m.opt_or(cx, "outputResolution", HOUR_MS, |cx, n, p| {
+        let ms = cx.duration_ms(n, p)?;
+        if ms < 15_000 || DAY_MS % ms != 0 {
+            cx.problem(
+                n,
+                p,
+                "must be at least 15s and divide a day evenly",
+                "use e.g. 1m, 5m, 15m or 1h",
+            );
+            return None;
+        }
+        Some(ms)
+    });
     m.finish(cx);
     let (start, tz, duration_node) = (start?, tz?, duration_node?);
     let end = match parse_calendar_span(
@@ -275,10 +263,7 @@ fn decode_traffic(
     base_dir: &Path,
 ) -> Option<Traffic> {
     let mut m = cx.map(node, "spec.traffic")?;
-    let noise = match m.opt("noise") {
-        Some(n) => decode_noise(n, cx).map(Some),
-        None => Some(None),
-    };
+    let noise = m.opt_read(cx, "noise", |cx, n, _| decode_noise(n, cx));
     let replay = m.opt("replay");
     let source = if let Some(r) = replay {
         for k in [
@@ -335,26 +320,12 @@ fn decode_noise(node: &Node, cx: &mut Cx) -> Option<Noise> {
             "correlationTime",
             "how long a deviation persists, e.g. 30m",
         )
-        .and_then(|n| positive_duration(n, cx, "spec.traffic.noise.correlationTime"));
+        .and_then(|n| cx.positive_duration_ms(n, "spec.traffic.noise.correlationTime"));
     m.finish(cx);
     Some(Noise {
         sigma: sigma?,
         correlation_time_ms: tau?,
     })
-}
-
-fn positive_duration(n: &Node, cx: &mut Cx, path: &str) -> Option<i64> {
-    let ms = cx.duration_ms(n, path)?;
-    if ms <= 0 {
-        cx.problem(
-            n,
-            path,
-            "must be longer than 0",
-            "write a positive duration such as 30s",
-        );
-        return None;
-    }
-    Some(ms)
 }
 
 fn decode_synthetic(
@@ -372,28 +343,15 @@ fn decode_synthetic(
             "page views per daily active user per day, e.g. 50",
         )
         .and_then(|n| cx.positive(n, "spec.traffic.pageViewsPerDauPerDay"));
-    let daily = match m.opt("dailyProfile") {
-        Some(n) => profile::<24>(
-            n,
-            cx,
-            "spec.traffic.dailyProfile",
-            "24 weights, one per local hour 0..23",
-        ),
-        None => Some([1.0; 24]),
-    };
-    let weekly = match m.opt("weeklyProfile") {
-        Some(n) => profile::<7>(
-            n,
-            cx,
-            "spec.traffic.weeklyProfile",
-            "7 weights, Monday to Sunday",
-        ),
-        None => Some([1.0; 7]),
-    };
-    let holidays = match m.opt("holidays") {
-        Some(n) => decode_holidays(n, cx, sim, base_dir).map(Some),
-        None => Some(None),
-    };
+    let daily = m.opt_or(cx, "dailyProfile", [1.0; 24], |cx, n, p| {
+        profile(n, cx, p, "24 weights, one per local hour 0..23")
+    });
+    let weekly = m.opt_or(cx, "weeklyProfile", [1.0; 7], |cx, n, p| {
+        profile(n, cx, p, "7 weights, Monday to Sunday")
+    });
+    let holidays = m.opt_read(cx, "holidays", |cx, n, _| {
+        decode_holidays(n, cx, sim, base_dir)
+    });
     let dau = dau?;
     let sim = sim?;
     if dau.milestones[0].0 > sim.start {
@@ -452,18 +410,17 @@ fn profile<const N: usize>(node: &Node, cx: &mut Cx, path: &str, what: &str) -> 
 
 fn decode_dau(node: &Node, cx: &mut Cx) -> Option<DauCurve> {
     let mut m = cx.map(node, "spec.traffic.dau")?;
-    let interpolation = match m.opt("interpolation") {
-        Some(n) => cx.choice(
+    let interpolation = m.opt_or(cx, "interpolation", Interpolation::Linear, |cx, n, p| {
+        cx.choice(
             n,
-            "spec.traffic.dau.interpolation",
+            p,
             &[
                 ("linear", Interpolation::Linear),
                 ("exponential", Interpolation::Exponential),
                 ("logistic", Interpolation::Logistic),
             ],
-        ),
-        None => Some(Interpolation::Linear),
-    };
+        )
+    });
     let capacity_node = m.opt("capacity");
     let capacity = capacity_node.and_then(|n| cx.positive(n, "spec.traffic.dau.capacity"));
     let ms_node = m.req(cx, "milestones", "a list of {date, dau}");
@@ -626,12 +583,10 @@ fn decode_holidays(
                 "traffic relative to a normal day, e.g. 3 for 300 %",
             )
             .and_then(|n| cx.positive(n, &format!("{p}.multiplier")));
-        let ramp = match pm.opt("rampHours") {
-            Some(n) => cx
-                .non_negative(n, &format!("{p}.rampHours"))
-                .map(|h| (h * 3_600_000.0).round() as i64),
-            None => Some(0),
-        };
+        let ramp = pm.opt_or(cx, "rampHours", 0, |cx, n, p| {
+            cx.non_negative(n, p)
+                .map(|h| (h * HOUR_MS as f64).round() as i64)
+        });
         pm.finish(cx);
         match (key, mult, ramp) {
             (Some(key), Some(multiplier), Some(ramp_ms)) => peaks.push(HolidayPeak {
@@ -677,10 +632,7 @@ fn decode_replay(
 ) -> Option<Replay> {
     let mut m = cx.map(node, "spec.traffic.replay")?;
     let file_node = m.req(cx, "file", "a CSV path relative to the scenario file");
-    let column = match m.opt("column") {
-        Some(n) => cx.string(n, "spec.traffic.replay.column"),
-        None => Some("page_views_per_s".to_string()),
-    };
+    let column = m.opt_or(cx, "column", "page_views_per_s".to_string(), Cx::string);
     m.finish(cx);
     let file_node = file_node?;
     let rel = cx.string(file_node, "spec.traffic.replay.file")?;
@@ -705,10 +657,7 @@ fn decode_replay(
 }
 
 fn decode_services(node: &Node, cx: &mut Cx) -> Option<Vec<Service>> {
-    let mut m = cx.map(node, "spec.services")?;
-    m.use_all();
-    let entries = m.entries();
-    if entries.is_empty() {
+    if matches!(&node.value, Value::Map(entries) if entries.is_empty()) {
         cx.problem(
             node,
             "spec.services",
@@ -719,11 +668,7 @@ fn decode_services(node: &Node, cx: &mut Cx) -> Option<Vec<Service>> {
     }
     let mut out = Vec::new();
     let mut ok = true;
-    for (k, v) in entries {
-        let Some(name) = cx.string(k, "spec.services") else {
-            ok = false;
-            continue;
-        };
+    let all_named = cx.each_named(node, "spec.services", |cx, name, k, v| {
         let valid = !name.is_empty()
             && name.len() <= 63
             && name
@@ -742,9 +687,8 @@ fn decode_services(node: &Node, cx: &mut Cx) -> Option<Vec<Service>> {
             Some(s) => out.push(s),
             None => ok = false,
         }
-    }
-    m.finish(cx);
-    ok.then_some(out)
+    })?;
+    (ok && all_named).then_some(out)
 }
 
 fn decode_service(name: &str, node: &Node, cx: &mut Cx) -> Option<Service> {
@@ -763,19 +707,18 @@ fn decode_service(name: &str, node: &Node, cx: &mut Cx) -> Option<Service> {
             "cpuPerRequest",
             "the CPU time one request costs, e.g. 25ms",
         )
-        .and_then(|n| positive_duration(n, cx, &m.child("cpuPerRequest")))
+        .and_then(|n| cx.positive_duration_ms(n, &m.child("cpuPerRequest")))
         .map(|ms| ms as f64);
-    let idle_cpu = match m.opt("idleCpu") {
-        Some(n) => cx.quantity_milli(n, &m.child("idleCpu")).map(|v| v as f64),
-        None => Some(0.0),
-    };
+    let idle_cpu = m.opt_or(cx, "idleCpu", 0.0, |cx, n, p| {
+        cx.quantity_milli(n, p).map(|v| v as f64)
+    });
     let service_time = m
         .req(
             cx,
             "serviceTime",
             "the mean time to serve one request, e.g. 80ms",
         )
-        .and_then(|n| positive_duration(n, cx, &m.child("serviceTime")))
+        .and_then(|n| cx.positive_duration_ms(n, &m.child("serviceTime")))
         .map(|ms| ms as f64);
     let concurrency = m
         .req(
@@ -796,12 +739,10 @@ fn decode_service(name: &str, node: &Node, cx: &mut Cx) -> Option<Service> {
         Some(n) => {
             let mp = m.child("memory");
             let mut mm = cx.map(n, &mp)?;
-            let base = mm
-                .opt("baseline")
-                .and_then(|n| cx.quantity_milli(n, &mm.child("baseline")));
+            let base = mm.opt_read(cx, "baseline", Cx::quantity_milli).flatten();
             let per = mm
-                .opt("perInflightRequest")
-                .and_then(|n| cx.quantity_milli(n, &mm.child("perInflightRequest")));
+                .opt_read(cx, "perInflightRequest", Cx::quantity_milli)
+                .flatten();
             mm.finish(cx);
             Some((base.map(|v| v / 1000), per.map(|v| v / 1000)))
         }
@@ -817,22 +758,15 @@ fn decode_service(name: &str, node: &Node, cx: &mut Cx) -> Option<Service> {
     let readiness = m
         .req(cx, "readinessDelay", "time from running to Ready, e.g. 5s")
         .and_then(|n| cx.duration_ms(n, &m.child("readinessDelay")));
-    let termination = match m.opt("terminationDelay") {
-        Some(n) => cx.duration_ms(n, &m.child("terminationDelay")),
-        None => Some(10_000),
-    };
-    let hpa = match m.opt("hpa") {
-        Some(n) => hpa_spec::decode(n, cx, &m.child("hpa")).map(Some),
-        None => Some(None),
-    };
-    let dist = match m.opt("serviceTimeDistribution") {
-        Some(n) => cx.choice(
+    let termination = m.opt_or(cx, "terminationDelay", 10_000, Cx::duration_ms);
+    let hpa = m.opt_read(cx, "hpa", |cx, n, p| hpa_spec::decode(n, cx, p));
+    let dist = m.opt_or(cx, "serviceTimeDistribution", 0, |cx, n, p| {
+        cx.choice(
             n,
-            &m.child("serviceTimeDistribution"),
+            p,
             &[("exponential", 0u8), ("deterministic", 1), ("general", 2)],
-        ),
-        None => Some(0),
-    };
+        )
+    });
     let cv_node = m.opt("serviceTimeCv");
     let service_time_dist = match (dist, cv_node) {
         (Some(2), Some(n)) => cx
@@ -860,11 +794,8 @@ fn decode_service(name: &str, node: &Node, cx: &mut Cx) -> Option<Service> {
         (Some(_), None) => Some(ServiceTimeDist::Deterministic),
         (None, _) => None,
     };
-    let timeout = match m.opt("timeout") {
-        Some(n) => positive_duration(n, cx, &m.child("timeout")),
-        // A common ingress/application request timeout.
-        None => Some(10_000),
-    };
+    // Default: a common ingress/application request timeout.
+    let timeout = m.opt_or(cx, "timeout", 10_000, Cx::positive_duration_ms);
     let database = match m.opt("database") {
         Some(n) => {
             let dp = m.child("database");
@@ -879,22 +810,9 @@ fn decode_service(name: &str, node: &Node, cx: &mut Cx) -> Option<Service> {
                     "database queries per request before the cache, e.g. 3",
                 )
                 .and_then(|v| cx.non_negative(v, &d.child("queriesPerRequest")));
-            let wf = match d.opt("writeFraction") {
-                Some(v) => cx.f64(v, &d.child("writeFraction")).and_then(|x| {
-                    if (0.0..=1.0).contains(&x) {
-                        Some(x)
-                    } else {
-                        cx.problem(
-                            v,
-                            &d.child("writeFraction"),
-                            format!("{x} is not a fraction"),
-                            "write a value from 0 to 1",
-                        );
-                        None
-                    }
-                }),
-                None => Some(0.1),
-            };
+            let wf = d.opt_or(cx, "writeFraction", 0.1, |cx, v, p| {
+                cx.fraction(v, p, "write a value from 0 to 1")
+            });
             d.finish(cx);
             Some(Some(ServiceDb {
                 pool_size: pool? as u32,
@@ -972,10 +890,9 @@ fn decode_resources(
     let requests = m
         .req(cx, "requests", "cpu and memory requests")
         .and_then(|n| cpu_mem(n, cx, &m.child("requests"), true));
-    let limits = match m.opt("limits") {
-        Some(n) => cpu_mem(n, cx, &m.child("limits"), false),
-        None => Some((None, None)),
-    };
+    let limits = m.opt_or(cx, "limits", (None, None), |cx, n, p| {
+        cpu_mem(n, cx, p, false)
+    });
     m.finish(cx);
     let (rc, rm) = requests?;
     let (lc, lm) = limits?;
@@ -1019,15 +936,7 @@ fn cpu_mem(
         } else {
             m.opt(key)
         };
-        n.and_then(|n| {
-            let p = m.child(key);
-            let v = cx.quantity_milli(n, &p)?;
-            if v <= 0 {
-                cx.problem(n, &p, "must be greater than 0", "write a positive quantity");
-                return None;
-            }
-            Some(v)
-        })
+        n.and_then(|n| cx.positive_quantity_milli(n, &m.child(key), "write a positive quantity"))
     };
     let cpu = get(&mut m, cx, "cpu", "a CPU quantity such as 250m");
     let mem = get(&mut m, cx, "memory", "a memory quantity such as 256Mi");
@@ -1045,69 +954,49 @@ fn decode_kubernetes(node: &Node, cx: &mut Cx) -> Option<Kubernetes> {
     if let Some(n) = m.opt("hpaController") {
         let p = m.child("hpaController");
         if let Some(mut h) = cx.map(n, &p) {
-            let mut dur = |h: &mut MapReader,
-                           cx: &mut Cx,
-                           key: &'static str,
-                           slot: &mut i64,
-                           positive: bool| {
-                if let Some(n) = h.opt(key) {
-                    let path = h.child(key);
-                    match if positive {
-                        positive_duration(n, cx, &path)
-                    } else {
-                        cx.duration_ms(n, &path)
-                    } {
-                        Some(v) => *slot = v,
-                        None => ok = false,
-                    }
-                }
-            };
-            dur(&mut h, cx, "syncPeriod", &mut k.hpa_sync_period_ms, true);
-            dur(
-                &mut h,
+            ok &= h.opt_set(
+                cx,
+                "syncPeriod",
+                &mut k.hpa_sync_period_ms,
+                Cx::positive_duration_ms,
+            );
+            ok &= h.opt_set(
                 cx,
                 "cpuInitializationPeriod",
                 &mut k.cpu_initialization_period_ms,
-                false,
+                Cx::duration_ms,
             );
-            dur(
-                &mut h,
+            ok &= h.opt_set(
                 cx,
                 "initialReadinessDelay",
                 &mut k.initial_readiness_delay_ms,
-                false,
+                Cx::duration_ms,
             );
-            dur(
-                &mut h,
+            ok &= h.opt_set(
                 cx,
                 "downscaleStabilization",
                 &mut k.downscale_stabilization_ms,
-                false,
+                Cx::duration_ms,
             );
-            if let Some(n) = h.opt("tolerance") {
-                match cx.non_negative(n, &h.child("tolerance")) {
-                    Some(v) => k.tolerance = v,
-                    None => ok = false,
-                }
-            }
-            if let Some(n) = h.opt("configurableTolerance") {
-                match cx.bool(n, &h.child("configurableTolerance")) {
-                    Some(v) => k.configurable_tolerance = v,
-                    None => ok = false,
-                }
-            }
+            ok &= h.opt_set(cx, "tolerance", &mut k.tolerance, Cx::non_negative);
+            ok &= h.opt_set(
+                cx,
+                "configurableTolerance",
+                &mut k.configurable_tolerance,
+                Cx::bool,
+            );
             h.finish(cx);
         }
     }
     if let Some(n) = m.opt("metricsServer") {
         let p = m.child("metricsServer");
         if let Some(mut h) = cx.map(n, &p) {
-            if let Some(n) = h.opt("metricResolution") {
-                match positive_duration(n, cx, &h.child("metricResolution")) {
-                    Some(v) => k.metric_resolution_ms = v,
-                    None => ok = false,
-                }
-            }
+            ok &= h.opt_set(
+                cx,
+                "metricResolution",
+                &mut k.metric_resolution_ms,
+                Cx::positive_duration_ms,
+            );
             h.finish(cx);
         }
     }

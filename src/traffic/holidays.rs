@@ -15,7 +15,6 @@
 //! Fields may be double-quoted (`"a, b"`, `""` for a quote); a field never spans lines.
 
 use std::collections::{BTreeSet, HashMap};
-use std::fmt;
 use std::path::Path;
 
 use jiff::civil::Date;
@@ -47,10 +46,7 @@ pub struct Holiday {
 }
 
 /// Why the day is off.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
-)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum HolidayKind {
     /// A holiday set by law or regulation (including statutory election days).
     Public,
@@ -61,15 +57,7 @@ pub enum HolidayKind {
 }
 
 impl HolidayKind {
-    /// The spelling used in holiday files.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            HolidayKind::Public => "public",
-            HolidayKind::Substitute => "substitute",
-            HolidayKind::Temporary => "temporary",
-        }
-    }
-
+    /// The kind spelt as in holiday files.
     fn parse(text: &str) -> Option<Self> {
         match text {
             "public" => Some(HolidayKind::Public),
@@ -77,12 +65,6 @@ impl HolidayKind {
             "temporary" => Some(HolidayKind::Temporary),
             _ => None,
         }
-    }
-}
-
-impl fmt::Display for HolidayKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
     }
 }
 

@@ -251,3 +251,15 @@ fn fractional_nat_gateways() {
         &["spec.cost.natGateways", "whole number"],
     );
 }
+
+#[test]
+fn zero_slo_latency_target() {
+    rejects(
+        &platform_variant("latencyP95: 500ms", "latencyP95: 0ms"),
+        &[
+            "bad.yaml:78:17",
+            "spec.slo.latencyP95",
+            "must be longer than 0",
+        ],
+    );
+}
