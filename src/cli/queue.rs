@@ -14,7 +14,7 @@ use serde::Serialize;
 use super::Outcome;
 use super::output::print_stdout;
 use crate::error::{Error, Result};
-use crate::queueing::{self, Analysis, Queue, ServiceDist, SimStats};
+use crate::queueing::{self, Analysis, Queue, ServiceDist, SimStats, SteadyState};
 
 #[derive(Debug, clap::Args)]
 #[command(
@@ -162,47 +162,37 @@ fn validate(args: &Args) -> Result<(Queue, &'static str, f64)> {
             "pass standard deviation / mean of the service time, e.g. --cv 0.5 (0 = constant, 1 = exponential)",
         ));
     }
-    let (service, name, cv) = match (args.service_time, args.cv) {
-        (None | Some(ServiceTime::Exponential), None) => {
-            (ServiceDist::Exponential, "exponential", 1.0)
-        }
-        (Some(ServiceTime::Deterministic), None) => {
-            (ServiceDist::Deterministic, "deterministic", 0.0)
-        }
-        (Some(ServiceTime::Exponential), Some(1.0)) => {
-            (ServiceDist::Exponential, "exponential", 1.0)
-        }
-        (Some(ServiceTime::Deterministic), Some(0.0)) => {
-            (ServiceDist::Deterministic, "deterministic", 0.0)
-        }
-        (None | Some(ServiceTime::General), Some(cv)) => {
-            // General with cv = 1 or 0 is the exponential or deterministic queue exactly.
-            if cv == 1.0 {
-                (ServiceDist::Exponential, "exponential", 1.0)
-            } else if cv < 1e-3 {
-                (ServiceDist::Deterministic, "deterministic", 0.0)
-            } else {
-                (ServiceDist::General { cv }, "general", cv)
-            }
-        }
+    let contradicts = |name: &str, implied: u8, cv: f64| {
+        Err(usage(
+            "--cv",
+            cv,
+            &format!("contradicts --service-time {name} (whose cv is {implied})"),
+            "drop --service-time (or use --service-time general) to model a service time with this cv",
+        ))
+    };
+    let service = match (args.service_time, args.cv) {
         (Some(ServiceTime::General), None) => {
             return Err(Error::Usage(
                 "--service-time general: needs the coefficient of variation\n  fix: add --cv X, e.g. --cv 0.5".into(),
             ));
         }
-        (Some(st @ (ServiceTime::Exponential | ServiceTime::Deterministic)), Some(cv)) => {
-            let (name, implied) = if st == ServiceTime::Exponential {
-                ("exponential", 1)
-            } else {
-                ("deterministic", 0)
-            };
-            return Err(usage(
-                "--cv",
-                cv,
-                &format!("contradicts --service-time {name} (whose cv is {implied})"),
-                "drop --service-time (or use --service-time general) to model a service time with this cv",
-            ));
+        (Some(ServiceTime::Exponential), Some(cv)) if cv != 1.0 => {
+            return contradicts("exponential", 1, cv);
         }
+        (Some(ServiceTime::Deterministic), Some(cv)) if cv != 0.0 => {
+            return contradicts("deterministic", 0, cv);
+        }
+        (Some(ServiceTime::Deterministic), None) => ServiceDist::Deterministic,
+        (_, None) => ServiceDist::Exponential,
+        // cv = 1 is the exponential queue exactly and cv < 0.001 the deterministic one.
+        (_, Some(cv)) => ServiceDist::General { cv }
+            .normalized()
+            .expect("--cv is checked above"),
+    };
+    let (name, cv) = match service {
+        ServiceDist::Exponential => ("exponential", 1.0),
+        ServiceDist::Deterministic => ("deterministic", 0.0),
+        ServiceDist::General { cv } => ("general", cv),
     };
     if let Some(n) = args.simulate
         && !(1..=MAX_SIMULATED).contains(&n)
@@ -233,89 +223,29 @@ struct Inputs {
     cv: f64,
 }
 
-/// The steady-state numbers, shared by the analytic and the simulated block.
 #[derive(Debug, Serialize)]
-struct Numbers {
-    erlang_c_p_wait: f64,
-    wq_mean_s: f64,
-    w_mean_s: f64,
-    lq_mean: f64,
-    l_mean: f64,
-    wq_p50_s: f64,
-    wq_p95_s: f64,
-    wq_p99_s: f64,
-    w_p50_s: f64,
-    w_p95_s: f64,
-    w_p99_s: f64,
-}
-
-#[derive(Debug, Serialize)]
-struct JsonReport {
+struct JsonReport<'a> {
     inputs: Inputs,
     method: &'static str,
     stable: bool,
     utilisation: f64,
     offered_load_erlangs: f64,
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
-    numbers: Option<Numbers>,
+    steady: Option<SteadyState>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    simulated: Option<Simulated>,
+    simulated: Option<&'a SimStats>,
 }
 
-#[derive(Debug, Serialize)]
-struct Simulated {
-    arrivals: u64,
-    warmup_discarded: u64,
-    measured: u64,
-    seed: u64,
-    window_s: f64,
-    utilisation: f64,
-    #[serde(flatten)]
-    numbers: Numbers,
-}
-
-impl JsonReport {
-    fn new(inputs: Inputs, a: &Analysis, sim: Option<&SimStats>) -> JsonReport {
+impl<'a> JsonReport<'a> {
+    fn new(inputs: Inputs, a: &Analysis, sim: Option<&'a SimStats>) -> JsonReport<'a> {
         JsonReport {
             inputs,
             method: a.method,
             stable: a.stable,
             utilisation: a.utilisation,
             offered_load_erlangs: a.offered_load_erlangs,
-            numbers: a.stable.then_some(Numbers {
-                erlang_c_p_wait: a.erlang_c_p_wait,
-                wq_mean_s: a.wq_mean_s,
-                w_mean_s: a.w_mean_s,
-                lq_mean: a.lq_mean,
-                l_mean: a.l_mean,
-                wq_p50_s: a.wq_p50_s,
-                wq_p95_s: a.wq_p95_s,
-                wq_p99_s: a.wq_p99_s,
-                w_p50_s: a.w_p50_s,
-                w_p95_s: a.w_p95_s,
-                w_p99_s: a.w_p99_s,
-            }),
-            simulated: sim.map(|s| Simulated {
-                arrivals: s.arrivals,
-                warmup_discarded: s.warmup_discarded,
-                measured: s.measured,
-                seed: s.seed,
-                window_s: s.window_s,
-                utilisation: s.utilisation,
-                numbers: Numbers {
-                    erlang_c_p_wait: s.erlang_c_p_wait,
-                    wq_mean_s: s.wq_mean_s,
-                    w_mean_s: s.w_mean_s,
-                    lq_mean: s.lq_mean,
-                    l_mean: s.l_mean,
-                    wq_p50_s: s.wq_p50_s,
-                    wq_p95_s: s.wq_p95_s,
-                    wq_p99_s: s.wq_p99_s,
-                    w_p50_s: s.w_p50_s,
-                    w_p95_s: s.w_p95_s,
-                    w_p99_s: s.w_p99_s,
-                },
-            }),
+            steady: a.stable.then_some(a.steady),
+            simulated: sim,
         }
     }
 }
@@ -356,6 +286,26 @@ fn requests(x: f64) -> String {
     format!("{} requests", significant(x, 4))
 }
 
+/// A line of the text table: label, formula value, simulated value.
+type Row = (&'static str, String, Option<String>);
+
+/// A steady-state line of the text table: label, field, format.
+type SteadyRow = (&'static str, fn(&SteadyState) -> f64, fn(f64) -> String);
+
+const STEADY_ROWS: [SteadyRow; 11] = [
+    ("P(wait) (Erlang C)", |s| s.erlang_c_p_wait, percent),
+    ("mean wait Wq", |s| s.wq_mean_s, duration),
+    ("mean response W", |s| s.w_mean_s, duration),
+    ("mean queue length Lq", |s| s.lq_mean, requests),
+    ("mean in system L", |s| s.l_mean, requests),
+    ("wait p50", |s| s.wq_p50_s, duration),
+    ("wait p95", |s| s.wq_p95_s, duration),
+    ("wait p99", |s| s.wq_p99_s, duration),
+    ("response p50", |s| s.w_p50_s, duration),
+    ("response p95", |s| s.w_p95_s, duration),
+    ("response p99", |s| s.w_p99_s, duration),
+];
+
 fn render_text(
     inputs: &Inputs,
     a: &Analysis,
@@ -378,7 +328,7 @@ fn render_text(
             String::new()
         }
     ));
-    let mut rows: Vec<(&str, String, Option<String>)> = vec![
+    let mut rows: Vec<Row> = vec![
         (
             "stable",
             if a.stable { "yes" } else { "no" }.to_string(),
@@ -396,77 +346,23 @@ fn render_text(
         ),
     ];
     if a.stable {
-        let t = |f: fn(&SimStats) -> f64, fmt: fn(f64) -> String| sim.map(|s| fmt(f(s)));
-        rows.extend([
+        rows.extend(STEADY_ROWS.iter().map(|(label, get, fmt)| {
             (
-                "P(wait) (Erlang C)",
-                percent(a.erlang_c_p_wait),
-                t(|s| s.erlang_c_p_wait, percent),
-            ),
-            (
-                "mean wait Wq",
-                duration(a.wq_mean_s),
-                t(|s| s.wq_mean_s, duration),
-            ),
-            (
-                "mean response W",
-                duration(a.w_mean_s),
-                t(|s| s.w_mean_s, duration),
-            ),
-            (
-                "mean queue length Lq",
-                requests(a.lq_mean),
-                t(|s| s.lq_mean, requests),
-            ),
-            (
-                "mean in system L",
-                requests(a.l_mean),
-                t(|s| s.l_mean, requests),
-            ),
-            (
-                "wait p50",
-                duration(a.wq_p50_s),
-                t(|s| s.wq_p50_s, duration),
-            ),
-            (
-                "wait p95",
-                duration(a.wq_p95_s),
-                t(|s| s.wq_p95_s, duration),
-            ),
-            (
-                "wait p99",
-                duration(a.wq_p99_s),
-                t(|s| s.wq_p99_s, duration),
-            ),
-            (
-                "response p50",
-                duration(a.w_p50_s),
-                t(|s| s.w_p50_s, duration),
-            ),
-            (
-                "response p95",
-                duration(a.w_p95_s),
-                t(|s| s.w_p95_s, duration),
-            ),
-            (
-                "response p99",
-                duration(a.w_p99_s),
-                t(|s| s.w_p99_s, duration),
-            ),
-        ]);
+                *label,
+                fmt(get(&a.steady)),
+                sim.map(|s| fmt(get(&s.steady))),
+            )
+        }));
     }
-    let label_w = rows
-        .iter()
-        .map(|r| r.0.chars().count())
-        .max()
-        .unwrap_or(0)
-        .max(6);
-    let value_w = rows
-        .iter()
-        .map(|r| r.1.chars().count())
-        .max()
-        .unwrap_or(0)
-        .max(8);
+    let width = |cell: fn(&Row) -> &str, min: usize| {
+        rows.iter()
+            .map(|r| cell(r).chars().count())
+            .max()
+            .unwrap_or(0)
+            .max(min)
+    };
+    let label_w = width(|r| r.0, 6);
+    let value_w = width(|r| &r.1, 8);
     let pad = |s: &str, w: usize| format!("{s}{}", " ".repeat(w.saturating_sub(s.chars().count())));
     if sim.is_some() {
         out.push_str(&format!(

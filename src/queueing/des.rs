@@ -17,12 +17,15 @@ use std::collections::VecDeque;
 
 use rand_distr::{Distribution, Exp, Gamma};
 
-use super::{Queue, ServiceDist};
+use serde::Serialize;
+
+use super::{Queue, ServiceDist, SteadyState};
 use crate::error::{Error, Result};
 use crate::sim::{EventQueue, RngStreams, SimRng};
 
-/// Statistics measured by [`simulate`]; times in seconds.
-#[derive(Debug, Clone, Copy, PartialEq)]
+/// Statistics measured by [`simulate`]; times in seconds. The field names are the JSON field
+/// names of `capsim queue --simulate`'s `simulated` object.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct SimStats {
     /// N, all arrivals simulated.
     pub arrivals: u64,
@@ -35,20 +38,11 @@ pub struct SimStats {
     pub window_s: f64,
     /// Time-average busy servers / c.
     pub utilisation: f64,
-    /// Share of measured requests that waited at all (the simulated Erlang C).
-    pub erlang_c_p_wait: f64,
-    pub wq_mean_s: f64,
-    pub w_mean_s: f64,
-    /// Time-average number waiting.
-    pub lq_mean: f64,
-    /// Time-average number in the system.
-    pub l_mean: f64,
-    pub wq_p50_s: f64,
-    pub wq_p95_s: f64,
-    pub wq_p99_s: f64,
-    pub w_p50_s: f64,
-    pub w_p95_s: f64,
-    pub w_p99_s: f64,
+    /// The measured counterparts of [`Analysis::steady`](super::Analysis::steady): the share of
+    /// measured requests that waited at all (the simulated Erlang C), sample means and
+    /// percentiles of the wait and the response time, and time-average Lq and L.
+    #[serde(flatten)]
+    pub steady: SteadyState,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -66,7 +60,7 @@ enum ServiceSampler {
 impl ServiceSampler {
     fn new(q: &Queue) -> Result<ServiceSampler> {
         let mu = q.service_rate_per_s;
-        let service = q.normalized_service().ok_or_else(|| {
+        let service = q.service.normalized().ok_or_else(|| {
             Error::Usage(
                 "the service-time coefficient of variation must be a finite number ≥ 0".into(),
             )
@@ -236,17 +230,19 @@ pub fn simulate(q: &Queue, arrivals: u64, seed: u64) -> Result<SimStats> {
         seed,
         window_s: window_ticks * inv_tps,
         utilisation: area_busy / (f64::from(c) * window_ticks),
-        erlang_c_p_wait: n_waited as f64 / m,
-        wq_mean_s: sum_wait / m * inv_tps,
-        w_mean_s: sum_resp / m * inv_tps,
-        lq_mean: (area_n - area_busy) / window_ticks,
-        l_mean: area_n / window_ticks,
-        wq_p50_s,
-        wq_p95_s,
-        wq_p99_s,
-        w_p50_s,
-        w_p95_s,
-        w_p99_s,
+        steady: SteadyState {
+            erlang_c_p_wait: n_waited as f64 / m,
+            wq_mean_s: sum_wait / m * inv_tps,
+            w_mean_s: sum_resp / m * inv_tps,
+            lq_mean: (area_n - area_busy) / window_ticks,
+            l_mean: area_n / window_ticks,
+            wq_p50_s,
+            wq_p95_s,
+            wq_p99_s,
+            w_p50_s,
+            w_p95_s,
+            w_p99_s,
+        },
     })
 }
 
@@ -318,7 +314,7 @@ mod tests {
         let b = simulate(&q, 20_000, 7).unwrap();
         let c = simulate(&q, 20_000, 8).unwrap();
         assert_eq!(a, b);
-        assert_ne!(a.wq_mean_s, c.wq_mean_s);
+        assert_ne!(a.steady.wq_mean_s, c.steady.wq_mean_s);
         assert_eq!(a.warmup_discarded, 2_000);
         assert_eq!(a.measured, 18_000);
     }
@@ -336,9 +332,9 @@ mod tests {
         // λ tiny vs c·μ with deterministic service: waits are ~0, responses are exactly D.
         let q = queue(0.1, 10.0, 50, ServiceDist::Deterministic);
         let s = simulate(&q, 10_000, 1).unwrap();
-        assert_eq!(s.wq_p99_s, 0.0);
-        assert!((s.w_p50_s - 0.1).abs() < 1e-6);
-        assert!((s.w_mean_s - 0.1).abs() < 1e-9);
+        assert_eq!(s.steady.wq_p99_s, 0.0);
+        assert!((s.steady.w_p50_s - 0.1).abs() < 1e-6);
+        assert!((s.steady.w_mean_s - 0.1).abs() < 1e-9);
     }
 
     #[test]
@@ -365,7 +361,7 @@ mod tests {
         let s = simulate(&q, 200_000, 3).unwrap();
         let lambda_hat = s.measured as f64 / s.window_s;
         assert!(
-            (s.l_mean / (lambda_hat * s.w_mean_s) - 1.0).abs() < 0.02,
+            (s.steady.l_mean / (lambda_hat * s.steady.w_mean_s) - 1.0).abs() < 0.02,
             "{s:?}"
         );
         let a = analyze(&q);

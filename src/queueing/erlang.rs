@@ -164,7 +164,7 @@ impl Mmc {
 
 /// P(X + Y > t) for independent exponentials X ~ Exp(a), Y ~ Exp(b):
 /// [b·e^{−at} − a·e^{−bt}] / (b − a), evaluated without cancellation for any a, b > 0.
-pub(crate) fn hypoexp_tail(a: f64, b: f64, t: f64) -> f64 {
+fn hypoexp_tail(a: f64, b: f64, t: f64) -> f64 {
     let (slow, fast) = if a <= b { (a, b) } else { (b, a) };
     let delta = fast - slow; // ≥ 0
     // e^{−slow·t}·[1 + slow·(1 − e^{−δt})/δ]; (1 − e^{−δt})/δ → t as δ → 0.

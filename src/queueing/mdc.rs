@@ -98,7 +98,7 @@ impl Md1 {
 
     /// Pollaczek–Khinchine: Wq = ρD / (2(1 − ρ)).
     pub fn wq_mean(&self) -> f64 {
-        self.rho * self.d / (2.0 * (1.0 - self.rho))
+        md1_wq_mean(self.rho, self.d)
     }
 
     /// Extend π and Q up to index n (≤ N_MAX).
@@ -178,9 +178,14 @@ impl Md1 {
     }
 }
 
+/// The M/D/1 mean wait by Pollaczek–Khinchine, Wq = ρD / (2(1 − ρ)), without the table.
+pub(crate) fn md1_wq_mean(rho: f64, d: f64) -> f64 {
+    rho * d / (2.0 * (1.0 - rho))
+}
+
 /// The positive root x of ρ(eˣ − 1) = x, written φ(x) = (eˣ − 1 − x)/x = (1 − ρ)/ρ so that it
 /// stays accurate as ρ → 1 (x → 0). Safeguarded Newton (φ is increasing and convex).
-pub(crate) fn decay_root(rho: f64) -> f64 {
+fn decay_root(rho: f64) -> f64 {
     fn phi(x: f64) -> f64 {
         if x < 1e-3 {
             x * (0.5 + x * (1.0 / 6.0 + x * (1.0 / 24.0 + x / 120.0)))

@@ -34,17 +34,19 @@
 //! fed from one queue, which is how a Kubernetes Service with least-busy balancing behaves
 //! better than c separate M/M/1 queues would.
 //!
-//! The request-level simulation [`des::simulate`] runs the same queue on the engine's event
+//! The request-level simulation [`simulate`] runs the same queue on the engine's event
 //! queue to validate all of this.
 
-pub mod des;
+mod des;
 mod erlang;
 mod general;
 mod mdc;
-mod percentile;
+pub(crate) mod percentile;
 
 pub use des::{SimStats, simulate};
 pub use erlang::{erlang_b, erlang_c};
+
+use serde::Serialize;
 
 use erlang::Mmc;
 use general::ExpWait;
@@ -61,6 +63,19 @@ pub enum ServiceDist {
     /// distribution wherever a shape is needed. `cv = 1` is treated as exponential and
     /// `cv < 0.001` as deterministic.
     General { cv: f64 },
+}
+
+impl ServiceDist {
+    /// The effective distribution (General with cv = 1 → exponential, cv < 0.001 →
+    /// deterministic), or `None` when cv is negative or not finite.
+    pub(crate) fn normalized(self) -> Option<ServiceDist> {
+        match self {
+            ServiceDist::General { cv } if !(cv.is_finite() && cv >= 0.0) => None,
+            ServiceDist::General { cv: 1.0 } => Some(ServiceDist::Exponential),
+            ServiceDist::General { cv } if cv < 1e-3 => Some(ServiceDist::Deterministic),
+            s => Some(s),
+        }
+    }
 }
 
 /// One FCFS queue: Poisson arrivals, `servers` identical servers, unlimited waiting room.
@@ -82,25 +97,19 @@ pub const METHOD_MGC: &str = "M/G/c approximation (Allen–Cunneen mean, Erlang 
                               exponential conditional wait, gamma service)";
 pub const METHOD_INVALID: &str = "invalid input";
 
-/// Steady-state results. Times in seconds, lengths in requests.
-///
-/// When the queue is not stable (λ ≥ cμ, or an input is out of range) `stable` is false,
-/// `utilisation` and `offered_load_erlangs` still say how overloaded it is, and every other
-/// number is NaN: there is no steady state to describe.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Analysis {
-    pub stable: bool,
-    /// ρ = λ/(cμ).
-    pub utilisation: f64,
-    /// A = λ/μ.
-    pub offered_load_erlangs: f64,
-    /// P(Wq > 0): Erlang C for the M/M/c (and the approximations), exactly ρ for the M/D/1.
+/// The steady-state numbers of a queue, from the formulas ([`Analysis::steady`]) or measured by
+/// the simulation ([`SimStats::steady`]). Times in seconds, lengths in requests. The field names
+/// are the JSON field names of `capsim queue`.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct SteadyState {
+    /// P(Wq > 0): Erlang C for the M/M/c (and the approximations), exactly ρ for the M/D/1; in a
+    /// simulation, the share of requests that waited.
     pub erlang_c_p_wait: f64,
     pub wq_mean_s: f64,
     pub w_mean_s: f64,
-    /// Lq = λ·Wq.
+    /// Lq = λ·Wq (a time average in a simulation).
     pub lq_mean: f64,
-    /// L = λ·W.
+    /// L = λ·W (a time average in a simulation).
     pub l_mean: f64,
     /// Percentiles of the wait before service (0 when at least that share never waits).
     pub wq_p50_s: f64,
@@ -110,6 +119,21 @@ pub struct Analysis {
     pub w_p50_s: f64,
     pub w_p95_s: f64,
     pub w_p99_s: f64,
+}
+
+/// Steady-state results of [`analyze`].
+///
+/// When the queue is not stable (λ ≥ cμ, or an input is out of range) `stable` is false,
+/// `utilisation` and `offered_load_erlangs` still say how overloaded it is, and every number in
+/// `steady` is NaN: there is no steady state to describe.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Analysis {
+    pub stable: bool,
+    /// ρ = λ/(cμ).
+    pub utilisation: f64,
+    /// A = λ/μ.
+    pub offered_load_erlangs: f64,
+    pub steady: SteadyState,
     /// Which model produced the numbers, e.g. "M/M/c exact".
     pub method: &'static str,
 }
@@ -117,35 +141,26 @@ pub struct Analysis {
 /// The queue resolved into one of the evaluation paths.
 enum Model {
     Invalid,
-    Unstable(&'static str),
+    Unstable,
     Mmc(Mmc),
     /// λ and D; the ~12 KB table is built on the caller's stack when needed.
     Md1 {
         lambda: f64,
         d: f64,
     },
-    Approx(ExpWait, &'static str),
+    /// M/D/c and M/G/c.
+    Approx(ExpWait),
 }
 
 impl Queue {
-    /// The effective service distribution (General with cv = 1 → exponential, cv < 0.001 →
-    /// deterministic), or `None` for invalid inputs.
-    fn normalized_service(&self) -> Option<ServiceDist> {
-        match self.service {
-            ServiceDist::General { cv } if !(cv.is_finite() && cv >= 0.0) => None,
-            ServiceDist::General { cv: 1.0 } => Some(ServiceDist::Exponential),
-            ServiceDist::General { cv } if cv < 1e-3 => Some(ServiceDist::Deterministic),
-            s => Some(s),
-        }
-    }
-
-    fn is_valid(&self) -> bool {
+    /// Rates and server count in range (the service distribution is checked by
+    /// [`ServiceDist::normalized`]).
+    fn rates_valid(&self) -> bool {
         self.arrival_rate_per_s.is_finite()
             && self.arrival_rate_per_s >= 0.0
             && self.service_rate_per_s.is_finite()
             && self.service_rate_per_s > 0.0
             && self.servers >= 1
-            && self.normalized_service().is_some()
     }
 
     /// ρ = λ/(cμ).
@@ -158,14 +173,10 @@ impl Queue {
         self.arrival_rate_per_s / self.service_rate_per_s
     }
 
-    /// λ < cμ and all inputs in range.
-    pub fn is_stable(&self) -> bool {
-        self.is_valid() && self.utilisation() < 1.0
-    }
-
-    fn model(&self) -> Model {
-        let Some(service) = self.normalized_service().filter(|_| self.is_valid()) else {
-            return Model::Invalid;
+    /// The evaluation path, and the method label that [`analyze`] reports for it.
+    fn model(&self) -> (Model, &'static str) {
+        let Some(service) = self.service.normalized().filter(|_| self.rates_valid()) else {
+            return (Model::Invalid, METHOD_INVALID);
         };
         let (lam, mu, c) = (
             self.arrival_rate_per_s,
@@ -179,9 +190,9 @@ impl Queue {
             (ServiceDist::General { .. }, _) => METHOD_MGC,
         };
         let Some(mmc) = Mmc::new(lam, mu, c) else {
-            return Model::Unstable(method);
+            return (Model::Unstable, method);
         };
-        match service {
+        let model = match service {
             ServiceDist::Exponential => Model::Mmc(mmc),
             ServiceDist::Deterministic if c == 1 => Model::Md1 {
                 lambda: lam,
@@ -193,80 +204,64 @@ impl Queue {
                 } else {
                     0.0
                 };
-                Model::Approx(ExpWait::new(mmc.p_wait, wq, 1.0 / mu, None), method)
+                Model::Approx(ExpWait::new(mmc.p_wait, wq, 1.0 / mu, None))
             }
             ServiceDist::General { cv } => {
                 let wq = mmc.wq_mean() * (1.0 + cv * cv) / 2.0;
-                Model::Approx(ExpWait::new(mmc.p_wait, wq, 1.0 / mu, Some(cv)), method)
+                Model::Approx(ExpWait::new(mmc.p_wait, wq, 1.0 / mu, Some(cv)))
             }
-        }
+        };
+        (model, method)
     }
 }
 
 /// Steady-state analysis of `q`. Unstable or invalid queues give `stable: false` and NaN
 /// results (see [`Analysis`]).
 pub fn analyze(q: &Queue) -> Analysis {
-    let lam = q.arrival_rate_per_s;
-    let mean_service = 1.0 / q.service_rate_per_s;
-    let mut a = Analysis {
-        stable: false,
-        utilisation: q.utilisation(),
-        offered_load_erlangs: q.offered_load_erlangs(),
-        erlang_c_p_wait: f64::NAN,
-        wq_mean_s: f64::NAN,
-        w_mean_s: f64::NAN,
-        lq_mean: f64::NAN,
-        l_mean: f64::NAN,
-        wq_p50_s: f64::NAN,
-        wq_p95_s: f64::NAN,
-        wq_p99_s: f64::NAN,
-        w_p50_s: f64::NAN,
-        w_p95_s: f64::NAN,
-        w_p99_s: f64::NAN,
-        method: METHOD_INVALID,
-    };
-    let (p_wait, wq, wait_q, resp_q): (f64, f64, [f64; 3], [f64; 3]) = match q.model() {
-        Model::Invalid => return a,
-        Model::Unstable(method) => {
-            a.method = method;
-            return a;
-        }
-        Model::Mmc(m) => {
-            a.method = METHOD_MMC;
-            (
-                m.p_wait,
-                m.wq_mean(),
-                PERCENTILES.map(|p| m.wait_quantile(p)),
-                PERCENTILES.map(|p| m.response_quantile(p)),
-            )
-        }
-        Model::Md1 { lambda, d } => {
-            a.method = METHOD_MD1;
-            let Some(mut m) = Md1::new(lambda, d) else {
-                return a;
-            };
+    let (model, method) = q.model();
+    // (P(wait), mean wait, wait percentiles, response percentiles) when there is a steady state.
+    let numbers = match model {
+        Model::Invalid | Model::Unstable => None,
+        Model::Mmc(m) => Some((
+            m.p_wait,
+            m.wq_mean(),
+            PERCENTILES.map(|p| m.wait_quantile(p)),
+            PERCENTILES.map(|p| m.response_quantile(p)),
+        )),
+        Model::Md1 { lambda, d } => Md1::new(lambda, d).map(|mut m| {
             let wait_q = PERCENTILES.map(|p| m.wait_quantile(p));
             (m.rho(), m.wq_mean(), wait_q, wait_q.map(|w| w + d))
-        }
-        Model::Approx(m, method) => {
-            a.method = method;
-            (
-                m.p_wait,
-                m.wq_mean(),
-                PERCENTILES.map(|p| m.wait_quantile(p)),
-                PERCENTILES.map(|p| m.response_quantile(p)),
-            )
-        }
+        }),
+        Model::Approx(m) => Some((
+            m.p_wait,
+            m.wq_mean(),
+            PERCENTILES.map(|p| m.wait_quantile(p)),
+            PERCENTILES.map(|p| m.response_quantile(p)),
+        )),
     };
-    a.stable = true;
-    a.erlang_c_p_wait = p_wait;
-    a.wq_mean_s = wq;
-    a.w_mean_s = wq + mean_service;
-    a.lq_mean = lam * wq;
-    a.l_mean = lam * a.w_mean_s;
-    [a.wq_p50_s, a.wq_p95_s, a.wq_p99_s] = wait_q;
-    [a.w_p50_s, a.w_p95_s, a.w_p99_s] = resp_q;
-    a
+    let (p_wait, wq, wait_q, resp_q) =
+        numbers.unwrap_or((f64::NAN, f64::NAN, [f64::NAN; 3], [f64::NAN; 3]));
+    let lam = q.arrival_rate_per_s;
+    let w = wq + 1.0 / q.service_rate_per_s;
+    Analysis {
+        stable: numbers.is_some(),
+        utilisation: q.utilisation(),
+        offered_load_erlangs: q.offered_load_erlangs(),
+        steady: SteadyState {
+            erlang_c_p_wait: p_wait,
+            wq_mean_s: wq,
+            w_mean_s: w,
+            lq_mean: lam * wq,
+            l_mean: lam * w,
+            wq_p50_s: wait_q[0],
+            wq_p95_s: wait_q[1],
+            wq_p99_s: wait_q[2],
+            w_p50_s: resp_q[0],
+            w_p95_s: resp_q[1],
+            w_p99_s: resp_q[2],
+        },
+        method,
+    }
 }
 
 const PERCENTILES: [f64; 3] = [0.50, 0.95, 0.99];
@@ -275,14 +270,14 @@ const PERCENTILES: [f64; 3] = [0.50, 0.95, 0.99];
 /// callers that evaluate many queues (the service latency model, every step of a run).
 /// (1, +∞) when the queue is not stable.
 pub fn wait_summary(q: &Queue) -> (f64, f64) {
-    match q.model() {
-        Model::Invalid | Model::Unstable(_) => (1.0, f64::INFINITY),
+    match q.model().0 {
+        Model::Invalid | Model::Unstable => (1.0, f64::INFINITY),
         Model::Mmc(m) => (m.p_wait, m.wq_mean()),
         Model::Md1 { lambda, d } => {
             let rho = lambda * d;
-            (rho, rho * d / (2.0 * (1.0 - rho)))
+            (rho, mdc::md1_wq_mean(rho, d))
         }
-        Model::Approx(m, _) => (m.p_wait, m.wq_mean()),
+        Model::Approx(m) => (m.p_wait, m.wq_mean()),
     }
 }
 
@@ -292,11 +287,11 @@ pub fn prob_response_exceeds(q: &Queue, t_s: f64) -> f64 {
     if t_s.is_nan() {
         return f64::NAN;
     }
-    match q.model() {
-        Model::Invalid | Model::Unstable(_) => 1.0,
+    match q.model().0 {
+        Model::Invalid | Model::Unstable => 1.0,
         Model::Mmc(m) => m.response_tail(t_s),
         Model::Md1 { lambda, d } => Md1::new(lambda, d).map_or(1.0, |mut m| m.response_tail(t_s)),
-        Model::Approx(m, _) => m.response_tail(t_s),
+        Model::Approx(m) => m.response_tail(t_s),
     }
 }
 
@@ -306,11 +301,11 @@ pub fn prob_wait_exceeds(q: &Queue, t_s: f64) -> f64 {
     if t_s.is_nan() {
         return f64::NAN;
     }
-    match q.model() {
-        Model::Invalid | Model::Unstable(_) => 1.0,
+    match q.model().0 {
+        Model::Invalid | Model::Unstable => 1.0,
         Model::Mmc(m) => m.wait_tail(t_s),
         Model::Md1 { lambda, d } => Md1::new(lambda, d).map_or(1.0, |mut m| m.wait_tail(t_s)),
-        Model::Approx(m, _) => m.wait_tail(t_s),
+        Model::Approx(m) => m.wait_tail(t_s),
     }
 }
 
@@ -327,13 +322,13 @@ pub fn response_quantile(q: &Queue, p: f64) -> f64 {
     if p == 1.0 {
         return f64::INFINITY;
     }
-    match q.model() {
-        Model::Invalid | Model::Unstable(_) => f64::INFINITY,
+    match q.model().0 {
+        Model::Invalid | Model::Unstable => f64::INFINITY,
         Model::Mmc(m) => m.response_quantile(p),
         Model::Md1 { lambda, d } => {
             Md1::new(lambda, d).map_or(f64::INFINITY, |mut m| m.wait_quantile(p) + d)
         }
-        Model::Approx(m, _) => m.response_quantile(p),
+        Model::Approx(m) => m.response_quantile(p),
     }
 }
 

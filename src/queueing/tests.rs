@@ -44,21 +44,21 @@ fn erlangc_r_package_and_pyworkforce_call_centre() {
     assert_eq!(a.method, METHOD_MMC);
     assert!(rel(a.offered_load_erlangs, 10.0) < 1e-12);
     assert!(rel(a.utilisation, 0.714_285_7) < 1e-6);
-    assert!(rel(a.erlang_c_p_wait, 0.174_131_9) < 1e-6);
-    assert!(rel(a.wq_mean_s, 7.835_937_011_777_24) < 1e-6);
+    assert!(rel(a.steady.erlang_c_p_wait, 0.174_131_9) < 1e-6);
+    assert!(rel(a.steady.wq_mean_s, 7.835_937_011_777_24) < 1e-6);
     // Service level = P(Wq ≤ 20 s), published to 5 decimals (pyworkforce: 0.8884).
     let sl = 1.0 - prob_wait_exceeds(&queue, 20.0);
     printed(sl, 0.88835, 5, "service level");
     printed(sl, 0.8884, 4, "pyworkforce service level");
     printed(
-        a.erlang_c_p_wait,
+        a.steady.erlang_c_p_wait,
         0.1741,
         4,
         "pyworkforce waiting probability",
     );
     // And 1e-9 against the same quantities in 40-digit arithmetic (mpmath, the recursion above).
-    assert!(rel(a.erlang_c_p_wait, 0.174_131_933_595_049_84) < 1e-9);
-    assert!(rel(a.wq_mean_s, 7.835_937_011_777_243) < 1e-9);
+    assert!(rel(a.steady.erlang_c_p_wait, 0.174_131_933_595_049_84) < 1e-9);
+    assert!(rel(a.steady.wq_mean_s, 7.835_937_011_777_243) < 1e-9);
     assert!(rel(sl, 0.888_350_019_179_466_9) < 1e-9);
 }
 
@@ -100,31 +100,37 @@ fn pdq_gross_harris_example_4_2() {
     for (c, demand, shown, exact) in nodes {
         let a = analyze(&q(lambda, 1.0 / demand, c, ServiceDist::Exponential));
         printed(a.utilisation * 100.0, shown[0], 4, "utilisation %");
-        printed(a.l_mean, shown[1], 4, "queue length");
-        printed(a.lq_mean, shown[2], 4, "waiting line");
-        printed(a.wq_mean_s, shown[3], 4, "waiting time");
-        printed(a.w_mean_s, shown[4], 4, "residence time");
-        assert!(rel(a.wq_mean_s, exact[0]) < 1e-9, "c={c}");
-        assert!(rel(a.l_mean, exact[1]) < 1e-9, "c={c}");
+        printed(a.steady.l_mean, shown[1], 4, "queue length");
+        printed(a.steady.lq_mean, shown[2], 4, "waiting line");
+        printed(a.steady.wq_mean_s, shown[3], 4, "waiting time");
+        printed(a.steady.w_mean_s, shown[4], 4, "residence time");
+        assert!(rel(a.steady.wq_mean_s, exact[0]) < 1e-9, "c={c}");
+        assert!(rel(a.steady.l_mean, exact[1]) < 1e-9, "c={c}");
     }
     // Gross & Harris' own answers with the correct traffic equations (as quoted in PDQ's
     // examples/MultiServer/gross_te42.py): L = 0.412, 2.706, 6.781.
     let l2 = (0.55 + 0.01 * 0.45) * lambda / (1.0 - 0.01 * 0.02);
     let l3 = 0.45 * lambda + 0.02 * l2;
     printed(
-        analyze(&q(lambda, 2.0, 1, ServiceDist::Exponential)).l_mean,
+        analyze(&q(lambda, 2.0, 1, ServiceDist::Exponential))
+            .steady
+            .l_mean,
         0.412,
         3,
         "G&H L1",
     );
     printed(
-        analyze(&q(l2, 1.0 / 6.0, 3, ServiceDist::Exponential)).l_mean,
+        analyze(&q(l2, 1.0 / 6.0, 3, ServiceDist::Exponential))
+            .steady
+            .l_mean,
         2.706,
         3,
         "G&H L2",
     );
     printed(
-        analyze(&q(l3, 1.0 / 20.0, 7, ServiceDist::Exponential)).l_mean,
+        analyze(&q(l3, 1.0 / 20.0, 7, ServiceDist::Exponential))
+            .steady
+            .l_mean,
         6.781,
         3,
         "G&H L3",
@@ -139,53 +145,74 @@ fn pdq_gross_harris_example_4_2() {
 fn textbook_mm1_parking_lot() {
     let a = analyze(&q(3.0, 4.0, 1, ServiceDist::Exponential)); // per minute
     assert!(rel(a.utilisation, 0.75) < 1e-15);
-    assert!(rel(a.lq_mean, 2.25) < 1e-12);
-    assert!(rel(a.wq_mean_s, 0.75) < 1e-12);
-    assert!(rel(a.w_mean_s, 1.0) < 1e-12);
+    assert!(rel(a.steady.lq_mean, 2.25) < 1e-12);
+    assert!(rel(a.steady.wq_mean_s, 0.75) < 1e-12);
+    assert!(rel(a.steady.w_mean_s, 1.0) < 1e-12);
     // M/M/1 response time is exponential with rate μ − λ: percentiles −ln(1 − q)/(μ − λ), and
     // the wait has an atom 1 − ρ at zero: p50 of the wait is ln(0.75/0.5) / (μ − λ).
-    assert!(rel(a.w_p95_s, 20f64.ln()) < 1e-12);
-    assert!(rel(a.w_p99_s, 100f64.ln()) < 1e-12);
-    assert!(rel(a.wq_p50_s, 1.5f64.ln()) < 1e-12);
-    assert!(rel(a.wq_p99_s, 75f64.ln()) < 1e-12);
+    assert!(rel(a.steady.w_p95_s, 20f64.ln()) < 1e-12);
+    assert!(rel(a.steady.w_p99_s, 100f64.ln()) < 1e-12);
+    assert!(rel(a.steady.wq_p50_s, 1.5f64.ln()) < 1e-12);
+    assert!(rel(a.steady.wq_p99_s, 75f64.ln()) < 1e-12);
 }
 
-/// M/M/c percentiles solve the published tail formula (queueing.md) and the wait tail is
-/// Erlang C · e^{−(cμ−λ)t}: the LINDO QMMC model (http://www.lindo.com/cgi-bin/modelf.cgi?QMMC.txt;LINGO,
-/// R = 0.8333 /min, T = 4 min, S = 4 servers) computes FWD = 1 − PWAIT·e^{−DW(S/T − R)}.
+/// M/M/c tails and percentiles on the LINDO QMMC model
+/// (http://www.lindo.com/cgi-bin/modelf.cgi?QMMC.txt;LINGO: R = 0.8333333 /min, T = 4 min,
+/// S = 4 servers, DW = 5 min), which computes PWAIT = @PEB(R·T, S) (Erlang C) and the fraction
+/// served within DW, FWD = 1 − PWAIT·e^{−DW(S/T − R)}. The page prints no results, so the
+/// expected values are those formulas in 50-digit mpmath (Erlang C by its factorial definition):
+/// PWAIT = 0.65772158963277143, FWD = 0.71415542308993665; and the response-time percentiles
+/// solve the tail in the module docs, P(W > t) = (1 − C)e^{−μt} + C[θe^{−μt} − μe^{−θt}]/(θ − μ),
+/// by mpmath's `findroot`: 6.1319687141638884, 21.539274873185161, 31.490384348458813 min.
 #[test]
 fn mmc_tails_and_percentiles() {
     let queue = q(0.833_333_3, 0.25, 4, ServiceDist::Exponential);
     let a = analyze(&queue);
-    let fwd = 1.0 - a.erlang_c_p_wait * (-5.0_f64 * (4.0 / 4.0 - 0.833_333_3)).exp();
-    assert!(rel(1.0 - prob_wait_exceeds(&queue, 5.0), fwd) < 1e-14);
-    for (p, t) in [(0.5, a.w_p50_s), (0.95, a.w_p95_s), (0.99, a.w_p99_s)] {
+    assert!(rel(a.steady.erlang_c_p_wait, 0.657_721_589_632_771_4) < 1e-14);
+    let fwd = 1.0 - prob_wait_exceeds(&queue, 5.0);
+    assert!(rel(fwd, 0.714_155_423_089_936_6) < 1e-14);
+    let c = a.steady.erlang_c_p_wait;
+    assert!(rel(fwd, 1.0 - c * (-5.0_f64 * (4.0 / 4.0 - 0.833_333_3)).exp()) < 1e-14);
+    let published = [
+        (0.5, a.steady.w_p50_s, 6.131_968_714_163_889),
+        (0.95, a.steady.w_p95_s, 21.539_274_873_185_16),
+        (0.99, a.steady.w_p99_s, 31.490_384_348_458_814),
+    ];
+    for (p, t, want) in published {
+        assert!(rel(t, want) < 1e-9, "p={p}: {t} vs {want}");
         assert!(
             (prob_response_exceeds(&queue, t) - (1.0 - p)).abs() < 1e-9,
             "p={p}"
         );
         assert!(rel(response_quantile(&queue, p), t) < 1e-12);
     }
-    for (p, t) in [(0.95, a.wq_p95_s), (0.99, a.wq_p99_s)] {
+    // Wait percentiles: ln(C/(1 − p))/θ, θ = S/T − R.
+    for (p, t) in [(0.95, a.steady.wq_p95_s), (0.99, a.steady.wq_p99_s)] {
+        assert!(rel(t, (c / (1.0 - p)).ln() / (1.0 - 0.833_333_3)) < 1e-12);
         assert!(
             (prob_wait_exceeds(&queue, t) - (1.0 - p)).abs() < 1e-12,
             "p={p}"
         );
     }
-    // p95 response ≥ 3.0·S and p99 ≥ 4.6·S for exponential service (queueing.md).
-    assert!(a.w_p95_s >= 3.0 * 4.0 && a.w_p99_s >= 4.6 * 4.0);
 }
 
+/// Pooling: at the same ρ = 0.95 a bigger pool waits less (Erlang C falls with c), and large
+/// pools stay finite.
 #[test]
-fn mmc_large_pools_are_fast_and_finite() {
+fn mmc_pooling_and_large_pools() {
+    let mut smaller_pool_p_wait = 1.0;
     for c in [10, 100, 1000, 10_000] {
         let a = analyze(&q(0.95 * f64::from(c), 1.0, c, ServiceDist::Exponential));
         assert!(
-            a.stable && a.w_p99_s.is_finite() && a.w_p99_s > 1.0,
+            a.stable && a.steady.w_p99_s.is_finite() && a.steady.w_p99_s > 1.0,
             "c={c}: {a:?}"
         );
-        // Pooling: a bigger pool at the same ρ waits less.
-        assert!(a.erlang_c_p_wait < 1.0);
+        let p_wait = a.steady.erlang_c_p_wait;
+        assert!(
+            p_wait > 0.0 && p_wait < smaller_pool_p_wait,
+            "c={c}: {p_wait}"
+        );
+        smaller_pool_p_wait = p_wait;
     }
 }
 
@@ -202,24 +229,29 @@ fn mmc_large_pools_are_fast_and_finite() {
 fn textbook_md1_examples() {
     let a = analyze(&q(20.0, 30.0, 1, ServiceDist::Deterministic));
     assert_eq!(a.method, METHOD_MD1);
-    printed(a.lq_mean, 0.6667, 4, "L_Q");
-    printed(a.l_mean, 1.333, 3, "L");
-    printed(a.wq_mean_s, 0.033, 3, "ω_Q (hours)");
-    printed(a.w_mean_s, 0.067, 3, "ω (hours)");
-    assert!(rel(a.lq_mean, 2.0 / 3.0) < 1e-14);
+    printed(a.steady.lq_mean, 0.6667, 4, "L_Q");
+    printed(a.steady.l_mean, 1.333, 3, "L");
+    printed(a.steady.wq_mean_s, 0.033, 3, "ω_Q (hours)");
+    printed(a.steady.w_mean_s, 0.067, 3, "ω (hours)");
+    assert!(rel(a.steady.lq_mean, 2.0 / 3.0) < 1e-14);
     let wash = analyze(&q(6.0, 10.0, 1, ServiceDist::Deterministic));
-    assert!(rel(wash.lq_mean, 0.45) < 1e-14);
+    assert!(rel(wash.steady.lq_mean, 0.45) < 1e-14);
     // P(wait) = ρ exactly; response percentiles = wait percentiles + D.
-    assert!(rel(wash.erlang_c_p_wait, 0.6) < 1e-15);
-    assert!(rel(wash.w_p95_s - wash.wq_p95_s, 0.1) < 1e-12);
+    assert!(rel(wash.steady.erlang_c_p_wait, 0.6) < 1e-15);
+    assert!(rel(wash.steady.w_p95_s - wash.steady.wq_p95_s, 0.1) < 1e-12);
     // 40 % never wait, so the median wait is positive; at ρ = 0.45 it would be 0.
     assert!(
-        (prob_wait_exceeds(&q(6.0, 10.0, 1, ServiceDist::Deterministic), wash.wq_p50_s) - 0.5)
+        (prob_wait_exceeds(
+            &q(6.0, 10.0, 1, ServiceDist::Deterministic),
+            wash.steady.wq_p50_s
+        ) - 0.5)
             .abs()
             < 1e-9
     );
     assert_eq!(
-        analyze(&q(4.5, 10.0, 1, ServiceDist::Deterministic)).wq_p50_s,
+        analyze(&q(4.5, 10.0, 1, ServiceDist::Deterministic))
+            .steady
+            .wq_p50_s,
         0.0
     );
 }
@@ -229,7 +261,11 @@ fn textbook_md1_examples() {
 fn md1_percentiles_invert_the_tail() {
     let queue = q(0.9, 1.0, 1, ServiceDist::Deterministic);
     let a = analyze(&queue);
-    for (p, t) in [(0.5, a.wq_p50_s), (0.95, a.wq_p95_s), (0.99, a.wq_p99_s)] {
+    for (p, t) in [
+        (0.5, a.steady.wq_p50_s),
+        (0.95, a.steady.wq_p95_s),
+        (0.99, a.steady.wq_p99_s),
+    ] {
         assert!(t > 0.0);
         assert!(
             (prob_wait_exceeds(&queue, t) - (1.0 - p)).abs() < 1e-9,
@@ -237,7 +273,7 @@ fn md1_percentiles_invert_the_tail() {
         );
         assert!(rel(response_quantile(&queue, p), t + 1.0) < 1e-12);
     }
-    assert!(rel(a.wq_mean_s, 4.5) < 1e-14);
+    assert!(rel(a.steady.wq_mean_s, 4.5) < 1e-14);
 }
 
 #[test]
@@ -245,14 +281,21 @@ fn approximations_are_labelled_and_consistent() {
     let det = analyze(&q(9.0, 1.0, 10, ServiceDist::Deterministic));
     assert_eq!(det.method, METHOD_MDC);
     let exp = analyze(&q(9.0, 1.0, 10, ServiceDist::Exponential));
-    // Cosmetatos: a bit more than half the M/M/c wait.
-    let ratio = det.wq_mean_s / exp.wq_mean_s;
+    // Cosmetatos: a bit more than half the M/M/c wait, ½·[1 + (1 − ρ)(c − 1)(√(4 + 5c) − 2)/(16ρc)]
+    // = ½·[1 + 0.1·9·(√54 − 2)/144] = 0.51671396633859229 at c = 10, ρ = 0.9.
+    let ratio = det.steady.wq_mean_s / exp.steady.wq_mean_s;
     assert!(ratio > 0.5 && ratio < 0.6, "{ratio}");
-    assert!(rel(det.w_p99_s - det.wq_p99_s, 1.0) < 1e-12);
+    assert!(rel(ratio, 0.516_713_966_338_592_3) < 1e-12, "{ratio}");
+    assert!(rel(det.steady.w_p99_s - det.steady.wq_p99_s, 1.0) < 1e-12);
 
     let general = analyze(&q(9.0, 1.0, 10, ServiceDist::General { cv: 0.5 }));
     assert_eq!(general.method, METHOD_MGC);
-    assert!(rel(general.wq_mean_s, exp.wq_mean_s * (1.0 + 0.25) / 2.0) < 1e-14);
+    assert!(
+        rel(
+            general.steady.wq_mean_s,
+            exp.steady.wq_mean_s * (1.0 + 0.25) / 2.0
+        ) < 1e-14
+    );
     // cv = 1 is the M/M/c and cv = 0 the deterministic queue.
     assert_eq!(
         analyze(&q(9.0, 1.0, 10, ServiceDist::General { cv: 1.0 })),
@@ -264,13 +307,13 @@ fn approximations_are_labelled_and_consistent() {
     );
     // M/G/1 mean is Pollaczek–Khinchine: Wq = ρ(1 + cs²)/(2μ(1 − ρ)).
     let mg1 = analyze(&q(0.6, 1.0, 1, ServiceDist::General { cv: 2.0 }));
-    assert!(rel(mg1.wq_mean_s, 0.6 * 5.0 / (2.0 * 0.4)) < 1e-14);
+    assert!(rel(mg1.steady.wq_mean_s, 0.6 * 5.0 / (2.0 * 0.4)) < 1e-14);
     // Response percentiles solve their tail equation.
     let queue = q(9.0, 1.0, 10, ServiceDist::General { cv: 0.5 });
     for (p, t) in [
-        (0.5, general.w_p50_s),
-        (0.95, general.w_p95_s),
-        (0.99, general.w_p99_s),
+        (0.5, general.steady.w_p50_s),
+        (0.95, general.steady.w_p95_s),
+        (0.99, general.steady.w_p99_s),
     ] {
         assert!(
             (prob_response_exceeds(&queue, t) - (1.0 - p)).abs() < 1e-9,
@@ -284,7 +327,11 @@ fn unstable_and_invalid_queues() {
     let a = analyze(&q(10.0, 1.0, 10, ServiceDist::Exponential));
     assert!(!a.stable);
     assert_eq!(a.utilisation, 1.0);
-    assert!(a.wq_mean_s.is_nan() && a.w_p99_s.is_nan() && a.erlang_c_p_wait.is_nan());
+    assert!(
+        a.steady.wq_mean_s.is_nan()
+            && a.steady.w_p99_s.is_nan()
+            && a.steady.erlang_c_p_wait.is_nan()
+    );
     assert_eq!(
         prob_response_exceeds(&q(12.0, 1.0, 10, ServiceDist::Deterministic), 100.0),
         1.0
@@ -310,7 +357,12 @@ fn unstable_and_invalid_queues() {
     }
     // No load: nobody waits, the response is the service time.
     let idle = analyze(&q(0.0, 2.0, 3, ServiceDist::Deterministic));
-    assert!(idle.stable && idle.wq_mean_s == 0.0 && idle.wq_p99_s == 0.0 && idle.w_p50_s == 0.5);
+    assert!(
+        idle.stable
+            && idle.steady.wq_mean_s == 0.0
+            && idle.steady.wq_p99_s == 0.0
+            && idle.steady.w_p50_s == 0.5
+    );
 }
 
 #[test]
@@ -324,7 +376,11 @@ fn wait_summary_matches_analyze() {
             let queue = q(0.8 * f64::from(c) * 2.0, 2.0, c, service);
             let a = analyze(&queue);
             let (p, wq) = wait_summary(&queue);
-            assert_eq!((p, wq), (a.erlang_c_p_wait, a.wq_mean_s), "{queue:?}");
+            assert_eq!(
+                (p, wq),
+                (a.steady.erlang_c_p_wait, a.steady.wq_mean_s),
+                "{queue:?}"
+            );
         }
     }
 }
@@ -340,35 +396,22 @@ fn wait_summary_matches_analyze() {
 fn agrees(queue: Queue, arrivals: u64, seed: u64, wait_tol: [f64; 2]) {
     let a = analyze(&queue);
     let s = simulate(&queue, arrivals, seed).unwrap();
-    let show = || format!("{queue:?}\nformula   {a:?}\nsimulated {s:?}");
-    assert!(rel(s.w_mean_s, a.w_mean_s) < 0.02, "W mean: {}", show());
-    assert!(rel(s.w_p95_s, a.w_p95_s) < 0.05, "W p95: {}", show());
-    assert!(
-        rel(s.wq_mean_s, a.wq_mean_s) < wait_tol[0],
-        "Wq mean: {}",
-        show()
-    );
-    assert!(
-        rel(s.wq_p95_s, a.wq_p95_s) < wait_tol[1],
-        "Wq p95: {}",
-        show()
-    );
-    assert!(
-        rel(s.utilisation, a.utilisation) < 0.01,
-        "utilisation: {}",
-        show()
-    );
-    assert!(
-        rel(s.erlang_c_p_wait, a.erlang_c_p_wait) < 0.02,
-        "P(wait): {}",
-        show()
-    );
-    assert!(rel(s.l_mean, a.l_mean) < 0.02, "L: {}", show());
-    assert!(
-        rel(s.lq_mean, a.lq_mean) < wait_tol[0] + 0.01,
-        "Lq: {}",
-        show()
-    );
+    let (f, m) = (&a.steady, &s.steady);
+    for (what, simulated, formula, tol) in [
+        ("W mean", m.w_mean_s, f.w_mean_s, 0.02),
+        ("W p95", m.w_p95_s, f.w_p95_s, 0.05),
+        ("Wq mean", m.wq_mean_s, f.wq_mean_s, wait_tol[0]),
+        ("Wq p95", m.wq_p95_s, f.wq_p95_s, wait_tol[1]),
+        ("utilisation", s.utilisation, a.utilisation, 0.01),
+        ("P(wait)", m.erlang_c_p_wait, f.erlang_c_p_wait, 0.02),
+        ("L", m.l_mean, f.l_mean, 0.02),
+        ("Lq", m.lq_mean, f.lq_mean, wait_tol[0] + 0.01),
+    ] {
+        assert!(
+            rel(simulated, formula) < tol,
+            "{what}: {queue:?}\nformula   {a:?}\nsimulated {s:?}"
+        );
+    }
 }
 
 #[test]
@@ -415,11 +458,11 @@ fn simulation_checks_the_approximations() {
         let a = analyze(&queue);
         let s = simulate(&queue, 2_000_000, 14).unwrap();
         assert!(
-            rel(s.w_mean_s, a.w_mean_s) < mean_tol,
+            rel(s.steady.w_mean_s, a.steady.w_mean_s) < mean_tol,
             "{service:?}: {a:?}\n{s:?}"
         );
         assert!(
-            rel(s.w_p95_s, a.w_p95_s) < 0.05,
+            rel(s.steady.w_p95_s, a.steady.w_p95_s) < 0.05,
             "{service:?}: {a:?}\n{s:?}"
         );
     }
