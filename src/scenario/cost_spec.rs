@@ -2,7 +2,7 @@
 //! the usage assumptions behind storage, logs and egress, the network pieces, the CDN plan, and
 //! the fixed dev/staging inventories with their schedules.
 
-use super::decode::{Cx, MapReader};
+use super::decode::Cx;
 use super::yaml::Node;
 
 /// When a fixed inventory runs.
@@ -109,149 +109,99 @@ pub(super) fn decode(
     let mut c = CostCfg::defaults(providers);
     let mut m = cx.map(node, "spec.cost")?;
     let mut ok = true;
-    if let Some(n) = m.opt("priceBook") {
-        match cx.string(n, "spec.cost.priceBook") {
-            Some(v) => c.price_book = v,
-            None => ok = false,
-        }
-    }
+    ok &= m.opt_set(cx, "priceBook", &mut c.price_book, Cx::string);
     if let Some(n) = m.opt("regions") {
-        let mut r = cx.map(n, "spec.cost.regions")?;
-        r.use_all();
-        for (k, v) in r.entries() {
-            let Some(name) = cx.string(k, "spec.cost.regions") else {
-                continue;
-            };
+        cx.each_named(n, "spec.cost.regions", |cx, name, k, v| {
+            let p = format!("spec.cost.regions.{name}");
             match clouds.iter().position(|c| *c == name) {
-                Some(i) => match cx.string(v, &format!("spec.cost.regions.{name}")) {
+                Some(i) => match cx.string(v, &p) {
                     Some(region) => c.regions[i] = region,
                     None => ok = false,
                 },
                 None => {
                     cx.problem(
                         k,
-                        &format!("spec.cost.regions.{name}"),
+                        &p,
                         format!("unknown cloud {name:?}"),
                         format!("use one of: {}", clouds.join(", ")),
                     );
                     ok = false;
                 }
             }
-        }
-        r.finish(cx);
+        })?;
     }
-    if let Some(n) = m.opt("kubernetesVersion") {
-        match cx.string(n, "spec.cost.kubernetesVersion") {
-            Some(v) if crate::cost::usage::eks_release(&v).is_some() => c.kubernetes_version = v,
-            Some(v) => {
+    ok &= m.opt_set(
+        cx,
+        "kubernetesVersion",
+        &mut c.kubernetes_version,
+        |cx, n, p| {
+            let v = cx.string(n, p)?;
+            if crate::cost::usage::eks_release(&v).is_some() {
+                return Some(v);
+            }
+            let known: Vec<&str> = crate::cost::usage::EKS_RELEASES
+                .iter()
+                .map(|(v, _)| *v)
+                .collect();
+            cx.problem(
+                n,
+                p,
+                format!("no release date known for Kubernetes {v:?}"),
+                format!("use one of: {}", known.join(", ")),
+            );
+            None
+        },
+    );
+    // Usage assumptions: non-negative, with an upper bound that catches unit slips.
+    for (key, slot, max) in [
+        ("databaseBaseGb", &mut c.database_base_gb, 1e7),
+        ("databaseGbPer1kDau", &mut c.database_gb_per_1k_dau, 1e6),
+        ("backupFactor", &mut c.backup_factor, 100.0),
+        ("objectsBaseGb", &mut c.objects_base_gb, 1e9),
+        ("objectsGbPer1kDau", &mut c.objects_gb_per_1k_dau, 1e6),
+        ("logBytesPerRequest", &mut c.log_bytes_per_request, 1e7),
+        ("logRetentionDays", &mut c.log_retention_days, 3650.0),
+        ("cdnOffload", &mut c.cdn_offload, 1.0),
+    ] {
+        ok &= m.opt_set(cx, key, slot, |cx, n, p| {
+            let v = cx.non_negative(n, p)?;
+            if v > max {
                 cx.problem(
                     n,
-                    "spec.cost.kubernetesVersion",
-                    format!("no release date known for Kubernetes {v:?}"),
-                    format!(
-                        "use one of: {}",
-                        crate::cost::usage::EKS_RELEASES
-                            .iter()
-                            .map(|(v, _)| *v)
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    ),
+                    p,
+                    format!("{v} is too large"),
+                    format!("write a value up to {max}"),
                 );
-                ok = false;
+                return None;
             }
-            None => ok = false,
-        }
+            Some(v)
+        });
     }
-    let mut num = |m: &mut MapReader, cx: &mut Cx, key: &'static str, slot: &mut f64, max: f64| {
-        if let Some(n) = m.opt(key) {
-            let p = m.child(key);
-            match cx.non_negative(n, &p) {
-                Some(v) if v <= max => *slot = v,
-                Some(v) => {
-                    cx.problem(
-                        n,
-                        &p,
-                        format!("{v} is too large"),
-                        format!("write a value up to {max}"),
-                    );
-                    ok = false;
-                }
-                None => ok = false,
-            }
-        }
-    };
-    num(&mut m, cx, "databaseBaseGb", &mut c.database_base_gb, 1e7);
-    num(
-        &mut m,
-        cx,
-        "databaseGbPer1kDau",
-        &mut c.database_gb_per_1k_dau,
-        1e6,
-    );
-    num(&mut m, cx, "backupFactor", &mut c.backup_factor, 100.0);
-    num(&mut m, cx, "objectsBaseGb", &mut c.objects_base_gb, 1e9);
-    num(
-        &mut m,
-        cx,
-        "objectsGbPer1kDau",
-        &mut c.objects_gb_per_1k_dau,
-        1e6,
-    );
-    num(
-        &mut m,
-        cx,
-        "logBytesPerRequest",
-        &mut c.log_bytes_per_request,
-        1e7,
-    );
-    num(
-        &mut m,
-        cx,
-        "logRetentionDays",
-        &mut c.log_retention_days,
-        3650.0,
-    );
-    num(&mut m, cx, "cdnOffload", &mut c.cdn_offload, 1.0);
     // Counts of things: whole numbers (2.5 NAT gateways is an error, not a rounding).
-    for (key, slot) in [("natGateways", &mut c.nat_gateways), ("loadBalancers", &mut c.load_balancers)] {
-        if let Some(n) = m.opt(key) {
-            match cx.int(n, &m.child(key), 0, 100) {
-                Some(v) => *slot = v as u32,
-                None => ok = false,
-            }
-        }
+    for (key, slot) in [
+        ("natGateways", &mut c.nat_gateways),
+        ("loadBalancers", &mut c.load_balancers),
+    ] {
+        ok &= m.opt_set(cx, key, slot, |cx, n, p| {
+            cx.int(n, p, 0, 100).map(|v| v as u32)
+        });
     }
-    if let Some(n) = m.opt("pageWeight") {
-        match cx.quantity_milli(n, "spec.cost.pageWeight") {
-            Some(v) => c.page_weight_bytes = v as f64 / 1000.0,
-            None => ok = false,
-        }
-    }
-    if let Some(n) = m.opt("databaseMultiAz") {
-        match cx.bool(n, "spec.cost.databaseMultiAz") {
-            Some(v) => c.database_multi_az = v,
-            None => ok = false,
-        }
-    }
-    if let Some(n) = m.opt("cdnPlan") {
-        match cx.string(n, "spec.cost.cdnPlan") {
-            Some(v) => c.cdn_plan = Some(v),
-            None => ok = false,
-        }
-    }
+    ok &= m.opt_set(cx, "pageWeight", &mut c.page_weight_bytes, |cx, n, p| {
+        cx.quantity_milli(n, p).map(|v| v as f64 / 1000.0)
+    });
+    ok &= m.opt_set(cx, "databaseMultiAz", &mut c.database_multi_az, Cx::bool);
+    ok &= m.opt_set(cx, "cdnPlan", &mut c.cdn_plan, |cx, n, p| {
+        cx.string(n, p).map(Some)
+    });
     if let Some(n) = m.opt("environments") {
-        let mut em = cx.map(n, "spec.cost.environments")?;
-        em.use_all();
-        for (k, v) in em.entries() {
-            let Some(name) = cx.string(k, "spec.cost.environments") else {
-                continue;
-            };
-            match decode_environment(&name, v, cx, clouds) {
+        cx.each_named(
+            n,
+            "spec.cost.environments",
+            |cx, name, _, v| match decode_environment(&name, v, cx, clouds) {
                 Some(e) => c.environments.push(e),
                 None => ok = false,
-            }
-        }
-        em.finish(cx);
+            },
+        )?;
     }
     m.finish(cx);
     ok.then_some(c)
@@ -311,18 +261,12 @@ fn decode_environment(
         let sku = im
             .req(cx, "sku", "a price-book SKU")
             .and_then(|n| cx.string(n, &im.child("sku")));
-        let count = match im.opt("count") {
-            Some(n) => cx.non_negative(n, &im.child("count")),
-            None => Some(1.0),
-        };
-        let unit = match im.opt("unit") {
-            Some(n) => cx.string(n, &im.child("unit")),
-            None => Some("instance-hour".to_string()),
-        };
-        let class = match im.opt("class") {
-            Some(n) => cx.choice(
+        let count = im.opt_or(cx, "count", 1.0, Cx::non_negative);
+        let unit = im.opt_or(cx, "unit", "instance-hour".to_string(), Cx::string);
+        let class = im.opt_or(cx, "class", CostClass::Compute, |cx, n, p| {
+            cx.choice(
                 n,
-                &im.child("class"),
+                p,
                 &[
                     ("compute", CostClass::Compute),
                     ("managed", CostClass::ManagedInstance),
@@ -333,13 +277,9 @@ fn decode_environment(
                     ("network", CostClass::Network),
                     ("cdn", CostClass::Cdn),
                 ],
-            ),
-            None => Some(CostClass::Compute),
-        };
-        let spot = match im.opt("spot") {
-            Some(n) => cx.bool(n, &im.child("spot")),
-            None => Some(false),
-        };
+            )
+        });
+        let spot = im.opt_or(cx, "spot", false, Cx::bool);
         im.finish(cx);
         match (sku, count, unit, class, spot) {
             (Some(sku), Some(count), Some(unit), Some(class), Some(spot)) => {

@@ -423,16 +423,6 @@ impl<'n> MapReader<'n> {
         v
     }
 
-    /// All entries (for maps keyed by name).
-    pub fn entries(&self) -> &'n [(Node, Node)] {
-        self.entries
-    }
-
-    /// Mark every entry used (for maps keyed by user-chosen names).
-    pub fn use_all(&mut self) {
-        self.used.extend(0..self.entries.len());
-    }
-
     /// Report every field that no `opt`/`req` asked for.
     pub fn finish(self, cx: &mut Cx) {
         for (i, (k, _)) in self.entries.iter().enumerate() {

@@ -252,6 +252,26 @@ fn fractional_nat_gateways() {
     );
 }
 
+/// Every problem of `spec.cost` is reported in one go, each with its own field path.
+#[test]
+fn bad_cost_section_reports_every_problem() {
+    rejects(
+        &(small_fixture()
+            + "  cost:\n    regions: { azure: westus }\n    kubernetesVersion: \"1.19\"\n    \
+               backupFactor: 1000\n    environments:\n      dev:\n        \
+               items: [{ sku: m7i.large, class: gpu }]\n"),
+        &[
+            "spec.cost.regions.azure",
+            "unknown cloud \"azure\"",
+            "spec.cost.kubernetesVersion",
+            "no release date known for Kubernetes \"1.19\"",
+            "spec.cost.backupFactor",
+            "1000 is too large",
+            "spec.cost.environments.dev.items[0].class",
+        ],
+    );
+}
+
 #[test]
 fn zero_slo_latency_target() {
     rejects(
