@@ -62,11 +62,9 @@ pub fn render(r: &RunReport) -> String {
 
     let slo = &r.slo;
     out.push_str(&format!(
-        "\n### SLO — path {}\n\np95 < {:.0} ms per {:.0}-minute window, availability ≥ {}.\n\n",
+        "\n### SLO — path {}\n\n{}.\n\n",
         slo.path.join(" → "),
-        slo.latency_p95_target_ms,
-        slo.window_s / 60.0,
-        pct(slo.availability_target)
+        slo.objective()
     ));
     let rows: Vec<Vec<String>> = slo.months.iter().map(|m| m.cells()).collect();
     out.push_str(&md_table(

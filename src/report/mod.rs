@@ -246,6 +246,18 @@ impl ServiceSummary {
     }
 }
 
+impl SloSummary {
+    /// The objective in words, as the terminal table and the Markdown summary both state it.
+    pub(crate) fn objective(&self) -> String {
+        format!(
+            "p95 < {:.0} ms per {:.0}-minute window, availability ≥ {}",
+            self.latency_p95_target_ms,
+            self.window_s / 60.0,
+            pct(self.availability_target)
+        )
+    }
+}
+
 impl MonthSlo {
     /// The cells the terminal table and the Markdown summary both show for a month: the month,
     /// latency compliance, availability and error-budget burn.

@@ -89,11 +89,9 @@ pub fn render(r: &RunReport) -> String {
 
     let slo = &r.slo;
     out.push_str(&format!(
-        "\nSLO — path {}: p95 < {:.0} ms per {:.0}-minute window, availability ≥ {}\n",
+        "\nSLO — path {}: {}\n",
         slo.path.join(" → "),
-        slo.latency_p95_target_ms,
-        slo.window_s / 60.0,
-        pct(slo.availability_target)
+        slo.objective()
     ));
     let rows: Vec<Vec<String>> = slo
         .months
