@@ -143,15 +143,35 @@ def ceil32(x):
     return int(math.ceil(x))
 
 
-def second_pass(current, r, nr, n, tol):
-    """The end of the two-pass logic: keep current within tolerance, on a direction flip, or when
-    the recomputed count moves against the ratio."""
+def two_pass(current, metrics, ready, unready, missing, ratio, fill_below, tol):
+    """The two-pass logic shared by resource and plain metrics. `ratio(metrics)` gives (usage
+    ratio, reported value); `fill_below(pod)` is what a missing pod counts as when the first
+    ratio is below 1. Returns (replicas, the first pass's reported value)."""
+    r, value = ratio(metrics)
+    up_unready = bool(unready) and r > 1.0
+    if not up_unready and not missing:
+        if tol.within(r):
+            return current, value
+        return ceil32(r * ready), value
+    if missing:
+        if r < 1.0:
+            for n in missing:
+                metrics[n] = fill_below(n)
+        elif r > 1.0:
+            for n in missing:
+                metrics[n] = 0
+    if up_unready:
+        for n in unready:
+            metrics[n] = 0
+    nr, _ = ratio(metrics)
+    # Keep current within tolerance, on a direction flip, or when the recomputed count moves
+    # against the ratio.
     if tol.within(nr) or (r < 1.0 and nr > 1.0) or (r > 1.0 and nr < 1.0):
-        return current
-    new = ceil32(nr * n)
+        return current, value
+    new = ceil32(nr * len(metrics))
     if (nr < 1.0 and new > current) or (nr > 1.0 and new < current):
-        return current
-    return new
+        return current, value
+    return new, value
 
 
 def resource_replicas(current, target, pods, key, tol, cfg):
@@ -182,24 +202,8 @@ def resource_replicas(current, target, pods, key, tol, cfg):
         util = (tot * 100) // req
         return util / target, util
 
-    r, util = ratio(metrics)
-    up_unready = bool(unready) and r > 1.0
-    if not up_unready and not missing:
-        if tol.within(r):
-            return current, util
-        return ceil32(r * ready), util
-    if missing:
-        if r < 1.0:
-            for n in missing:
-                metrics[n] = requests[n] * max(100, target) // 100
-        elif r > 1.0:
-            for n in missing:
-                metrics[n] = 0
-    if up_unready:
-        for n in unready:
-            metrics[n] = 0
-    nr, _ = ratio(metrics)
-    return second_pass(current, r, nr, len(metrics), tol), util
+    return two_pass(current, metrics, ready, unready, missing, ratio,
+                    lambda n: requests[n] * max(100, target) // 100, tol)
 
 
 def plain_replicas(current, target, pods, key, tol, cfg):
@@ -216,24 +220,7 @@ def plain_replicas(current, target, pods, key, tol, cfg):
         avg = sum(ms.values()) // len(ms)
         return avg / target, avg
 
-    r, usage = ratio(metrics)
-    up_unready = bool(unready) and r > 1.0
-    if not up_unready and not missing:
-        if tol.within(r):
-            return current, usage
-        return ceil32(r * ready), usage
-    if missing:
-        if r < 1.0:
-            for n in missing:
-                metrics[n] = target
-        elif r > 1.0:
-            for n in missing:
-                metrics[n] = 0
-    if up_unready:
-        for n in unready:
-            metrics[n] = 0
-    nr, _ = ratio(metrics)
-    return second_pass(current, r, nr, len(metrics), tol), usage
+    return two_pass(current, metrics, ready, unready, missing, ratio, lambda n: target, tol)
 
 
 def usage_ratio_count(current, r, pods, tol):
