@@ -6,6 +6,7 @@ use jiff::civil::{Date, Weekday};
 
 use crate::scenario::{Interpolation, Scenario, TrafficSource};
 use crate::sim::{HOUR_MS, TimeMs};
+use crate::traffic::holidays::HolidayCalendar;
 
 /// One local calendar day of the run.
 #[derive(Debug, Clone)]
@@ -74,21 +75,7 @@ impl Demand {
                 let mut peaks = Vec::new();
                 if let Some(h) = &syn.holidays {
                     for p in &h.peaks {
-                        let mut dates: Vec<Date> =
-                            h.calendar.with_key(&p.key).map(|h| h.date).collect();
-                        dates.sort();
-                        dates.dedup();
-                        // Merge consecutive days (Seollal's three days) into one period.
-                        let mut i = 0;
-                        while i < dates.len() {
-                            let first = dates[i];
-                            let mut last = first;
-                            while i + 1 < dates.len() && last.tomorrow().ok() == Some(dates[i + 1])
-                            {
-                                i += 1;
-                                last = dates[i];
-                            }
-                            i += 1;
+                        for (first, last) in holiday_periods(&h.calendar, &p.key) {
                             let end = last.tomorrow().unwrap_or(last);
                             peaks.push(Peak {
                                 start_ms: ms_of(first),
@@ -166,6 +153,19 @@ impl Demand {
             }
         }
     }
+}
+
+/// The days carrying `key`, consecutive days (Seollal's three days) merged into one
+/// `(first, last)` period; the calendar yields a key's dates sorted and each once.
+fn holiday_periods(calendar: &HolidayCalendar, key: &str) -> Vec<(Date, Date)> {
+    let mut periods: Vec<(Date, Date)> = Vec::new();
+    for date in calendar.with_key(key).map(|h| h.date) {
+        match periods.last_mut() {
+            Some((_, last)) if last.tomorrow().ok() == Some(date) => *last = date,
+            _ => periods.push((date, date)),
+        }
+    }
+    periods
 }
 
 fn weekday_index(w: Weekday) -> usize {
@@ -280,6 +280,40 @@ mod tests {
         assert!((daily_weight(&w, 12.0) - 1.5).abs() < 1e-12);
         assert!((daily_weight(&w, 0.0) - 1.0).abs() < 1e-12);
         assert!((daily_weight(&w, 23.99) - 1.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn holiday_periods_merge_consecutive_days() {
+        // Chuseok 2028 (Oct 2-4) with its substitute day (Oct 5) is one period; New Year's
+        // Day 2028 and 2029 are two; Oct 3 also carries another key, which stays apart.
+        let text = "\
+date,key,name,kind
+2028-01-01,new_year,New Year's Day,public
+2028-10-02,chuseok,Chuseok (day before),public
+2028-10-03,chuseok,Chuseok,public
+2028-10-03,national_foundation_day,National Foundation Day,public
+2028-10-04,chuseok,Chuseok (day after),public
+2028-10-05,chuseok,Substitute holiday for Chuseok,substitute
+2029-01-01,new_year,New Year's Day,public
+";
+        let cal = HolidayCalendar::parse(text, "t.csv").unwrap();
+        let d = jiff::civil::date;
+        assert_eq!(
+            holiday_periods(&cal, "chuseok"),
+            [(d(2028, 10, 2), d(2028, 10, 5))]
+        );
+        assert_eq!(
+            holiday_periods(&cal, "new_year"),
+            [
+                (d(2028, 1, 1), d(2028, 1, 1)),
+                (d(2029, 1, 1), d(2029, 1, 1))
+            ]
+        );
+        assert_eq!(
+            holiday_periods(&cal, "national_foundation_day"),
+            [(d(2028, 10, 3), d(2028, 10, 3))]
+        );
+        assert!(holiday_periods(&cal, "christmas").is_empty());
     }
 
     #[test]
