@@ -490,7 +490,7 @@ pub const DEFAULT_USABLE_FRACTION: f64 = 0.75;
 pub const DEFAULT_FIXED_WARMUP_TAU_MS: i64 = 10 * 60 * 1000;
 
 /// How the hit ratio is obtained.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub enum HitRatioSpec {
     /// A measured or assumed ratio in `[0, 1]`.
     Fixed(f64),
@@ -674,7 +674,7 @@ impl Cache {
         } else {
             0.0
         };
-        let hit = match self.spec.hit_ratio.clone() {
+        let hit = match self.spec.hit_ratio {
             HitRatioSpec::Fixed(r) => {
                 let tau = match self.spec.warmup {
                     Warmup::Exponential { tau_ms } => tau_ms,
@@ -682,17 +682,9 @@ impl Cache {
                 };
                 r.clamp(0.0, 1.0) * self.exponential_factor(dt_ms, tau)
             }
-            HitRatioSpec::Derived {
-                keys_per_user,
-                item_bytes,
-                ..
-            } => {
-                let n = (dau * keys_per_user).max(0.0);
-                let c = if item_bytes > 0.0 {
-                    self.spec.usable_bytes() / item_bytes
-                } else {
-                    0.0
-                };
+            HitRatioSpec::Derived { .. } => {
+                let n = self.working_set_items(dau).unwrap_or(0.0);
+                let c = self.capacity_items().unwrap_or(0.0);
                 match self.spec.warmup {
                     Warmup::Refill => self.refill_step(n, c, lookups),
                     Warmup::Exponential { tau_ms } => {
