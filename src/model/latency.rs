@@ -131,7 +131,8 @@ pub struct ServiceQueueCfg {
     /// CPU limit in cores (None = unlimited).
     pub cpu_limit_cores: Option<f64>,
     pub concurrency: u32,
-    pub dist: ServiceTimeDist,
+    /// The service-time distribution, converted once for the queueing formulas.
+    pub dist: ServiceDist,
     pub timeout_s: f64,
 }
 
@@ -142,7 +143,11 @@ impl ServiceQueueCfg {
             cpu_per_request_s: s.cpu_per_request_ms / 1000.0,
             cpu_limit_cores: s.cpu_limit_milli.map(|l| l as f64 / 1000.0),
             concurrency: s.concurrency_per_pod,
-            dist: s.service_time_dist,
+            dist: match s.service_time_dist {
+                ServiceTimeDist::Exponential => ServiceDist::Exponential,
+                ServiceTimeDist::Deterministic => ServiceDist::Deterministic,
+                ServiceTimeDist::General(cv) => ServiceDist::General { cv },
+            },
             timeout_s: s.timeout_ms as f64 / 1000.0,
         }
     }
@@ -173,9 +178,9 @@ impl ServiceQueueCfg {
 
     fn service_var(&self, s: f64) -> f64 {
         match self.dist {
-            ServiceTimeDist::Exponential => s * s,
-            ServiceTimeDist::Deterministic => 0.0,
-            ServiceTimeDist::General(cv) => (cv * s).powi(2),
+            ServiceDist::Exponential => s * s,
+            ServiceDist::Deterministic => 0.0,
+            ServiceDist::General { cv } => (cv * s).powi(2),
         }
     }
 }
@@ -224,11 +229,7 @@ pub fn step(
             arrival_rate_per_s: rps.max(1e-12),
             service_rate_per_s: 1.0 / s,
             servers,
-            service: match cfg.dist {
-                ServiceTimeDist::Exponential => ServiceDist::Exponential,
-                ServiceTimeDist::Deterministic => ServiceDist::Deterministic,
-                ServiceTimeDist::General(cv) => ServiceDist::General { cv },
-            },
+            service: cfg.dist,
         };
         let (p_wait, wq_mean) = queueing::wait_summary(&q);
         // Wait: 0 with probability 1 − C, else exponential with mean wq/C (exact for M/M/c; the
@@ -339,7 +340,7 @@ mod tests {
             cpu_per_request_s: 0.01,
             cpu_limit_cores: Some(1.0),
             concurrency: 4,
-            dist: ServiceTimeDist::Exponential,
+            dist: ServiceDist::Exponential,
             timeout_s: 5.0,
         }
     }
