@@ -28,13 +28,18 @@ pub struct MonthAgg {
     pub worst_p95_s: f64,
 }
 
+/// Successful / offered requests; 1 when none were offered.
+fn availability(offered: f64, failed: f64) -> f64 {
+    if offered > 0.0 {
+        1.0 - failed / offered
+    } else {
+        1.0
+    }
+}
+
 impl MonthAgg {
     pub fn availability(&self) -> f64 {
-        if self.offered > 0.0 {
-            1.0 - self.failed / self.offered
-        } else {
-            1.0
-        }
+        availability(self.offered, self.failed)
     }
     pub fn latency_compliance(&self) -> f64 {
         if self.windows > 0 {
@@ -224,11 +229,7 @@ impl SloTracker {
             agg.failed += acc.failed;
             // p95 ≤ target ⇔ P(T > target) ≤ 5 %: one tail evaluation decides compliance.
             let latency_ok = acc.mix.is_empty() || acc.mix.tail(target) <= 0.05;
-            let availability = if acc.offered > 0.0 {
-                1.0 - acc.failed / acc.offered
-            } else {
-                1.0
-            };
+            let availability = availability(acc.offered, acc.failed);
             if latency_ok {
                 agg.windows_latency_ok += 1;
             }
