@@ -15,7 +15,7 @@ pub fn read_series(path: &Path, column: &str, sim: &Simulation) -> Result<Vec<(T
     parse_series(&text, &path.display().to_string(), column, sim)
 }
 
-pub fn parse_series(
+fn parse_series(
     text: &str,
     file: &str,
     column: &str,
