@@ -122,10 +122,7 @@ fn render_json(results: &[CaseResult], passed: usize, failed: usize) -> String {
         passed,
         failed,
     };
-    let mut out =
-        serde_json::to_string_pretty(&report).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
-    out.push('\n');
-    out
+    crate::report::json::pretty(&report)
 }
 
 #[cfg(test)]

@@ -76,7 +76,7 @@ pub enum Format {
 const MAX_SIMULATED: i64 = 200_000_000;
 
 pub fn exec(args: Args) -> Result<Outcome> {
-    let (queue, service_name, cv) = validate(&args)?;
+    let queue = validate(&args)?;
     let analysis = queueing::analyze(&queue);
     let simulated = match args.simulate {
         Some(n) if analysis.stable => Some(
@@ -91,20 +91,10 @@ pub fn exec(args: Args) -> Result<Outcome> {
         ),
         _ => None,
     };
-    let inputs = Inputs {
-        arrival_rate_per_s: queue.arrival_rate_per_s,
-        service_rate_per_s: queue.service_rate_per_s,
-        mean_service_time_s: 1.0 / queue.service_rate_per_s,
-        servers: queue.servers,
-        service_time: service_name,
-        cv,
-    };
+    let inputs = Inputs::of(&queue);
     let out = match args.format {
         Format::Json => {
-            let report = JsonReport::new(inputs, &analysis, simulated.as_ref());
-            let mut s = serde_json::to_string_pretty(&report).expect("the report serialises");
-            s.push('\n');
-            s
+            crate::report::json::pretty(&JsonReport::new(inputs, &analysis, simulated.as_ref()))
         }
         Format::Text => render_text(
             &inputs,
@@ -122,7 +112,7 @@ fn usage(flag: &str, got: impl std::fmt::Display, what: &str, fix: &str) -> Erro
 }
 
 /// Check every flag; the message names the flag, says what is wrong and how to fix it.
-fn validate(args: &Args) -> Result<(Queue, &'static str, f64)> {
+fn validate(args: &Args) -> Result<Queue> {
     let positive_rate = |flag: &str, v: f64, example: &str| {
         if v.is_finite() && v > 0.0 {
             Ok(v)
@@ -189,11 +179,6 @@ fn validate(args: &Args) -> Result<(Queue, &'static str, f64)> {
             .normalized()
             .expect("--cv is checked above"),
     };
-    let (name, cv) = match service {
-        ServiceDist::Exponential => ("exponential", 1.0),
-        ServiceDist::Deterministic => ("deterministic", 0.0),
-        ServiceDist::General { cv } => ("general", cv),
-    };
     if let Some(n) = args.simulate
         && !(1..=MAX_SIMULATED).contains(&n)
     {
@@ -204,13 +189,12 @@ fn validate(args: &Args) -> Result<(Queue, &'static str, f64)> {
             "pass e.g. --simulate 1000000 (the first 10 % are discarded as warm-up)",
         ));
     }
-    let queue = Queue {
+    Ok(Queue {
         arrival_rate_per_s: lambda,
         service_rate_per_s: mu,
         servers,
         service,
-    };
-    Ok((queue, name, cv))
+    })
 }
 
 #[derive(Debug, Serialize)]
@@ -221,6 +205,24 @@ struct Inputs {
     servers: u32,
     service_time: &'static str,
     cv: f64,
+}
+
+impl Inputs {
+    fn of(queue: &Queue) -> Inputs {
+        let (service_time, cv) = match queue.service {
+            ServiceDist::Exponential => ("exponential", 1.0),
+            ServiceDist::Deterministic => ("deterministic", 0.0),
+            ServiceDist::General { cv } => ("general", cv),
+        };
+        Inputs {
+            arrival_rate_per_s: queue.arrival_rate_per_s,
+            service_rate_per_s: queue.service_rate_per_s,
+            mean_service_time_s: 1.0 / queue.service_rate_per_s,
+            servers: queue.servers,
+            service_time,
+            cv,
+        }
+    }
 }
 
 #[derive(Debug, Serialize)]
