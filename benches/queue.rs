@@ -57,12 +57,7 @@ fn analyze_mgc_100() -> queueing::Analysis {
 /// The DES: λ = 9, μ = 1, c = 10 (ρ = 0.9), 10⁶ arrivals; items = arrivals.
 #[divan::bench(sample_count = 10, sample_size = 1)]
 fn des_mmc_1e6(bencher: divan::Bencher) {
-    let q = Queue {
-        arrival_rate_per_s: 9.0,
-        service_rate_per_s: 1.0,
-        servers: 10,
-        service: ServiceDist::Exponential,
-    };
+    let q = mmc(10);
     let n = 1_000_000;
     bencher
         .counter(ItemsCount::new(n))
