@@ -12,7 +12,7 @@ use super::{RunReport, pct};
 use crate::cost::money::Money;
 
 /// How many cost lines a failure names.
-pub const TOP_LINES: usize = 5;
+const TOP_LINES: usize = 5;
 
 /// The rules to check; `None` means the rule is not checked.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -104,7 +104,7 @@ fn month_total(m: &CostMonth, variant: &str) -> Option<Money> {
 }
 
 /// The `n` largest cost lines of a month under `variant`, largest first (ties by name).
-pub fn top_lines(m: &CostMonth, variant: &str, n: usize) -> Vec<(String, String)> {
+fn top_lines(m: &CostMonth, variant: &str, n: usize) -> Vec<(String, String)> {
     let mut lines: Vec<(&String, Money)> = m
         .by_resource_usd
         .get(variant)
@@ -240,10 +240,12 @@ pub fn evaluate(r: &RunReport, baseline: Option<&RunReport>, rules: &Rules) -> V
                         )
                     })
                 };
+                let mut matched = 0;
                 for m in &c.months {
                     let Some(bm) = bc.months.iter().find(|b| b.month == m.month) else {
                         continue;
                     };
+                    matched += 1;
                     let (Some(cur), Some(base)) =
                         (month_total(m, variant), month_total(bm, variant))
                     else {
@@ -259,11 +261,6 @@ pub fn evaluate(r: &RunReport, baseline: Option<&RunReport>, rules: &Rules) -> V
                         });
                     }
                 }
-                let matched = c
-                    .months
-                    .iter()
-                    .filter(|m| bc.months.iter().any(|b| b.month == m.month))
-                    .count();
                 if matched == 0 {
                     failures.push(Failure {
                         rule: "increase".into(),
