@@ -375,7 +375,8 @@ impl World {
                 self.monthly.page_views[cloud][month] += r * dt_s / rpv;
             }
         }
-        self.monthly.mean_dau[month] += self.demand.dau(now) * dt_s * 1000.0;
+        let dau = self.demand.dau(now);
+        self.monthly.mean_dau[month] += dau * dt_s * 1000.0;
         // Cache: lookups are the reads that could be cached. Che's solution costs microseconds, so
         // the cache is stepped every CACHE_STEP_MS with the lookups of the whole step, except in
         // the two hours after a flush, when the warm-up is followed minute by minute.
@@ -393,7 +394,7 @@ impl World {
             let dt = now - self.cache_stepped_ms;
             if warming || dt >= CACHE_STEP_MS || self.cache_stepped_ms == 0 {
                 let rate = self.cache_lookups / (dt as f64 / 1000.0).max(1e-9);
-                self.hit_ratio = cache.step(dt, rate, self.demand.dau(now));
+                self.hit_ratio = cache.step(dt, rate, dau);
                 self.cache_lookups = 0.0;
                 self.cache_stepped_ms = now;
             }
@@ -713,15 +714,11 @@ fn gcd(a: TimeMs, b: TimeMs) -> TimeMs {
 /// Calendar months of the run: (label `YYYY-MM`, start in ms since the simulation start).
 pub fn months(s: &Scenario) -> Vec<(String, TimeMs)> {
     let sim = &s.simulation;
-    let start = sim.start_timestamp().as_millisecond();
     let mut out = Vec::new();
     let mut d = sim.start;
     while d < sim.end {
-        let ms = d
-            .to_zoned_datetime(sim.time_zone.clone())
-            .map(|z| z.timestamp().as_millisecond() - start)
-            .unwrap_or(0);
-        out.push((format!("{:04}-{:02}", d.year(), d.month()), ms.max(0)));
+        let ms = sim.ms_of_date(d).max(0);
+        out.push((format!("{:04}-{:02}", d.year(), d.month()), ms));
         d = d
             .first_of_month()
             .checked_add(jiff::Span::new().months(1))

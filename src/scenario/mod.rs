@@ -71,6 +71,15 @@ impl Simulation {
             .map(|z| z.timestamp())
             .unwrap_or(jiff::Timestamp::UNIX_EPOCH)
     }
+
+    /// Local midnight of `d`, in ms since the simulation start (0 for a date the zone cannot
+    /// place; decoding has already rejected runs outside the supported range).
+    pub fn ms_of_date(&self, d: Date) -> TimeMs {
+        let start = self.start_timestamp().as_millisecond();
+        d.to_zoned_datetime(self.time_zone.clone())
+            .map(|z| z.timestamp().as_millisecond() - start)
+            .unwrap_or(0)
+    }
 }
 
 /// Where demand comes from.

@@ -691,7 +691,8 @@ fn decode_cache(node: &Node, cx: &mut Cx, catalogue: &Catalogue) -> Option<Cache
         .req(cx, "nodes", "the number of shards/nodes holding data")
         .and_then(|n| cx.int(n, "spec.cache.nodes", 1, 1000));
     // Default: ElastiCache reserves 25 % of memory (reserved-memory-percent = 25).
-    let usable = m.opt_or(cx, "usableFraction", 0.75, |cx, n, p| {
+    let default = crate::model::cache::DEFAULT_USABLE_FRACTION;
+    let usable = m.opt_or(cx, "usableFraction", default, |cx, n, p| {
         cx.f64_where(
             n,
             p,

@@ -50,18 +50,12 @@ enum Kind {
 impl Demand {
     pub fn new(s: &Scenario) -> Demand {
         let sim = &s.simulation;
-        let start = sim.start_timestamp().as_millisecond();
-        let ms_of = |d: Date| -> TimeMs {
-            d.to_zoned_datetime(sim.time_zone.clone())
-                .map(|z| z.timestamp().as_millisecond() - start)
-                .unwrap_or(0)
-        };
         // One entry per local day, plus the day after the end as a sentinel.
         let mut days = Vec::new();
         let mut d = sim.start;
         loop {
             days.push(DayInfo {
-                start_ms: ms_of(d),
+                start_ms: sim.ms_of_date(d),
                 weekday: weekday_index(d.weekday()),
             });
             if d >= sim.end {
@@ -78,8 +72,8 @@ impl Demand {
                         for (first, last) in holiday_periods(&h.calendar, &p.key) {
                             let end = last.tomorrow().unwrap_or(last);
                             peaks.push(Peak {
-                                start_ms: ms_of(first),
-                                end_ms: ms_of(end),
+                                start_ms: sim.ms_of_date(first),
+                                end_ms: sim.ms_of_date(end),
                                 multiplier: p.multiplier,
                                 ramp_ms: p.ramp_ms,
                             });
@@ -93,7 +87,7 @@ impl Demand {
                         .dau
                         .milestones
                         .iter()
-                        .map(|(d, v)| (ms_of(*d), *v))
+                        .map(|(d, v)| (sim.ms_of_date(*d), *v))
                         .collect(),
                     interpolation: syn.dau.interpolation,
                     capacity: syn.dau.capacity,
