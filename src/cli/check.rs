@@ -4,6 +4,7 @@
 //! Exit 0 when every rule holds, 1 when one fails, 2 on a usage or input error.
 
 use std::io::Write;
+use std::ops::RangeInclusive;
 use std::path::{Path, PathBuf};
 
 use super::Outcome;
@@ -11,6 +12,7 @@ use super::output::print_stdout;
 use crate::cost::price::Variant;
 use crate::error::{Error, Result};
 use crate::report::check::{self, Rules};
+use crate::scenario::check_spec as spec;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -55,7 +57,7 @@ pub enum Format {
 
 /// The scenario's `spec.check` rules under the flags: a flag given on the command line wins.
 /// The scenario's baseline path is relative to the scenario file.
-pub fn merged(mut args: Args, s: &crate::scenario::Scenario) -> Args {
+fn merged(mut args: Args, s: &crate::scenario::Scenario) -> Args {
     let c = &s.check;
     args.budget = args.budget.or(c.monthly_budget_usd);
     args.variant = args.variant.or_else(|| c.variant.clone());
@@ -71,7 +73,7 @@ pub fn merged(mut args: Args, s: &crate::scenario::Scenario) -> Args {
 }
 
 /// The rules the flags (and the scenario) ask for, validated (usage errors name the flag).
-pub fn rules_of(args: &Args) -> Result<Rules> {
+fn rules_of(args: &Args) -> Result<Rules> {
     let variant = args
         .variant
         .clone()
@@ -100,38 +102,41 @@ pub fn rules_of(args: &Args) -> Result<Rules> {
                 .into(),
         ));
     }
-    let finite = |flag: &str, v: Option<f64>, lo: f64, hi: f64, what: &str| -> Result<()> {
-        match v {
-            Some(x) if !(x.is_finite() && x >= lo && x <= hi) => {
-                Err(Error::Usage(format!("{flag} {x}: must be {what}")))
-            }
-            _ => Ok(()),
-        }
+    let within = |flag: &str, v: Option<f64>, range: RangeInclusive<f64>, what: &str| match v {
+        Some(x) if !range.contains(&x) => Err(Error::Usage(format!("{flag} {x}: must be {what}"))),
+        _ => Ok(()),
     };
-    finite("--budget", args.budget, 0.0, 1e12, "a dollar amount ≥ 0")?;
-    finite(
+    within(
+        "--budget",
+        args.budget,
+        spec::BUDGET_USD,
+        "a dollar amount ≥ 0",
+    )?;
+    within(
         "--max-increase-usd",
         args.max_increase_usd,
-        -1e12,
-        1e12,
+        spec::INCREASE_USD,
         "a dollar amount",
     )?;
-    finite(
+    within(
         "--max-increase-pct",
         args.max_increase_pct,
-        -100.0,
-        1e9,
+        spec::INCREASE_PCT,
         "a percentage ≥ -100",
     )?;
     let ratio = "a ratio between 0 and 1 (e.g. 0.999)";
-    finite(
+    within(
         "--min-latency-compliance",
         args.min_latency_compliance,
-        0.0,
-        1.0,
+        spec::RATIO,
         ratio,
     )?;
-    finite("--min-availability", args.min_availability, 0.0, 1.0, ratio)?;
+    within(
+        "--min-availability",
+        args.min_availability,
+        spec::RATIO,
+        ratio,
+    )?;
     match (rules.checks_increase(), args.baseline.is_some()) {
         (true, false) => Err(Error::Usage(
             "--max-increase-usd/--max-increase-pct need a baseline\n  fix: pass --baseline \
@@ -162,17 +167,7 @@ pub fn exec(args: Args) -> Result<Outcome> {
     let text = match args.format {
         Format::Text => check::text(&verdict, &report, &rules),
         Format::Markdown => md.clone(),
-        Format::Json => crate::report::json::pretty(&serde_json::json!({
-            "passed": verdict.passed,
-            "scenario": report.scenario.name,
-            "file": report.scenario.file,
-            "seed": report.scenario.seed,
-            "rules": rules,
-            "price_book": report.cost.as_ref().map(|c| &c.price_book),
-            "price_book_date": report.cost.as_ref().map(|c| &c.price_book_date),
-            "failures": verdict.failures,
-            "checked": verdict.checked,
-        })),
+        Format::Json => check::json(&verdict, &report, &rules),
     };
     if let Some(summary) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|s| !s.is_empty()) {
         append(Path::new(&summary), &md)?;

@@ -434,6 +434,21 @@ fn plural(n: usize, what: &str) -> String {
     }
 }
 
+/// The verdict as pretty JSON (`capsim check --format json`).
+pub fn json(v: &Verdict, r: &RunReport, rules: &Rules) -> String {
+    super::json::pretty(&serde_json::json!({
+        "passed": v.passed,
+        "scenario": r.scenario.name,
+        "file": r.scenario.file,
+        "seed": r.scenario.seed,
+        "rules": rules,
+        "price_book": r.cost.as_ref().map(|c| &c.price_book),
+        "price_book_date": r.cost.as_ref().map(|c| &c.price_book_date),
+        "failures": v.failures,
+        "checked": v.checked,
+    }))
+}
+
 /// The verdict as plain text for a terminal or a CI log.
 pub fn text(v: &Verdict, r: &RunReport, rules: &Rules) -> String {
     let s = &r.scenario;

@@ -1,8 +1,17 @@
 //! The `spec.check` section: the CI gate's rules kept with the plan (`capsim check` flags override
 //! them): monthly budget per purchase variant, allowed increase over a baseline, SLO minimums.
 
+use std::ops::RangeInclusive;
+
 use super::decode::{Cx, MapReader};
 use super::yaml::Node;
+
+/// The accepted values of the numeric rules, checked alike here and for the `capsim check` flags.
+pub const BUDGET_USD: RangeInclusive<f64> = 0.0..=1e12;
+pub const INCREASE_USD: RangeInclusive<f64> = -1e12..=1e12;
+pub const INCREASE_PCT: RangeInclusive<f64> = -100.0..=1e9;
+/// `minLatencyCompliance` and `minAvailability`.
+pub const RATIO: RangeInclusive<f64> = 0.0..=1.0;
 
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CheckCfg {
@@ -21,12 +30,12 @@ pub(super) fn decode(node: &Node, cx: &mut Cx) -> Option<CheckCfg> {
     let mut m = cx.map(node, "spec.check")?;
     let mut c = CheckCfg::default();
     let mut ok = true;
-    let mut num = |m: &mut MapReader, cx: &mut Cx, key, lo: f64, hi: f64, what: &str| {
+    let mut num = |m: &mut MapReader, cx: &mut Cx, key, range: RangeInclusive<f64>, what: &str| {
         let v = m.opt_read(cx, key, |cx, n, p| {
             cx.f64_where(
                 n,
                 p,
-                |v| (lo..=hi).contains(&v),
+                |v| range.contains(&v),
                 |v| format!("{v} is out of range"),
                 &format!("write {what}"),
             )
@@ -38,33 +47,35 @@ pub(super) fn decode(node: &Node, cx: &mut Cx) -> Option<CheckCfg> {
         &mut m,
         cx,
         "monthlyBudgetUsd",
-        0.0,
-        1e12,
+        BUDGET_USD,
         "a dollar amount ≥ 0",
     );
-    c.max_increase_usd = num(&mut m, cx, "maxIncreaseUsd", -1e12, 1e12, "a dollar amount");
+    c.max_increase_usd = num(
+        &mut m,
+        cx,
+        "maxIncreaseUsd",
+        INCREASE_USD,
+        "a dollar amount",
+    );
     c.max_increase_pct = num(
         &mut m,
         cx,
         "maxIncreasePct",
-        -100.0,
-        1e9,
+        INCREASE_PCT,
         "a percentage ≥ -100",
     );
     c.min_latency_compliance = num(
         &mut m,
         cx,
         "minLatencyCompliance",
-        0.0,
-        1.0,
+        RATIO,
         "a ratio from 0 to 1, e.g. 0.99",
     );
     c.min_availability = num(
         &mut m,
         cx,
         "minAvailability",
-        0.0,
-        1.0,
+        RATIO,
         "a ratio from 0 to 1, e.g. 0.999",
     );
     if let Some(n) = m.opt("variant") {
