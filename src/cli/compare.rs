@@ -62,18 +62,16 @@ fn is_summary(path: &Path) -> bool {
 pub fn load_summary(path: &Path) -> Result<RunReport> {
     let text = std::fs::read_to_string(path).map_err(|e| Error::read(path, e))?;
     let file = path.display().to_string();
-    let malformed = |e: serde_json::Error| {
-        Error::invalid(
-            Problem::new(
-                file.clone(),
-                "",
-                format!("not a capsim summary.json: {e}"),
-                "pass a summary.json written by `capsim run`, or a scenario YAML",
-            )
-            .at(Some((e.line(), e.column()))),
+    let malformed = |e: &serde_json::Error| {
+        Problem::new(
+            file.clone(),
+            "",
+            format!("not a capsim summary.json: {e}"),
+            "pass a summary.json written by `capsim run`, or a scenario YAML",
         )
     };
-    let value: serde_json::Value = serde_json::from_str(&text).map_err(malformed)?;
+    let value: serde_json::Value = serde_json::from_str(&text)
+        .map_err(|e| Error::invalid(malformed(&e).at(Some((e.line(), e.column())))))?;
     match value
         .get("schema_version")
         .and_then(serde_json::Value::as_u64)
@@ -93,12 +91,6 @@ pub fn load_summary(path: &Path) -> Result<RunReport> {
             )));
         }
     }
-    serde_json::from_value(value).map_err(|e| {
-        Error::invalid(Problem::new(
-            file.clone(),
-            "",
-            format!("not a capsim summary.json: {e}"),
-            "pass a summary.json written by `capsim run`, or a scenario YAML",
-        ))
-    })
+    // A well-formed document of the wrong shape: serde_json has no position to give.
+    serde_json::from_value(value).map_err(|e| Error::invalid(malformed(&e)))
 }
