@@ -149,10 +149,7 @@ pub fn load_price_book(
 
 /// Simulate with a progress bar on stderr (simulated days); indicatif hides it when stderr is not
 /// a terminal, and `quiet` hides it always.
-pub fn simulate_with_bar(
-    scenario: &crate::scenario::Scenario,
-    quiet: bool,
-) -> crate::model::RunOutput {
+fn simulate_with_bar(scenario: &crate::scenario::Scenario, quiet: bool) -> crate::model::RunOutput {
     let days = (scenario.simulation.duration_ms / crate::sim::DAY_MS).max(1) as u64;
     let bar = indicatif::ProgressBar::new(days);
     if quiet {

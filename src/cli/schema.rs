@@ -9,7 +9,7 @@ use crate::error::Result;
 pub struct Args {}
 
 /// The schema as pretty JSON with a trailing newline.
-pub fn schema_json() -> String {
+fn schema_json() -> String {
     crate::report::json::pretty(&schemars::schema_for!(crate::report::RunReport))
 }
 
