@@ -79,11 +79,10 @@ fn rules_of(args: &Args) -> Result<Rules> {
         .clone()
         .unwrap_or_else(|| "on-demand".to_string());
     if Variant::from_label(&variant).is_none() {
-        let labels: Vec<&str> = Variant::ALL.iter().map(|v| v.label()).collect();
         return Err(Error::Usage(format!(
             "--variant {}: unknown purchase variant\n  fix: use one of {}",
             variant,
-            labels.join(", ")
+            Variant::labels()
         )));
     }
     let rules = Rules {

@@ -106,6 +106,11 @@ impl Variant {
         }
     }
 
+    /// Every label, comma-separated, for "use one of: ..." messages.
+    pub fn labels() -> String {
+        Variant::ALL.map(Variant::label).join(", ")
+    }
+
     /// Parses a [`label`](Self::label).
     pub fn from_label(label: &str) -> Option<Variant> {
         Variant::ALL.into_iter().find(|v| v.label() == label)

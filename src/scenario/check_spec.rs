@@ -41,7 +41,7 @@ pub(super) fn decode(node: &Node, cx: &mut Cx) -> Option<CheckCfg> {
             )
         });
         ok &= v.is_some();
-        v.flatten()
+        v
     };
     c.monthly_budget_usd = num(
         &mut m,
@@ -49,48 +49,50 @@ pub(super) fn decode(node: &Node, cx: &mut Cx) -> Option<CheckCfg> {
         "monthlyBudgetUsd",
         BUDGET_USD,
         "a dollar amount ≥ 0",
-    );
-    c.max_increase_usd = num(
+    )
+    .flatten();
+    let increase_usd = num(
         &mut m,
         cx,
         "maxIncreaseUsd",
         INCREASE_USD,
         "a dollar amount",
     );
-    c.max_increase_pct = num(
+    let increase_pct = num(
         &mut m,
         cx,
         "maxIncreasePct",
         INCREASE_PCT,
         "a percentage ≥ -100",
     );
+    c.max_increase_usd = increase_usd.flatten();
+    c.max_increase_pct = increase_pct.flatten();
     c.min_latency_compliance = num(
         &mut m,
         cx,
         "minLatencyCompliance",
         RATIO,
         "a ratio from 0 to 1, e.g. 0.99",
-    );
+    )
+    .flatten();
     c.min_availability = num(
         &mut m,
         cx,
         "minAvailability",
         RATIO,
         "a ratio from 0 to 1, e.g. 0.999",
-    );
+    )
+    .flatten();
     if let Some(n) = m.opt("variant") {
-        let labels: Vec<&str> = crate::cost::price::Variant::ALL
-            .iter()
-            .map(|v| v.label())
-            .collect();
+        use crate::cost::price::Variant;
         match cx.string(n, "spec.check.variant") {
-            Some(v) if labels.contains(&v.as_str()) => c.variant = Some(v),
+            Some(v) if Variant::from_label(&v).is_some() => c.variant = Some(v),
             Some(v) => {
                 cx.problem(
                     n,
                     "spec.check.variant",
                     format!("unknown purchase variant {v:?}"),
-                    format!("use one of: {}", labels.join(", ")),
+                    format!("use one of: {}", Variant::labels()),
                 );
                 ok = false;
             }
@@ -98,10 +100,14 @@ pub(super) fn decode(node: &Node, cx: &mut Cx) -> Option<CheckCfg> {
         }
     }
     let baseline = m.opt_read(cx, "baseline", Cx::string);
-    ok &= baseline.is_some();
+    let baseline_valid = baseline.is_some();
+    ok &= baseline_valid;
     c.baseline = baseline.flatten();
     let increase = c.max_increase_usd.is_some() || c.max_increase_pct.is_some();
-    if increase != c.baseline.is_some() {
+    // An invalid increase or baseline has been reported already; pairing it would add a
+    // second, misleading problem ("go together" when both were written).
+    let all_valid = increase_usd.is_some() && increase_pct.is_some() && baseline_valid;
+    if all_valid && increase != c.baseline.is_some() {
         cx.problem(
             node,
             "spec.check.baseline",

@@ -311,6 +311,37 @@ fn heal7_shortened_to_one_month_over_and_within_budget() {
     assert_eq!(o.status.code(), Some(0), "stdout: {}", stdout(&o));
 }
 
+/// `spec.check`'s allowed increase and baseline go together; a bad increase value is reported
+/// as that alone, not also as a missing pairing.
+#[test]
+fn spec_check_increase_and_baseline_pairing() {
+    let (_dir, path) = write_temp(
+        "s.yaml",
+        &(two_month_platform() + "  check:\n    maxIncreasePct: 10\n"),
+    );
+    let o = capsim(&["validate", path_str(&path)]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains(
+            "spec.check.baseline: maxIncreaseUsd/maxIncreasePct and baseline go together"
+        ),
+        "{}",
+        stderr(&o)
+    );
+    let (_dir, path) = write_temp(
+        "s.yaml",
+        &(two_month_platform() + "  check:\n    maxIncreasePct: -150\n    baseline: base.json\n"),
+    );
+    let o = capsim(&["validate", path_str(&path)]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        err.contains("spec.check.maxIncreasePct: -150 is out of range"),
+        "{err}"
+    );
+    assert!(!err.contains("go together"), "{err}");
+}
+
 /// Rules kept in the scenario's `spec.check` apply without flags; a flag overrides them; a bad
 /// rule in the scenario is an input error naming the field.
 #[test]
