@@ -30,6 +30,7 @@ pub mod queueing;
 pub mod report;
 pub mod scenario;
 pub mod sim;
+pub mod sweep;
 pub mod traffic;
 
 pub use error::{Error, Problem, Result};

@@ -13,6 +13,7 @@ pub mod output;
 pub mod queue;
 pub mod run;
 pub mod schema;
+pub mod sweep;
 pub mod validate;
 
 /// What a command that did not error concluded.
@@ -46,6 +47,9 @@ pub enum Command {
     Compare(compare::Args),
     /// CI gate: exit 1 when a monthly budget, a cost increase over a baseline or an SLO minimum breaks.
     Check(check::Args),
+    /// Monte Carlo sweep: many seeds × a --set parameter grid in parallel; quantiles and 95 % CIs
+    /// per grid point (Parquet, CSV, HTML); shardable (--shard I/N, then `capsim sweep merge`).
+    Sweep(sweep::Args),
     /// Check scenario files without running them; report every problem at once.
     Validate(validate::Args),
     /// Print the JSON Schema of summary.json (the versioned RunReport).
@@ -83,6 +87,7 @@ fn dispatch(command: Command) -> crate::Result<Outcome> {
         Command::Run(args) => run::exec(args),
         Command::Compare(args) => compare::exec(args),
         Command::Check(args) => check::exec(args),
+        Command::Sweep(args) => sweep::exec(args),
         Command::Validate(args) => validate::exec(args),
         Command::Schema(args) => schema::exec(args),
         Command::Hpa(cmd) => hpa::exec(cmd),

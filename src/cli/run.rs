@@ -122,7 +122,7 @@ pub fn prepare_loaded(
     if let Some(seed) = seed {
         scenario.simulation.seed = seed;
     }
-    let book = load_price_book(&scenario, path)?;
+    let book = crate::cost::load_price_book(&scenario, path)?;
     let out = simulate_with_bar(&scenario, quiet);
     let priced = crate::cost::cost_of(&scenario, &out, &book)?;
     let report = RunReport::build(&scenario, &out, Some(&priced));
@@ -132,22 +132,6 @@ pub fn prepare_loaded(
         priced,
         report,
     })
-}
-
-/// The scenario's price book (the bundled one, or a CSV relative to the scenario file), checked
-/// to price every SKU the run will need.
-pub fn load_price_book(
-    s: &crate::scenario::Scenario,
-    scenario_path: &std::path::Path,
-) -> Result<crate::cost::pricebook::PriceBook> {
-    let book = if s.cost.price_book == "builtin" {
-        crate::cost::pricebook::PriceBook::builtin()
-    } else {
-        let base = scenario_path.parent().unwrap_or(std::path::Path::new("."));
-        crate::cost::pricebook::PriceBook::load(&base.join(&s.cost.price_book))?
-    };
-    crate::cost::check_prices(s, &book)?;
-    Ok(book)
 }
 
 /// Simulate with a progress bar on stderr (simulated days); indicatif hides it when stderr is not

@@ -20,7 +20,7 @@ pub fn exec(args: Args) -> Result<Outcome> {
     for f in &args.files {
         let checked = crate::scenario::load(f).and_then(|s| {
             // The price book and every SKU the run will price.
-            super::run::load_price_book(&s, f)?;
+            crate::cost::load_price_book(&s, f)?;
             Ok(s)
         });
         match checked {

@@ -27,3 +27,19 @@ pub fn check_prices(s: &Scenario, book: &pricebook::PriceBook) -> crate::Result<
     let usage = usage::usage_of(s, &usage::probe_usage(s));
     price::price(&usage, book, s.simulation.start).map(|_| ())
 }
+
+/// The scenario's price book (the bundled one, or a CSV relative to the scenario file), checked
+/// to price every SKU the run will need.
+pub fn load_price_book(
+    s: &Scenario,
+    scenario_path: &std::path::Path,
+) -> crate::Result<pricebook::PriceBook> {
+    let book = if s.cost.price_book == "builtin" {
+        pricebook::PriceBook::builtin()
+    } else {
+        let base = scenario_path.parent().unwrap_or(std::path::Path::new("."));
+        pricebook::PriceBook::load(&base.join(&s.cost.price_book))?
+    };
+    check_prices(s, &book)?;
+    Ok(book)
+}

@@ -803,6 +803,129 @@ fn cost_variants<DB: DrawingBackend>(
     Ok(legend)
 }
 
+/// One range of a spread chart: a grid point's (or variant's) p5–p95 bar with its median and mean.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Spread {
+    pub label: String,
+    pub p5: f64,
+    pub p50: f64,
+    pub p95: f64,
+    pub mean: f64,
+}
+
+/// A sweep's spread chart (horizontal p5–p95 bars, one per row, tick at the median, dot at the
+/// mean) as SVG.
+pub fn spread_svg(title: &str, unit: &str, rows: &[Spread]) -> Vec<u8> {
+    register_font();
+    let mut s = String::new();
+    {
+        let root =
+            SVGBackend::with_string(&mut s, (WIDTH, spread_height(rows))).into_drawing_area();
+        let _ = draw_spread(&root, title, unit, rows);
+        let _ = root.present();
+    }
+    s.into_bytes()
+}
+
+/// [`spread_svg`] as a PNG.
+pub fn spread_png(title: &str, unit: &str, rows: &[Spread]) -> Vec<u8> {
+    register_font();
+    let h = spread_height(rows);
+    let mut rgb = vec![255u8; (WIDTH * h * 3) as usize];
+    {
+        let root = BitMapBackend::with_buffer(&mut rgb, (WIDTH, h)).into_drawing_area();
+        let _ = draw_spread(&root, title, unit, rows);
+        let _ = root.present();
+    }
+    encode_png(&rgb, WIDTH, h)
+}
+
+fn spread_height(rows: &[Spread]) -> u32 {
+    (120 + 34 * rows.len() as u32).clamp(220, 2400)
+}
+
+fn draw_spread<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    title: &str,
+    unit: &str,
+    rows: &[Spread],
+) -> DrawResult<DB> {
+    root.fill(&WHITE)?;
+    let (plot, legend) = root.split_horizontally(WIDTH - LEGEND_W);
+    let lo = rows.iter().map(|r| r.p5).fold(f64::INFINITY, f64::min);
+    let hi = rows.iter().map(|r| r.p95).fold(f64::NEG_INFINITY, f64::max);
+    if rows.is_empty() || !lo.is_finite() || !hi.is_finite() {
+        plot.draw(&Text::new(
+            format!("{title}: no data"),
+            (40, 100),
+            (FONT_FAMILY, 20).into_font(),
+        ))?;
+        return Ok(());
+    }
+    let pad = ((hi - lo) * 0.08).max(hi.abs() * 0.01).max(1e-9);
+    let n = rows.len() as f64;
+    let mut c = ChartBuilder::on(&plot)
+        .caption(title, (FONT_FAMILY, 20))
+        .margin(12)
+        .x_label_area_size(40)
+        .y_label_area_size(330)
+        .build_cartesian_2d((lo - pad)..(hi + pad), -0.5..(n - 0.5))?;
+    let labels: Vec<String> = rows.iter().map(|r| r.label.clone()).collect();
+    let money = unit == "USD";
+    c.configure_mesh()
+        .light_line_style(GRID)
+        .x_desc(unit)
+        .x_labels(7)
+        .x_label_formatter(&|x| match (money, hi - lo < 20.0) {
+            // A narrow spread needs cents, or neighbouring ticks would read the same.
+            (true, true) => format!("${x:.2}"),
+            (true, false) => usd0(*x),
+            (false, _) => num(*x),
+        })
+        .y_labels(rows.len().max(1))
+        .y_label_formatter(&|y| {
+            let i = y.round();
+            if (y - i).abs() > 1e-6 || i < 0.0 {
+                return String::new();
+            }
+            // Row 0 at the top.
+            labels
+                .get(rows_index(labels.len(), i as usize))
+                .cloned()
+                .unwrap_or_default()
+        })
+        .label_style((FONT_FAMILY, 12))
+        .draw()?;
+    for (i, r) in rows.iter().enumerate() {
+        let y = (rows.len() - 1 - i) as f64;
+        c.draw_series(std::iter::once(Rectangle::new(
+            [(r.p5, y - 0.28), (r.p95, y + 0.28)],
+            SPREAD.filled(),
+        )))?;
+        c.draw_series(std::iter::once(PathElement::new(
+            vec![(r.p50, y - 0.34), (r.p50, y + 0.34)],
+            BLACK.stroke_width(2),
+        )))?;
+        c.draw_series(std::iter::once(Circle::new((r.mean, y), 4, LIMIT.filled())))?;
+    }
+    draw_legend(
+        &legend,
+        &[
+            entry("p5 – p95 of the runs", SPREAD, Stroke::Block),
+            entry("median (p50)", BLACK, Stroke::Solid),
+            entry("mean", LIMIT, Stroke::Dashed),
+        ],
+    )
+}
+
+/// The p5–p95 bars: Tableau blue, lightened.
+const SPREAD: RGBColor = RGBColor(143, 187, 218);
+
+/// Chart rows are drawn bottom-up; labels are listed top-down.
+fn rows_index(len: usize, y: usize) -> usize {
+    len.saturating_sub(1).saturating_sub(y)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 use super::RunReport;
 use super::charts::{self, Chart};
 
-const CSS: &str = "\
+pub(crate) const CSS: &str = "\
 body{font-family:'DejaVu Sans',Verdana,Arial,sans-serif;margin:0;background:#f4f5f7;color:#1d2433}
 main{max-width:1180px;margin:0 auto;padding:24px}
 header{background:#1d2433;color:#fff;padding:24px}

@@ -11,6 +11,7 @@ pub mod html;
 pub mod json;
 pub mod markdown;
 pub mod series;
+pub mod sweep;
 pub mod table;
 
 use serde::Serialize;

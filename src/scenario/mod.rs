@@ -251,8 +251,13 @@ pub fn load(path: &Path) -> Result<Scenario> {
 /// Parse and validate scenario text; relative file references resolve against `base_dir`.
 pub fn parse(text: &str, file: &str, base_dir: &Path) -> Result<Scenario> {
     let root = yaml::parse(text, file).map_err(Error::Invalid)?;
+    decode_tree(&root, file, base_dir)
+}
+
+/// Validate an already parsed (and perhaps edited, as `capsim sweep --set` does) scenario tree.
+pub fn decode_tree(root: &yaml::Node, file: &str, base_dir: &Path) -> Result<Scenario> {
     let mut cx = decode::Cx::new(file);
-    let scenario = spec::decode_scenario(&root, &mut cx, base_dir);
+    let scenario = spec::decode_scenario(root, &mut cx, base_dir);
     match scenario {
         Some(s) if cx.problems.is_empty() => Ok(s),
         _ => {

@@ -4,7 +4,7 @@
 
 mod engine;
 mod queue;
-mod rng;
+pub mod rng;
 
 pub use engine::{Context, Engine, Model};
 pub use queue::EventQueue;

@@ -9,3 +9,4 @@ mod html;
 mod queue;
 mod run;
 mod snapshots;
+mod sweep;

@@ -1,0 +1,383 @@
+//! The versioned [`SweepReport`] (`sweep.json`) and its serializers: the terminal summary, the
+//! Markdown summary and the HTML page with the spread chart. Pure functions of the report.
+
+use std::fmt::Write as _;
+
+use super::charts::{self, Spread, usd0};
+use super::html::esc;
+use super::markdown::md_table;
+use super::table::aligned;
+use crate::cost::price::Variant;
+use crate::sweep::Manifest;
+use crate::sweep::frame::AggRow;
+use crate::sweep::recommend::Recommendation;
+use crate::sweep::record::{SLO_MET, cost_year_column};
+
+/// A whole sweep's result: what ran, every grid point's aggregates, the recommendation.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct SweepReport {
+    pub schema_version: u32,
+    pub manifest: Manifest,
+    pub slo_rule: String,
+    pub points: Vec<PointInfo>,
+    /// Per grid point and metric (the rows of `aggregates.csv`).
+    pub aggregates: Vec<AggRow>,
+    pub recommendation: Option<Recommendation>,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct PointInfo {
+    pub point: usize,
+    pub label: String,
+    pub values: Vec<String>,
+}
+
+impl SweepReport {
+    pub fn build(
+        manifest: Manifest,
+        aggregates: Vec<AggRow>,
+        recommendation: Option<Recommendation>,
+    ) -> SweepReport {
+        let g = &manifest.grid;
+        let points = (0..g.points())
+            .map(|p| PointInfo {
+                point: p,
+                label: g.label(p),
+                values: g.values_at(p).iter().map(|v| v.to_string()).collect(),
+            })
+            .collect();
+        SweepReport {
+            schema_version: crate::sweep::SCHEMA_VERSION,
+            slo_rule: manifest.slo_rule.describe(),
+            manifest,
+            points,
+            aggregates,
+            recommendation,
+        }
+    }
+
+    pub fn agg(&self, point: usize, metric: &str) -> Option<&AggRow> {
+        self.aggregates
+            .iter()
+            .find(|a| a.point == point && a.metric == metric)
+    }
+
+    /// The variants priced in this sweep, in report order.
+    fn variants(&self) -> Vec<Variant> {
+        Variant::ALL
+            .into_iter()
+            .filter(|v| {
+                self.aggregates
+                    .iter()
+                    .any(|a| a.metric == cost_year_column(*v))
+            })
+            .collect()
+    }
+
+    /// A grid point's cheapest variant by mean cost over the run.
+    fn cheapest(&self, point: usize) -> Option<(Variant, &AggRow)> {
+        self.variants()
+            .into_iter()
+            .filter_map(|v| self.agg(point, &cost_year_column(v)).map(|a| (v, a)))
+            .filter(|(_, a)| a.mean.is_some())
+            .min_by(|a, b| a.1.mean.unwrap_or(0.0).total_cmp(&b.1.mean.unwrap_or(0.0)))
+    }
+
+    fn headline(&self) -> String {
+        let m = &self.manifest;
+        format!(
+            "{} grid point{} × {} runs = {} runs of {} (base seed {})",
+            m.grid.points(),
+            if m.grid.points() == 1 { "" } else { "s" },
+            m.runs_per_point,
+            m.total_runs(),
+            m.scenario,
+            m.base_seed
+        )
+    }
+
+    /// The per-point overview: SLO share, reliability, database, cache, cheapest cost.
+    fn overview(&self) -> (Vec<&'static str>, Vec<Vec<String>>) {
+        let header = vec![
+            "point",
+            "parameters",
+            "SLOs met (95 % CI)",
+            "worst-month avail. p5",
+            "peak DB conns p95",
+            "min cache hit p5",
+            "cheapest variant",
+            "cost mean (p5–p95)",
+        ];
+        let rows = self
+            .points
+            .iter()
+            .map(|p| {
+                let s = self.agg(p.point, SLO_MET);
+                let stat = |metric: &str, f: fn(&AggRow) -> Option<f64>, fmt: fn(f64) -> String| {
+                    self.agg(p.point, metric)
+                        .and_then(f)
+                        .map_or("–".to_string(), fmt)
+                };
+                let (variant, cost) = match self.cheapest(p.point) {
+                    Some((v, a)) => (
+                        v.label().to_string(),
+                        format!(
+                            "{} ({}–{})",
+                            usd0(a.mean.unwrap_or(0.0)),
+                            usd0(a.p5.unwrap_or(0.0)),
+                            usd0(a.p95.unwrap_or(0.0))
+                        ),
+                    ),
+                    None => ("–".into(), "–".into()),
+                };
+                vec![
+                    p.point.to_string(),
+                    p.label.clone(),
+                    s.map_or("–".into(), |s| {
+                        format!(
+                            "{} ({}–{})",
+                            pct1(s.mean),
+                            pct1(s.ci95_low),
+                            pct1(s.ci95_high)
+                        )
+                    }),
+                    stat(
+                        "slo.worst_month_availability",
+                        |a| a.p5,
+                        |x| format!("{:.3} %", x * 100.0),
+                    ),
+                    stat("db.peak_connections", |a| a.p95, |x| format!("{x:.0}")),
+                    stat(
+                        "cache.min_hit_ratio",
+                        |a| a.p5,
+                        |x| format!("{:.1} %", x * 100.0),
+                    ),
+                    variant,
+                    cost,
+                ]
+            })
+            .collect();
+        (header, rows)
+    }
+
+    /// Cost over the run per point and variant: mean with its 95 % CI, and the quantiles.
+    fn cost_rows(&self) -> (Vec<&'static str>, Vec<Vec<String>>) {
+        let header = vec![
+            "point",
+            "variant",
+            "mean",
+            "95 % CI of mean",
+            "p5",
+            "p50",
+            "p95",
+        ];
+        let mut rows = Vec::new();
+        for p in &self.points {
+            for v in self.variants() {
+                if let Some(a) = self.agg(p.point, &cost_year_column(v)) {
+                    let u = |x: Option<f64>| x.map_or("–".into(), usd0);
+                    rows.push(vec![
+                        p.point.to_string(),
+                        v.label().to_string(),
+                        u(a.mean),
+                        format!("{}–{}", u(a.ci95_low), u(a.ci95_high)),
+                        u(a.p5),
+                        u(a.p50),
+                        u(a.p95),
+                    ]);
+                }
+            }
+        }
+        (header, rows)
+    }
+
+    /// Peak replicas per service and cloud: p50 and p95 over the runs, per point.
+    fn replica_rows(&self) -> (Vec<String>, Vec<Vec<String>>) {
+        let mut metrics: Vec<&str> = Vec::new();
+        for a in &self.aggregates {
+            let wanted =
+                a.metric.starts_with("peak_replicas.") || a.metric.starts_with("peak_nodes.");
+            if wanted && !metrics.contains(&a.metric.as_str()) {
+                metrics.push(&a.metric);
+            }
+        }
+        let mut header = vec!["point".to_string()];
+        header.extend(metrics.iter().map(|m| m.to_string()));
+        let rows = self
+            .points
+            .iter()
+            .map(|p| {
+                let mut row = vec![p.point.to_string()];
+                for m in &metrics {
+                    row.push(self.agg(p.point, m).map_or("–".into(), |a| {
+                        format!(
+                            "{:.0} / {:.0}",
+                            a.p50.unwrap_or(f64::NAN),
+                            a.p95.unwrap_or(f64::NAN)
+                        )
+                    }));
+                }
+                row
+            })
+            .collect();
+        (header, rows)
+    }
+
+    /// The spread chart's rows: each point's cheapest variant's cost over the run.
+    pub fn spread(&self) -> Vec<Spread> {
+        self.points
+            .iter()
+            .filter_map(|p| {
+                let (v, a) = self.cheapest(p.point)?;
+                Some(Spread {
+                    label: format!("{}: {} ({})", p.point, short_label(&p.label), v.label()),
+                    p5: a.p5?,
+                    p50: a.p50?,
+                    p95: a.p95?,
+                    mean: a.mean?,
+                })
+            })
+            .collect()
+    }
+}
+
+fn short_label(label: &str) -> String {
+    // Parameter paths are long; the last segment names them well enough on a chart axis.
+    label
+        .split(", ")
+        .map(|kv| match kv.split_once('=') {
+            Some((k, v)) => format!("{}={v}", k.rsplit('.').next().unwrap_or(k)),
+            None => kv.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn pct1(x: Option<f64>) -> String {
+    x.map_or("–".into(), |x| format!("{:.1} %", x * 100.0))
+}
+
+/// The spread chart's title.
+pub const SPREAD_TITLE: &str = "Cost over the run, cheapest variant per grid point";
+
+/// The terminal summary.
+pub fn table(r: &SweepReport) -> String {
+    let mut out = format!("capsim sweep — {}\n", r.headline());
+    let _ = writeln!(out, "a run meets its SLOs when {}\n", r.slo_rule);
+    let (h, rows) = r.overview();
+    out.push_str(&aligned(&h, &rows));
+    out.push_str("\ncost over the run per purchase variant (USD)\n");
+    let (h, rows) = r.cost_rows();
+    out.push_str(&aligned(&h, &rows));
+    let (h, rows) = r.replica_rows();
+    if h.len() > 1 {
+        out.push_str("\npeak replicas and nodes, p50 / p95 over the runs\n");
+        let h: Vec<&str> = h.iter().map(String::as_str).collect();
+        out.push_str(&aligned(&h, &rows));
+    }
+    if let Some(rec) = &r.recommendation {
+        let _ = writeln!(
+            out,
+            "\nrecommendation ({}; requires {})",
+            rec.objective,
+            rec.requirements.join(", ")
+        );
+        for line in &rec.reasons {
+            let _ = writeln!(out, "  {line}");
+        }
+    }
+    out
+}
+
+/// The Markdown summary.
+pub fn markdown(r: &SweepReport) -> String {
+    let mut out = format!(
+        "## capsim sweep — `{}`\n\n{}.\n",
+        r.manifest.scenario,
+        r.headline()
+    );
+    let _ = writeln!(out, "A run meets its SLOs when {}.\n", r.slo_rule);
+    if let Some(rec) = &r.recommendation {
+        let _ = writeln!(out, "### Recommendation\n");
+        for line in &rec.reasons {
+            let _ = writeln!(out, "- {line}");
+        }
+        out.push('\n');
+    }
+    let (h, rows) = r.overview();
+    out.push_str("### Grid points\n\n");
+    out.push_str(&md_table(&h, &rows));
+    out.push_str("\n### Cost over the run per purchase variant (USD)\n\n");
+    let (h, rows) = r.cost_rows();
+    out.push_str(&md_table(&h, &rows));
+    let (h, rows) = r.replica_rows();
+    if h.len() > 1 {
+        out.push_str("\n### Peak replicas and nodes (p50 / p95)\n\n");
+        let h: Vec<&str> = h.iter().map(String::as_str).collect();
+        out.push_str(&md_table(&h, &rows));
+    }
+    out
+}
+
+/// The HTML page: headline, recommendation, the spread chart inline, the tables.
+pub fn html(r: &SweepReport) -> String {
+    let mut out = String::from("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">");
+    let _ = write!(
+        out,
+        "<title>capsim sweep — {}</title><style>{}</style></head><body>",
+        esc(&r.manifest.scenario),
+        super::html::CSS
+    );
+    let _ = write!(
+        out,
+        "<header><h1>capsim sweep — {}</h1><p>{}</p><p>A run meets its SLOs when {}.</p></header><main>",
+        esc(&r.manifest.scenario),
+        esc(&r.headline()),
+        esc(&r.slo_rule)
+    );
+    if let Some(rec) = &r.recommendation {
+        out.push_str("<section><h2>Recommendation</h2><ul>");
+        for line in &rec.reasons {
+            let _ = write!(out, "<li>{}</li>", esc(line));
+        }
+        out.push_str("</ul></section>");
+    }
+    let svg = charts::spread_svg(SPREAD_TITLE, "USD", &r.spread());
+    let _ = write!(
+        out,
+        "<section><h2>Spread</h2><figure class=\"chart\">{}<figcaption>Bars run from the 5th to the 95th percentile of {} runs per grid point; the tick is the median, the dot the mean.</figcaption></figure></section>",
+        String::from_utf8_lossy(&svg),
+        r.manifest.runs_per_point
+    );
+    let table = |out: &mut String, title: &str, h: &[&str], rows: &[Vec<String>]| {
+        let _ = write!(out, "<section><h2>{}</h2><table><tr>", esc(title));
+        for c in h {
+            let _ = write!(out, "<th>{}</th>", esc(c));
+        }
+        out.push_str("</tr>");
+        for row in rows {
+            out.push_str("<tr>");
+            for c in row {
+                let _ = write!(out, "<td>{}</td>", esc(c));
+            }
+            out.push_str("</tr>");
+        }
+        out.push_str("</table></section>");
+    };
+    let (h, rows) = r.overview();
+    table(&mut out, "Grid points", &h, &rows);
+    let (h, rows) = r.cost_rows();
+    table(
+        &mut out,
+        "Cost over the run per purchase variant (USD)",
+        &h,
+        &rows,
+    );
+    let (h, rows) = r.replica_rows();
+    if h.len() > 1 {
+        let h: Vec<&str> = h.iter().map(String::as_str).collect();
+        table(&mut out, "Peak replicas and nodes (p50 / p95)", &h, &rows);
+    }
+    out.push_str("</main></body></html>\n");
+    out
+}
