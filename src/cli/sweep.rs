@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 
 use super::Outcome;
 use super::output::{print_stdout, write_files_atomic};
+use super::run::Format;
 use crate::error::{Error, Result};
 use crate::report::sweep::{self as sweep_report, SweepReport};
 use crate::sweep::grid::{Grid, Param, Shard};
@@ -79,20 +80,12 @@ pub struct PickArgs {
     /// `STAT(METRIC) OP NUMBER`, e.g. `p95(db.peak_connections)<=197`. Repeatable.
     #[arg(long, value_name = "RULE")]
     pub require: Vec<String>,
-    /// What to print on stdout.
+    /// What to print on stdout (json: sweep.json).
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
     /// Print nothing on stdout and no progress bar (files are still written).
     #[arg(long, short)]
     pub quiet: bool,
-}
-
-#[derive(Debug, Clone, Copy, clap::ValueEnum)]
-pub enum Format {
-    Table,
-    /// sweep.json.
-    Json,
-    Markdown,
 }
 
 pub const MANIFEST: &str = "manifest.json";
@@ -379,4 +372,73 @@ fn merge(args: MergeArgs) -> Result<Outcome> {
         )));
     }
     finish(manifest, runs, &args.out, &args.pick, &requirements)
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use crate::scenario::yaml::{Node, Value, parse};
+
+    fn get<'a>(n: &'a Node, path: &[&str]) -> &'a Node {
+        path.iter().fold(n, |n, seg| match &n.value {
+            Value::Map(e) => {
+                &e.iter()
+                    .find(|(k, _)| matches!(&k.value, Value::Scalar { text, .. } if text == seg))
+                    .unwrap_or_else(|| panic!("no {seg}"))
+                    .1
+            }
+            Value::Seq(items) => &items[seg.parse::<usize>().unwrap()],
+            Value::Scalar { .. } => panic!("{seg}: a scalar"),
+        })
+    }
+
+    fn text(n: &Node) -> &str {
+        match &n.value {
+            Value::Scalar { text, .. } => text,
+            _ => panic!("not a scalar"),
+        }
+    }
+
+    /// The shipped Indexed Job runs arguments capsim accepts, with --shards equal to the Job's
+    /// completions; the merge Job's command line parses too.
+    #[test]
+    fn shipped_kubernetes_jobs_call_capsim_correctly() {
+        let job = parse(
+            include_str!("../../deploy/k8s/sweep-job.yaml"),
+            "sweep-job.yaml",
+        )
+        .unwrap();
+        assert_eq!(text(get(&job, &["spec", "completionMode"])), "Indexed");
+        let completions = text(get(&job, &["spec", "completions"]));
+        let container = get(&job, &["spec", "template", "spec", "containers", "0"]);
+        let Value::Seq(args) = &get(container, &["args"]).value else {
+            panic!("args is a list")
+        };
+        let args: Vec<&str> = args.iter().map(text).collect();
+        assert!(
+            args.contains(&format!("--shards={completions}").as_str()),
+            "{args:?}"
+        );
+        let cli = super::super::Cli::try_parse_from(
+            std::iter::once("capsim").chain(args.iter().copied()),
+        );
+        assert!(cli.is_ok(), "{:?}", cli.err());
+
+        let merge = parse(
+            include_str!("../../deploy/k8s/sweep-merge-job.yaml"),
+            "sweep-merge-job.yaml",
+        )
+        .unwrap();
+        let c = get(&merge, &["spec", "template", "spec", "containers", "0"]);
+        let line = text(get(c, &["args", "0"]));
+        assert!(line.contains(&format!("-of-{completions}")), "{line}");
+        let words: Vec<String> = line
+            .split_whitespace()
+            .map(|w| w.trim_matches('\'').to_string())
+            .collect();
+        assert_eq!(words[0], "capsim");
+        let cli = super::super::Cli::try_parse_from(&words);
+        assert!(cli.is_ok(), "{:?}", cli.err());
+    }
 }

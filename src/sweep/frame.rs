@@ -43,9 +43,20 @@ pub fn runs_frame(rows: &[Row]) -> Result<DataFrame> {
     DataFrame::new(rows.len(), columns).map_err(failed("building the runs table"))
 }
 
+/// One column from its cells: text if any cell is text, else floats if any is a float, else
+/// integers if any is an integer, else true/false; a missing cell is null.
 fn column_of(name: &str, cells: &[Option<&Cell>]) -> Column {
     let name = PlSmallStr::from_str(name);
     let any = |f: fn(&Cell) -> bool| cells.iter().flatten().any(|c| f(c));
+    let each = |f: &dyn Fn(&Cell) -> Option<f64>| -> Vec<Option<f64>> {
+        cells.iter().map(|c| c.and_then(f)).collect()
+    };
+    let number = |c: &Cell| match c {
+        Cell::Int(i) => Some(*i as f64),
+        Cell::Float(f) => Some(*f),
+        Cell::Bool(b) => Some(f64::from(u8::from(*b))),
+        Cell::Text(_) => None,
+    };
     if any(|c| matches!(c, Cell::Text(_))) {
         let v: Vec<Option<String>> = cells
             .iter()
@@ -60,39 +71,18 @@ fn column_of(name: &str, cells: &[Option<&Cell>]) -> Column {
             .collect();
         Column::new(name, v)
     } else if any(|c| matches!(c, Cell::Float(_))) {
-        let v: Vec<Option<f64>> = cells
-            .iter()
-            .map(|c| {
-                c.and_then(|c| match c {
-                    Cell::Float(f) => Some(*f),
-                    Cell::Int(i) => Some(*i as f64),
-                    Cell::Bool(b) => Some(f64::from(u8::from(*b))),
-                    Cell::Text(_) => None,
-                })
-            })
-            .collect();
-        Column::new(name, v)
+        Column::new(name, each(&number))
     } else if any(|c| matches!(c, Cell::Int(_))) {
-        let v: Vec<Option<i64>> = cells
-            .iter()
-            .map(|c| {
-                c.and_then(|c| match c {
-                    Cell::Int(i) => Some(*i),
-                    Cell::Bool(b) => Some(i64::from(*b)),
-                    _ => None,
-                })
-            })
+        // Whole numbers stay integers (exact in Parquet and CSV; i64 → f64 → i64 is exact below 2^53).
+        let v: Vec<Option<i64>> = each(&number)
+            .into_iter()
+            .map(|x| x.map(|x| x as i64))
             .collect();
         Column::new(name, v)
     } else {
-        let v: Vec<Option<bool>> = cells
-            .iter()
-            .map(|c| {
-                c.and_then(|c| match c {
-                    Cell::Bool(b) => Some(*b),
-                    _ => None,
-                })
-            })
+        let v: Vec<Option<bool>> = each(&number)
+            .into_iter()
+            .map(|x| x.map(|x| x != 0.0))
             .collect();
         Column::new(name, v)
     }
@@ -309,24 +299,12 @@ pub fn aggregate(runs: &DataFrame, params: &[(String, Vec<String>)]) -> Result<D
         )
         .collect()
         .map_err(failed("aggregating runs"))?;
-    let get = |df: &DataFrame, name: &str| -> Result<Vec<Option<f64>>> {
-        let c = df.column(name).map_err(failed("reading aggregates"))?;
-        let c = c
-            .cast(&DataType::Float64)
-            .map_err(failed("reading aggregates"))?;
-        Ok(c.f64()
-            .map_err(failed("reading aggregates"))?
-            .iter()
-            .collect())
-    };
-    let (n, mean, sd) = (get(&agg, "n")?, get(&agg, "mean")?, get(&agg, "sd")?);
-    let metric: Vec<String> = agg
-        .column("metric")
-        .and_then(|c| {
-            c.str()
-                .map(|s| s.iter().map(|v| v.unwrap_or("").to_string()).collect())
-        })
-        .map_err(failed("reading aggregates"))?;
+    let (n, mean, sd) = (
+        f64_column(&agg, "n")?,
+        f64_column(&agg, "mean")?,
+        f64_column(&agg, "sd")?,
+    );
+    let metric = str_column(&agg, "metric")?;
     let (mut lo, mut hi) = (Vec::with_capacity(n.len()), Vec::with_capacity(n.len()));
     for i in 0..n.len() {
         let count = n[i].unwrap_or(0.0) as usize;
@@ -346,19 +324,35 @@ pub fn aggregate(runs: &DataFrame, params: &[(String, Vec<String>)]) -> Result<D
         .map_err(failed("adding confidence intervals"))?;
     agg.insert_column(at + 1, Column::new("ci95_high".into(), hi))
         .map_err(failed("adding confidence intervals"))?;
-    let points: Vec<usize> = agg
-        .column(POINT)
-        .and_then(|c| {
-            c.i64()
-                .map(|s| s.iter().map(|p| p.unwrap_or(0) as usize).collect())
-        })
-        .map_err(failed("reading aggregates"))?;
+    let points = f64_column(&agg, POINT)?;
     for (i, (name, values)) in params.iter().enumerate() {
-        let v: Vec<Option<String>> = points.iter().map(|p| values.get(*p).cloned()).collect();
+        let v: Vec<Option<String>> = points
+            .iter()
+            .map(|p| p.and_then(|p| values.get(p as usize).cloned()))
+            .collect();
         agg.insert_column(1 + i, Column::new(PlSmallStr::from_str(name), v))
             .map_err(failed("adding parameters"))?;
     }
     Ok(agg)
+}
+
+/// A numeric column as floats (nulls as `None`).
+fn f64_column(df: &DataFrame, name: &str) -> Result<Vec<Option<f64>>> {
+    let c = df
+        .column(name)
+        .and_then(|c| c.cast(&DataType::Float64))
+        .map_err(failed("reading aggregates"))?;
+    Ok(c.f64()
+        .map_err(failed("reading aggregates"))?
+        .iter()
+        .collect())
+}
+
+/// A text column (nulls as empty text).
+fn str_column(df: &DataFrame, name: &str) -> Result<Vec<String>> {
+    let c = df.column(name).map_err(failed("reading aggregates"))?;
+    let s = c.str().map_err(failed("reading aggregates"))?;
+    Ok(s.iter().map(|v| v.unwrap_or("").to_string()).collect())
 }
 
 /// One aggregate row, as plain values for the report and the recommender.
@@ -380,25 +374,12 @@ pub struct AggRow {
 
 /// The aggregates frame as rows.
 pub fn agg_rows(agg: &DataFrame) -> Result<Vec<AggRow>> {
-    let f = |name: &str| -> Result<Vec<Option<f64>>> {
-        let c = agg.column(name).map_err(failed("reading aggregates"))?;
-        let c = c
-            .cast(&DataType::Float64)
-            .map_err(failed("reading aggregates"))?;
-        Ok(c.f64()
-            .map_err(failed("reading aggregates"))?
-            .iter()
-            .collect())
-    };
-    let metric: Vec<String> = agg
-        .column("metric")
-        .and_then(|c| {
-            c.str()
-                .map(|s| s.iter().map(|v| v.unwrap_or("").to_string()).collect())
-        })
-        .map_err(failed("reading aggregates"))?;
-    let point = f(POINT)?;
-    let cols: Vec<Vec<Option<f64>>> = STATS.iter().map(|s| f(s)).collect::<Result<_>>()?;
+    let metric = str_column(agg, "metric")?;
+    let point = f64_column(agg, POINT)?;
+    let cols: Vec<Vec<Option<f64>>> = STATS
+        .iter()
+        .map(|s| f64_column(agg, s))
+        .collect::<Result<_>>()?;
     Ok((0..metric.len())
         .map(|i| AggRow {
             point: point[i].unwrap_or(0.0) as usize,

@@ -181,6 +181,18 @@ struct Candidate {
     checks: Vec<(String, f64, bool)>,
 }
 
+impl Candidate {
+    /// "rule fails (value); ..." for the requirements this candidate breaks.
+    fn failures(&self) -> String {
+        self.checks
+            .iter()
+            .filter(|k| !k.2)
+            .map(|(t, v, _)| format!("{t} fails ({})", short(*v)))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+}
+
 /// Choose from `aggs` (every grid point's aggregates).
 pub fn recommend(
     aggs: &[AggRow],
@@ -302,19 +314,13 @@ pub fn recommend(
                 if !shown.insert(c.point) || shown.len() > 5 {
                     continue;
                 }
-                let failed: Vec<String> = c
-                    .checks
-                    .iter()
-                    .filter(|k| !k.2)
-                    .map(|(t, v, _)| format!("{t} fails ({})", short(*v)))
-                    .collect();
                 reasons.push(format!(
                     "Cheaper but ruled out: grid point {} ({}) as {} at {}: {}.",
                     c.point,
                     grid.label(c.point),
                     c.variant,
                     money(c.cost),
-                    failed.join("; ")
+                    c.failures()
                 ));
             }
             if let Some(next) = cands[i + 1..]
@@ -345,17 +351,11 @@ pub fn recommend(
                 if !shown.insert(c.point) {
                     continue;
                 }
-                let failed: Vec<String> = c
-                    .checks
-                    .iter()
-                    .filter(|k| !k.2)
-                    .map(|(t, v, _)| format!("{t} fails ({})", short(*v)))
-                    .collect();
                 reasons.push(format!(
                     "Grid point {} ({}): {}.",
                     c.point,
                     grid.label(c.point),
-                    failed.join("; ")
+                    c.failures()
                 ));
             }
         }
