@@ -314,8 +314,13 @@ pub fn recommend(
                 if !shown.insert(c.point) || shown.len() > 5 {
                     continue;
                 }
+                let cheaper = if c.cost < cands[i].cost {
+                    "Cheaper"
+                } else {
+                    "As cheap"
+                };
                 reasons.push(format!(
-                    "Cheaper but ruled out: grid point {} ({}) as {} at {}: {}.",
+                    "{cheaper} but ruled out: grid point {} ({}) as {} at {}: {}.",
                     c.point,
                     grid.label(c.point),
                     c.variant,
@@ -447,7 +452,7 @@ mod tests {
         assert!(
             r.reasons
                 .iter()
-                .any(|l| l.contains("ruled out: grid point 0")
+                .any(|l| l.contains("but ruled out: grid point 0")
                     && l.contains("slo>=0.95 fails (0.4000)")),
             "{:?}",
             r.reasons

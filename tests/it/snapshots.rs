@@ -35,3 +35,34 @@ fn json_report() {
     v["series"] = serde_json::Value::String(format!("{} days", r.series.days.len()));
     insta::assert_snapshot!(serde_json::to_string_pretty(&v).unwrap());
 }
+
+/// The sweep's terminal summary and Markdown (with a recommendation) for a 2 × 3-run grid.
+#[test]
+fn sweep_summaries() {
+    use capsim::report::sweep::{SweepReport, markdown, table};
+    use capsim::sweep::{self, frame, grid, recommend};
+    let path = crate::common::repo("tests/fixtures/platform.yaml");
+    let g = grid::Grid::new(vec![
+        grid::Param::parse("services.web.hpa.maxReplicas=4,20").unwrap(),
+    ])
+    .unwrap();
+    let plan = sweep::plan(&path, g, 3, None).unwrap();
+    let rows = plan.execute(grid::Shard::ALL, 2, &|| {}).unwrap();
+    let runs = frame::runs_frame(&rows).unwrap();
+    let mut manifest = plan.manifest.clone();
+    manifest.scenario_file = "tests/fixtures/platform.yaml".into();
+    let aggs =
+        frame::agg_rows(&frame::aggregate(&runs, &sweep::param_columns(&manifest.grid)).unwrap())
+            .unwrap();
+    let req = [recommend::Requirement::parse("slo>=0.95").unwrap()];
+    let rec = recommend::recommend(
+        &aggs,
+        &manifest.grid,
+        3,
+        recommend::Objective::Cheapest,
+        &req,
+    )
+    .unwrap();
+    let r = SweepReport::build(manifest, aggs, Some(rec));
+    insta::assert_snapshot!(format!("{}\n----\n{}", table(&r), markdown(&r)));
+}
