@@ -231,8 +231,8 @@ fn finish(
     let md = sweep_report::markdown(&report);
     let html = sweep_report::html(&report);
     let spread = report.spread();
-    let png = crate::report::charts::spread_png(sweep_report::SPREAD_TITLE, "USD", &spread);
-    let svg = crate::report::charts::spread_svg(sweep_report::SPREAD_TITLE, "USD", &spread);
+    let png = crate::report::charts::spread_png(&report.spread_title(), "USD", &spread);
+    let svg = crate::report::charts::spread_svg(&report.spread_title(), "USD", &spread);
     let tables = [
         frame::parquet_bytes(&mut runs)?,
         frame::csv_bytes(&mut runs)?,

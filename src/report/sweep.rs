@@ -230,7 +230,7 @@ impl SweepReport {
             .filter_map(|p| {
                 let (v, a) = self.cheapest(p.point)?;
                 Some(Spread {
-                    label: format!("{}: {} ({})", p.point, short_label(&p.label), v.label()),
+                    label: axis_label(p, v),
                     p5: a.p5?,
                     p50: a.p50?,
                     p95: a.p95?,
@@ -241,24 +241,48 @@ impl SweepReport {
     }
 }
 
-fn short_label(label: &str) -> String {
-    // Parameter paths are long; the last segment names them well enough on a chart axis.
-    label
-        .split(", ")
-        .map(|kv| match kv.split_once('=') {
-            Some((k, v)) => format!("{}={v}", k.rsplit('.').next().unwrap_or(k)),
-            None => kv.to_string(),
-        })
-        .collect::<Vec<_>>()
-        .join(", ")
+/// A chart axis label: the point, its values (the title names the parameters) and the variant,
+/// cut to fit the label area.
+fn axis_label(p: &PointInfo, v: Variant) -> String {
+    const MAX_CHARS: usize = 48;
+    let values = if p.values.is_empty() {
+        p.label.clone()
+    } else {
+        p.values.join(", ")
+    };
+    let full = format!("{}: {values} ({})", p.point, v.label());
+    if full.chars().count() <= MAX_CHARS {
+        full
+    } else {
+        let cut: String = full.chars().take(MAX_CHARS - 1).collect();
+        format!("{cut}…")
+    }
 }
 
 fn pct1(x: Option<f64>) -> String {
     x.map_or("–".into(), |x| format!("{:.1} %", x * 100.0))
 }
 
-/// The spread chart's title.
-pub const SPREAD_TITLE: &str = "Cost over the run, cheapest variant per grid point";
+impl SweepReport {
+    /// The spread chart's title, naming the swept parameters (the axis shows their values).
+    pub fn spread_title(&self) -> String {
+        let names: Vec<&str> = self
+            .manifest
+            .grid
+            .params
+            .iter()
+            .map(|p| p.path.rsplit('.').next().unwrap_or(&p.path))
+            .collect();
+        if names.is_empty() {
+            "Cost over the run, cheapest variant".to_string()
+        } else {
+            format!(
+                "Cost over the run by {}, cheapest variant",
+                names.join(" × ")
+            )
+        }
+    }
+}
 
 /// The terminal summary.
 pub fn table(r: &SweepReport) -> String {
@@ -342,7 +366,7 @@ pub fn html(r: &SweepReport) -> String {
         }
         out.push_str("</ul></section>");
     }
-    let svg = charts::spread_svg(SPREAD_TITLE, "USD", &r.spread());
+    let svg = charts::spread_svg(&r.spread_title(), "USD", &r.spread());
     let _ = write!(
         out,
         "<section><h2>Spread</h2><figure class=\"chart\">{}<figcaption>Bars run from the 5th to the 95th percentile of {} runs per grid point; the tick is the median, the dot the mean.</figcaption></figure></section>",

@@ -25,6 +25,9 @@ use record::{Row, SloRule};
 /// Version of `sweep.json` and of the runs/aggregates table layout.
 pub const SCHEMA_VERSION: u32 = 1;
 
+/// More runs than this in one sweep is surely a typo (at ~4 s a run it would be months of cores).
+pub const MAX_RUNS: usize = 10_000_000;
+
 /// What a sweep is: enough to check that shards belong together and to label every table.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Manifest {
@@ -73,6 +76,12 @@ pub fn plan(path: &Path, grid: Grid, runs_per_point: usize, seed: Option<u64>) -
         return Err(Error::Usage(
             "--runs must be at least 1 (runs per grid point)".into(),
         ));
+    }
+    if grid.points().saturating_mul(runs_per_point) > MAX_RUNS {
+        return Err(Error::Usage(format!(
+            "{} grid points × --runs {runs_per_point} is more than {MAX_RUNS} runs; sweep fewer",
+            grid.points()
+        )));
     }
     let text = std::fs::read_to_string(path).map_err(|e| Error::read(path, e))?;
     let file = path.display().to_string();

@@ -332,13 +332,20 @@ pub fn recommend(
                 .iter()
                 .find(|c| c.checks.iter().all(|k| k.2) && c.point != p.point)
             {
+                // Only the mean has a confidence interval; a next best inside it is a tie.
+                let tie = objective == Objective::Cheapest && next.cost <= p.cost_ci95_usd.1;
                 reasons.push(format!(
-                    "Next best grid point: {} ({}) as {} at {} ({:+.1} %).",
+                    "Next best grid point: {} ({}) as {} at {} ({:+.1} %){}.",
                     next.point,
                     grid.label(next.point),
                     next.variant,
                     money(next.cost),
-                    (next.cost / cands[i].cost - 1.0) * 100.0
+                    (next.cost / cands[i].cost - 1.0) * 100.0,
+                    if tie {
+                        ", inside the pick's 95 % confidence interval: the runs cannot tell the two apart on cost, so choose between them on other grounds"
+                    } else {
+                        ""
+                    }
                 ));
             }
         }

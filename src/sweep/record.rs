@@ -141,12 +141,18 @@ pub fn row(
             .iter()
             .map(|i| i.minutes_with_refused_connections)
             .sum();
+        let cpu = db
+            .instances
+            .iter()
+            .map(|i| i.peak_cpu_utilisation)
+            .fold(0.0, f64::max);
         put("db.peak_connections".into(), Cell::Float(peak));
         put("db.peak_demanded_connections".into(), Cell::Float(demanded));
         put(
             "db.minutes_with_refused_connections".into(),
             Cell::Int(i64::from(refused)),
         );
+        put("db.peak_cpu_utilisation".into(), Cell::Float(cpu));
     }
     if let Some(c) = &report.cache {
         put("cache.min_hit_ratio".into(), Cell::Float(c.min_hit_ratio));

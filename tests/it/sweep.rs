@@ -220,6 +220,7 @@ fn bad_parameters_fail_before_any_run() {
     }
     for args in [
         vec!["sweep", FIXTURE, "--runs", "0"],
+        vec!["sweep", FIXTURE, "--runs", "100000000"],
         vec!["sweep", FIXTURE, "--shard", "3/3"],
         vec!["sweep", FIXTURE, "--require", "slo>=x"],
         vec!["sweep", FIXTURE, "--set", "a=1", "--set", "a=2"],
