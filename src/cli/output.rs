@@ -60,3 +60,23 @@ pub fn print_stdout(text: &str) -> Result<()> {
         Err(e) => Err(Error::write(Path::new("<stdout>"), e)),
     }
 }
+
+/// A progress bar on stderr with `template`; indicatif hides it when stderr is not a terminal,
+/// and `quiet` hides it always.
+pub fn progress_bar(
+    len: u64,
+    quiet: bool,
+    template: &str,
+    message: String,
+) -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::new(len);
+    if quiet {
+        bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+    }
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(template)
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    bar.set_message(message);
+    bar
+}

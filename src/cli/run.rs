@@ -138,17 +138,12 @@ pub fn prepare_loaded(
 /// a terminal, and `quiet` hides it always.
 fn simulate_with_bar(scenario: &crate::scenario::Scenario, quiet: bool) -> crate::model::RunOutput {
     let days = (scenario.simulation.duration_ms / crate::sim::DAY_MS).max(1) as u64;
-    let bar = indicatif::ProgressBar::new(days);
-    if quiet {
-        bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
-    }
-    bar.set_style(
-        indicatif::ProgressStyle::with_template(
-            "{msg} [{bar:40}] {pos}/{len} simulated days ({eta} left)",
-        )
-        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    let bar = super::output::progress_bar(
+        days,
+        quiet,
+        "{msg} [{bar:40}] {pos}/{len} simulated days ({eta} left)",
+        scenario.name.clone(),
     );
-    bar.set_message(scenario.name.clone());
     let out = crate::model::simulate_with_progress(scenario, &mut |at, _| {
         bar.set_position((at / crate::sim::DAY_MS) as u64);
     });

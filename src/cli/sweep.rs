@@ -126,7 +126,12 @@ pub fn exec(args: Args) -> Result<Outcome> {
         }
     });
     let todo = plan.runs(shard).len();
-    let bar = progress(todo as u64, args.pick.quiet, &manifest.scenario);
+    let bar = super::output::progress_bar(
+        todo as u64,
+        args.pick.quiet,
+        "{msg} [{bar:40}] {pos}/{len} runs ({elapsed} elapsed, {eta} left)",
+        format!("sweep {}", manifest.scenario),
+    );
     let rows = plan.execute(shard, threads, &|| bar.inc(1))?;
     bar.finish_and_clear();
     let mut df = frame::runs_frame(&rows)?;
@@ -155,21 +160,6 @@ fn shard_from_env(count: usize) -> Result<Shard> {
         )
     })?;
     Shard::parse(&format!("{}/{count}", index.trim()))
-}
-
-fn progress(len: u64, quiet: bool, name: &str) -> indicatif::ProgressBar {
-    let bar = indicatif::ProgressBar::new(len);
-    if quiet {
-        bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
-    }
-    bar.set_style(
-        indicatif::ProgressStyle::with_template(
-            "{msg} [{bar:40}] {pos}/{len} runs ({elapsed} elapsed, {eta} left)",
-        )
-        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-    );
-    bar.set_message(format!("sweep {name}"));
-    bar
 }
 
 /// A shard writes its runs and its manifest; the aggregates come from the merge.
