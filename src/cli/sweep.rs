@@ -211,6 +211,7 @@ fn finish(
             manifest.runs_per_point,
             pick.objective.unwrap_or(Objective::Cheapest),
             requirements,
+            &|metric| frame::per_run(&runs, metric).ok().flatten(),
         )?)
     } else {
         None

@@ -355,6 +355,43 @@ fn str_column(df: &DataFrame, name: &str) -> Result<Vec<String>> {
     Ok(s.iter().map(|v| v.unwrap_or("").to_string()).collect())
 }
 
+/// Metric `metric` of every run, as (point, replicate, value): what a paired comparison of two
+/// grid points over the same replicates (the same seeds) needs. `None` when there is no such
+/// column.
+pub fn per_run(runs: &DataFrame, metric: &str) -> Result<Option<Vec<(usize, usize, f64)>>> {
+    if runs.column(metric).is_err() {
+        return Ok(None);
+    }
+    let (point, replicate, value) = (
+        f64_column(runs, POINT)?,
+        f64_column(runs, REPLICATE)?,
+        f64_column(runs, metric)?,
+    );
+    Ok(Some(
+        (0..value.len())
+            .filter_map(|i| Some((point[i]? as usize, replicate[i]? as usize, value[i]?)))
+            .collect(),
+    ))
+}
+
+/// Mean of the paired differences `b − a` (matched by replicate) and its 95 % t interval, with
+/// the number of pairs; `None` with fewer than two pairs.
+pub fn paired_difference(a: &[(usize, f64)], b: &[(usize, f64)]) -> Option<(f64, f64, f64, usize)> {
+    let a: std::collections::BTreeMap<usize, f64> = a.iter().copied().collect();
+    let d: Vec<f64> = b
+        .iter()
+        .filter_map(|(k, vb)| a.get(k).map(|va| vb - va))
+        .collect();
+    let n = d.len();
+    if n < 2 {
+        return None;
+    }
+    let mean = d.iter().sum::<f64>() / n as f64;
+    let var = d.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1) as f64;
+    let half = t975(n - 1) * var.sqrt() / (n as f64).sqrt();
+    Some((mean, mean - half, mean + half, n))
+}
+
 /// One aggregate row, as plain values for the report and the recommender.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
 pub struct AggRow {
@@ -492,6 +529,18 @@ mod tests {
             .find(|r| r.point == 1 && r.metric == "x")
             .unwrap();
         assert_eq!((x1.mean, x1.sd, x1.p95), (Some(5.0), Some(0.0), Some(5.0)));
+    }
+
+    #[test]
+    fn paired_difference_matches_hand_arithmetic() {
+        // b − a by replicate: 2, 3, 4 (replicate 9 has no partner) → mean 3, sd 1,
+        // half-width t(0.975, 2)·1/√3 = 4.302652730/1.7320508 = 2.4841.
+        let a = [(0, 10.0), (1, 20.0), (2, 30.0)];
+        let b = [(2, 34.0), (0, 12.0), (1, 23.0), (9, 1.0)];
+        let (m, lo, hi, n) = paired_difference(&a, &b).unwrap();
+        assert_eq!((m, n), (3.0, 3));
+        assert!((hi - m - 2.484138).abs() < 1e-6 && (m - lo - 2.484138).abs() < 1e-6);
+        assert!(paired_difference(&a[..1], &b).is_none());
     }
 
     #[test]

@@ -194,12 +194,17 @@ impl Candidate {
 }
 
 /// Choose from `aggs` (every grid point's aggregates).
+/// Every run's value of a metric as (point, replicate, value) — from the runs table; lets the
+/// recommender compare two grid points run by run over the same seeds.
+pub type PerRun<'a> = &'a dyn Fn(&str) -> Option<Vec<(usize, usize, f64)>>;
+
 pub fn recommend(
     aggs: &[AggRow],
     grid: &Grid,
     runs_per_point: usize,
     objective: Objective,
     requirements: &[Requirement],
+    per_run: PerRun,
 ) -> Result<Recommendation> {
     let find =
         |point: usize, metric: &str| aggs.iter().find(|a| a.point == point && a.metric == metric);
@@ -332,20 +337,45 @@ pub fn recommend(
                 .iter()
                 .find(|c| c.checks.iter().all(|k| k.2) && c.point != p.point)
             {
-                // Only the mean has a confidence interval; a next best inside it is a tie.
-                let tie = objective == Objective::Cheapest && next.cost <= p.cost_ci95_usd.1;
+                // Replicate k has one seed at every grid point, so the two are compared run by
+                // run: the paired difference is far tighter than either point's own interval.
+                let paired = (objective == Objective::Cheapest)
+                    .then(|| {
+                        let pairs = |point: usize, v: Variant| -> Option<Vec<(usize, f64)>> {
+                            let all = per_run(&cost_year_column(v))?;
+                            Some(
+                                all.into_iter()
+                                    .filter(|r| r.0 == point)
+                                    .map(|r| (r.1, r.2))
+                                    .collect(),
+                            )
+                        };
+                        let a = pairs(p.point, cands[i].variant)?;
+                        let b = pairs(next.point, next.variant)?;
+                        super::frame::paired_difference(&a, &b)
+                    })
+                    .flatten();
+                let verdict = match paired {
+                    Some((_, lo, hi, n)) if lo <= 0.0 && hi >= 0.0 => format!(
+                        "; run by run over the same {n} simulated years the difference is {}–{} (95 % CI), which includes zero: the runs cannot tell the two apart on cost, so choose on other grounds",
+                        signed_usd(lo),
+                        signed_usd(hi)
+                    ),
+                    Some((m, lo, hi, n)) => format!(
+                        "; run by run over the same {n} simulated years it costs {} more (95 % CI {}–{})",
+                        money(m),
+                        signed_usd(lo),
+                        signed_usd(hi)
+                    ),
+                    None => String::new(),
+                };
                 reasons.push(format!(
-                    "Next best grid point: {} ({}) as {} at {} ({:+.1} %){}.",
+                    "Next best grid point: {} ({}) as {} at {} ({:+.1} %){verdict}.",
                     next.point,
                     grid.label(next.point),
                     next.variant,
                     money(next.cost),
                     (next.cost / cands[i].cost - 1.0) * 100.0,
-                    if tie {
-                        ", inside the pick's 95 % confidence interval: the runs cannot tell the two apart on cost, so choose between them on other grounds"
-                    } else {
-                        ""
-                    }
                 ));
             }
         }
@@ -378,6 +408,16 @@ pub fn recommend(
         pick,
         reasons,
     })
+}
+
+/// `+$1,234` / `-$56` (cents when under $10, where whole dollars would read as zero).
+fn signed_usd(x: f64) -> String {
+    let sign = if x < 0.0 { "-" } else { "+" };
+    if x.abs() < 10.0 {
+        format!("{sign}${:.2}", x.abs())
+    } else {
+        format!("{sign}{}", crate::report::charts::usd0(x.abs()))
+    }
 }
 
 fn pct(x: Option<f64>) -> String {
@@ -453,7 +493,7 @@ mod tests {
             agg(2, &c3, 850.0, 900.0),
         ];
         let req = [Requirement::parse("slo>=0.95").unwrap()];
-        let r = recommend(&aggs, &grid, 20, Objective::Cheapest, &req).unwrap();
+        let r = recommend(&aggs, &grid, 20, Objective::Cheapest, &req, &|_| None).unwrap();
         let p = r.pick.unwrap();
         assert_eq!((p.point, p.variant.as_str()), (1, "committed-3y"));
         assert!(
@@ -464,8 +504,52 @@ mod tests {
             "{:?}",
             r.reasons
         );
+        // Run by run (same replicates), the next best point costs a steady 50 more; with noisy
+        // pairs straddling zero the two are a tie.
+        let c3 = cost_year_column(Variant::Committed3y);
+        let steady = |m: &str| {
+            (m == c3).then(|| {
+                vec![
+                    (1, 0, 800.0),
+                    (1, 1, 810.0),
+                    (1, 2, 790.0),
+                    (2, 0, 850.0),
+                    (2, 1, 860.0),
+                    (2, 2, 840.0),
+                ]
+            })
+        };
+        let r = recommend(&aggs, &grid, 20, Objective::Cheapest, &req, &steady).unwrap();
+        let next = r
+            .reasons
+            .iter()
+            .find(|l| l.starts_with("Next best"))
+            .unwrap();
+        assert!(
+            next.contains("it costs $50 more (95 % CI +$50–+$50)"),
+            "{next}"
+        );
+        let noisy = |m: &str| {
+            (m == c3).then(|| {
+                vec![
+                    (1, 0, 800.0),
+                    (1, 1, 900.0),
+                    (1, 2, 700.0),
+                    (2, 0, 950.0),
+                    (2, 1, 760.0),
+                    (2, 2, 840.0),
+                ]
+            })
+        };
+        let r = recommend(&aggs, &grid, 20, Objective::Cheapest, &req, &noisy).unwrap();
+        let next = r
+            .reasons
+            .iter()
+            .find(|l| l.starts_with("Next best"))
+            .unwrap();
+        assert!(next.contains("includes zero"), "{next}");
         // By the 95th percentile, point 2's committed-3y (900) beats point 1's (990).
-        let r = recommend(&aggs, &grid, 20, Objective::CheapestP95, &req).unwrap();
+        let r = recommend(&aggs, &grid, 20, Objective::CheapestP95, &req, &|_| None).unwrap();
         assert_eq!(r.pick.unwrap().point, 2);
         // Nothing meets an impossible requirement; every point says why.
         let r = recommend(
@@ -474,6 +558,7 @@ mod tests {
             20,
             Objective::Cheapest,
             &[Requirement::parse("slo>1").unwrap()],
+            &|_| None,
         )
         .unwrap();
         assert!(r.pick.is_none());
@@ -485,6 +570,7 @@ mod tests {
             20,
             Objective::Cheapest,
             &[Requirement::parse("mean(nope)<1").unwrap()],
+            &|_| None,
         );
         assert!(e.unwrap_err().to_string().contains("no metric \"nope\""));
     }

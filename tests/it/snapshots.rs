@@ -61,6 +61,7 @@ fn sweep_summaries() {
         3,
         recommend::Objective::Cheapest,
         &req,
+        &|m| frame::per_run(&runs, m).ok().flatten(),
     )
     .unwrap();
     let r = SweepReport::build(manifest, aggs, Some(rec));
