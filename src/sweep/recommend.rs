@@ -363,7 +363,7 @@ pub fn recommend(
                     ),
                     Some((m, lo, hi, n)) => format!(
                         "; run by run over the same {n} simulated years it costs {} more (95 % CI {}–{})",
-                        money(m),
+                        signed_usd(m).trim_start_matches('+'),
                         signed_usd(lo),
                         signed_usd(hi)
                     ),
