@@ -507,47 +507,32 @@ mod tests {
         // Run by run (same replicates), the next best point costs a steady 50 more; with noisy
         // pairs straddling zero the two are a tie.
         let c3 = cost_year_column(Variant::Committed3y);
-        let steady = |m: &str| {
-            (m == c3).then(|| {
-                vec![
-                    (1, 0, 800.0),
-                    (1, 1, 810.0),
-                    (1, 2, 790.0),
-                    (2, 0, 850.0),
-                    (2, 1, 860.0),
-                    (2, 2, 840.0),
-                ]
-            })
-        };
-        let r = recommend(&aggs, &grid, 20, Objective::Cheapest, &req, &steady).unwrap();
-        let next = r
-            .reasons
-            .iter()
-            .find(|l| l.starts_with("Next best"))
-            .unwrap();
-        assert!(
-            next.contains("it costs $50 more (95 % CI +$50–+$50)"),
-            "{next}"
-        );
-        let noisy = |m: &str| {
-            (m == c3).then(|| {
-                vec![
-                    (1, 0, 800.0),
-                    (1, 1, 900.0),
-                    (1, 2, 700.0),
-                    (2, 0, 950.0),
-                    (2, 1, 760.0),
-                    (2, 2, 840.0),
-                ]
-            })
-        };
-        let r = recommend(&aggs, &grid, 20, Objective::Cheapest, &req, &noisy).unwrap();
-        let next = r
-            .reasons
-            .iter()
-            .find(|l| l.starts_with("Next best"))
-            .unwrap();
-        assert!(next.contains("includes zero"), "{next}");
+        let cases: [([f64; 3], [f64; 3], &str); 2] = [
+            (
+                [800.0, 810.0, 790.0],
+                [850.0, 860.0, 840.0],
+                "it costs $50 more (95 % CI +$50–+$50)",
+            ),
+            (
+                [800.0, 900.0, 700.0],
+                [950.0, 760.0, 840.0],
+                "includes zero",
+            ),
+        ];
+        for (pick, next, want) in cases {
+            let runs: Vec<(usize, usize, f64)> = (0..3)
+                .map(|k| (1, k, pick[k]))
+                .chain((0..3).map(|k| (2, k, next[k])))
+                .collect();
+            let per_run = |m: &str| (m == c3).then(|| runs.clone());
+            let r = recommend(&aggs, &grid, 20, Objective::Cheapest, &req, &per_run).unwrap();
+            let line = r
+                .reasons
+                .iter()
+                .find(|l| l.starts_with("Next best"))
+                .unwrap();
+            assert!(line.contains(want), "{line}");
+        }
         // By the 95th percentile, point 2's committed-3y (900) beats point 1's (990).
         let r = recommend(&aggs, &grid, 20, Objective::CheapestP95, &req, &|_| None).unwrap();
         assert_eq!(r.pick.unwrap().point, 2);
