@@ -57,26 +57,12 @@ impl SweepReport {
     }
 
     pub fn agg(&self, point: usize, metric: &str) -> Option<&AggRow> {
-        self.aggregates
-            .iter()
-            .find(|a| a.point == point && a.metric == metric)
-    }
-
-    /// The variants priced in this sweep, in report order.
-    fn variants(&self) -> Vec<Variant> {
-        Variant::ALL
-            .into_iter()
-            .filter(|v| {
-                self.aggregates
-                    .iter()
-                    .any(|a| a.metric == cost_year_column(*v))
-            })
-            .collect()
+        crate::sweep::frame::find_agg(&self.aggregates, point, metric)
     }
 
     /// A grid point's cheapest variant by mean cost over the run.
     fn cheapest(&self, point: usize) -> Option<(Variant, &AggRow)> {
-        self.variants()
+        Variant::ALL
             .into_iter()
             .filter_map(|v| self.agg(point, &cost_year_column(v)).map(|a| (v, a)))
             .filter(|(_, a)| a.mean.is_some())
@@ -173,7 +159,7 @@ impl SweepReport {
         ];
         let mut rows = Vec::new();
         for p in &self.points {
-            for v in self.variants() {
+            for v in Variant::ALL {
                 if let Some(a) = self.agg(p.point, &cost_year_column(v)) {
                     let u = |x: Option<f64>| x.map_or("–".into(), usd0);
                     rows.push(vec![

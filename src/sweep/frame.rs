@@ -409,6 +409,18 @@ pub struct AggRow {
     pub max: Option<f64>,
 }
 
+/// The aggregate of `metric` at grid point `point`. `aggs` is in point order (as [`aggregate`]
+/// sorts it), so the point's rows are found by binary search and only they are scanned: the
+/// report and the recommender look up every point's figures, which a linear scan would make
+/// quadratic in the number of grid points.
+pub fn find_agg<'a>(aggs: &'a [AggRow], point: usize, metric: &str) -> Option<&'a AggRow> {
+    let start = aggs.partition_point(|a| a.point < point);
+    aggs[start..]
+        .iter()
+        .take_while(|a| a.point == point)
+        .find(|a| a.metric == metric)
+}
+
 /// The aggregates frame as rows.
 pub fn agg_rows(agg: &DataFrame) -> Result<Vec<AggRow>> {
     let metric = str_column(agg, "metric")?;

@@ -206,8 +206,7 @@ pub fn recommend(
     requirements: &[Requirement],
     per_run: PerRun,
 ) -> Result<Recommendation> {
-    let find =
-        |point: usize, metric: &str| aggs.iter().find(|a| a.point == point && a.metric == metric);
+    let find = |point: usize, metric: &str| super::frame::find_agg(aggs, point, metric);
     for r in requirements {
         if !aggs.iter().any(|a| a.metric == r.metric) {
             let mut names: Vec<&str> = aggs.iter().map(|a| a.metric.as_str()).collect();
