@@ -23,8 +23,9 @@ fn heal7_month_100_runs(bencher: divan::Bencher, threads: usize) {
     .expect("grid");
     let plan = sweep::plan(std::path::Path::new(path), grid, RUNS, None).expect("heal7 plans");
     let params = sweep::param_columns(&plan.manifest.grid);
+    let specs = plan.runs(Shard::ALL);
     bencher.counter(ItemsCount::new(RUNS)).bench(|| {
-        let rows = plan.execute(Shard::ALL, threads, &|| {}).expect("runs");
+        let rows = plan.execute(&specs, threads, &|| {}).expect("runs");
         let runs = frame::runs_frame(&rows).expect("table");
         frame::aggregate(&runs, &params).expect("aggregates")
     });

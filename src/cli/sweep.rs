@@ -125,14 +125,14 @@ pub fn exec(args: Args) -> Result<Outcome> {
             base.join(format!("sweep-shard-{}-of-{}", shard.index, shard.count))
         }
     });
-    let todo = plan.runs(shard).len();
+    let specs = plan.runs(shard);
     let bar = super::output::progress_bar(
-        todo as u64,
+        specs.len() as u64,
         args.pick.quiet,
         "{msg} [{bar:40}] {pos}/{len} runs ({elapsed} elapsed, {eta} left)",
         format!("sweep {}", manifest.scenario),
     );
-    let rows = plan.execute(shard, threads, &|| bar.inc(1))?;
+    let rows = plan.execute(&specs, threads, &|| bar.inc(1))?;
     bar.finish_and_clear();
     let mut df = frame::runs_frame(&rows)?;
     // Every table goes through Parquet and back, as a merge's do, so a sharded-and-merged sweep

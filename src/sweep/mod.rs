@@ -175,15 +175,14 @@ impl Plan {
         ))
     }
 
-    /// Run `shard`'s runs on `threads` threads; `done` is called after each run (from any
-    /// thread). Rows come back in run-id order whatever the threads did.
+    /// Do `specs` (from [`Plan::runs`]) on `threads` threads; `done` is called after each run
+    /// (from any thread). Rows come back in the order of `specs` whatever the threads did.
     pub fn execute(
         &self,
-        shard: Shard,
+        specs: &[RunSpec],
         threads: usize,
         done: &(dyn Fn() + Sync),
     ) -> Result<Vec<Row>> {
-        let specs = self.runs(shard);
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(threads.max(1))
             .build()

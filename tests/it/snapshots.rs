@@ -47,7 +47,9 @@ fn sweep_summaries() {
     ])
     .unwrap();
     let plan = sweep::plan(&path, g, 3, None).unwrap();
-    let rows = plan.execute(grid::Shard::ALL, 2, &|| {}).unwrap();
+    let rows = plan
+        .execute(&plan.runs(grid::Shard::ALL), 2, &|| {})
+        .unwrap();
     let runs = frame::runs_frame(&rows).unwrap();
     let mut manifest = plan.manifest.clone();
     manifest.scenario_file = "tests/fixtures/platform.yaml".into();
