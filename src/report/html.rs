@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 use super::RunReport;
 use super::charts::{self, Chart};
 
-pub(crate) const CSS: &str = "\
+const CSS: &str = "\
 body{font-family:'DejaVu Sans',Verdana,Arial,sans-serif;margin:0;background:#f4f5f7;color:#1d2433}
 main{max-width:1180px;margin:0 auto;padding:24px}
 header{background:#1d2433;color:#fff;padding:24px}
@@ -66,17 +66,20 @@ fn pct(x: f64, decimals: usize) -> String {
     format!("{:.*} %", decimals, x * 100.0)
 }
 
-/// The page.
-pub fn render(r: &RunReport) -> String {
-    let mut h = String::new();
-    let sc = &r.scenario;
-    let _ = write!(
-        h,
+/// A page's start, up to and including `<body>`: doctype, charset, viewport, title, the CSS.
+pub(crate) fn page_start(title: &str) -> String {
+    format!(
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-         <title>capsim report: {}</title>\n<style>\n{CSS}</style>\n</head>\n<body>\n",
-        esc(&sc.name)
-    );
+         <title>{}</title>\n<style>\n{CSS}</style>\n</head>\n<body>\n",
+        esc(title)
+    )
+}
+
+/// The page.
+pub fn render(r: &RunReport) -> String {
+    let sc = &r.scenario;
+    let mut h = page_start(&format!("capsim report: {}", sc.name));
     let _ = write!(
         h,
         "<header><h1>Capacity and cost report: {}</h1><p>{}</p><p>Simulated {} to {} ({}), {} hours; capsim {}.</p></header>\n<main>\n",

@@ -331,13 +331,7 @@ pub fn markdown(r: &SweepReport) -> String {
 
 /// The HTML page: headline, recommendation, the spread chart inline, the tables.
 pub fn html(r: &SweepReport) -> String {
-    let mut out = String::from("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">");
-    let _ = write!(
-        out,
-        "<title>capsim sweep — {}</title><style>{}</style></head><body>",
-        esc(&r.manifest.scenario),
-        super::html::CSS
-    );
+    let mut out = super::html::page_start(&format!("capsim sweep — {}", r.manifest.scenario));
     let _ = write!(
         out,
         "<header><h1>capsim sweep — {}</h1><p>{}</p><p>A run meets its SLOs when {}.</p></header><main>",
