@@ -50,11 +50,15 @@ impl SloRule {
         )
     }
 
+    /// Judged by the CI gate's own SLO rules (`capsim check`), so a sweep's "met" and a gate's
+    /// pass cannot drift apart (a report without SLO months meets nothing).
     pub fn met_by(&self, r: &RunReport) -> bool {
-        r.slo.months.iter().all(|m| {
-            m.latency_compliance >= self.min_latency_compliance
-                && m.availability >= self.min_availability
-        })
+        let rules = crate::report::check::Rules {
+            min_latency_compliance: Some(self.min_latency_compliance),
+            min_availability: Some(self.min_availability),
+            ..Default::default()
+        };
+        crate::report::check::evaluate(r, None, &rules).passed
     }
 }
 
