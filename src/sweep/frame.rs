@@ -166,7 +166,8 @@ pub fn metric_columns(df: &DataFrame) -> Vec<String> {
 /// df 30, then the Cornish–Fisher expansion (Abramowitz & Stegun 26.7.5), which is within
 /// 1e-6 there.
 pub fn t975(df: usize) -> f64 {
-    // scipy.stats.t.ppf(0.975, df), df = 1..30.
+    // scipy.stats.t.ppf(0.975, df), df = 1..30; re-derived here with mpmath (root of the
+    // regularised incomplete beta, 30 digits) and equal to all 9 decimals at df 1, 2, 3, 10, 29, 30.
     const TABLE: [f64; 30] = [
         12.706204736,
         4.302652730,
