@@ -71,6 +71,31 @@ pub struct Sample {
     pub window_ms: i64,
 }
 
+/// The pods the selector returns, as the calculators read them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pods<'a> {
+    /// Each pod as it is (the general case, and every conformance case).
+    Listed(&'a [Pod]),
+    /// `n` pods that `groupPods` and `getReadyPodsCount` cannot tell from [`Pod::default()`]:
+    /// Running, Ready, not being deleted, and started at or before `now − cpuInitializationPeriod`
+    /// (so no CPU readiness rule applies). A steady Deployment looks like this at almost every
+    /// sync; it lets the caller pass per-metric [`MetricInput::Totals`] instead of per-pod slices,
+    /// which makes a sync O(1) in the pods. `Settled(n)` ≡ `Listed(&[Pod::default(); n])`
+    /// (tested against the conformance cases).
+    Settled(usize),
+}
+
+impl Pods<'_> {
+    /// `getReadyPodsCount`: Running and Ready pods; an error when the selector returns none.
+    pub fn ready_count(&self) -> Result<usize, MetricError> {
+        match *self {
+            Pods::Listed(pods) => ready_pods_count(pods),
+            Pods::Settled(0) => Err(MetricError::NoPods),
+            Pods::Settled(n) => Ok(n),
+        }
+    }
+}
+
 /// What the metrics APIs returned for one metric of `spec.metrics`, aligned by index.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MetricInput<'a> {
@@ -81,6 +106,14 @@ pub enum MetricInput<'a> {
     PerPod {
         samples: &'a [Option<Sample>],
         requests_milli: &'a [Option<i64>],
+    },
+    /// Resource / ContainerResource / Pods metrics over [`Pods::Settled`] pods: how many of
+    /// them have a sample, the sum of those samples, and the request every pod of the Deployment
+    /// has (`None` = no request). Any other pods view is an [`MetricError::InputMismatch`].
+    Totals {
+        sampled: usize,
+        usage_total_milli: i128,
+        request_milli: Option<i64>,
     },
     /// An Object metric's value.
     Object { value_milli: i64 },
@@ -272,49 +305,77 @@ pub fn replica_calc(
     env: &CalcEnv,
     metric: &MetricSpec,
     scale: Scale,
-    pods: &[Pod],
+    pods: Pods<'_>,
     input: MetricInput<'_>,
 ) -> Result<MetricProposal, MetricError> {
     let current = scale.spec_replicas;
-    match (metric, input) {
-        (_, MetricInput::FetchError) => Err(MetricError::FetchFailed),
+    let per_pod = match (pods, input) {
+        (_, MetricInput::FetchError) => return Err(MetricError::FetchFailed),
+        (
+            Pods::Listed(pods),
+            MetricInput::PerPod {
+                samples,
+                requests_milli,
+            },
+        ) => Some(PerPod::Listed {
+            pods,
+            samples,
+            requests_milli,
+        }),
+        (
+            Pods::Settled(n),
+            MetricInput::Totals {
+                sampled,
+                usage_total_milli,
+                request_milli,
+            },
+        ) if sampled <= n => Some(PerPod::Settled {
+            n,
+            sampled,
+            usage_total: usage_total_milli,
+            request: request_milli,
+        }),
+        (_, MetricInput::PerPod { .. } | MetricInput::Totals { .. }) => {
+            return Err(MetricError::InputMismatch);
+        }
+        _ => None,
+    };
+    match (metric, input, per_pod) {
         (
             MetricSpec::Resource { resource, target }
             | MetricSpec::ContainerResource {
                 resource, target, ..
             },
-            MetricInput::PerPod {
-                samples,
-                requests_milli,
-            },
+            _,
+            Some(per_pod),
         ) => {
             let cpu = *resource == Resource::Cpu;
             match *target {
-                Target::AverageValue(t) => {
-                    raw_resource_replicas(env, current, t, cpu, pods, samples)
-                }
-                Target::Utilization(u) => {
-                    resource_replicas(env, current, u, cpu, pods, samples, requests_milli)
-                }
+                Target::AverageValue(t) => plain_replicas(env, current, t, cpu, per_pod),
+                Target::Utilization(u) => utilization_replicas(env, current, u, cpu, per_pod),
                 Target::Value(_) => Err(MetricError::InvalidTarget),
             }
         }
-        (MetricSpec::Pods { target, .. }, MetricInput::PerPod { samples, .. }) => match *target {
-            Target::AverageValue(t) => metric_replicas(env, current, t, pods, samples),
+        (MetricSpec::Pods { target, .. }, _, Some(per_pod)) => match *target {
+            Target::AverageValue(t) => plain_replicas(env, current, t, false, per_pod),
             _ => Err(MetricError::InvalidTarget),
         },
-        (MetricSpec::Object { target, .. }, MetricInput::Object { value_milli }) => match *target {
-            Target::Value(t) => object_metric_replicas(env, current, t, value_milli, pods),
-            Target::AverageValue(t) => Ok(per_pod_metric_replicas(
-                env.tolerances,
-                scale.status_replicas,
-                t,
-                value_milli,
-                false,
-            )),
-            Target::Utilization(_) => Err(MetricError::InvalidTarget),
-        },
-        (MetricSpec::External { target, .. }, MetricInput::External { values_milli }) => {
+        (MetricSpec::Object { target, .. }, MetricInput::Object { value_milli }, None) => {
+            match *target {
+                Target::Value(t) => {
+                    object_replicas(env, current, t, value_milli, pods.ready_count())
+                }
+                Target::AverageValue(t) => Ok(per_pod_metric_replicas(
+                    env.tolerances,
+                    scale.status_replicas,
+                    t,
+                    value_milli,
+                    false,
+                )),
+                Target::Utilization(_) => Err(MetricError::InvalidTarget),
+            }
+        }
+        (MetricSpec::External { target, .. }, MetricInput::External { values_milli }, None) => {
             match *target {
                 Target::AverageValue(t) => {
                     let usage = external_per_pod_usage_sum(values_milli);
@@ -328,12 +389,137 @@ pub fn replica_calc(
                 }
                 Target::Value(t) => {
                     let usage = external_usage_sum(values_milli);
-                    external_metric_replicas(env, current, t, usage, pods)
+                    external_replicas(env, current, t, usage, pods.ready_count())
                 }
                 Target::Utilization(_) => Err(MetricError::InvalidTarget),
             }
         }
         _ => Err(MetricError::InputMismatch),
+    }
+}
+
+/// A Resource or Pods metric's per-pod observations, listed pod by pod or as settled totals.
+#[derive(Debug, Clone, Copy)]
+enum PerPod<'a> {
+    Listed {
+        pods: &'a [Pod],
+        samples: &'a [Option<Sample>],
+        requests_milli: &'a [Option<i64>],
+    },
+    /// `n` settled pods, `sampled` of them with a sample summing to `usage_total`, each with the
+    /// same `request`: groupPods puts the sampled ones in the ready set and the rest in the
+    /// missing set.
+    Settled {
+        n: usize,
+        sampled: usize,
+        usage_total: i128,
+        request: Option<i64>,
+    },
+}
+
+impl PerPod<'_> {
+    fn is_empty(&self) -> bool {
+        match *self {
+            PerPod::Listed { pods, .. } => pods.is_empty(),
+            PerPod::Settled { n, .. } => n == 0,
+        }
+    }
+
+    /// `groupPods` and the first pass: the groups, Σ sample and Σ request of the ready pods.
+    fn first_pass(&self, cpu_rules: bool, env: &CalcEnv) -> (PodGroups, i128, i128) {
+        match *self {
+            PerPod::Listed {
+                pods,
+                samples,
+                requests_milli,
+            } => group_and_sum(pods, samples, requests_milli, cpu_rules, env),
+            PerPod::Settled {
+                n,
+                sampled,
+                usage_total,
+                request,
+            } => (
+                PodGroups {
+                    ready: sampled,
+                    unready: 0,
+                    missing: n - sampled,
+                },
+                usage_total,
+                sampled as i128 * i128::from(request.unwrap_or(0)),
+            ),
+        }
+    }
+
+    /// `calculateRequests`: every pod the selector returns needs a request.
+    fn any_request_missing(&self) -> bool {
+        match *self {
+            PerPod::Listed {
+                pods,
+                requests_milli,
+                ..
+            } => (0..pods.len()).any(|i| requests_milli.get(i).copied().flatten().is_none()),
+            PerPod::Settled { request, .. } => request.is_none(),
+        }
+    }
+
+    /// The second pass of `GetResourceReplicas`: what the missing pods (direction-dependent)
+    /// and, on a scale-up with unready pods, the unready pods add to (Σ usage, Σ request,
+    /// entries).
+    fn resource_second_pass(
+        &self,
+        usage_ratio: f64,
+        scale_up_with_unready: bool,
+        fallback_utilization: i128,
+        cpu_rules: bool,
+        env: &CalcEnv,
+    ) -> (i128, i128, usize) {
+        let (mut usage, mut request, mut entries) = (0i128, 0i128, 0usize);
+        match *self {
+            PerPod::Listed {
+                pods,
+                samples,
+                requests_milli,
+            } => {
+                let req = |i: usize| requests_milli[i].unwrap_or(0) as i128;
+                for (i, pod) in pods.iter().enumerate() {
+                    match classify_pod(pod, sample_at(samples, i), cpu_rules, env) {
+                        PodClass::Missing if usage_ratio < 1.0 => {
+                            // On a scale-down, a missing pod uses max(100 %, target) of its request.
+                            usage += req(i) * fallback_utilization / 100;
+                            request += req(i);
+                            entries += 1;
+                        }
+                        PodClass::Missing if usage_ratio > 1.0 => {
+                            request += req(i);
+                            entries += 1;
+                        }
+                        PodClass::Unready if scale_up_with_unready => {
+                            request += req(i);
+                            entries += 1;
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            PerPod::Settled {
+                n,
+                sampled,
+                request: req,
+                ..
+            } => {
+                // Settled pods are never unready; each missing one counts as on the list above.
+                let missing = n - sampled;
+                let req = i128::from(req.unwrap_or(0));
+                if usage_ratio < 1.0 {
+                    usage = missing as i128 * (req * fallback_utilization / 100);
+                }
+                if usage_ratio < 1.0 || usage_ratio > 1.0 {
+                    request = missing as i128 * req;
+                    entries = missing;
+                }
+            }
+        }
+        (usage, request, entries)
     }
 }
 
@@ -351,19 +537,32 @@ pub fn resource_replicas(
     samples: &[Option<Sample>],
     requests_milli: &[Option<i64>],
 ) -> Result<MetricProposal, MetricError> {
-    if pods.is_empty() {
+    let per_pod = PerPod::Listed {
+        pods,
+        samples,
+        requests_milli,
+    };
+    utilization_replicas(env, current, target_utilization, cpu, per_pod)
+}
+
+fn utilization_replicas(
+    env: &CalcEnv,
+    current: i32,
+    target_utilization: i32,
+    cpu: bool,
+    per_pod: PerPod<'_>,
+) -> Result<MetricProposal, MetricError> {
+    if per_pod.is_empty() {
         return Err(MetricError::NoPods);
     }
     // First pass (with groupPods): the ready pods only.
-    let (groups, mut usage_total, mut request_total) =
-        group_and_sum(pods, samples, requests_milli, cpu, env);
+    let (groups, mut usage_total, mut request_total) = per_pod.first_pass(cpu, env);
     if groups.ready == 0 {
         return Err(MetricError::NoMetricsForReadyPods);
     }
-    if (0..pods.len()).any(|i| requests_milli.get(i).copied().flatten().is_none()) {
+    if per_pod.any_request_missing() {
         return Err(MetricError::MissingRequest);
     }
-    let request = |i: usize| requests_milli[i].unwrap_or(0) as i128;
     if request_total == 0 {
         return Err(MetricError::NoMatchingMetrics);
     }
@@ -387,26 +586,16 @@ pub fn resource_replicas(
     // Second pass: fill in the missing pods (direction-dependent) and, on a scale-up, the
     // unready pods at 0.
     let fallback_utilization = i128::from(target_utilization.max(100));
-    let mut entries = groups.ready;
-    for (i, pod) in pods.iter().enumerate() {
-        match classify_pod(pod, sample_at(samples, i), cpu, env) {
-            PodClass::Missing if usage_ratio < 1.0 => {
-                // On a scale-down, a missing pod uses max(100 %, target) of its request.
-                usage_total += request(i) * fallback_utilization / 100;
-                request_total += request(i);
-                entries += 1;
-            }
-            PodClass::Missing if usage_ratio > 1.0 => {
-                request_total += request(i);
-                entries += 1;
-            }
-            PodClass::Unready if scale_up_with_unready => {
-                request_total += request(i);
-                entries += 1;
-            }
-            _ => {}
-        }
-    }
+    let (usage_add, request_add, entries_add) = per_pod.resource_second_pass(
+        usage_ratio,
+        scale_up_with_unready,
+        fallback_utilization,
+        cpu,
+        env,
+    );
+    usage_total += usage_add;
+    request_total += request_add;
+    let entries = groups.ready + entries_add;
     if request_total == 0 {
         return Err(MetricError::NoMatchingMetrics);
     }
@@ -485,10 +674,25 @@ pub fn plain_metric_replicas(
     pods: &[Pod],
     samples: &[Option<Sample>],
 ) -> Result<MetricProposal, MetricError> {
-    if pods.is_empty() {
+    let per_pod = PerPod::Listed {
+        pods,
+        samples,
+        requests_milli: &[],
+    };
+    plain_replicas(env, current, target_milli, cpu, per_pod)
+}
+
+fn plain_replicas(
+    env: &CalcEnv,
+    current: i32,
+    target_milli: i64,
+    cpu: bool,
+    per_pod: PerPod<'_>,
+) -> Result<MetricProposal, MetricError> {
+    if per_pod.is_empty() {
         return Err(MetricError::NoPods);
     }
-    let (groups, mut total, _) = group_and_sum(pods, samples, &[], cpu, env);
+    let (groups, mut total, _) = per_pod.first_pass(cpu, env);
     if groups.ready == 0 {
         return Err(MetricError::NoMetricsForReadyPods);
     }
@@ -539,8 +743,25 @@ pub fn object_metric_replicas(
     value_milli: i64,
     pods: &[Pod],
 ) -> Result<MetricProposal, MetricError> {
+    object_replicas(
+        env,
+        current,
+        target_milli,
+        value_milli,
+        ready_pods_count(pods),
+    )
+}
+
+/// [`object_metric_replicas`] given `getReadyPodsCount`'s answer.
+fn object_replicas(
+    env: &CalcEnv,
+    current: i32,
+    target_milli: i64,
+    value_milli: i64,
+    ready: Result<usize, MetricError>,
+) -> Result<MetricProposal, MetricError> {
     let usage_ratio = value_milli as f64 / target_milli as f64;
-    let replicas = usage_ratio_replica_count(env.tolerances, current, usage_ratio, pods)?;
+    let replicas = usage_ratio_replicas(env.tolerances, current, usage_ratio, ready)?;
     Ok(MetricProposal {
         replicas,
         utilization_percent: None,
@@ -557,8 +778,25 @@ pub fn external_metric_replicas(
     usage_milli: i64,
     pods: &[Pod],
 ) -> Result<MetricProposal, MetricError> {
+    external_replicas(
+        env,
+        current,
+        target_milli,
+        usage_milli,
+        ready_pods_count(pods),
+    )
+}
+
+/// [`external_metric_replicas`] given `getReadyPodsCount`'s answer.
+fn external_replicas(
+    env: &CalcEnv,
+    current: i32,
+    target_milli: i64,
+    usage_milli: i64,
+    ready: Result<usize, MetricError>,
+) -> Result<MetricProposal, MetricError> {
     let usage_ratio = usage_milli as f64 / target_milli as f64;
-    let replicas = usage_ratio_replica_count(env.tolerances, current, usage_ratio, pods)?;
+    let replicas = usage_ratio_replicas(env.tolerances, current, usage_ratio, ready)?;
     Ok(MetricProposal {
         replicas,
         utilization_percent: None,
@@ -575,13 +813,24 @@ pub fn usage_ratio_replica_count(
     usage_ratio: f64,
     pods: &[Pod],
 ) -> Result<i32, MetricError> {
+    usage_ratio_replicas(tol, current, usage_ratio, ready_pods_count(pods))
+}
+
+/// [`usage_ratio_replica_count`] given `getReadyPodsCount`'s answer (read only when needed,
+/// as in Go: an empty pod list is an error only outside the tolerance).
+fn usage_ratio_replicas(
+    tol: Tolerances,
+    current: i32,
+    usage_ratio: f64,
+    ready: Result<usize, MetricError>,
+) -> Result<i32, MetricError> {
     if current == 0 {
         return Ok(ceil_to_i32(usage_ratio));
     }
     if tol.is_within(usage_ratio) {
         return Ok(current);
     }
-    let ready = ready_pods_count(pods)?;
+    let ready = ready?;
     let replicas = usage_ratio * ready as f64;
     if replicas > i32::MAX as f64 {
         return Ok(i32::MAX);
@@ -1318,11 +1567,17 @@ mod tests {
             target: Target::Utilization(30),
         };
         assert_eq!(
-            replica_calc(&e, &cpu, scale, &pods(3), input),
+            replica_calc(&e, &cpu, scale, Pods::Listed(&pods(3)), input),
             ok(5, 50, 500)
         );
         assert_eq!(
-            replica_calc(&e, &cpu, scale, &pods(3), MetricInput::FetchError),
+            replica_calc(
+                &e,
+                &cpu,
+                scale,
+                Pods::Listed(&pods(3)),
+                MetricInput::FetchError
+            ),
             Err(MetricError::FetchFailed)
         );
         let bad = MetricSpec::Resource {
@@ -1330,7 +1585,7 @@ mod tests {
             target: Target::Value(1),
         };
         assert_eq!(
-            replica_calc(&e, &bad, scale, &pods(3), input),
+            replica_calc(&e, &bad, scale, Pods::Listed(&pods(3)), input),
             Err(MetricError::InvalidTarget)
         );
         let obj = MetricSpec::Object {
@@ -1338,7 +1593,7 @@ mod tests {
             target: Target::Value(1),
         };
         assert_eq!(
-            replica_calc(&e, &obj, scale, &pods(3), input),
+            replica_calc(&e, &obj, scale, Pods::Listed(&pods(3)), input),
             Err(MetricError::InputMismatch)
         );
         // Object AverageValue reads status replicas (hpa-spec §3.5).
@@ -1355,7 +1610,7 @@ mod tests {
                 &e,
                 &obj,
                 scale,
-                &pods(5),
+                Pods::Listed(&pods(5)),
                 MetricInput::Object { value_milli: 60000 }
             )
             .map(|p| p.replicas),

@@ -11,7 +11,7 @@ use serde::Serialize;
 use serde::de::{Deserialize, Deserializer};
 use serde_json::Value;
 
-use super::calc::{self, CalcEnv, LONG_AGO_MS, MetricInput, Pod, PodPhase, Sample, Scale};
+use super::calc::{self, CalcEnv, LONG_AGO_MS, MetricInput, Pod, PodPhase, Pods, Sample, Scale};
 use super::normalize::{self, LimitReason, RateLimitArgs, Recommendation, ScaleEvent};
 use super::reconcile::{self, Conditions, Observation, State};
 use super::spec::{
@@ -1434,22 +1434,24 @@ impl Case {
                 scale,
                 pods,
                 input,
-            } => match calc::replica_calc(env, metric, *scale, pods, input.borrow()) {
-                Ok(p) => {
-                    got.desired_replicas = Some(p.replicas.to_string());
-                    got.utilization_percent = Some(
-                        p.utilization_percent
-                            .map_or("none".into(), |u| u.to_string()),
-                    );
-                    got.usage_milli = Some(p.value_milli.to_string());
+            } => {
+                match calc::replica_calc(env, metric, *scale, Pods::Listed(pods), input.borrow()) {
+                    Ok(p) => {
+                        got.desired_replicas = Some(p.replicas.to_string());
+                        got.utilization_percent = Some(
+                            p.utilization_percent
+                                .map_or("none".into(), |u| u.to_string()),
+                        );
+                        got.usage_milli = Some(p.value_milli.to_string());
+                    }
+                    Err(e) => {
+                        let error = format!("error ({e})");
+                        got.desired_replicas = Some(error.clone());
+                        got.utilization_percent = Some(error.clone());
+                        got.usage_milli = Some(error);
+                    }
                 }
-                Err(e) => {
-                    let error = format!("error ({e})");
-                    got.desired_replicas = Some(error.clone());
-                    got.utilization_percent = Some(error.clone());
-                    got.usage_milli = Some(error);
-                }
-            },
+            }
             Check::RateLimit {
                 current,
                 desired,
@@ -1553,7 +1555,7 @@ impl Case {
                 let mut state = state.clone();
                 let obs = Observation {
                     scale: *scale,
-                    pods,
+                    pods: Pods::Listed(pods),
                     inputs: &borrowed,
                     now_ms: NOW_MS,
                 };

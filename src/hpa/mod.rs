@@ -23,10 +23,11 @@ pub mod cases;
 pub mod normalize;
 pub mod reconcile;
 pub mod spec;
+pub mod window;
 
 pub use calc::{
-    CalcEnv, LONG_AGO_MS, MetricError, MetricInput, MetricProposal, Pod, PodPhase, Sample, Scale,
-    replica_calc,
+    CalcEnv, LONG_AGO_MS, MetricError, MetricInput, MetricProposal, Pod, PodPhase, Pods, Sample,
+    Scale, replica_calc,
 };
 pub use normalize::{
     LimitReason, RateLimitArgs, Recommendation, ScaleEvent, legacy_rules, legacy_stabilize,

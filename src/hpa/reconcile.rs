@@ -3,9 +3,10 @@
 //! normalization, the scale-from-zero clamp and the bookkeeping of a rescale; plus the
 //! per-HPA memory the controller keeps between passes ([`State`]).
 
-use super::calc::{self, CalcEnv, MetricError, MetricInput, MetricProposal, Pod, Scale};
+use super::calc::{self, CalcEnv, MetricError, MetricInput, MetricProposal, Pods, Scale};
 use super::normalize::{self, LimitReason, RateLimitArgs, Recommendation, ScaleEvent};
 use super::spec::{Config, Rules, Spec, Tolerances};
+use super::window::Windows;
 
 /// The HPA's status conditions the controller reads back.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -29,6 +30,20 @@ pub struct State {
     pub scale_down_events: Vec<ScaleEvent>,
     pub conditions: Conditions,
     metrics: Vec<MetricStatus>,
+    /// With [`State::windowed`]: the stabilization windows as deques instead of the list.
+    windows: Option<Windows>,
+}
+
+impl State {
+    /// A new HPA whose stabilization windows are kept as monotonic deques ([`Windows`]): the
+    /// same decisions as with the list, O(1) per sync. For a caller that reconciles one HPA with
+    /// one spec and config many times (the simulation); `recommendations` then stays empty.
+    pub fn windowed() -> State {
+        State {
+            windows: Some(Windows::default()),
+            ..State::default()
+        }
+    }
 }
 
 /// One metric's result, aligned with `spec.metrics`.
@@ -40,7 +55,7 @@ pub type MetricStatus = Result<MetricProposal, MetricError>;
 #[derive(Debug, Clone, Copy)]
 pub struct Observation<'a> {
     pub scale: Scale,
-    pub pods: &'a [Pod],
+    pub pods: Pods<'a>,
     pub inputs: &'a [MetricInput<'a>],
     pub now_ms: i64,
 }
@@ -230,7 +245,9 @@ fn reserve_history(cfg: &Config, spec: &Spec, state: &mut State) {
         state.scale_down_events.reserve(events(&down));
     }
     let recs = (window / cfg.sync_period_ms.max(1)).clamp(0, 4096) as usize + 4;
-    state.recommendations.reserve(recs);
+    if state.windows.is_none() {
+        state.recommendations.reserve(recs);
+    }
     state.metrics.reserve(spec.metrics.len());
 }
 
@@ -238,11 +255,15 @@ fn reserve_history(cfg: &Config, spec: &Spec, state: &mut State) {
 /// restarted controller) cannot scale down during its first stabilization window.
 pub fn record_initial_recommendation(state: &mut State, current: i32, now_ms: i64) {
     if !state.has_history {
-        state.recommendations.clear();
-        state.recommendations.push(Recommendation {
-            replicas: current,
-            timestamp_ms: now_ms,
-        });
+        if let Some(w) = &mut state.windows {
+            w.seed(current, now_ms);
+        } else {
+            state.recommendations.clear();
+            state.recommendations.push(Recommendation {
+                replicas: current,
+                timestamp_ms: now_ms,
+            });
+        }
         state.has_history = true;
     }
 }
@@ -317,12 +338,11 @@ fn normalize_desired_replicas(
     max: i32,
     now: i64,
 ) -> (i32, i32, Option<LimitReason>) {
-    let stabilized = normalize::legacy_stabilize(
-        &mut state.recommendations,
-        prenormalized,
-        cfg.downscale_stabilization_window_ms,
-        now,
-    );
+    let window = cfg.downscale_stabilization_window_ms;
+    let stabilized = match &mut state.windows {
+        Some(w) => w.legacy_stabilize(prenormalized, window, now),
+        None => normalize::legacy_stabilize(&mut state.recommendations, prenormalized, window, now),
+    };
     let (desired, reason) = normalize::legacy_rules(cfg, current, stabilized, min, max);
     (desired, stabilized, reason)
 }
@@ -340,14 +360,18 @@ fn normalize_desired_replicas_with_behaviors(
     max: i32,
     now: i64,
 ) -> (i32, i32, Option<LimitReason>) {
-    let stabilized = normalize::stabilize(
-        &mut state.recommendations,
-        current,
-        prenormalized,
-        up.stabilization_window_ms,
-        down.stabilization_window_ms,
-        now,
-    );
+    let (up_window, down_window) = (up.stabilization_window_ms, down.stabilization_window_ms);
+    let stabilized = match &mut state.windows {
+        Some(w) => w.stabilize(current, prenormalized, up_window, down_window, now),
+        None => normalize::stabilize(
+            &mut state.recommendations,
+            current,
+            prenormalized,
+            up_window,
+            down_window,
+            now,
+        ),
+    };
     let (desired, reason) = normalize::rate_limit(&RateLimitArgs {
         current,
         desired: stabilized,
@@ -397,7 +421,7 @@ mod tests {
     //! Full passes from kubernetes `horizontal_test.go` (`omerap12/kubernetes@060da168`) and the
     //! worked examples of hpa-spec.md.
     use super::*;
-    use crate::hpa::calc::{PodPhase, Sample};
+    use crate::hpa::calc::{Pod, PodPhase, Sample};
     use crate::hpa::spec::{Behavior, FeatureGates, MetricSpec, Resource, Target};
 
     fn test_config() -> Config {
@@ -468,7 +492,7 @@ mod tests {
                 spec_replicas: current,
                 status_replicas: current,
             },
-            pods: &f.pods,
+            pods: Pods::Listed(&f.pods),
             inputs: &inputs,
             now_ms: 0,
         };
@@ -598,7 +622,7 @@ mod tests {
                 spec_replicas: 5,
                 status_replicas: 5,
             },
-            pods: &f.pods,
+            pods: Pods::Listed(&f.pods),
             inputs: &inputs,
             now_ms: 0,
         };
@@ -629,7 +653,7 @@ mod tests {
                 spec_replicas: 3,
                 status_replicas: 3,
             },
-            pods: &f.pods,
+            pods: Pods::Listed(&f.pods),
             inputs: &inputs,
             now_ms: 0,
         };
@@ -665,7 +689,7 @@ mod tests {
                 spec_replicas: current,
                 status_replicas: current,
             },
-            pods: &pods,
+            pods: Pods::Listed(&pods),
             inputs: &inputs,
             now_ms: 0,
         };
@@ -808,7 +832,7 @@ mod tests {
                     spec_replicas: current,
                     status_replicas: current,
                 },
-                pods: &pods,
+                pods: Pods::Listed(&pods),
                 inputs: &inputs,
                 now_ms: tick * 15_000,
             };
@@ -864,7 +888,7 @@ mod tests {
                 spec_replicas: 4,
                 status_replicas: 4,
             },
-            pods: &pods,
+            pods: Pods::Listed(&pods),
             inputs: &inputs,
             now_ms: 0,
         };

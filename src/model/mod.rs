@@ -313,6 +313,18 @@ impl World {
         }
     }
 
+    /// Whether some pool's node count differs from the one last tracked.
+    fn pool_counts_changed(&self) -> bool {
+        self.clusters.iter().enumerate().any(|(ci, c)| {
+            c.as_ref().is_some_and(|c| {
+                c.pool_counts()
+                    .iter()
+                    .enumerate()
+                    .any(|(pi, n)| n.total() != self.node_counts[self.pool_offset[ci] + pi])
+            })
+        })
+    }
+
     /// Add the time since the last call to each pool's node-count histogram (in whole
     /// milliseconds, split at month boundaries, so the sums do not depend on how often this is
     /// called), then read the counts as they are now and note new peaks. Pool sizes change only
@@ -565,7 +577,6 @@ impl Model for World {
                     }
                     self.record(now, i);
                 }
-                ctx.schedule_in(self.tick_ms, Event::Tick);
             }
             Event::HpaSync(i) => {
                 // A cloud that is down takes its control plane with it: the HPA does not act.
@@ -578,7 +589,6 @@ impl Model for World {
                     self.apply_followups(i, now, ctx);
                     self.record(now, i);
                 }
-                ctx.schedule_in(self.sync_period_ms, Event::HpaSync(i));
             }
             Event::PodRunning(i, pod) => {
                 self.instances[i].pod_running(now, pod, &mut self.followups);
@@ -600,7 +610,6 @@ impl Model for World {
             }
             Event::Evaluate => {
                 self.evaluate(now);
-                ctx.schedule_in(EVAL_STEP_MS, Event::Evaluate);
             }
             Event::CloseInterval => {
                 let cpu: Vec<Option<i32>> = self
@@ -611,15 +620,14 @@ impl Model for World {
                 self.recorder
                     .close_interval(now, self.demand.dau(now), &cpu);
                 self.record_nodes(now);
-                ctx.schedule_in(self.recorder.resolution_ms(), Event::CloseInterval);
             }
             Event::AutoscalerScan(cloud) => {
                 if let Some(c) = self.clusters[cloud].as_mut() {
                     c.autoscaler_scan(now, &mut self.actions);
-                    let interval = c.scan_interval_ms();
                     self.apply_actions(cloud, now, ctx);
-                    self.track_node_counts(now);
-                    ctx.schedule_in(interval, Event::AutoscalerScan(cloud));
+                    if self.pool_counts_changed() {
+                        self.track_node_counts(now);
+                    }
                 }
             }
             Event::NodeReady(cloud, node) => {
@@ -927,19 +935,25 @@ pub fn simulate_with_progress(s: &Scenario, progress: &mut dyn FnMut(TimeMs, Tim
     }
     world.track_node_counts(0);
     let mut engine = Engine::default();
-    engine.schedule_at(0, Event::Tick);
+    engine.every(0, world.tick_ms, Event::Tick);
     // Each HPA syncs on its own phase, a few seconds after the scrapes (as a live controller
     // would be, at an arbitrary offset); the order is fixed so runs are reproducible.
     for i in 0..world.instances.len() {
         if world.instances[i].cfg.hpa.is_some() {
-            engine.schedule_at(5_000 + 250 * i as TimeMs, Event::HpaSync(i));
+            engine.every(
+                5_000 + 250 * i as TimeMs,
+                world.sync_period_ms,
+                Event::HpaSync(i),
+            );
         }
     }
-    engine.schedule_at(EVAL_STEP_MS, Event::Evaluate);
-    engine.schedule_at(s.simulation.output_resolution_ms, Event::CloseInterval);
+    engine.every(EVAL_STEP_MS, EVAL_STEP_MS, Event::Evaluate);
+    let res = s.simulation.output_resolution_ms;
+    engine.every(res, res, Event::CloseInterval);
     for (ci, c) in world.clusters.iter().enumerate() {
         if let Some(c) = c {
-            engine.schedule_at(c.scan_interval_ms(), Event::AutoscalerScan(ci));
+            let scan = c.scan_interval_ms();
+            engine.every(scan, scan, Event::AutoscalerScan(ci));
         }
     }
     for (ci, actions) in init_actions.into_iter().enumerate() {

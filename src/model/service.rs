@@ -79,6 +79,8 @@ pub struct ServiceState {
     needs: Needs,
     /// New pods wait for a node (a cluster is modelled) instead of starting at once.
     pub needs_nodes: bool,
+    /// The latest `startTime` any pod has had (an upper bound for the pods there are now).
+    latest_start_ms: TimeMs,
 }
 
 #[derive(Default)]
@@ -126,6 +128,78 @@ fn to_milli(v: f64) -> i64 {
     (v + 0.5) as i64
 }
 
+/// Which per-pod sample a Resource or Pods metric reads, and the request each pod has for it
+/// (`None` for Pods metrics, which have no request).
+fn pick_sample(m: &hpa::MetricSpec, cfg: &Service) -> (Option<i64>, SampleKind) {
+    match m {
+        hpa::MetricSpec::Resource { resource, .. }
+        | hpa::MetricSpec::ContainerResource { resource, .. } => match resource {
+            hpa::Resource::Memory => (Some(cfg.memory_request_bytes * 1000), SampleKind::Memory),
+            _ => (Some(cfg.cpu_request_milli), SampleKind::Cpu),
+        },
+        hpa::MetricSpec::Pods { name, .. } if name == "inflight_requests" => {
+            (None, SampleKind::Inflight)
+        }
+        _ => (None, SampleKind::Rps),
+    }
+}
+
+/// One of the per-pod samples the metrics APIs serve.
+#[derive(Debug, Clone, Copy)]
+enum SampleKind {
+    Cpu,
+    Memory,
+    Rps,
+    Inflight,
+}
+
+impl SampleKind {
+    fn of(self, p: &Pod) -> Option<hpa::Sample> {
+        match self {
+            SampleKind::Cpu => p.cpu_sample,
+            SampleKind::Memory => p.memory_sample,
+            SampleKind::Rps => p.rps_sample,
+            SampleKind::Inflight => p.inflight_sample,
+        }
+    }
+}
+
+/// Per sample kind: how many pods have one, and their sum (milli-units).
+#[derive(Debug, Clone, Copy, Default)]
+struct Totals {
+    kinds: [(usize, i128); 4],
+}
+
+impl Totals {
+    /// One pass over the pods for every kind some metric reads.
+    fn of(pods: &[Pod], needs: Needs) -> Totals {
+        let mut t = Totals::default();
+        let wanted = [needs.cpu, needs.memory, needs.rps, needs.inflight];
+        let kinds = [
+            SampleKind::Cpu,
+            SampleKind::Memory,
+            SampleKind::Rps,
+            SampleKind::Inflight,
+        ];
+        for (k, kind) in kinds.into_iter().enumerate() {
+            if !wanted[k] {
+                continue;
+            }
+            for p in pods {
+                if let Some(s) = kind.of(p) {
+                    t.kinds[k].0 += 1;
+                    t.kinds[k].1 += i128::from(s.value_milli);
+                }
+            }
+        }
+        t
+    }
+
+    fn get(&self, kind: SampleKind) -> (usize, i128) {
+        self.kinds[kind as usize]
+    }
+}
+
 /// Metrics per HPA the simulation feeds (validation rejects more).
 pub const MAX_METRICS: usize = 16;
 
@@ -158,7 +232,7 @@ impl ServiceState {
             needs_nodes: false,
             spec_replicas: cfg.initial_replicas,
             cfg,
-            hpa_state: hpa::State::default(),
+            hpa_state: hpa::State::windowed(),
             pods: Vec::new(),
             next_pod_id: 0,
             offered_rps: 0.0,
@@ -173,6 +247,7 @@ impl ServiceState {
             total_rps_sample: 0.0,
             scratch: Scratch::default(),
             last_cpu_utilization_pct: None,
+            latest_start_ms: TimeMs::MIN,
         }
     }
 
@@ -183,6 +258,7 @@ impl ServiceState {
             let id = self.new_pod_id();
             self.pods
                 .push(Pod::new(id, PodStage::Ready, long_ago, long_ago));
+            self.latest_start_ms = self.latest_start_ms.max(long_ago);
         }
         self.ready_count = self.cfg.initial_replicas;
     }
@@ -323,92 +399,118 @@ impl ServiceState {
             .count() as u32
     }
 
+    /// Whether every pod is Ready and past the CPU initialization period at `now`: then the
+    /// controller's `groupPods` sees each as a settled pod ([`hpa::Pods::Settled`]) and a sync
+    /// needs only per-metric totals. True at almost every sync of a steady Deployment.
+    fn settled(&self, now: TimeMs, cfg: &hpa::Config) -> bool {
+        self.ready_count as usize == self.pods.len()
+            && self
+                .latest_start_ms
+                .saturating_add(cfg.cpu_initialization_period_ms)
+                <= now
+    }
+
     /// One HPA sync: gather what the controller reads, reconcile, and return the new
     /// `spec.replicas` if it changed.
     pub fn hpa_sync(&mut self, now: TimeMs, cfg: &hpa::Config) -> Option<u32> {
         let spec = self.cfg.hpa.as_ref()?;
-        let status_replicas = self.active_pods() as i32;
+        let settled = self.settled(now, cfg);
+        let status_replicas = if settled {
+            self.pods.len() as i32
+        } else {
+            self.active_pods() as i32
+        };
         let s = &mut self.scratch;
-        s.pods.clear();
-        for p in &self.pods {
-            s.pods.push(hpa::Pod {
-                phase: match p.stage {
-                    PodStage::Starting | PodStage::Unscheduled => hpa::PodPhase::Pending,
-                    _ => hpa::PodPhase::Running,
-                },
-                deleting: p.stage == PodStage::Terminating,
-                ready: Some(p.stage == PodStage::Ready),
-                start_time_ms: (p.stage != PodStage::Unscheduled).then_some(p.start_time_ms),
-                ready_transition_ms: Some(p.ready_transition_ms),
-            });
-        }
+        let totals = if settled {
+            Totals::of(&self.pods, self.needs)
+        } else {
+            s.pods.clear();
+            for p in &self.pods {
+                s.pods.push(hpa::Pod {
+                    phase: match p.stage {
+                        PodStage::Starting | PodStage::Unscheduled => hpa::PodPhase::Pending,
+                        _ => hpa::PodPhase::Running,
+                    },
+                    deleting: p.stage == PodStage::Terminating,
+                    ready: Some(p.stage == PodStage::Ready),
+                    start_time_ms: (p.stage != PodStage::Unscheduled).then_some(p.start_time_ms),
+                    ready_transition_ms: Some(p.ready_transition_ms),
+                });
+            }
+            Totals::default()
+        };
         s.samples.resize_with(spec.metrics.len(), Vec::new);
         s.requests.resize_with(spec.metrics.len(), Vec::new);
         s.external.resize(spec.metrics.len(), [0]);
         for (i, m) in spec.metrics.iter().enumerate() {
+            if let hpa::MetricSpec::Object { name, .. } | hpa::MetricSpec::External { name, .. } = m
+            {
+                let rps = self.total_rps_sample;
+                let value = if name == "inflight_requests" {
+                    rps * self.cfg.service_time_ms / 1000.0
+                } else {
+                    rps
+                };
+                s.external[i] = [to_milli(value * 1000.0)];
+                continue;
+            }
+            if settled {
+                continue;
+            }
             let (samples, requests) = (&mut s.samples[i], &mut s.requests[i]);
             samples.clear();
             requests.clear();
-            match m {
-                hpa::MetricSpec::Resource { resource, .. }
-                | hpa::MetricSpec::ContainerResource { resource, .. } => {
-                    let (req, pick): (i64, fn(&Pod) -> Option<hpa::Sample>) = match resource {
-                        hpa::Resource::Memory => {
-                            (self.cfg.memory_request_bytes * 1000, |p| p.memory_sample)
-                        }
-                        _ => (self.cfg.cpu_request_milli, |p| p.cpu_sample),
-                    };
-                    for p in &self.pods {
-                        samples.push(pick(p));
-                        requests.push(Some(req));
-                    }
-                }
-                hpa::MetricSpec::Pods { name, .. } => {
-                    let inflight = name == "inflight_requests";
-                    for p in &self.pods {
-                        samples.push(if inflight {
-                            p.inflight_sample
-                        } else {
-                            p.rps_sample
-                        });
-                        requests.push(None);
-                    }
-                }
-                hpa::MetricSpec::Object { name, .. } | hpa::MetricSpec::External { name, .. } => {
-                    let rps = self.total_rps_sample;
-                    let value = if name == "inflight_requests" {
-                        rps * self.cfg.service_time_ms / 1000.0
-                    } else {
-                        rps
-                    };
-                    s.external[i] = [to_milli(value * 1000.0)];
-                }
+            let (req, pick) = pick_sample(m, &self.cfg);
+            for p in &self.pods {
+                samples.push(pick.of(p));
+                requests.push(req);
             }
         }
-        // On the stack: this runs millions of times a simulated year.
-        let mut inputs = [hpa::MetricInput::FetchError; MAX_METRICS];
-        for (i, m) in spec.metrics.iter().enumerate().take(MAX_METRICS) {
-            inputs[i] = match m {
-                hpa::MetricSpec::Object { .. } => hpa::MetricInput::Object {
-                    value_milli: s.external[i][0],
-                },
-                hpa::MetricSpec::External { .. } => hpa::MetricInput::External {
-                    values_milli: &s.external[i],
-                },
-                _ => hpa::MetricInput::PerPod {
-                    samples: &s.samples[i],
-                    requests_milli: &s.requests[i],
-                },
-            };
-        }
-        let inputs = &inputs[..spec.metrics.len().min(MAX_METRICS)];
+        let input = |i: usize| match &spec.metrics[i] {
+            hpa::MetricSpec::Object { .. } => hpa::MetricInput::Object {
+                value_milli: s.external[i][0],
+            },
+            hpa::MetricSpec::External { .. } => hpa::MetricInput::External {
+                values_milli: &s.external[i],
+            },
+            m if settled => {
+                let (req, pick) = pick_sample(m, &self.cfg);
+                let (sampled, usage_total_milli) = totals.get(pick);
+                hpa::MetricInput::Totals {
+                    sampled,
+                    usage_total_milli,
+                    request_milli: req,
+                }
+            }
+            _ => hpa::MetricInput::PerPod {
+                samples: &s.samples[i],
+                requests_milli: &s.requests[i],
+            },
+        };
+        // On the stack for the usual few metrics: this runs millions of times a simulated year.
+        let n_inputs = spec.metrics.len().min(MAX_METRICS);
+        let mut few = [hpa::MetricInput::FetchError; 4];
+        let many: Vec<hpa::MetricInput<'_>>;
+        let inputs: &[hpa::MetricInput<'_>] = if n_inputs <= few.len() {
+            for (i, slot) in few.iter_mut().enumerate().take(n_inputs) {
+                *slot = input(i);
+            }
+            &few[..n_inputs]
+        } else {
+            many = (0..n_inputs).map(input).collect();
+            &many
+        };
         let scale = hpa::Scale {
             spec_replicas: self.spec_replicas as i32,
             status_replicas,
         };
         let obs = hpa::Observation {
             scale,
-            pods: &s.pods,
+            pods: if settled {
+                hpa::Pods::Settled(self.pods.len())
+            } else {
+                hpa::Pods::Listed(&s.pods)
+            },
             inputs,
             now_ms: now,
         };
@@ -450,6 +552,7 @@ impl ServiceState {
                     });
                 } else {
                     self.pods.push(Pod::new(id, PodStage::Starting, now, now));
+                    self.latest_start_ms = self.latest_start_ms.max(now);
                     out.push(Followup::Running {
                         pod: id,
                         at_ms: now + self.cfg.startup_delay_ms,
@@ -527,6 +630,7 @@ impl ServiceState {
         {
             p.stage = PodStage::Starting;
             p.start_time_ms = now;
+            self.latest_start_ms = self.latest_start_ms.max(now);
             p.counted_at_ms = now;
             out.push(Followup::Running {
                 pod: id,

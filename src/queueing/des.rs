@@ -162,7 +162,7 @@ pub fn simulate(q: &Queue, arrivals: u64, seed: u64) -> Result<SimStats> {
     let (mut window_start, mut window_end, mut last) = (0_i64, 0_i64, 0_i64);
     let (mut area_n, mut area_busy) = (0.0_f64, 0.0_f64);
 
-    while let Some((now, ev)) = events.pop() {
+    while let Some((now, ev, _)) = events.pop() {
         if measuring {
             let dt = (now - last) as f64;
             area_n += in_system as f64 * dt;

@@ -1,5 +1,6 @@
-//! The engine loop: it alone owns the clock and the queue. Each popped event goes to the model
-//! with a [`Context`] through which the model reads the time and schedules new events.
+//! The engine loop: it alone owns the clock and the schedule. Each popped event goes to the model
+//! with a [`Context`] through which the model reads the time and schedules new events; periodic
+//! events are timers the engine re-arms itself after the model has handled them.
 
 use super::{EventQueue, TimeMs};
 
@@ -15,7 +16,7 @@ pub struct Context<'q, E> {
     queue: &'q mut EventQueue<E>,
 }
 
-impl<E> Context<'_, E> {
+impl<E: Copy> Context<'_, E> {
     pub fn now_ms(&self) -> TimeMs {
         self.now_ms
     }
@@ -48,10 +49,17 @@ impl<E> Default for Engine<E> {
     }
 }
 
-impl<E> Engine<E> {
+impl<E: Copy> Engine<E> {
     /// Schedule an initial event before the run starts.
     pub fn schedule_at(&mut self, at_ms: TimeMs, event: E) {
         self.queue.push(at_ms.max(self.now_ms), event);
+    }
+
+    /// A periodic event: at `first_ms`, then `period_ms` after each time it was handled. The
+    /// model does not reschedule it; the engine re-arms it after the handler returns.
+    pub fn every(&mut self, first_ms: TimeMs, period_ms: TimeMs, event: E) {
+        self.queue
+            .push_timer(first_ms.max(self.now_ms), period_ms, event);
     }
 
     pub fn now_ms(&self) -> TimeMs {
@@ -70,7 +78,7 @@ impl<E> Engine<E> {
             if t >= end_ms {
                 break;
             }
-            let Some((time_ms, event)) = self.queue.pop() else {
+            let Some((time_ms, event, timer)) = self.queue.pop() else {
                 break;
             };
             self.now_ms = time_ms;
@@ -80,6 +88,9 @@ impl<E> Engine<E> {
                 queue: &mut self.queue,
             };
             model.handle(event, &mut ctx);
+            if let Some(id) = timer {
+                self.queue.rearm(id, time_ms);
+            }
         }
         self.now_ms = self.now_ms.max(end_ms);
     }
