@@ -2,7 +2,7 @@
 //!
 //! Every error here is a user or environment problem (exit code 2). A gate that *fails*
 //! (an HPA case that disagrees, a budget that is broken) is not an error: commands report it
-//! through [`crate::cli::Outcome`] and exit 1.
+//! through the CLI's `Outcome` and exit 1.
 
 use std::path::{Path, PathBuf};
 

@@ -18,6 +18,7 @@
 //! Only the edges touch the file system: [`scenario::load`] reads, [`cli`] writes. In between,
 //! [`simulate`](model::simulate) is a plain function: same scenario and seed ⇒ byte-identical outputs.
 
+pub mod billing;
 pub mod catalogue;
 pub mod cli;
 pub mod cost;
@@ -34,3 +35,104 @@ pub mod sweep;
 pub mod traffic;
 
 pub use error::{Error, Problem, Result};
+
+/// The layers, lowest first: a module may name (`crate::…`) only modules before it. Kept in one
+/// place with ARCHITECTURE.md, which explains each layer; the test below enforces it.
+pub const LAYERS: [&str; 15] = [
+    "error",
+    "sim",
+    "csvutil",
+    "catalogue",
+    "billing",
+    "queueing",
+    "hpa",
+    "scenario",
+    "traffic",
+    "metrics",
+    "model",
+    "cost",
+    "report",
+    "sweep",
+    "cli",
+];
+
+#[cfg(test)]
+mod layering {
+    use super::LAYERS;
+    use std::path::Path;
+
+    fn rust_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                rust_files(&p, out);
+            } else if p.extension().is_some_and(|x| x == "rs") {
+                out.push(p);
+            }
+        }
+    }
+
+    /// The top-level modules a file names through `crate::` paths (root re-exports of `error`
+    /// such as `crate::Error` count as `error`).
+    fn named(text: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        for (i, _) in text.match_indices("crate::") {
+            let rest = &text[i + 7..];
+            if let Some(group) = rest.strip_prefix('{') {
+                let end = group.find('}').unwrap_or(group.len());
+                for item in group[..end].split(',') {
+                    out.push(item.trim().split("::").next().unwrap_or("").to_string());
+                }
+            } else {
+                let end = rest
+                    .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+                    .unwrap_or(rest.len());
+                out.push(rest[..end].to_string());
+            }
+        }
+        out.into_iter()
+            .map(|m| match m.as_str() {
+                "Error" | "Problem" | "Result" => "error".to_string(),
+                _ => m,
+            })
+            .filter(|m| !m.is_empty())
+            .collect()
+    }
+
+    #[test]
+    fn no_module_names_one_above_it() {
+        let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let mut files = Vec::new();
+        rust_files(&src, &mut files);
+        let mut problems = Vec::new();
+        for f in files {
+            let rel = f.strip_prefix(&src).unwrap();
+            let top = rel
+                .components()
+                .next()
+                .unwrap()
+                .as_os_str()
+                .to_string_lossy()
+                .trim_end_matches(".rs")
+                .to_string();
+            let Some(level) = LAYERS.iter().position(|l| *l == top) else {
+                continue; // lib.rs, main.rs
+            };
+            let text = std::fs::read_to_string(&f).unwrap();
+            for m in named(&text) {
+                match LAYERS.iter().position(|l| *l == m) {
+                    Some(l) if l > level => {
+                        problems.push(format!("{} names crate::{m}", rel.display()))
+                    }
+                    None => problems.push(format!("{} names unknown crate::{m}", rel.display())),
+                    _ => {}
+                }
+            }
+        }
+        assert!(
+            problems.is_empty(),
+            "upward imports:\n{}",
+            problems.join("\n")
+        );
+    }
+}

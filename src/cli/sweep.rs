@@ -10,9 +10,9 @@ use super::Outcome;
 use super::output::{print_stdout, write_files_atomic};
 use super::run::Format;
 use crate::error::{Error, Result};
-use crate::report::sweep::{self as sweep_report, SweepReport};
 use crate::sweep::grid::{Grid, Param, Shard};
 use crate::sweep::recommend::{self, Objective, Requirement};
+use crate::sweep::report::{self as sweep_report, SweepReport};
 use crate::sweep::{self, Manifest, frame};
 
 #[derive(Debug, clap::Args)]

@@ -41,28 +41,7 @@ impl Month {
     }
 }
 
-/// What kind of spend a line is: decides which discounts may touch it. Commitments, spot and
-/// sustained-use discounts apply to compute only — never to storage, egress, logs, network or
-/// control-plane fees.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum CostClass {
-    /// Kubernetes worker nodes (EC2, GCE): on-demand, spot, reserved/committed, GCP SUD.
-    Compute,
-    /// Managed database / cache instances (RDS, ElastiCache, Cloud SQL): on-demand or reserved.
-    ManagedInstance,
-    /// EKS / GKE cluster fees.
-    ControlPlane,
-    /// GB-months of storage (volumes, database storage, backups, objects).
-    Storage,
-    /// GB transferred out to the internet.
-    Egress,
-    /// Log ingestion and retention.
-    Logs,
-    /// NAT gateways, load balancers, public IPs.
-    Network,
-    /// CDN / WAF plans.
-    Cdn,
-}
+pub use crate::billing::CostClass;
 
 /// One quantity of one month, priced by one price-book row.
 #[derive(Debug, Clone, PartialEq)]
@@ -100,36 +79,7 @@ pub struct Usage {
     pub lines: Vec<UsageLine>,
 }
 
-/// Amazon EKS release dates of Kubernetes minor versions (endoflife.date/amazon-eks and the EKS
-/// user guide's version calendar, read 2026-11). A version gets 14 months of standard support,
-/// then 12 months of extended support (billed $0.60 instead of $0.10 per cluster-hour); after
-/// that EKS upgrades the cluster to a version still in extended support, so the rate stays the
-/// extended one until the owner upgrades past it.
-pub const EKS_RELEASES: &[(&str, (i16, i8, i8))] = &[
-    ("1.27", (2023, 5, 24)),
-    ("1.28", (2023, 9, 26)),
-    ("1.29", (2024, 1, 23)),
-    ("1.30", (2024, 5, 23)),
-    ("1.31", (2024, 9, 26)),
-    ("1.32", (2025, 1, 23)),
-    ("1.33", (2025, 5, 29)),
-    ("1.34", (2025, 10, 2)),
-];
-
-/// The EKS release date of a Kubernetes minor version.
-pub fn eks_release(version: &str) -> Option<jiff::civil::Date> {
-    EKS_RELEASES
-        .iter()
-        .find(|(v, _)| *v == version)
-        .and_then(|(_, (y, m, d))| jiff::civil::Date::new(*y, *m, *d).ok())
-}
-
-/// Whether an EKS cluster on `version` is billed at the extended-support rate on `day`.
-pub fn eks_extended_support(version: &str, day: jiff::civil::Date) -> bool {
-    eks_release(version)
-        .and_then(|r| r.checked_add(jiff::Span::new().months(14)).ok())
-        .is_some_and(|standard_end| day >= standard_end)
-}
+pub use crate::billing::{EKS_RELEASES, eks_extended_support, eks_release};
 
 /// Where a usage line is billed: its month, cloud, price-book place and environment.
 struct Place<'a> {

@@ -37,6 +37,6 @@ pub use reconcile::{
     Conditions, MetricStatus, Observation, ReconcileError, Reconciliation, State, reconcile,
 };
 pub use spec::{
-    Behavior, Config, FeatureGates, MetricSpec, Policy, PolicyKind, Resource, Rules, ScalingRules,
-    SelectPolicy, Spec, Target, Tolerances,
+    Behavior, Config, FeatureGates, MAX_METRICS, MetricSpec, Policy, PolicyKind, Resource, Rules,
+    ScalingRules, SelectPolicy, Spec, Target, Tolerances,
 };

@@ -2,6 +2,9 @@
 //! HPA ([`Spec`]: replica bounds, metric targets, `behavior` rules with the API defaults applied by
 //! [`Rules::scale_up`] / [`Rules::scale_down`]).
 
+/// Metrics per HPA the simulation feeds (validation rejects more).
+pub const MAX_METRICS: usize = 16;
+
 /// Controller flags of kube-controller-manager, in integer milliseconds.
 ///
 /// `Default` = the production defaults of `RecommendedDefaultHPAControllerConfiguration`

@@ -4,7 +4,7 @@
 
 pub mod slo;
 
-use crate::model::latency::Moments;
+use crate::queueing::moments::Moments;
 use crate::sim::{HOUR_MS, TimeMs};
 
 /// One output interval of one service.

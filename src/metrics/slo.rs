@@ -3,7 +3,7 @@
 //! compliance and error-budget burn, alert rules with their `for:` durations counted as firing
 //! time, and the windows that broke the SLO (for outage dips and recovery times).
 
-use crate::model::latency::{Mixture, Moments};
+use crate::queueing::moments::{Mixture, Moments};
 use crate::scenario::platform::{AlertMetric, AlertRule, SloCfg};
 use crate::sim::TimeMs;
 

@@ -18,7 +18,7 @@
 
 use rand::RngExt;
 
-use crate::sim::RngStreams;
+use crate::sim::{RngStreams, TimeMs};
 
 // ---------------------------------------------------------------------------------------------
 // Che's approximation for Zipf popularity over a large population
@@ -478,11 +478,7 @@ pub fn simulate_lru(
 // The cache as the simulation sees it
 // ---------------------------------------------------------------------------------------------
 
-/// Share of node memory that holds data by default. ElastiCache reserves 25 % of each node's
-/// `maxmemory` for backups, replication and failover in its default parameter groups
-/// (`reserved-memory-percent = 25`, the documented default and recommendation), so 75 % of
-/// the node memory the catalogue lists holds keys.
-pub const DEFAULT_USABLE_FRACTION: f64 = 0.75;
+pub use crate::scenario::platform::DEFAULT_USABLE_FRACTION;
 
 /// Warm-up time constant for a [`HitRatioSpec::Fixed`] cache under [`Warmup::Refill`]: without an
 /// item size the refill cannot be counted in items, so the fixed ratio recovers as
@@ -815,6 +811,77 @@ impl Cache {
         1.0 - (misses / lookups).clamp(0.0, 1.0)
     }
 }
+
+/// The cache during a run: the model, the lookups since it was last solved, and the run's
+/// lowest and mean hit ratio.
+pub struct CacheRun {
+    cache: Cache,
+    hit_ratio: f64,
+    /// Lookups since the cache was last stepped, when, and the last flush.
+    lookups: f64,
+    stepped_ms: TimeMs,
+    last_flush_ms: TimeMs,
+    hit_min: Option<(f64, TimeMs)>,
+    hit_sum: f64,
+    hit_steps: f64,
+}
+
+impl CacheRun {
+    pub fn new(cache: Cache) -> CacheRun {
+        CacheRun {
+            cache,
+            hit_ratio: 0.0,
+            lookups: 0.0,
+            stepped_ms: 0,
+            last_flush_ms: -crate::sim::DAY_MS,
+            hit_min: None,
+            hit_sum: 0.0,
+            hit_steps: 0.0,
+        }
+    }
+
+    /// Add `lookups_per_s` over a step of `dt_s` ending at `now` and return the hit ratio. Che's
+    /// solution costs microseconds, so the cache is solved every [`STEP_MS`] with the lookups of
+    /// the whole step, except in the two hours after a flush, when the warm-up is followed step
+    /// by step.
+    pub fn step(&mut self, now: TimeMs, dt_s: f64, lookups_per_s: f64, dau: f64) -> f64 {
+        self.lookups += lookups_per_s * dt_s;
+        let warming = now - self.last_flush_ms < 2 * crate::sim::HOUR_MS;
+        let dt = now - self.stepped_ms;
+        if warming || dt >= STEP_MS || self.stepped_ms == 0 {
+            let rate = self.lookups / (dt as f64 / 1000.0).max(1e-9);
+            self.hit_ratio = self.cache.step(dt, rate, dau);
+            self.lookups = 0.0;
+            self.stepped_ms = now;
+        }
+        let h = self.hit_ratio;
+        self.hit_sum += h;
+        self.hit_steps += 1.0;
+        if self.hit_min.is_none_or(|(m, _)| h < m) {
+            self.hit_min = Some((h, now));
+        }
+        h
+    }
+
+    /// Empty the cache at `now` (bring it up to date with [`step`](Self::step) first).
+    pub fn flush(&mut self, now: TimeMs) {
+        self.cache.flush();
+        self.last_flush_ms = now;
+    }
+
+    /// The lowest hit ratio of the run and when.
+    pub fn min_hit_ratio(&self) -> Option<(f64, TimeMs)> {
+        self.hit_min
+    }
+
+    /// The mean over the steps.
+    pub fn mean_hit_ratio(&self) -> Option<f64> {
+        (self.hit_steps > 0.0).then(|| self.hit_sum / self.hit_steps)
+    }
+}
+
+/// How often a warm cache's hit ratio is recomputed (it moves with DAU, i.e. slowly).
+pub const STEP_MS: TimeMs = 15 * 60_000;
 
 #[cfg(test)]
 mod tests {

@@ -2,9 +2,10 @@
 //! `max_connections` (and what a transaction-mode pooler changes), the query load left after the
 //! cache on each instance, CPU utilisation, and query latency from a queue over its vCPUs.
 
-use super::latency::Moments;
+use crate::queueing::moments::Moments;
 use crate::queueing::{self, Queue, ServiceDist};
 use crate::scenario::platform::DatabaseCfg;
+use crate::sim::TimeMs;
 
 /// What one service instance (a service in a cloud) asks of the database during a step.
 #[derive(Debug, Clone, Copy, Default)]
@@ -231,6 +232,69 @@ fn wait_moments(rate_per_s: f64, service_s: f64, servers: u32) -> (Moments, f64)
         },
         0.0,
     )
+}
+
+/// Per database instance over the run.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct DbStats {
+    pub name: String,
+    pub peak_connections: f64,
+    pub peak_connections_at_ms: TimeMs,
+    pub peak_demanded: f64,
+    pub peak_demanded_at_ms: TimeMs,
+    /// Minutes with some connections refused.
+    pub refused_minutes: u32,
+    pub peak_cpu_utilisation: f64,
+}
+
+/// The database during a run: the model, its state after the last step, and the run's peaks.
+pub struct DbRun {
+    pub db: Database,
+    /// The last step's result (what the services' requests see).
+    pub step: DbStep,
+    pub stats: Vec<DbStats>,
+}
+
+impl DbRun {
+    pub fn new(cfg: DatabaseCfg, clouds: usize) -> DbRun {
+        let db = Database::new(cfg, clouds);
+        let stats = (0..db.instance_count())
+            .map(|i| DbStats {
+                name: db.instance_name(i),
+                ..DbStats::default()
+            })
+            .collect();
+        DbRun {
+            db,
+            step: DbStep::default(),
+            stats,
+        }
+    }
+
+    /// One step with the pools' demands; notes the peaks at `now`.
+    pub fn step(&mut self, now: TimeMs, demands: &[Demand]) {
+        self.db.step(demands, &mut self.step);
+        for (k, inst) in self.step.instances.iter().enumerate() {
+            let st = &mut self.stats[k];
+            if inst.connections > st.peak_connections {
+                st.peak_connections = inst.connections;
+                st.peak_connections_at_ms = now;
+            }
+            if inst.demanded > st.peak_demanded {
+                st.peak_demanded = inst.demanded;
+                st.peak_demanded_at_ms = now;
+            }
+            if inst.refused_share > 0.0 {
+                st.refused_minutes += 1;
+            }
+            st.peak_cpu_utilisation = st.peak_cpu_utilisation.max(inst.cpu_utilisation);
+        }
+    }
+
+    /// Connections open on the primary after the last step.
+    pub fn primary_connections(&self) -> Option<f64> {
+        self.step.instances.first().map(|p| p.connections)
+    }
 }
 
 #[cfg(test)]

@@ -200,8 +200,7 @@ impl Totals {
     }
 }
 
-/// Metrics per HPA the simulation feeds (validation rejects more).
-pub const MAX_METRICS: usize = 16;
+pub use crate::hpa::MAX_METRICS;
 
 /// What a pod lifecycle change asks the world to do.
 pub enum Followup {

@@ -41,6 +41,7 @@ mod des;
 mod erlang;
 mod general;
 mod mdc;
+pub mod moments;
 pub(crate) mod percentile;
 
 pub use des::{SimStats, simulate};

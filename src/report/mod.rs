@@ -11,7 +11,6 @@ pub mod html;
 pub mod json;
 pub mod markdown;
 pub mod series;
-pub mod sweep;
 pub mod table;
 
 use serde::Serialize;

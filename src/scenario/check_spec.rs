@@ -84,7 +84,7 @@ pub(super) fn decode(node: &Node, cx: &mut Cx) -> Option<CheckCfg> {
     )
     .flatten();
     if let Some(n) = m.opt("variant") {
-        use crate::cost::price::Variant;
+        use crate::billing::Variant;
         match cx.string(n, "spec.check.variant") {
             Some(v) if Variant::from_label(&v).is_some() => c.variant = Some(v),
             Some(v) => {

@@ -25,7 +25,7 @@ pub struct InventoryItem {
     /// `instance-hour`-like units run on the schedule; `GB-month` and `month` units are
     /// billed whole months.
     pub unit: String,
-    pub class: crate::cost::usage::CostClass,
+    pub class: crate::billing::CostClass,
     pub spot: bool,
 }
 
@@ -136,10 +136,10 @@ pub(super) fn decode(
         &mut c.kubernetes_version,
         |cx, n, p| {
             let v = cx.string(n, p)?;
-            if crate::cost::usage::eks_release(&v).is_some() {
+            if crate::billing::eks_release(&v).is_some() {
                 return Some(v);
             }
-            let known: Vec<&str> = crate::cost::usage::EKS_RELEASES
+            let known: Vec<&str> = crate::billing::EKS_RELEASES
                 .iter()
                 .map(|(v, _)| *v)
                 .collect();
@@ -213,7 +213,7 @@ fn decode_environment(
     cx: &mut Cx,
     clouds: &[String],
 ) -> Option<Environment> {
-    use crate::cost::usage::CostClass;
+    use crate::billing::CostClass;
     let p = format!("spec.cost.environments.{name}");
     let mut m = cx.map(node, &p)?;
     let cloud = match m.opt("cloud") {

@@ -90,7 +90,7 @@ pub fn decode(node: &Node, cx: &mut Cx, path: &str) -> Option<HpaSpec> {
         Some(n) => {
             let p = m.child("metrics");
             if let Value::Seq(items) = &n.value
-                && items.len() > crate::model::service::MAX_METRICS
+                && items.len() > crate::hpa::MAX_METRICS
             {
                 cx.problem(
                     n,
@@ -98,7 +98,7 @@ pub fn decode(node: &Node, cx: &mut Cx, path: &str) -> Option<HpaSpec> {
                     format!(
                         "{} metrics; capsim simulates at most {}",
                         items.len(),
-                        crate::model::service::MAX_METRICS
+                        crate::hpa::MAX_METRICS
                     ),
                     "keep the metrics that drive scaling",
                 );

@@ -8,8 +8,10 @@
 pub mod check_spec;
 pub mod cost_spec;
 mod decode;
+pub mod holidays;
 pub mod hpa_spec;
 pub mod platform;
+pub mod replay;
 mod spec;
 pub mod units;
 pub mod yaml;
@@ -21,7 +23,7 @@ use jiff::tz::TimeZone;
 
 use crate::error::{Error, Problem, Result};
 use crate::sim::TimeMs;
-use crate::traffic::holidays::HolidayCalendar;
+use holidays::HolidayCalendar;
 
 pub use hpa_spec::HpaSpec;
 pub use platform::Platform;

@@ -7,6 +7,12 @@ use super::yaml::Node;
 use crate::catalogue::Catalogue;
 use crate::sim::TimeMs;
 
+/// Share of node memory that holds data by default. ElastiCache reserves 25 % of each node's
+/// `maxmemory` for backups, replication and failover in its default parameter groups
+/// (`reserved-memory-percent = 25`, the documented default and recommendation), so 75 % of
+/// the node memory the catalogue lists holds keys.
+pub const DEFAULT_USABLE_FRACTION: f64 = 0.75;
+
 /// One cloud (provider + region) with its share of the traffic.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Cloud {
@@ -691,7 +697,7 @@ fn decode_cache(node: &Node, cx: &mut Cx, catalogue: &Catalogue) -> Option<Cache
         .req(cx, "nodes", "the number of shards/nodes holding data")
         .and_then(|n| cx.int(n, "spec.cache.nodes", 1, 1000));
     // Default: ElastiCache reserves 25 % of memory (reserved-memory-percent = 25).
-    let default = crate::model::cache::DEFAULT_USABLE_FRACTION;
+    let default = DEFAULT_USABLE_FRACTION;
     let usable = m.opt_or(cx, "usableFraction", default, |cx, n, p| {
         cx.f64_where(
             n,

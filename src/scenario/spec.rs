@@ -638,7 +638,7 @@ fn decode_replay(
     let rel = cx.string(file_node, "spec.traffic.replay.file")?;
     let path = base_dir.join(&rel);
     let column = column?;
-    match crate::traffic::replay::read_series(&path, &column, sim?) {
+    match super::replay::read_series(&path, &column, sim?) {
         Ok(points) => Some(Replay { file: path, points }),
         Err(Error::Invalid(problems)) => {
             cx.problems.extend(problems);

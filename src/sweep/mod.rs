@@ -10,6 +10,7 @@ pub mod frame;
 pub mod grid;
 pub mod recommend;
 pub mod record;
+pub mod report;
 
 use std::path::Path;
 

@@ -4,9 +4,9 @@
 
 use jiff::civil::{Date, Weekday};
 
+use crate::scenario::holidays::HolidayCalendar;
 use crate::scenario::{Interpolation, Scenario, TrafficSource};
 use crate::sim::{HOUR_MS, TimeMs};
-use crate::traffic::holidays::HolidayCalendar;
 
 /// One local calendar day of the run.
 #[derive(Debug, Clone)]

@@ -1,10 +1,9 @@
 //! Traffic: DAU growth, daily and weekly profiles, holiday peaks, noise and replayed series →
-//! page views per second, which each service turns into requests per second.
+//! page views per second, which each service turns into requests per second. (The holiday
+//! calendar and the replay reader are inputs, in `scenario`.)
 
 mod demand;
-pub mod holidays;
 mod noise;
-pub mod replay;
 
 pub use demand::Demand;
 pub use noise::NoiseProcess;

@@ -39,7 +39,7 @@ fn json_report() {
 /// The sweep's terminal summary and Markdown (with a recommendation) for a 2 × 3-run grid.
 #[test]
 fn sweep_summaries() {
-    use capsim::report::sweep::{SweepReport, markdown, table};
+    use capsim::sweep::report::{SweepReport, markdown, table};
     use capsim::sweep::{self, frame, grid, recommend};
     let path = crate::common::repo("tests/fixtures/platform.yaml");
     let g = grid::Grid::new(vec![

@@ -3,15 +3,15 @@
 
 use std::fmt::Write as _;
 
-use super::charts::{self, Spread, usd0};
-use super::html::esc;
-use super::markdown::md_table;
-use super::table::aligned;
+use super::Manifest;
+use super::frame::AggRow;
+use super::recommend::Recommendation;
+use super::record::{SLO_MET, cost_year_column};
 use crate::cost::price::Variant;
-use crate::sweep::Manifest;
-use crate::sweep::frame::AggRow;
-use crate::sweep::recommend::Recommendation;
-use crate::sweep::record::{SLO_MET, cost_year_column};
+use crate::report::charts::{self, Spread, usd0};
+use crate::report::html::esc;
+use crate::report::markdown::md_table;
+use crate::report::table::aligned;
 
 /// A whole sweep's result: what ran, every grid point's aggregates, the recommendation.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -47,7 +47,7 @@ impl SweepReport {
             })
             .collect();
         SweepReport {
-            schema_version: crate::sweep::SCHEMA_VERSION,
+            schema_version: super::SCHEMA_VERSION,
             slo_rule: manifest.slo_rule.describe(),
             manifest,
             points,
@@ -57,7 +57,7 @@ impl SweepReport {
     }
 
     pub fn agg(&self, point: usize, metric: &str) -> Option<&AggRow> {
-        crate::sweep::frame::find_agg(&self.aggregates, point, metric)
+        super::frame::find_agg(&self.aggregates, point, metric)
     }
 
     /// A grid point's cheapest variant by mean cost over the run.
@@ -331,7 +331,8 @@ pub fn markdown(r: &SweepReport) -> String {
 
 /// The HTML page: headline, recommendation, the spread chart inline, the tables.
 pub fn html(r: &SweepReport) -> String {
-    let mut out = super::html::page_start(&format!("capsim sweep — {}", r.manifest.scenario));
+    let mut out =
+        crate::report::html::page_start(&format!("capsim sweep — {}", r.manifest.scenario));
     let _ = write!(
         out,
         "<header><h1>capsim sweep — {}</h1><p>{}</p><p>A run meets its SLOs when {}.</p></header><main>",

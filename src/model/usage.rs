@@ -1,0 +1,147 @@
+//! Usage by calendar month, as the cost model needs it: node-hours per pool as a histogram of node
+//! counts (hours with exactly n nodes), requests and page views per cloud, mean DAU.
+
+use super::nodes::Cluster;
+use crate::sim::{HOUR_MS, TimeMs};
+
+/// Quantities per calendar month that cost needs (the cost model prices them).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct MonthlyUsage {
+    /// (label `YYYY-MM`, start ms) of each month of the run.
+    pub months: Vec<(String, TimeMs)>,
+    /// Hours of each month inside the run.
+    pub month_hours: Vec<f64>,
+    /// `[pool][month][n]` = hours with exactly n nodes of the pool existing (billed).
+    pub pool_node_hours: Vec<Vec<Vec<f64>>>,
+    /// `[cloud][month]` page views and requests (all services) users sent to the cloud.
+    pub page_views: Vec<Vec<f64>>,
+    pub requests: Vec<Vec<f64>>,
+    /// `[month]` mean DAU.
+    pub mean_dau: Vec<f64>,
+}
+
+impl MonthlyUsage {
+    pub fn month_of(&self, t: TimeMs) -> usize {
+        self.months
+            .partition_point(|(_, start)| *start <= t)
+            .saturating_sub(1)
+    }
+}
+
+/// Accumulates [`MonthlyUsage`] during a run.
+pub struct UsageMeter {
+    pub monthly: MonthlyUsage,
+    /// Per pool: node count since `node_count_since`.
+    node_counts: Vec<u32>,
+    /// `[pool][month][n]` = ms with exactly n nodes (converted to hours at the end).
+    pool_node_ms: Vec<Vec<Vec<TimeMs>>>,
+    node_count_since: TimeMs,
+}
+
+/// Node-count peaks the meter notices, per pool (index into the run's pool list).
+pub struct Peak {
+    pub pool: usize,
+    pub nodes: u32,
+}
+
+impl UsageMeter {
+    pub fn new(months: Vec<(String, TimeMs)>, end_ms: TimeMs, pools: usize, clouds: usize) -> Self {
+        let nm = months.len();
+        let hours: Vec<f64> = (0..nm)
+            .map(|m| {
+                let end = months.get(m + 1).map_or(end_ms, |(_, t)| *t);
+                (end - months[m].1) as f64 / HOUR_MS as f64
+            })
+            .collect();
+        UsageMeter {
+            monthly: MonthlyUsage {
+                months,
+                month_hours: hours,
+                pool_node_hours: Vec::new(),
+                page_views: vec![vec![0.0; nm]; clouds],
+                requests: vec![vec![0.0; nm]; clouds],
+                mean_dau: vec![0.0; nm],
+            },
+            node_counts: vec![0; pools],
+            pool_node_ms: vec![vec![Vec::new(); nm]; pools],
+            node_count_since: 0,
+        }
+    }
+
+    /// Whether some pool's node count differs from the one last tracked.
+    pub fn counts_changed(&self, clusters: &[Option<Cluster>], pool_offset: &[usize]) -> bool {
+        clusters.iter().enumerate().any(|(ci, c)| {
+            c.as_ref().is_some_and(|c| {
+                c.pool_counts()
+                    .iter()
+                    .enumerate()
+                    .any(|(pi, n)| n.total() != self.node_counts[pool_offset[ci] + pi])
+            })
+        })
+    }
+
+    /// Add the time since the last call to each pool's node-count histogram (in whole
+    /// milliseconds, split at month boundaries, so the sums do not depend on how often this is
+    /// called), then read the counts as they are now; `peak(pool, n)` hears every count. Pool
+    /// sizes change only in autoscaler scans (nodes requested or removed) and spot interruptions
+    /// (nodes gone), so this runs after those when a count changed, and at the start and the end.
+    pub fn track_nodes(
+        &mut self,
+        now: TimeMs,
+        clusters: &[Option<Cluster>],
+        pool_offset: &[usize],
+        mut peak: impl FnMut(Peak),
+    ) {
+        let mut from = self.node_count_since;
+        while from < now {
+            let m = self.monthly.month_of(from);
+            let month_end = self
+                .monthly
+                .months
+                .get(m + 1)
+                .map_or(TimeMs::MAX, |(_, t)| *t);
+            let to = now.min(month_end);
+            for (p, &n) in self.node_counts.iter().enumerate() {
+                let h = &mut self.pool_node_ms[p][m];
+                if h.len() <= n as usize {
+                    h.resize(n as usize + 1, 0);
+                }
+                h[n as usize] += to - from;
+            }
+            from = to;
+        }
+        self.node_count_since = now;
+        for (ci, c) in clusters.iter().enumerate() {
+            let Some(c) = c else { continue };
+            for (pi, counts) in c.pool_counts().iter().enumerate() {
+                let p = pool_offset[ci] + pi;
+                let n = counts.total();
+                self.node_counts[p] = n;
+                peak(Peak { pool: p, nodes: n });
+            }
+        }
+    }
+
+    /// The finished usage: node histograms in hours, DAU-time turned into a monthly mean.
+    pub fn finish(mut self) -> MonthlyUsage {
+        self.monthly.pool_node_hours = self
+            .pool_node_ms
+            .iter()
+            .map(|months| {
+                months
+                    .iter()
+                    .map(|counts| {
+                        counts
+                            .iter()
+                            .map(|&ms| ms as f64 / HOUR_MS as f64)
+                            .collect()
+                    })
+                    .collect()
+            })
+            .collect();
+        for (m, h) in self.monthly.month_hours.iter().enumerate() {
+            self.monthly.mean_dau[m] /= (h * HOUR_MS as f64).max(1.0);
+        }
+        self.monthly
+    }
+}
