@@ -273,6 +273,7 @@ fn sample_at(samples: &[Option<Sample>], i: usize) -> Option<&Sample> {
     samples.get(i).and_then(|s| s.as_ref())
 }
 
+#[inline]
 fn ceil_to_i32(x: f64) -> i32 {
     // Go's int32(math.Ceil(x)); Rust saturates where Go's conversion is undefined. Written out
     // because `f64::ceil` is a library call on baseline x86-64, and this runs millions of times
@@ -398,6 +399,74 @@ pub fn replica_calc(
     }
 }
 
+/// The common case of [`replica_calc`] on its shortest path: settled pods, every one sampled,
+/// no second pass. `None` where anything else applies (missing samples or requests, an error,
+/// an Object/External metric, sums beyond i64): the caller then runs [`replica_calc`]. Same
+/// arithmetic as the general path, without its dispatch; the settled-case tests hold it to it.
+#[inline]
+pub fn settled_proposal(
+    env: &CalcEnv,
+    metric: &MetricSpec,
+    current: i32,
+    n: usize,
+    input: &MetricInput<'_>,
+) -> Option<MetricProposal> {
+    let MetricInput::Totals {
+        sampled,
+        usage_total_milli,
+        request_milli,
+    } = *input
+    else {
+        return None;
+    };
+    if sampled != n || n == 0 {
+        return None;
+    }
+    // i64 sums as in Go; ×100 below must not overflow either.
+    let usage = i64::try_from(usage_total_milli).ok()?;
+    if !(0..=i64::MAX / 200).contains(&usage) {
+        return None;
+    }
+    let ready = n as i64;
+    let (ratio, utilization, value) = match metric {
+        MetricSpec::Resource { target, .. } | MetricSpec::ContainerResource { target, .. } => {
+            match *target {
+                Target::Utilization(u) => {
+                    let request_total = ready.checked_mul(request_milli?)?;
+                    if request_total <= 0 {
+                        return None;
+                    }
+                    let util = (usage * 100 / request_total).clamp(0, i64::from(i32::MAX)) as i32;
+                    (util as f64 / u as f64, Some(util), usage / ready)
+                }
+                Target::AverageValue(t) => {
+                    let avg = usage / ready;
+                    (avg as f64 / t as f64, None, avg)
+                }
+                Target::Value(_) => return None,
+            }
+        }
+        MetricSpec::Pods {
+            target: Target::AverageValue(t),
+            ..
+        } => {
+            let avg = usage / ready;
+            (avg as f64 / *t as f64, None, avg)
+        }
+        _ => return None,
+    };
+    let replicas = if env.tolerances.is_within(ratio) {
+        current
+    } else {
+        ceil_to_i32(ratio * n as f64)
+    };
+    Some(MetricProposal {
+        replicas,
+        utilization_percent: utilization,
+        value_milli: value,
+    })
+}
+
 /// A Resource or Pods metric's per-pod observations, listed pod by pod or as settled totals.
 #[derive(Debug, Clone, Copy)]
 enum PerPod<'a> {
@@ -418,6 +487,7 @@ enum PerPod<'a> {
 }
 
 impl PerPod<'_> {
+    #[inline]
     fn is_empty(&self) -> bool {
         match *self {
             PerPod::Listed { pods, .. } => pods.is_empty(),
@@ -426,6 +496,7 @@ impl PerPod<'_> {
     }
 
     /// `groupPods` and the first pass: the groups, Σ sample and Σ request of the ready pods.
+    #[inline]
     fn first_pass(&self, cpu_rules: bool, env: &CalcEnv) -> (PodGroups, i128, i128) {
         match *self {
             PerPod::Listed {
@@ -451,6 +522,7 @@ impl PerPod<'_> {
     }
 
     /// `calculateRequests`: every pod the selector returns needs a request.
+    #[inline]
     fn any_request_missing(&self) -> bool {
         match *self {
             PerPod::Listed {
@@ -545,6 +617,7 @@ pub fn resource_replicas(
     utilization_replicas(env, current, target_utilization, cpu, per_pod)
 }
 
+#[inline]
 fn utilization_replicas(
     env: &CalcEnv,
     current: i32,
@@ -611,6 +684,7 @@ fn utilization_replicas(
 }
 
 /// `int32((metricsTotal * 100) / requestsTotal)`.
+#[inline]
 fn utilization_percent(usage_total: i128, request_total: i128) -> i32 {
     div128(usage_total * 100, request_total).clamp(i32::MIN as i128, i32::MAX as i128) as i32
 }
@@ -682,6 +756,7 @@ pub fn plain_metric_replicas(
     plain_replicas(env, current, target_milli, cpu, per_pod)
 }
 
+#[inline]
 fn plain_replicas(
     env: &CalcEnv,
     current: i32,
@@ -1615,6 +1690,92 @@ mod tests {
             )
             .map(|p| p.replicas),
             Ok(3)
+        );
+    }
+
+    /// Random settled observations: the shortest path, the settled totals and the listed pods
+    /// (`Pod::default()` each) give the same proposal whenever the shortest path answers.
+    #[test]
+    fn settled_paths_agree_with_listed_pods() {
+        use rand::{RngExt, SeedableRng, rngs::Xoshiro256PlusPlus};
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(7);
+        let mut answered = 0;
+        for _ in 0..20_000 {
+            let n = rng.random_range(0..12usize);
+            let current = rng.random_range(0..40);
+            let request = [None, Some(0), Some(250), Some(1000), Some(4_000_000_000)]
+                [rng.random_range(0..5usize)];
+            let metric = match rng.random_range(0..5) {
+                0 => MetricSpec::Resource {
+                    resource: Resource::Cpu,
+                    target: Target::Utilization(rng.random_range(1..150)),
+                },
+                1 => MetricSpec::Resource {
+                    resource: Resource::Memory,
+                    target: Target::AverageValue(rng.random_range(1..500_000)),
+                },
+                2 => MetricSpec::Pods {
+                    name: "rps".into(),
+                    target: Target::AverageValue(rng.random_range(1..200_000)),
+                },
+                3 => MetricSpec::Pods {
+                    name: "rps".into(),
+                    target: Target::Value(5),
+                },
+                _ => MetricSpec::ContainerResource {
+                    resource: Resource::Cpu,
+                    container: "app".into(),
+                    target: Target::Utilization(rng.random_range(1..150)),
+                },
+            };
+            let samples: Vec<Option<Sample>> = (0..n)
+                .map(|_| {
+                    rng.random_bool(0.95).then(|| Sample {
+                        value_milli: rng.random_range(0..3_000_000),
+                        timestamp_ms: 0,
+                        window_ms: 15_000,
+                    })
+                })
+                .collect();
+            let requests = vec![request; n];
+            let pods = vec![Pod::default(); n];
+            let scale = Scale {
+                spec_replicas: current,
+                status_replicas: current,
+            };
+            let e = CalcEnv {
+                tolerances: Tolerances::both([0.0, 0.1, 0.3][rng.random_range(0..3usize)]),
+                ..env()
+            };
+            let listed = replica_calc(
+                &e,
+                &metric,
+                scale,
+                Pods::Listed(&pods),
+                MetricInput::PerPod {
+                    samples: &samples,
+                    requests_milli: &requests,
+                },
+            );
+            let totals = MetricInput::Totals {
+                sampled: samples.iter().flatten().count(),
+                usage_total_milli: samples
+                    .iter()
+                    .flatten()
+                    .map(|s| i128::from(s.value_milli))
+                    .sum(),
+                request_milli: request,
+            };
+            let settled = replica_calc(&e, &metric, scale, Pods::Settled(n), totals);
+            assert_eq!(listed, settled, "{metric:?} n={n} {samples:?} {request:?}");
+            if let Some(fast) = settled_proposal(&e, &metric, current, n, &totals) {
+                assert_eq!(listed, Ok(fast), "{metric:?} n={n} {samples:?} {request:?}");
+                answered += 1;
+            }
+        }
+        assert!(
+            answered > 5_000,
+            "the shortest path answered only {answered} times"
         );
     }
 }

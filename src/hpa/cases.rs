@@ -1871,6 +1871,180 @@ impl Walker<'_> {
 mod tests {
     use super::*;
 
+    /// `pods` as `Pods::Settled` and `input` as `MetricInput::Totals`, when every pod is one
+    /// groupPods cannot tell from `Pod::default()` and every pod has the same request.
+    fn settled_twin(
+        cfg_init_ms: i64,
+        pods: &[Pod],
+        input: &OwnedInput,
+    ) -> Option<(usize, usize, i128, Option<i64>)> {
+        let settled = |p: &Pod| {
+            p.phase == PodPhase::Running
+                && !p.deleting
+                && p.ready == Some(true)
+                && p.start_time_ms.is_some_and(|t| t + cfg_init_ms <= NOW_MS)
+        };
+        if !pods.iter().all(settled) {
+            return None;
+        }
+        let OwnedInput::PerPod { samples, requests } = input else {
+            return None;
+        };
+        if samples.len() != pods.len() || requests.len() != pods.len() {
+            return None;
+        }
+        let request = requests.first().copied().flatten();
+        if requests.iter().any(|r| *r != request) {
+            return None;
+        }
+        let sampled = samples.iter().flatten().count();
+        let usage = samples
+            .iter()
+            .flatten()
+            .map(|s| i128::from(s.value_milli))
+            .sum();
+        Some((pods.len(), sampled, usage, request))
+    }
+
+    /// Every conformance case whose pods are all settled gives the same answer when its pods are
+    /// passed as `Pods::Settled(n)` with per-metric totals: the simulation's fast path is the
+    /// transcription, checked against Kubernetes' own test cases.
+    #[test]
+    fn settled_pods_agree_with_listed_pods_on_every_case() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/hpa-cases");
+        let (mut calc_cases, mut reconcile_cases) = (0, 0);
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_none_or(|x| x != "json") {
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).unwrap();
+            let cases = parse(&path.display().to_string(), &text).unwrap();
+            for case in cases {
+                match &case.check {
+                    Check::ReplicaCalc {
+                        env,
+                        metric,
+                        scale,
+                        pods,
+                        input,
+                    } => {
+                        let Some((n, sampled, usage, request)) =
+                            settled_twin(env.cpu_initialization_period_ms, pods, input)
+                        else {
+                            continue;
+                        };
+                        let listed = calc::replica_calc(
+                            env,
+                            metric,
+                            *scale,
+                            Pods::Listed(pods),
+                            input.borrow(),
+                        );
+                        let totals = MetricInput::Totals {
+                            sampled,
+                            usage_total_milli: usage,
+                            request_milli: request,
+                        };
+                        let settled =
+                            calc::replica_calc(env, metric, *scale, Pods::Settled(n), totals);
+                        assert_eq!(listed, settled, "case {}", case.id);
+                        if let Some(fast) =
+                            calc::settled_proposal(env, metric, scale.spec_replicas, n, &totals)
+                        {
+                            assert_eq!(listed, Ok(fast), "case {} (shortest path)", case.id);
+                        }
+                        calc_cases += 1;
+                    }
+                    Check::Reconcile {
+                        cfg,
+                        spec,
+                        scale,
+                        pods,
+                        inputs,
+                        state,
+                    } => {
+                        let twins: Vec<_> = inputs
+                            .iter()
+                            .map(|i| match i {
+                                OwnedInput::PerPod { .. } => {
+                                    settled_twin(cfg.cpu_initialization_period_ms, pods, i).map(
+                                        |(_, sampled, usage, request)| MetricInput::Totals {
+                                            sampled,
+                                            usage_total_milli: usage,
+                                            request_milli: request,
+                                        },
+                                    )
+                                }
+                                other => Some(other.borrow()),
+                            })
+                            .collect();
+                        let all_settled = pods.iter().all(|p| {
+                            settled_twin(
+                                cfg.cpu_initialization_period_ms,
+                                &[*p],
+                                &OwnedInput::PerPod {
+                                    samples: vec![None],
+                                    requests: vec![None],
+                                },
+                            )
+                            .is_some()
+                        });
+                        if !all_settled || twins.iter().any(Option::is_none) {
+                            continue;
+                        }
+                        let twins: Vec<MetricInput<'_>> = twins.into_iter().flatten().collect();
+                        let listed_inputs: Vec<MetricInput<'_>> =
+                            inputs.iter().map(OwnedInput::borrow).collect();
+                        let (mut a, mut b) = (state.clone(), state.clone());
+                        let ra = reconcile::reconcile(
+                            cfg,
+                            spec,
+                            &Observation {
+                                scale: *scale,
+                                pods: Pods::Listed(pods),
+                                inputs: &listed_inputs,
+                                now_ms: NOW_MS,
+                            },
+                            &mut a,
+                        );
+                        let (da, la, ma) = (ra.desired_replicas, ra.limited, ra.metrics.to_vec());
+                        let rb = reconcile::reconcile(
+                            cfg,
+                            spec,
+                            &Observation {
+                                scale: *scale,
+                                pods: Pods::Settled(pods.len()),
+                                inputs: &twins,
+                                now_ms: NOW_MS,
+                            },
+                            &mut b,
+                        );
+                        assert_eq!(
+                            (da, la, ma),
+                            (rb.desired_replicas, rb.limited, rb.metrics.to_vec()),
+                            "case {}",
+                            case.id
+                        );
+                        reconcile_cases += 1;
+                    }
+                    _ => {}
+                }
+            }
+        }
+        // The transcribed files have many steady-pod cases; a change that filtered them all
+        // out would make this test vacuous.
+        eprintln!("{calc_cases} replica-calculator and {reconcile_cases} reconcile cases settled");
+        assert!(
+            calc_cases >= 10,
+            "only {calc_cases} replica-calculator cases were settled"
+        );
+        assert!(
+            reconcile_cases >= 3,
+            "only {reconcile_cases} reconcile cases were settled"
+        );
+    }
+
     /// The two examples of hpa-case-format.md.
     pub(crate) const FORMAT_EXAMPLES: &str =
         include_str!("../../tests/fixtures/hpa-format-examples.json");

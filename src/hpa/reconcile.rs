@@ -300,7 +300,16 @@ fn compute_replicas_for_metrics(
             .get(i)
             .copied()
             .unwrap_or(MetricInput::FetchError);
-        let status = calc::replica_calc(env, metric, obs.scale, obs.pods, input);
+        let fast = match obs.pods {
+            Pods::Settled(n) => {
+                calc::settled_proposal(env, metric, obs.scale.spec_replicas, n, &input)
+            }
+            Pods::Listed(_) => None,
+        };
+        let status = match fast {
+            Some(p) => Ok(p),
+            None => calc::replica_calc(env, metric, obs.scale, obs.pods, input),
+        };
         statuses.push(status);
         match status {
             Err(error) => {

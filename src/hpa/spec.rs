@@ -306,6 +306,7 @@ impl Tolerances {
     }
 
     /// `Tolerances.isWithin`: `1 - down <= ratio <= 1 + up`, both bounds inclusive.
+    #[inline]
     pub fn is_within(&self, usage_ratio: f64) -> bool {
         (1.0 - self.scale_down) <= usage_ratio && usage_ratio <= (1.0 + self.scale_up)
     }

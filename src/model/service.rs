@@ -77,6 +77,10 @@ pub struct ServiceState {
     /// What the HPA saw at its last sync: CPU utilisation percent, if it computed one.
     pub last_cpu_utilization_pct: Option<i32>,
     needs: Needs,
+    /// Per metric of the HPA, where its observation comes from.
+    sources: Vec<Source>,
+    /// The first Resource cpu metric (its utilisation is reported).
+    cpu_metric: Option<usize>,
     /// New pods wait for a node (a cluster is modelled) instead of starting at once.
     pub needs_nodes: bool,
     /// The latest `startTime` any pod has had (an upper bound for the pods there are now).
@@ -128,24 +132,59 @@ fn to_milli(v: f64) -> i64 {
     (v + 0.5) as i64
 }
 
-/// Which per-pod sample a Resource or Pods metric reads, and the request each pod has for it
-/// (`None` for Pods metrics, which have no request).
-fn pick_sample(m: &hpa::MetricSpec, cfg: &Service) -> (Option<i64>, SampleKind) {
-    match m {
-        hpa::MetricSpec::Resource { resource, .. }
-        | hpa::MetricSpec::ContainerResource { resource, .. } => match resource {
-            hpa::Resource::Memory => (Some(cfg.memory_request_bytes * 1000), SampleKind::Memory),
-            _ => (Some(cfg.cpu_request_milli), SampleKind::Cpu),
-        },
-        hpa::MetricSpec::Pods { name, .. } if name == "inflight_requests" => {
-            (None, SampleKind::Inflight)
+/// Where one metric of the HPA reads its observation, decided once per run (the metric names
+/// are strings; a sync should not compare them).
+#[derive(Debug, Clone, Copy)]
+enum Source {
+    /// A Resource or Pods metric: one sample kind per pod, and the request each pod has for it
+    /// (`None` for Pods metrics).
+    PerPod {
+        kind: SampleKind,
+        request: Option<i64>,
+    },
+    /// The service's request rate (or requests in flight) from the ingress adapter.
+    Object {
+        inflight: bool,
+    },
+    External {
+        inflight: bool,
+    },
+}
+
+impl Source {
+    fn of(m: &hpa::MetricSpec, cfg: &Service) -> Source {
+        match m {
+            hpa::MetricSpec::Resource { resource, .. }
+            | hpa::MetricSpec::ContainerResource { resource, .. } => match resource {
+                hpa::Resource::Memory => Source::PerPod {
+                    kind: SampleKind::Memory,
+                    request: Some(cfg.memory_request_bytes * 1000),
+                },
+                _ => Source::PerPod {
+                    kind: SampleKind::Cpu,
+                    request: Some(cfg.cpu_request_milli),
+                },
+            },
+            hpa::MetricSpec::Pods { name, .. } => Source::PerPod {
+                kind: if name == "inflight_requests" {
+                    SampleKind::Inflight
+                } else {
+                    SampleKind::Rps
+                },
+                request: None,
+            },
+            hpa::MetricSpec::Object { name, .. } => Source::Object {
+                inflight: name == "inflight_requests",
+            },
+            hpa::MetricSpec::External { name, .. } => Source::External {
+                inflight: name == "inflight_requests",
+            },
         }
-        _ => (None, SampleKind::Rps),
     }
 }
 
 /// One of the per-pod samples the metrics APIs serve.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum SampleKind {
     Cpu,
     Memory,
@@ -174,25 +213,25 @@ impl Totals {
     /// One pass over the pods for every kind some metric reads.
     fn of(pods: &[Pod], needs: Needs) -> Totals {
         let mut t = Totals::default();
-        let wanted = [needs.cpu, needs.memory, needs.rps, needs.inflight];
-        let kinds = [
-            SampleKind::Cpu,
-            SampleKind::Memory,
-            SampleKind::Rps,
-            SampleKind::Inflight,
-        ];
-        for (k, kind) in kinds.into_iter().enumerate() {
-            if !wanted[k] {
-                continue;
-            }
-            for p in pods {
-                if let Some(s) = kind.of(p) {
-                    t.kinds[k].0 += 1;
-                    t.kinds[k].1 += i128::from(s.value_milli);
-                }
-            }
+        for p in pods {
+            t.add(p, needs);
         }
         t
+    }
+
+    fn add(&mut self, p: &Pod, needs: Needs) {
+        let samples = [
+            (needs.cpu, p.cpu_sample),
+            (needs.memory, p.memory_sample),
+            (needs.rps, p.rps_sample),
+            (needs.inflight, p.inflight_sample),
+        ];
+        for (k, (wanted, sample)) in samples.into_iter().enumerate() {
+            if let (true, Some(s)) = (wanted, sample) {
+                self.kinds[k].0 += 1;
+                self.kinds[k].1 += i128::from(s.value_milli);
+            }
+        }
     }
 
     fn get(&self, kind: SampleKind) -> (usize, i128) {
@@ -228,6 +267,23 @@ impl ServiceState {
     pub fn new(cfg: Service) -> Self {
         ServiceState {
             needs: Needs::of(cfg.hpa.as_ref()),
+            sources: cfg
+                .hpa
+                .iter()
+                .flat_map(|h| &h.metrics)
+                .map(|m| Source::of(m, &cfg))
+                .collect(),
+            cpu_metric: cfg.hpa.as_ref().and_then(|h| {
+                h.metrics.iter().position(|m| {
+                    matches!(
+                        m,
+                        hpa::MetricSpec::Resource {
+                            resource: hpa::Resource::Cpu,
+                            ..
+                        }
+                    )
+                })
+            }),
             needs_nodes: false,
             spec_replicas: cfg.initial_replicas,
             cfg,
@@ -420,6 +476,8 @@ impl ServiceState {
             self.active_pods() as i32
         };
         let s = &mut self.scratch;
+        let n_metrics = self.sources.len().min(MAX_METRICS);
+        s.external.resize(n_metrics, [0]);
         let totals = if settled {
             Totals::of(&self.pods, self.needs)
         } else {
@@ -436,67 +494,62 @@ impl ServiceState {
                     ready_transition_ms: Some(p.ready_transition_ms),
                 });
             }
+            s.samples.resize_with(n_metrics, Vec::new);
+            s.requests.resize_with(n_metrics, Vec::new);
+            for (i, src) in self.sources.iter().enumerate().take(n_metrics) {
+                if let Source::PerPod { kind, request } = *src {
+                    let (samples, requests) = (&mut s.samples[i], &mut s.requests[i]);
+                    samples.clear();
+                    requests.clear();
+                    for p in &self.pods {
+                        samples.push(kind.of(p));
+                        requests.push(request);
+                    }
+                }
+            }
             Totals::default()
         };
-        s.samples.resize_with(spec.metrics.len(), Vec::new);
-        s.requests.resize_with(spec.metrics.len(), Vec::new);
-        s.external.resize(spec.metrics.len(), [0]);
-        for (i, m) in spec.metrics.iter().enumerate() {
-            if let hpa::MetricSpec::Object { name, .. } | hpa::MetricSpec::External { name, .. } = m
-            {
+        for (i, src) in self.sources.iter().enumerate().take(n_metrics) {
+            if let Source::Object { inflight } | Source::External { inflight } = *src {
                 let rps = self.total_rps_sample;
-                let value = if name == "inflight_requests" {
+                let value = if inflight {
                     rps * self.cfg.service_time_ms / 1000.0
                 } else {
                     rps
                 };
                 s.external[i] = [to_milli(value * 1000.0)];
-                continue;
-            }
-            if settled {
-                continue;
-            }
-            let (samples, requests) = (&mut s.samples[i], &mut s.requests[i]);
-            samples.clear();
-            requests.clear();
-            let (req, pick) = pick_sample(m, &self.cfg);
-            for p in &self.pods {
-                samples.push(pick.of(p));
-                requests.push(req);
             }
         }
-        let input = |i: usize| match &spec.metrics[i] {
-            hpa::MetricSpec::Object { .. } => hpa::MetricInput::Object {
+        let input = |i: usize| match self.sources[i] {
+            Source::Object { .. } => hpa::MetricInput::Object {
                 value_milli: s.external[i][0],
             },
-            hpa::MetricSpec::External { .. } => hpa::MetricInput::External {
+            Source::External { .. } => hpa::MetricInput::External {
                 values_milli: &s.external[i],
             },
-            m if settled => {
-                let (req, pick) = pick_sample(m, &self.cfg);
-                let (sampled, usage_total_milli) = totals.get(pick);
+            Source::PerPod { kind, request } if settled => {
+                let (sampled, usage_total_milli) = totals.get(kind);
                 hpa::MetricInput::Totals {
                     sampled,
                     usage_total_milli,
-                    request_milli: req,
+                    request_milli: request,
                 }
             }
-            _ => hpa::MetricInput::PerPod {
+            Source::PerPod { .. } => hpa::MetricInput::PerPod {
                 samples: &s.samples[i],
                 requests_milli: &s.requests[i],
             },
         };
         // On the stack for the usual few metrics: this runs millions of times a simulated year.
-        let n_inputs = spec.metrics.len().min(MAX_METRICS);
         let mut few = [hpa::MetricInput::FetchError; 4];
         let many: Vec<hpa::MetricInput<'_>>;
-        let inputs: &[hpa::MetricInput<'_>] = if n_inputs <= few.len() {
-            for (i, slot) in few.iter_mut().enumerate().take(n_inputs) {
+        let inputs: &[hpa::MetricInput<'_>] = if n_metrics <= few.len() {
+            for (i, slot) in few.iter_mut().enumerate().take(n_metrics) {
                 *slot = input(i);
             }
-            &few[..n_inputs]
+            &few[..n_metrics]
         } else {
-            many = (0..n_inputs).map(input).collect();
+            many = (0..n_metrics).map(input).collect();
             &many
         };
         let scale = hpa::Scale {
@@ -514,20 +567,10 @@ impl ServiceState {
             now_ms: now,
         };
         let out = hpa::reconcile(cfg, spec, &obs, &mut self.hpa_state);
-        self.last_cpu_utilization_pct = out
-            .metrics
-            .iter()
-            .zip(&spec.metrics)
-            .find(|(_, m)| {
-                matches!(
-                    m,
-                    hpa::MetricSpec::Resource {
-                        resource: hpa::Resource::Cpu,
-                        ..
-                    }
-                )
-            })
-            .and_then(|(r, _)| r.as_ref().ok().and_then(|p| p.utilization_percent));
+        self.last_cpu_utilization_pct = self
+            .cpu_metric
+            .and_then(|i| out.metrics.get(i))
+            .and_then(|r| r.as_ref().ok().and_then(|p| p.utilization_percent));
         let desired = out.desired_replicas.max(0) as u32;
         (out.rescaled && desired != self.spec_replicas).then_some(desired)
     }

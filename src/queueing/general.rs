@@ -74,6 +74,17 @@ impl ExpWait {
         }
     }
 
+    /// [`wq_mean`](Self::wq_mean) of `ExpWait::new(p_wait, wq_mean, ..)`, bit for bit, without
+    /// fitting the service time.
+    pub fn wq_mean_of(p_wait: f64, wq_mean: f64) -> f64 {
+        let theta = if wq_mean > 0.0 {
+            p_wait / wq_mean
+        } else {
+            f64::INFINITY
+        };
+        if p_wait > 0.0 { p_wait / theta } else { 0.0 }
+    }
+
     /// P(Wq > t) = C·e^{−θ′t}.
     pub fn wait_tail(&self, t: f64) -> f64 {
         if t < 0.0 {

@@ -271,14 +271,35 @@ const PERCENTILES: [f64; 3] = [0.50, 0.95, 0.99];
 /// callers that evaluate many queues (the service latency model, every step of a run).
 /// (1, +∞) when the queue is not stable.
 pub fn wait_summary(q: &Queue) -> (f64, f64) {
-    match q.model().0 {
-        Model::Invalid | Model::Unstable => (1.0, f64::INFINITY),
-        Model::Mmc(m) => (m.p_wait, m.wq_mean()),
-        Model::Md1 { lambda, d } => {
-            let rho = lambda * d;
+    // The same arithmetic as `q.model()` followed by `wq_mean()`, without building the parts the
+    // summary does not read (the M/G/c service-time fit needs ln Γ(k), every step of a run).
+    const UNSTABLE: (f64, f64) = (1.0, f64::INFINITY);
+    let Some(service) = q.service.normalized().filter(|_| q.rates_valid()) else {
+        return UNSTABLE;
+    };
+    let (lam, mu, c) = (q.arrival_rate_per_s, q.service_rate_per_s, q.servers);
+    let Some(mmc) = Mmc::new(lam, mu, c) else {
+        return UNSTABLE;
+    };
+    match service {
+        ServiceDist::Exponential => (mmc.p_wait, mmc.wq_mean()),
+        ServiceDist::Deterministic if c == 1 => {
+            let d = 1.0 / mu;
+            let rho = lam * d;
             (rho, mdc::md1_wq_mean(rho, d))
         }
-        Model::Approx(m) => (m.p_wait, m.wq_mean()),
+        ServiceDist::Deterministic => {
+            let wq = if mmc.p_wait > 0.0 {
+                mdc::cosmetatos_factor(c, q.utilisation()) * mmc.wq_mean()
+            } else {
+                0.0
+            };
+            (mmc.p_wait, ExpWait::wq_mean_of(mmc.p_wait, wq))
+        }
+        ServiceDist::General { cv } => {
+            let wq = mmc.wq_mean() * (1.0 + cv * cv) / 2.0;
+            (mmc.p_wait, ExpWait::wq_mean_of(mmc.p_wait, wq))
+        }
     }
 }
 
