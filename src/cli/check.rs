@@ -46,6 +46,10 @@ pub struct Args {
     /// Seed for the random streams (overrides spec.simulation.seed).
     #[arg(long)]
     pub seed: Option<u64>,
+    /// Also write the run's report here (summary.json, CSVs, report.html, charts), as
+    /// `capsim run --out` would: CI then simulates once for the gate and the artifacts.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -160,7 +164,12 @@ pub fn exec(args: Args) -> Result<Outcome> {
         Some(p) => Some(super::compare::load_summary(p)?),
         None => None,
     };
-    let report = super::run::prepare_loaded(scenario, &args.scenario, args.seed, false)?.report;
+    let prepared = super::run::prepare_loaded(scenario, &args.scenario, args.seed, false)?;
+    // Written whatever the verdict: a failed gate is when people open the report.
+    if let Some(dir) = &args.out {
+        super::run::write_report(dir, &prepared)?;
+    }
+    let report = prepared.report;
     let verdict = check::evaluate(&report, baseline.as_ref(), &rules);
     let md = check::markdown(&verdict, &report, &rules);
     let text = match args.format {

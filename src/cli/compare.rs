@@ -31,17 +31,29 @@ pub enum Format {
 }
 
 pub fn exec(args: Args) -> Result<Outcome> {
-    // Read the saved summaries (`.json`) before simulating either scenario, so a bad summary fails
-    // fast.
+    // Read both sides (saved summaries, scenarios with their validation) before simulating
+    // either, so a bad file fails fast; then simulate the scenarios in parallel, each exactly as
+    // `capsim run` does.
+    enum Side {
+        Saved(RunReport),
+        Scenario(crate::scenario::Scenario),
+    }
+    // Saved summaries first (cheap), then the scenarios.
     let saved = |path: &Path| is_summary(path).then(|| load_summary(path)).transpose();
     let (saved_a, saved_b) = (saved(&args.a)?, saved(&args.b)?);
-    // A scenario is simulated and priced exactly as `capsim run` does.
-    let report = |saved: Option<RunReport>, path: &Path| match saved {
-        Some(r) => Ok(r),
-        None => super::run::prepare(path, args.seed, false).map(|p| p.report),
+    let side = |saved: Option<RunReport>, path: &Path| -> Result<Side> {
+        match saved {
+            Some(r) => Ok(Side::Saved(r)),
+            None => crate::scenario::load(path).map(Side::Scenario),
+        }
     };
-    let a = report(saved_a, &args.a)?;
-    let b = report(saved_b, &args.b)?;
+    let (side_a, side_b) = (side(saved_a, &args.a)?, side(saved_b, &args.b)?);
+    let report = |side: Side, path: &Path| match side {
+        Side::Saved(r) => Ok(r),
+        Side::Scenario(s) => super::run::prepare_loaded(s, path, args.seed, true).map(|p| p.report),
+    };
+    let (a, b) = rayon::join(|| report(side_a, &args.a), || report(side_b, &args.b));
+    let (a, b) = (a?, b?);
     let cmp = report::compare::compare(&a, &b);
     let text = match args.format {
         Format::Table => report::compare::table(&cmp),

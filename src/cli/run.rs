@@ -36,19 +36,42 @@ pub enum Format {
 }
 
 pub fn exec(args: Args) -> Result<Outcome> {
+    let prepared = prepare(&args.scenario, args.seed, args.quiet)?;
+    let dir = args
+        .out
+        .unwrap_or_else(|| PathBuf::from("reports").join(&prepared.scenario.name));
+    let html_path = write_report(&dir, &prepared)?;
+    let report = &prepared.report;
+    if !args.quiet {
+        match args.format {
+            Format::Table => {
+                let mut text = report::table::render(report);
+                text.push_str(&format!(
+                    "\nwrote {} and the data files beside it\n",
+                    html_path.display()
+                ));
+                print_stdout(&text)?;
+            }
+            Format::Json => print_stdout(&report::json::pretty(report))?,
+            Format::Markdown => print_stdout(&report::markdown::render(report))?,
+        }
+    }
+    Ok(Outcome::Success)
+}
+
+/// Write a run's files into `dir`: summary.json, timeseries.csv, cost_monthly.csv, nodes.csv,
+/// report.html and charts/. Returns the path of report.html. Shared by `run` and `check --out`.
+pub fn write_report(dir: &std::path::Path, prepared: &Prepared) -> Result<PathBuf> {
     let Prepared {
         scenario,
         out,
         priced,
         report,
-    } = prepare(&args.scenario, args.seed, args.quiet)?;
-    let cost_csv = report::cost::monthly_csv(&priced);
-    let json = report::json::pretty(&report);
-    let csv = report::csv::timeseries(&scenario, &out);
-    let dir = args
-        .out
-        .unwrap_or_else(|| PathBuf::from("reports").join(&scenario.name));
-    std::fs::create_dir_all(&dir).map_err(|e| Error::write(&dir, e))?;
+    } = prepared;
+    let cost_csv = report::cost::monthly_csv(priced);
+    let json = report::json::pretty(report);
+    let csv = report::csv::timeseries(scenario, out);
+    std::fs::create_dir_all(dir).map_err(|e| Error::write(dir, e))?;
     let summary_path = dir.join("summary.json");
     let series_path = dir.join("timeseries.csv");
     let cost_path = dir.join("cost_monthly.csv");
@@ -58,43 +81,29 @@ pub fn exec(args: Args) -> Result<Outcome> {
         (&cost_path, &cost_csv),
     ];
     let nodes_path = dir.join("nodes.csv");
-    let nodes_csv = (!out.pools.is_empty()).then(|| report::csv::nodes(&scenario, &out));
+    let nodes_csv = (!out.pools.is_empty()).then(|| report::csv::nodes(scenario, out));
     if let Some(nodes_csv) = &nodes_csv {
         files.push((&nodes_path, nodes_csv));
     }
     // report.html and charts/<name>.{png,svg} (charts without data are left out).
     let html_path = dir.join("report.html");
-    let html = report::html::render(&report);
+    let html = report::html::render(report);
     files.push((&html_path, html.as_bytes()));
     let charts_dir = dir.join("charts");
     std::fs::create_dir_all(&charts_dir).map_err(|e| Error::write(&charts_dir, e))?;
-    let charts: Vec<(PathBuf, Vec<u8>)> = report::charts::all_for(&report)
+    let charts: Vec<(PathBuf, Vec<u8>)> = report::charts::all_for(report)
         .into_iter()
         .flat_map(|c| {
             let stem = charts_dir.join(c.name());
             [
-                (stem.with_extension("png"), report::charts::png(&report, c)),
-                (stem.with_extension("svg"), report::charts::svg(&report, c)),
+                (stem.with_extension("png"), report::charts::png(report, c)),
+                (stem.with_extension("svg"), report::charts::svg(report, c)),
             ]
         })
         .collect();
     files.extend(charts.iter().map(|(p, b)| (p.as_path(), b.as_slice())));
     write_files_atomic(&files)?;
-    if !args.quiet {
-        match args.format {
-            Format::Table => {
-                let mut text = report::table::render(&report);
-                text.push_str(&format!(
-                    "\nwrote {} and the data files beside it\n",
-                    html_path.display()
-                ));
-                print_stdout(&text)?;
-            }
-            Format::Json => print_stdout(&json)?,
-            Format::Markdown => print_stdout(&report::markdown::render(&report))?,
-        }
-    }
-    Ok(Outcome::Success)
+    Ok(html_path)
 }
 
 /// A scenario loaded, simulated and priced, with its report.

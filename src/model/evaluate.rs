@@ -10,7 +10,7 @@ use crate::metrics::slo::StepSample;
 use crate::queueing::moments::Moments;
 use crate::sim::TimeMs;
 
-impl World {
+impl World<'_> {
     /// One evaluation step: rates since the last step, database, cache, latency, errors, SLOs.
     pub fn evaluate(&mut self, now: TimeMs) {
         let dt_s = (now - self.eval.last_eval_ms) as f64 / 1000.0;

@@ -138,9 +138,18 @@ pub fn simulate(s: &Scenario) -> RunOutput {
 /// progress bar). Running the engine day by day changes nothing: it stops before the first event
 /// at or after each day's end and resumes from there.
 pub fn simulate_with_progress(s: &Scenario, progress: &mut dyn FnMut(TimeMs, TimeMs)) -> RunOutput {
+    simulate_with_demand(s, &Demand::new(s), progress)
+}
+
+/// [`simulate_with_progress`] with the demand curve built already (`Demand::new(s)`): it does
+/// not depend on the seed, so a sweep builds it once per grid point and shares it between runs.
+pub fn simulate_with_demand(
+    s: &Scenario,
+    demand: &Demand,
+    progress: &mut dyn FnMut(TimeMs, TimeMs),
+) -> RunOutput {
     let end = s.simulation.duration_ms;
     let streams = RngStreams::new(s.simulation.seed);
-    let demand = Demand::new(s);
     let noise = s
         .traffic
         .noise

@@ -61,8 +61,9 @@ pub(super) struct EvalState {
     pub backlogs: Vec<f64>,
 }
 
-pub(super) struct World {
-    pub demand: Demand,
+pub(super) struct World<'d> {
+    /// The seed-independent demand curve, shared by every run of a sweep's grid point.
+    pub demand: &'d Demand,
     pub noise: Option<NoiseProcess>,
     pub n_svc: usize,
     pub routing: Routing,
@@ -96,7 +97,7 @@ pub(super) fn snapshot(s: &ServiceState) -> Snapshot {
     }
 }
 
-impl World {
+impl World<'_> {
     fn record(&mut self, now: TimeMs, i: usize) {
         let snap = snapshot(&self.instances[i]);
         self.recorder.update(now, i, snap);
@@ -224,7 +225,7 @@ impl World {
     }
 }
 
-impl Model for World {
+impl Model for World<'_> {
     type Event = Event;
 
     fn handle(&mut self, event: Event, ctx: &mut Context<'_, Event>) {

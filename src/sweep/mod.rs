@@ -63,11 +63,14 @@ impl Manifest {
     }
 }
 
-/// A sweep ready to run: every grid point's scenario decoded and its price book checked.
+/// A sweep ready to run: every grid point's scenario decoded and its price book checked, and
+/// what does not depend on the seed (the price book, the demand curve with its calendar) built
+/// once per grid point and shared by the point's runs.
 pub struct Plan {
     pub manifest: Manifest,
     scenarios: Vec<Scenario>,
     books: Vec<PriceBook>,
+    demands: Vec<crate::traffic::Demand>,
 }
 
 /// Validate every grid point of `path` with `params` before anything runs: a bad path or value
@@ -128,10 +131,12 @@ pub fn plan(path: &Path, grid: Grid, runs_per_point: usize, seed: Option<u64>) -
         grid,
         shard: Shard::ALL,
     };
+    let demands = scenarios.iter().map(crate::traffic::Demand::new).collect();
     Ok(Plan {
         manifest,
         scenarios,
         books,
+        demands,
     })
 }
 
@@ -156,7 +161,7 @@ impl Plan {
     pub fn run_one(&self, spec: &RunSpec) -> Result<Row> {
         let mut s = self.scenarios[spec.point].clone();
         s.simulation.seed = spec.seed;
-        let out = crate::model::simulate(&s);
+        let out = crate::model::simulate_with_demand(&s, &self.demands[spec.point], &mut |_, _| {});
         let priced = crate::cost::cost_of(&s, &out, &self.books[spec.point])?;
         let report = RunReport::build(&s, &out, Some(&priced));
         let params: Vec<(String, String)> = self

@@ -370,3 +370,29 @@ fn rules_from_the_scenario_and_flags_overriding_them() {
         stderr(&o)
     );
 }
+
+/// `check --out DIR` writes the run's files, byte for byte what `capsim run --out` writes for the
+/// same scenario and seed, whether the gate passes or fails (CI simulates once).
+#[test]
+fn check_out_writes_the_same_report_as_run() {
+    let f = fixture();
+    let max = f.months.iter().map(|m| m.1).fold(0.0, f64::max);
+    let run_dir = f.summary.parent().unwrap();
+    for (budget, code) in [(max + 0.01, 0), (max - 0.01, 1)] {
+        let out = tempfile::tempdir().unwrap();
+        let o = f.check_budget(budget, &["--out", path_str(out.path())]);
+        assert_eq!(o.status.code(), Some(code), "stderr: {}", stderr(&o));
+        for name in [
+            "summary.json",
+            "timeseries.csv",
+            "cost_monthly.csv",
+            "report.html",
+        ] {
+            assert_eq!(
+                std::fs::read(out.path().join(name)).unwrap(),
+                std::fs::read(run_dir.join(name)).unwrap(),
+                "{name} differs from capsim run's"
+            );
+        }
+    }
+}
