@@ -585,7 +585,8 @@ impl PerPod<'_> {
                 if usage_ratio < 1.0 {
                     usage = missing as i128 * (req * fallback_utilization / 100);
                 }
-                if usage_ratio < 1.0 || usage_ratio > 1.0 {
+                // Missing pods count on either side of 1, never at 1 nor for a NaN ratio.
+                if usage_ratio.partial_cmp(&1.0).is_some_and(|o| o.is_ne()) {
                     request = missing as i128 * req;
                     entries = missing;
                 }
