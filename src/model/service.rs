@@ -220,18 +220,18 @@ impl Totals {
     }
 
     fn add(&mut self, p: &Pod, needs: Needs) {
-        let samples = [
-            (needs.cpu, p.cpu_sample),
-            (needs.memory, p.memory_sample),
-            (needs.rps, p.rps_sample),
-            (needs.inflight, p.inflight_sample),
-        ];
-        for (k, (wanted, sample)) in samples.into_iter().enumerate() {
+        // Field by field: this runs for every pod at every sync.
+        let mut add = |k: SampleKind, wanted: bool, sample: &Option<hpa::Sample>| {
             if let (true, Some(s)) = (wanted, sample) {
-                self.kinds[k].0 += 1;
-                self.kinds[k].1 += i128::from(s.value_milli);
+                let t = &mut self.kinds[k as usize];
+                t.0 += 1;
+                t.1 += i128::from(s.value_milli);
             }
-        }
+        };
+        add(SampleKind::Cpu, needs.cpu, &p.cpu_sample);
+        add(SampleKind::Memory, needs.memory, &p.memory_sample);
+        add(SampleKind::Rps, needs.rps, &p.rps_sample);
+        add(SampleKind::Inflight, needs.inflight, &p.inflight_sample);
     }
 
     fn get(&self, kind: SampleKind) -> (usize, i128) {
