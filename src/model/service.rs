@@ -85,6 +85,9 @@ pub struct ServiceState {
     pub needs_nodes: bool,
     /// The latest `startTime` any pod has had (an upper bound for the pods there are now).
     latest_start_ms: TimeMs,
+    /// Take the settled-pod path of a sync when it applies (false: always the general path;
+    /// the tests run both and compare).
+    settled_path: bool,
 }
 
 #[derive(Default)]
@@ -303,6 +306,7 @@ impl ServiceState {
             scratch: Scratch::default(),
             last_cpu_utilization_pct: None,
             latest_start_ms: TimeMs::MIN,
+            settled_path: true,
         }
     }
 
@@ -458,7 +462,8 @@ impl ServiceState {
     /// controller's `groupPods` sees each as a settled pod ([`hpa::Pods::Settled`]) and a sync
     /// needs only per-metric totals. True at almost every sync of a steady Deployment.
     fn settled(&self, now: TimeMs, cfg: &hpa::Config) -> bool {
-        self.ready_count as usize == self.pods.len()
+        self.settled_path
+            && self.ready_count as usize == self.pods.len()
             && self
                 .latest_start_ms
                 .saturating_add(cfg.cpu_initialization_period_ms)
@@ -892,5 +897,107 @@ mod tests {
         assert_eq!(terminating, vec![ids[2], ids[3]]);
         assert_eq!(s.ready_count, 2);
         assert!(matches!(f[0], Followup::Gone { at_ms: 40_000, .. }));
+    }
+
+    /// A day of syncs through the settled-pod path and through the general path gives the same
+    /// decisions and the same reported utilisation at every sync: scale-ups (pods starting,
+    /// inside the CPU initialization period), steady stretches and scale-downs (terminating pods).
+    #[test]
+    fn settled_path_decides_as_the_general_path() {
+        let metrics = vec![
+            hpa::MetricSpec::Resource {
+                resource: hpa::Resource::Cpu,
+                target: hpa::Target::Utilization(60),
+            },
+            hpa::MetricSpec::Resource {
+                resource: hpa::Resource::Memory,
+                target: hpa::Target::Utilization(80),
+            },
+            hpa::MetricSpec::Pods {
+                name: "requests_per_second".into(),
+                target: hpa::Target::AverageValue(30_000),
+            },
+            hpa::MetricSpec::External {
+                name: "requests_per_second".into(),
+                target: hpa::Target::AverageValue(40_000),
+            },
+        ];
+        let spec = hpa::Spec {
+            min_replicas: 2,
+            max_replicas: 12,
+            metrics,
+            behavior: None,
+        };
+        let cfg = hpa::Config {
+            cpu_initialization_period_ms: 300_000,
+            ..hpa::Config::default()
+        };
+        let new = |settled_path| {
+            let mut s = ServiceState::new(Service {
+                hpa: Some(spec.clone()),
+                ..service()
+            });
+            s.settled_path = settled_path;
+            s.start_initial_pods();
+            s
+        };
+        let (mut fast, mut slow) = (new(true), new(false));
+        // Pod lifecycle events due, per state: (time, kind, pod).
+        let mut due: [Vec<(TimeMs, u8, u64)>; 2] = [Vec::new(), Vec::new()];
+        let (mut changes, mut settled_syncs) = (0, 0);
+        for step in 0..5_760 {
+            let now = step * 15_000;
+            // A daily wave with steps, 5 to 180 rps.
+            let rps = 5.0
+                + 175.0 * (0.5 - 0.5 * (now as f64 / 8.64e7 * 6.283).cos())
+                + if (step / 400) % 3 == 1 { 60.0 } else { 0.0 };
+            for (k, s) in [&mut fast, &mut slow].into_iter().enumerate() {
+                let mut f = Vec::new();
+                due[k].sort();
+                while let Some(&(at, kind, pod)) = due[k].first() {
+                    if at > now {
+                        break;
+                    }
+                    due[k].remove(0);
+                    match kind {
+                        0 => s.pod_running(at, pod, &mut f),
+                        1 => s.pod_ready(at, pod),
+                        _ => s.pod_gone(at, pod),
+                    }
+                }
+                s.set_offered_rps(now, rps);
+                s.scrape(now);
+                let sync = now + 5_000;
+                if k == 0 && s.settled(sync, &cfg) {
+                    settled_syncs += 1;
+                }
+                if let Some(r) = s.hpa_sync(sync, &cfg) {
+                    s.set_replicas(sync, r, &mut f);
+                    changes += usize::from(k == 0);
+                }
+                for x in f {
+                    match x {
+                        Followup::Running { pod, at_ms } => due[k].push((at_ms, 0, pod)),
+                        Followup::Ready { pod, at_ms } => due[k].push((at_ms, 1, pod)),
+                        Followup::Gone { pod, at_ms } => due[k].push((at_ms, 2, pod)),
+                        Followup::NeedsNode { .. } => unreachable!("no cluster"),
+                    }
+                }
+            }
+            assert_eq!(fast.spec_replicas, slow.spec_replicas, "step {step}");
+            assert_eq!(
+                fast.last_cpu_utilization_pct, slow.last_cpu_utilization_pct,
+                "step {step}"
+            );
+            assert_eq!(fast.pods.len(), slow.pods.len(), "step {step}");
+        }
+        assert!(
+            changes >= 10,
+            "only {changes} rescales: the test would not exercise much"
+        );
+        assert!(
+            settled_syncs > 4_000 && settled_syncs < 5_760,
+            "{settled_syncs} settled syncs: both paths must be exercised"
+        );
     }
 }
