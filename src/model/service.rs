@@ -949,7 +949,7 @@ mod tests {
             let now = step * 15_000;
             // A daily wave with steps, 5 to 180 rps.
             let rps = 5.0
-                + 175.0 * (0.5 - 0.5 * (now as f64 / 8.64e7 * 6.283).cos())
+                + 175.0 * (0.5 - 0.5 * (now as f64 / 8.64e7 * std::f64::consts::TAU).cos())
                 + if (step / 400) % 3 == 1 { 60.0 } else { 0.0 };
             for (k, s) in [&mut fast, &mut slow].into_iter().enumerate() {
                 let mut f = Vec::new();
