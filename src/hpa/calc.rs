@@ -310,73 +310,60 @@ pub fn replica_calc(
     input: MetricInput<'_>,
 ) -> Result<MetricProposal, MetricError> {
     let current = scale.spec_replicas;
-    let per_pod = match (pods, input) {
-        (_, MetricInput::FetchError) => return Err(MetricError::FetchFailed),
+    match (input, metric) {
+        (MetricInput::FetchError, _) => Err(MetricError::FetchFailed),
         (
-            Pods::Listed(pods),
             MetricInput::PerPod {
                 samples,
                 requests_milli,
             },
-        ) => Some(PerPod::Listed {
-            pods,
-            samples,
-            requests_milli,
-        }),
+            _,
+        ) => match pods {
+            Pods::Listed(pods) => per_pod_replicas(
+                env,
+                metric,
+                current,
+                PerPod::Listed {
+                    pods,
+                    samples,
+                    requests_milli,
+                },
+            ),
+            Pods::Settled(_) => Err(MetricError::InputMismatch),
+        },
         (
-            Pods::Settled(n),
             MetricInput::Totals {
                 sampled,
                 usage_total_milli,
                 request_milli,
             },
-        ) if sampled <= n => Some(PerPod::Settled {
-            n,
-            sampled,
-            usage_total: usage_total_milli,
-            request: request_milli,
-        }),
-        (_, MetricInput::PerPod { .. } | MetricInput::Totals { .. }) => {
-            return Err(MetricError::InputMismatch);
-        }
-        _ => None,
-    };
-    match (metric, input, per_pod) {
-        (
-            MetricSpec::Resource { resource, target }
-            | MetricSpec::ContainerResource {
-                resource, target, ..
-            },
             _,
-            Some(per_pod),
-        ) => {
-            let cpu = *resource == Resource::Cpu;
-            match *target {
-                Target::AverageValue(t) => plain_replicas(env, current, t, cpu, per_pod),
-                Target::Utilization(u) => utilization_replicas(env, current, u, cpu, per_pod),
-                Target::Value(_) => Err(MetricError::InvalidTarget),
-            }
-        }
-        (MetricSpec::Pods { target, .. }, _, Some(per_pod)) => match *target {
-            Target::AverageValue(t) => plain_replicas(env, current, t, false, per_pod),
-            _ => Err(MetricError::InvalidTarget),
+        ) => match pods {
+            Pods::Settled(n) if sampled <= n => per_pod_replicas(
+                env,
+                metric,
+                current,
+                PerPod::Settled {
+                    n,
+                    sampled,
+                    usage_total: usage_total_milli,
+                    request: request_milli,
+                },
+            ),
+            _ => Err(MetricError::InputMismatch),
         },
-        (MetricSpec::Object { target, .. }, MetricInput::Object { value_milli }, None) => {
-            match *target {
-                Target::Value(t) => {
-                    object_replicas(env, current, t, value_milli, pods.ready_count())
-                }
-                Target::AverageValue(t) => Ok(per_pod_metric_replicas(
-                    env.tolerances,
-                    scale.status_replicas,
-                    t,
-                    value_milli,
-                    false,
-                )),
-                Target::Utilization(_) => Err(MetricError::InvalidTarget),
-            }
-        }
-        (MetricSpec::External { target, .. }, MetricInput::External { values_milli }, None) => {
+        (MetricInput::Object { value_milli }, MetricSpec::Object { target, .. }) => match *target {
+            Target::Value(t) => object_replicas(env, current, t, value_milli, pods.ready_count()),
+            Target::AverageValue(t) => Ok(per_pod_metric_replicas(
+                env.tolerances,
+                scale.status_replicas,
+                t,
+                value_milli,
+                false,
+            )),
+            Target::Utilization(_) => Err(MetricError::InvalidTarget),
+        },
+        (MetricInput::External { values_milli }, MetricSpec::External { target, .. }) => {
             match *target {
                 Target::AverageValue(t) => {
                     let usage = external_per_pod_usage_sum(values_milli);
@@ -399,10 +386,39 @@ pub fn replica_calc(
     }
 }
 
+/// A Resource, ContainerResource or Pods metric over its per-pod observations.
+#[inline]
+fn per_pod_replicas(
+    env: &CalcEnv,
+    metric: &MetricSpec,
+    current: i32,
+    per_pod: PerPod<'_>,
+) -> Result<MetricProposal, MetricError> {
+    match metric {
+        MetricSpec::Resource { resource, target }
+        | MetricSpec::ContainerResource {
+            resource, target, ..
+        } => {
+            let cpu = *resource == Resource::Cpu;
+            match *target {
+                Target::AverageValue(t) => plain_replicas(env, current, t, cpu, per_pod),
+                Target::Utilization(u) => utilization_replicas(env, current, u, cpu, per_pod),
+                Target::Value(_) => Err(MetricError::InvalidTarget),
+            }
+        }
+        MetricSpec::Pods { target, .. } => match *target {
+            Target::AverageValue(t) => plain_replicas(env, current, t, false, per_pod),
+            _ => Err(MetricError::InvalidTarget),
+        },
+        MetricSpec::Object { .. } | MetricSpec::External { .. } => Err(MetricError::InputMismatch),
+    }
+}
+
 /// The common case of [`replica_calc`] on its shortest path: settled pods, every one sampled,
 /// no second pass. `None` where anything else applies (missing samples or requests, an error,
-/// an Object/External metric, sums beyond i64): the caller then runs [`replica_calc`]. Same
-/// arithmetic as the general path, without its dispatch; the settled-case tests hold it to it.
+/// an Object/External metric): the caller then runs [`replica_calc`]. The same helpers as the
+/// general path, without its checks for cases that cannot occur here; the settled-case tests
+/// hold it to the general path.
 #[inline]
 pub fn settled_proposal(
     env: &CalcEnv,
@@ -413,7 +429,7 @@ pub fn settled_proposal(
 ) -> Option<MetricProposal> {
     let MetricInput::Totals {
         sampled,
-        usage_total_milli,
+        usage_total_milli: usage,
         request_milli,
     } = *input
     else {
@@ -422,25 +438,24 @@ pub fn settled_proposal(
     if sampled != n || n == 0 {
         return None;
     }
-    // i64 sums as in Go; ×100 below must not overflow either.
-    let usage = i64::try_from(usage_total_milli).ok()?;
-    if !(0..=i64::MAX / 200).contains(&usage) {
-        return None;
-    }
-    let ready = n as i64;
+    let ready = n as i128;
     let (ratio, utilization, value) = match metric {
         MetricSpec::Resource { target, .. } | MetricSpec::ContainerResource { target, .. } => {
             match *target {
                 Target::Utilization(u) => {
-                    let request_total = ready.checked_mul(request_milli?)?;
-                    if request_total <= 0 {
+                    let request_total = ready * i128::from(request_milli?);
+                    if request_total == 0 {
                         return None;
                     }
-                    let util = (usage * 100 / request_total).clamp(0, i64::from(i32::MAX)) as i32;
-                    (util as f64 / u as f64, Some(util), usage / ready)
+                    let util = utilization_percent(usage, request_total);
+                    (
+                        util as f64 / u as f64,
+                        Some(util),
+                        div128(usage, ready) as i64,
+                    )
                 }
                 Target::AverageValue(t) => {
-                    let avg = usage / ready;
+                    let avg = div128(usage, ready) as i64;
                     (avg as f64 / t as f64, None, avg)
                 }
                 Target::Value(_) => return None,
@@ -450,21 +465,27 @@ pub fn settled_proposal(
             target: Target::AverageValue(t),
             ..
         } => {
-            let avg = usage / ready;
+            let avg = div128(usage, ready) as i64;
             (avg as f64 / *t as f64, None, avg)
         }
         _ => return None,
     };
-    let replicas = if env.tolerances.is_within(ratio) {
-        current
-    } else {
-        ceil_to_i32(ratio * n as f64)
-    };
     Some(MetricProposal {
-        replicas,
+        replicas: first_pass_replicas(env.tolerances, current, ratio, n),
         utilization_percent: utilization,
         value_milli: value,
     })
+}
+
+/// The end of the first pass when no pod is missing or unready: `current` within tolerance,
+/// else `ceil(ratio × ready)`.
+#[inline]
+fn first_pass_replicas(tol: Tolerances, current: i32, usage_ratio: f64, ready: usize) -> i32 {
+    if tol.is_within(usage_ratio) {
+        current
+    } else {
+        ceil_to_i32(usage_ratio * ready as f64)
+    }
 }
 
 /// A Resource or Pods metric's per-pod observations, listed pod by pod or as settled totals.
@@ -651,10 +672,12 @@ fn utilization_replicas(
 
     let scale_up_with_unready = groups.unready > 0 && usage_ratio > 1.0;
     if !scale_up_with_unready && groups.missing == 0 {
-        if env.tolerances.is_within(usage_ratio) {
-            return Ok(proposal(current));
-        }
-        return Ok(proposal(ceil_to_i32(usage_ratio * groups.ready as f64)));
+        return Ok(proposal(first_pass_replicas(
+            env.tolerances,
+            current,
+            usage_ratio,
+            groups.ready,
+        )));
     }
 
     // Second pass: fill in the missing pods (direction-dependent) and, on a scale-up, the
@@ -782,10 +805,12 @@ fn plain_replicas(
 
     let scale_up_with_unready = groups.unready > 0 && usage_ratio > 1.0;
     if !scale_up_with_unready && groups.missing == 0 {
-        if env.tolerances.is_within(usage_ratio) {
-            return Ok(proposal(current));
-        }
-        return Ok(proposal(ceil_to_i32(usage_ratio * groups.ready as f64)));
+        return Ok(proposal(first_pass_replicas(
+            env.tolerances,
+            current,
+            usage_ratio,
+            groups.ready,
+        )));
     }
 
     let mut entries = groups.ready;
