@@ -1871,20 +1871,22 @@ impl Walker<'_> {
 mod tests {
     use super::*;
 
-    /// `pods` as `Pods::Settled` and `input` as `MetricInput::Totals`, when every pod is one
-    /// groupPods cannot tell from `Pod::default()` and every pod has the same request.
+    /// A pod groupPods and getReadyPodsCount cannot tell from `Pod::default()`.
+    fn settled_pod(p: &Pod, cfg_init_ms: i64) -> bool {
+        p.phase == PodPhase::Running
+            && !p.deleting
+            && p.ready == Some(true)
+            && p.start_time_ms.is_some_and(|t| t + cfg_init_ms <= NOW_MS)
+    }
+
+    /// `input` as `MetricInput::Totals` (n, sampled, Σ usage, request) for settled `pods`, when
+    /// every pod has the same request.
     fn settled_twin(
         cfg_init_ms: i64,
         pods: &[Pod],
         input: &OwnedInput,
     ) -> Option<(usize, usize, i128, Option<i64>)> {
-        let settled = |p: &Pod| {
-            p.phase == PodPhase::Running
-                && !p.deleting
-                && p.ready == Some(true)
-                && p.start_time_ms.is_some_and(|t| t + cfg_init_ms <= NOW_MS)
-        };
-        if !pods.iter().all(settled) {
+        if !pods.iter().all(|p| settled_pod(p, cfg_init_ms)) {
             return None;
         }
         let OwnedInput::PerPod { samples, requests } = input else {
@@ -1979,17 +1981,9 @@ mod tests {
                                 other => Some(other.borrow()),
                             })
                             .collect();
-                        let all_settled = pods.iter().all(|p| {
-                            settled_twin(
-                                cfg.cpu_initialization_period_ms,
-                                &[*p],
-                                &OwnedInput::PerPod {
-                                    samples: vec![None],
-                                    requests: vec![None],
-                                },
-                            )
-                            .is_some()
-                        });
+                        let all_settled = pods
+                            .iter()
+                            .all(|p| settled_pod(p, cfg.cpu_initialization_period_ms));
                         if !all_settled || twins.iter().any(Option::is_none) {
                             continue;
                         }

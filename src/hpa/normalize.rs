@@ -147,13 +147,7 @@ pub fn stabilize(
             old_slot = Some(i);
         }
     }
-    let mut recommendation = current;
-    if recommendation < up_recommendation {
-        recommendation = up_recommendation;
-    }
-    if recommendation > down_recommendation {
-        recommendation = down_recommendation;
-    }
+    let recommendation = clamp_recommendation(current, up_recommendation, down_recommendation);
     record(
         recommendations,
         old_slot,
@@ -162,6 +156,18 @@ pub fn stabilize(
             timestamp_ms: now_ms,
         },
     );
+    recommendation
+}
+
+/// `current` raised to `up` then lowered to `down` (Go's two ifs: with `up > down`, `down` wins).
+pub(super) fn clamp_recommendation(current: i32, up: i32, down: i32) -> i32 {
+    let mut recommendation = current;
+    if recommendation < up {
+        recommendation = up;
+    }
+    if recommendation > down {
+        recommendation = down;
+    }
     recommendation
 }
 

@@ -12,7 +12,7 @@
 
 use std::collections::VecDeque;
 
-use super::normalize::Recommendation;
+use super::normalize::{Recommendation, clamp_recommendation};
 
 /// One HPA's recommendations, as the window extremes need them.
 #[derive(Debug, Clone, Default)]
@@ -81,8 +81,8 @@ impl Windows {
         let max = self
             .max_after(now_ms - window_ms, true)
             .map_or(desired, |m| m.max(desired));
-        // The legacy path reads no minimum: only the max deque is kept.
-        self.min.clear();
+        // The legacy path reads no minimum: only the max deque is kept (the min deque holds just
+        // the seed).
         self.record_max(desired, now_ms);
         max
     }
@@ -104,15 +104,8 @@ impl Windows {
         let down = self
             .max_after(now_ms - down_window_ms, false)
             .map_or(desired, |m| m.max(desired));
-        let mut recommendation = current;
-        if recommendation < up {
-            recommendation = up;
-        }
-        if recommendation > down {
-            recommendation = down;
-        }
         self.record(desired, now_ms);
-        recommendation
+        clamp_recommendation(current, up, down)
     }
 }
 

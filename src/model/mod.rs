@@ -25,8 +25,6 @@ use crate::scenario::platform::PlatformEvent;
 use crate::sim::{Engine, RngStreams, TimeMs};
 use crate::traffic::{Demand, NoiseProcess};
 
-/// How often a warm cache's hit ratio is recomputed (it moves with DAU, i.e. slowly).
-pub use cache::STEP_MS as CACHE_STEP_MS;
 pub use database::DbStats;
 pub use usage::MonthlyUsage;
 pub use world::{EVAL_STEP_MS, TRAFFIC_STEP_MS};

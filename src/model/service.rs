@@ -109,20 +109,17 @@ struct Needs {
 }
 
 impl Needs {
-    fn of(spec: Option<&hpa::Spec>) -> Needs {
+    /// The sample kinds the HPA's per-pod metrics read.
+    fn of(sources: &[Source]) -> Needs {
         let mut n = Needs::default();
-        for m in spec.map_or(&[][..], |s| &s.metrics) {
-            match m {
-                hpa::MetricSpec::Resource { resource, .. }
-                | hpa::MetricSpec::ContainerResource { resource, .. } => match resource {
-                    hpa::Resource::Memory => n.memory = true,
-                    _ => n.cpu = true,
-                },
-                hpa::MetricSpec::Pods { name, .. } if name == "inflight_requests" => {
-                    n.inflight = true
+        for src in sources {
+            if let Source::PerPod { kind, .. } = src {
+                match kind {
+                    SampleKind::Cpu => n.cpu = true,
+                    SampleKind::Memory => n.memory = true,
+                    SampleKind::Rps => n.rps = true,
+                    SampleKind::Inflight => n.inflight = true,
                 }
-                hpa::MetricSpec::Pods { .. } => n.rps = true,
-                _ => {}
             }
         }
         n
@@ -242,7 +239,7 @@ impl Totals {
     }
 }
 
-pub use crate::hpa::MAX_METRICS;
+use crate::hpa::MAX_METRICS;
 
 /// What a pod lifecycle change asks the world to do.
 pub enum Followup {
@@ -268,14 +265,15 @@ pub enum Followup {
 
 impl ServiceState {
     pub fn new(cfg: Service) -> Self {
+        let sources: Vec<Source> = cfg
+            .hpa
+            .iter()
+            .flat_map(|h| &h.metrics)
+            .map(|m| Source::of(m, &cfg))
+            .collect();
         ServiceState {
-            needs: Needs::of(cfg.hpa.as_ref()),
-            sources: cfg
-                .hpa
-                .iter()
-                .flat_map(|h| &h.metrics)
-                .map(|m| Source::of(m, &cfg))
-                .collect(),
+            needs: Needs::of(&sources),
+            sources,
             cpu_metric: cfg.hpa.as_ref().and_then(|h| {
                 h.metrics.iter().position(|m| {
                     matches!(
@@ -484,7 +482,7 @@ impl ServiceState {
         let n_metrics = self.sources.len().min(MAX_METRICS);
         s.external.resize(n_metrics, [0]);
         let totals = if settled {
-            Totals::of(&self.pods, self.needs)
+            Some(Totals::of(&self.pods, self.needs))
         } else {
             s.pods.clear();
             for p in &self.pods {
@@ -512,7 +510,7 @@ impl ServiceState {
                     }
                 }
             }
-            Totals::default()
+            None
         };
         for (i, src) in self.sources.iter().enumerate().take(n_metrics) {
             if let Source::Object { inflight } | Source::External { inflight } = *src {
@@ -525,22 +523,22 @@ impl ServiceState {
                 s.external[i] = [to_milli(value * 1000.0)];
             }
         }
-        let input = |i: usize| match self.sources[i] {
-            Source::Object { .. } => hpa::MetricInput::Object {
+        let input = |i: usize| match (self.sources[i], totals) {
+            (Source::Object { .. }, _) => hpa::MetricInput::Object {
                 value_milli: s.external[i][0],
             },
-            Source::External { .. } => hpa::MetricInput::External {
+            (Source::External { .. }, _) => hpa::MetricInput::External {
                 values_milli: &s.external[i],
             },
-            Source::PerPod { kind, request } if settled => {
-                let (sampled, usage_total_milli) = totals.get(kind);
+            (Source::PerPod { kind, request }, Some(t)) => {
+                let (sampled, usage_total_milli) = t.get(kind);
                 hpa::MetricInput::Totals {
                     sampled,
                     usage_total_milli,
                     request_milli: request,
                 }
             }
-            Source::PerPod { .. } => hpa::MetricInput::PerPod {
+            (Source::PerPod { .. }, None) => hpa::MetricInput::PerPod {
                 samples: &s.samples[i],
                 requests_milli: &s.requests[i],
             },

@@ -38,12 +38,6 @@ pub struct UsageMeter {
     node_count_since: TimeMs,
 }
 
-/// Node-count peaks the meter notices, per pool (index into the run's pool list).
-pub struct Peak {
-    pub pool: usize,
-    pub nodes: u32,
-}
-
 impl UsageMeter {
     pub fn new(months: Vec<(String, TimeMs)>, end_ms: TimeMs, pools: usize, clouds: usize) -> Self {
         let nm = months.len();
@@ -82,15 +76,16 @@ impl UsageMeter {
 
     /// Add the time since the last call to each pool's node-count histogram (in whole
     /// milliseconds, split at month boundaries, so the sums do not depend on how often this is
-    /// called), then read the counts as they are now; `peak(pool, n)` hears every count. Pool
-    /// sizes change only in autoscaler scans (nodes requested or removed) and spot interruptions
-    /// (nodes gone), so this runs after those when a count changed, and at the start and the end.
+    /// called), then read the counts as they are now; `count(pool, n)` hears every pool's count
+    /// (pool = index into the run's pool list). Pool sizes change only in autoscaler scans
+    /// (nodes requested or removed) and spot interruptions (nodes gone), so this runs after
+    /// those when a count changed, and at the start and the end.
     pub fn track_nodes(
         &mut self,
         now: TimeMs,
         clusters: &[Option<Cluster>],
         pool_offset: &[usize],
-        mut peak: impl FnMut(Peak),
+        mut count: impl FnMut(usize, u32),
     ) {
         let mut from = self.node_count_since;
         while from < now {
@@ -117,7 +112,7 @@ impl UsageMeter {
                 let p = pool_offset[ci] + pi;
                 let n = counts.total();
                 self.node_counts[p] = n;
-                peak(Peak { pool: p, nodes: n });
+                count(p, n);
             }
         }
     }

@@ -191,10 +191,10 @@ impl World<'_> {
     pub fn track_node_counts(&mut self, now: TimeMs) {
         let pools = &mut self.pools;
         self.usage
-            .track_nodes(now, &self.clusters, &self.pool_offset, |p| {
-                if p.nodes > pools[p.pool].peak_nodes {
-                    pools[p.pool].peak_nodes = p.nodes;
-                    pools[p.pool].peak_at_ms = now;
+            .track_nodes(now, &self.clusters, &self.pool_offset, |pool, nodes| {
+                if nodes > pools[pool].peak_nodes {
+                    pools[pool].peak_nodes = nodes;
+                    pools[pool].peak_at_ms = now;
                 }
             });
     }
