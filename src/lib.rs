@@ -79,9 +79,22 @@ mod layering {
         for (i, _) in text.match_indices("crate::") {
             let rest = &text[i + 7..];
             if let Some(group) = rest.strip_prefix('{') {
-                let end = group.find('}').unwrap_or(group.len());
-                for item in group[..end].split(',') {
-                    out.push(item.trim().split("::").next().unwrap_or("").to_string());
+                // The first path segment of each top-level item (nested groups skipped).
+                let (mut depth, mut start) = (0usize, 0usize);
+                for (j, c) in group.char_indices() {
+                    match c {
+                        '{' => depth += 1,
+                        '}' if depth == 0 => {
+                            out.push(first_segment(&group[start..j]));
+                            break;
+                        }
+                        '}' => depth -= 1,
+                        ',' if depth == 0 => {
+                            out.push(first_segment(&group[start..j]));
+                            start = j + 1;
+                        }
+                        _ => {}
+                    }
                 }
             } else {
                 let end = rest
@@ -97,6 +110,16 @@ mod layering {
             })
             .filter(|m| !m.is_empty())
             .collect()
+    }
+
+    fn first_segment(item: &str) -> String {
+        item.trim().split("::").next().unwrap_or("").to_string()
+    }
+
+    #[test]
+    fn the_reader_finds_every_named_module() {
+        let text = "use crate::{a::{b, c}, d, e::f}; x = crate::g::h(); crate::Error";
+        assert_eq!(named(text), ["a", "d", "e", "g", "error"]);
     }
 
     #[test]
