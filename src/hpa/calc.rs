@@ -274,7 +274,7 @@ fn sample_at(samples: &[Option<Sample>], i: usize) -> Option<&Sample> {
 }
 
 #[inline]
-fn ceil_to_i32(x: f64) -> i32 {
+pub fn ceil_to_i32(x: f64) -> i32 {
     // Go's int32(math.Ceil(x)); Rust saturates where Go's conversion is undefined. Written out
     // because `f64::ceil` is a library call on baseline x86-64, and this runs millions of times
     // per simulated year; it equals `x.ceil() as i32` for every input, NaN and ±∞ included.
@@ -709,7 +709,7 @@ fn utilization_replicas(
 
 /// `int32((metricsTotal * 100) / requestsTotal)`.
 #[inline]
-fn utilization_percent(usage_total: i128, request_total: i128) -> i32 {
+pub fn utilization_percent(usage_total: i128, request_total: i128) -> i32 {
     div128(usage_total * 100, request_total).clamp(i32::MIN as i128, i32::MAX as i128) as i32
 }
 

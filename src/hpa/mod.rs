@@ -22,6 +22,7 @@ pub mod calc;
 pub mod cases;
 pub mod normalize;
 pub mod reconcile;
+pub mod settled;
 pub mod spec;
 pub mod window;
 
@@ -36,6 +37,7 @@ pub use normalize::{
 pub use reconcile::{
     Conditions, MetricStatus, Observation, ReconcileError, Reconciliation, State, reconcile,
 };
+pub use settled::{Observed, SettledOutcome, SettledPlan};
 pub use spec::{
     Behavior, Config, FeatureGates, MAX_METRICS, MetricSpec, Policy, PolicyKind, Resource, Rules,
     ScalingRules, SelectPolicy, Spec, Target, Tolerances,

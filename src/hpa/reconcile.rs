@@ -31,7 +31,7 @@ pub struct State {
     pub conditions: Conditions,
     metrics: Vec<MetricStatus>,
     /// With [`State::windowed`]: the stabilization windows as deques instead of the list.
-    windows: Option<Windows>,
+    pub(super) windows: Option<Windows>,
 }
 
 impl State {
@@ -43,6 +43,11 @@ impl State {
             windows: Some(Windows::default()),
             ..State::default()
         }
+    }
+
+    /// Forget the metric statuses of the last pass (a pass that builds none ran since).
+    pub(super) fn clear_metric_statuses(&mut self) {
+        self.metrics.clear();
     }
 }
 
@@ -397,7 +402,7 @@ fn normalize_desired_replicas_with_behaviors(
 
 /// `storeScaleEvent`: nothing without `behavior`; otherwise the change goes to the up or down
 /// list, reusing an outdated slot.
-fn store_scale_event(
+pub(super) fn store_scale_event(
     cfg: &Config,
     spec: &Spec,
     state: &mut State,

@@ -74,13 +74,19 @@ pub struct ServiceState {
     total_rps_sample: f64,
     /// Scratch buffers for the HPA's inputs, reused every sync.
     scratch: Scratch,
-    /// What the HPA saw at its last sync: CPU utilisation percent, if it computed one.
-    pub last_cpu_utilization_pct: Option<i32>,
+    /// What the HPA saw at its last sync, for the CPU utilisation the output rows report.
+    last_cpu: CpuReading,
+    /// The HPA's pass for settled syncs, made at the first sync (`None` inside: the spec has a
+    /// metric that pass does not handle).
+    settled_plan: Option<Option<hpa::SettledPlan>>,
     needs: Needs,
     /// Per metric of the HPA, where its observation comes from.
     sources: Vec<Source>,
     /// The first Resource cpu metric (its utilisation is reported).
     cpu_metric: Option<usize>,
+    /// That metric's sample kind and request when its target is `Utilization` (what the settled
+    /// pass reports it from).
+    cpu_utilization: Option<(SampleKind, i64)>,
     /// New pods wait for a node (a cluster is modelled) instead of starting at once.
     pub needs_nodes: bool,
     /// The latest `startTime` any pod has had (an upper bound for the pods there are now).
@@ -97,6 +103,18 @@ struct Scratch {
     samples: Vec<Vec<Option<hpa::Sample>>>,
     requests: Vec<Vec<Option<i64>>>,
     external: Vec<[i64; 1]>,
+}
+
+/// The CPU utilisation of the last sync: computed by the general pass, or the totals the settled
+/// pass compared (it divides only when asked, once per output interval instead of every sync).
+#[derive(Debug, Clone, Copy)]
+enum CpuReading {
+    None,
+    Percent(i32),
+    Totals {
+        usage_milli: i128,
+        request_milli: i128,
+    },
 }
 
 /// Which per-pod samples some HPA metric of the service reads.
@@ -130,6 +148,17 @@ impl Needs {
 /// on baseline x86-64, and this runs for every pod at every scrape).
 fn to_milli(v: f64) -> i64 {
     (v + 0.5) as i64
+}
+
+/// What the ingress adapter serves an Object/External metric: the service's request rate over
+/// the last scrape window, or the requests in flight it implies (milli-units).
+fn ingress_value_milli(rps: f64, service_time_ms: f64, inflight: bool) -> i64 {
+    let value = if inflight {
+        rps * service_time_ms / 1000.0
+    } else {
+        rps
+    };
+    to_milli(value * 1000.0)
 }
 
 /// Where one metric of the HPA reads its observation, decided once per run (the metric names
@@ -271,20 +300,35 @@ impl ServiceState {
             .flat_map(|h| &h.metrics)
             .map(|m| Source::of(m, &cfg))
             .collect();
+        let cpu_metric = cfg.hpa.as_ref().and_then(|h| {
+            h.metrics.iter().position(|m| {
+                matches!(
+                    m,
+                    hpa::MetricSpec::Resource {
+                        resource: hpa::Resource::Cpu,
+                        ..
+                    }
+                )
+            })
+        });
+        let cpu_utilization = cpu_metric.and_then(|i| {
+            let utilization = cfg.hpa.as_ref().map(|h| h.metrics[i].target());
+            match (utilization, sources[i]) {
+                (
+                    Some(hpa::Target::Utilization(_)),
+                    Source::PerPod {
+                        kind,
+                        request: Some(request),
+                    },
+                ) => Some((kind, request)),
+                _ => None,
+            }
+        });
         ServiceState {
             needs: Needs::of(&sources),
             sources,
-            cpu_metric: cfg.hpa.as_ref().and_then(|h| {
-                h.metrics.iter().position(|m| {
-                    matches!(
-                        m,
-                        hpa::MetricSpec::Resource {
-                            resource: hpa::Resource::Cpu,
-                            ..
-                        }
-                    )
-                })
-            }),
+            cpu_metric,
+            cpu_utilization,
             needs_nodes: false,
             spec_replicas: cfg.initial_replicas,
             cfg,
@@ -302,7 +346,8 @@ impl ServiceState {
             last_total_scrape: None,
             total_rps_sample: 0.0,
             scratch: Scratch::default(),
-            last_cpu_utilization_pct: None,
+            last_cpu: CpuReading::None,
+            settled_plan: None,
             latest_start_ms: TimeMs::MIN,
             settled_path: true,
         }
@@ -471,8 +516,12 @@ impl ServiceState {
     /// One HPA sync: gather what the controller reads, reconcile, and return the new
     /// `spec.replicas` if it changed.
     pub fn hpa_sync(&mut self, now: TimeMs, cfg: &hpa::Config) -> Option<u32> {
-        let spec = self.cfg.hpa.as_ref()?;
+        self.cfg.hpa.as_ref()?;
         let settled = self.settled(now, cfg);
+        if settled && let Some(decision) = self.settled_sync(now, cfg) {
+            return decision;
+        }
+        let spec = self.cfg.hpa.as_ref()?;
         let status_replicas = if settled {
             self.pods.len() as i32
         } else {
@@ -514,13 +563,11 @@ impl ServiceState {
         };
         for (i, src) in self.sources.iter().enumerate().take(n_metrics) {
             if let Source::Object { inflight } | Source::External { inflight } = *src {
-                let rps = self.total_rps_sample;
-                let value = if inflight {
-                    rps * self.cfg.service_time_ms / 1000.0
-                } else {
-                    rps
-                };
-                s.external[i] = [to_milli(value * 1000.0)];
+                s.external[i] = [ingress_value_milli(
+                    self.total_rps_sample,
+                    self.cfg.service_time_ms,
+                    inflight,
+                )];
             }
         }
         let input = |i: usize| match (self.sources[i], totals) {
@@ -570,12 +617,82 @@ impl ServiceState {
             now_ms: now,
         };
         let out = hpa::reconcile(cfg, spec, &obs, &mut self.hpa_state);
-        self.last_cpu_utilization_pct = self
+        self.last_cpu = match self
             .cpu_metric
             .and_then(|i| out.metrics.get(i))
-            .and_then(|r| r.as_ref().ok().and_then(|p| p.utilization_percent));
+            .and_then(|r| r.as_ref().ok().and_then(|p| p.utilization_percent))
+        {
+            Some(pct) => CpuReading::Percent(pct),
+            None => CpuReading::None,
+        };
         let desired = out.desired_replicas.max(0) as u32;
         (out.rescaled && desired != self.spec_replicas).then_some(desired)
+    }
+
+    /// The sync through the HPA's settled pass ([`hpa::SettledPlan`]): `None` where that pass
+    /// does not apply (the caller then runs the general one), else the new `spec.replicas` if
+    /// it changed.
+    fn settled_sync(&mut self, now: TimeMs, cfg: &hpa::Config) -> Option<Option<u32>> {
+        let spec = self.cfg.hpa.as_ref()?;
+        let plan = self
+            .settled_plan
+            .get_or_insert_with(|| hpa::SettledPlan::new(cfg, spec))
+            .as_ref()?;
+        let ingress = |inflight| {
+            ingress_value_milli(self.total_rps_sample, self.cfg.service_time_ms, inflight)
+        };
+        let totals = Totals::of(&self.pods, self.needs);
+        // On the stack: this runs millions of times a simulated year. More metrics than this
+        // take the general pass.
+        let n_metrics = self.sources.len();
+        let mut observed = [hpa::Observed::Object { value_milli: 0 }; 4];
+        for (slot, src) in observed.iter_mut().zip(&self.sources) {
+            *slot = match *src {
+                Source::PerPod { kind, request } => {
+                    let (sampled, usage_total_milli) = totals.get(kind);
+                    hpa::Observed::Totals {
+                        sampled,
+                        usage_total_milli,
+                        request_milli: request,
+                    }
+                }
+                Source::Object { inflight } => hpa::Observed::Object {
+                    value_milli: ingress(inflight),
+                },
+                Source::External { inflight } => hpa::Observed::External {
+                    value_milli: ingress(inflight),
+                },
+            };
+        }
+        let n = self.pods.len();
+        let out = plan.sync(
+            &mut self.hpa_state,
+            self.spec_replicas as i32,
+            n,
+            observed.get(..n_metrics)?,
+            now,
+        )?;
+        self.last_cpu = match self.cpu_utilization {
+            Some((kind, request)) => CpuReading::Totals {
+                usage_milli: totals.get(kind).1,
+                request_milli: n as i128 * i128::from(request),
+            },
+            None => CpuReading::None,
+        };
+        let desired = out.desired_replicas.max(0) as u32;
+        Some((out.rescaled && desired != self.spec_replicas).then_some(desired))
+    }
+
+    /// The CPU utilisation percent the HPA computed at its last sync, if it computed one.
+    pub fn last_cpu_utilization_pct(&self) -> Option<i32> {
+        match self.last_cpu {
+            CpuReading::None => None,
+            CpuReading::Percent(pct) => Some(pct),
+            CpuReading::Totals {
+                usage_milli,
+                request_milli,
+            } => Some(hpa::calc::utilization_percent(usage_milli, request_milli)),
+        }
     }
 
     /// The Deployment controller: create or delete pods to match `spec.replicas`. New pods wait
@@ -984,7 +1101,8 @@ mod tests {
             }
             assert_eq!(fast.spec_replicas, slow.spec_replicas, "step {step}");
             assert_eq!(
-                fast.last_cpu_utilization_pct, slow.last_cpu_utilization_pct,
+                fast.last_cpu_utilization_pct(),
+                slow.last_cpu_utilization_pct(),
                 "step {step}"
             );
             assert_eq!(fast.pods.len(), slow.pods.len(), "step {step}");

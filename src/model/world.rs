@@ -220,7 +220,7 @@ impl World<'_> {
     pub fn hpa_cpu(&self) -> Vec<Option<i32>> {
         self.instances
             .iter()
-            .map(|s| s.last_cpu_utilization_pct)
+            .map(|s| s.last_cpu_utilization_pct())
             .collect()
     }
 }
