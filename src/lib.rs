@@ -24,6 +24,7 @@ pub mod cli;
 pub mod cost;
 pub mod csvutil;
 pub mod error;
+pub mod headroom;
 pub mod hpa;
 pub mod metrics;
 pub mod model;
@@ -38,7 +39,7 @@ pub use error::{Error, Problem, Result};
 
 /// The layers, lowest first: a module may name (`crate::…`) only modules before it. Kept in one
 /// place with ARCHITECTURE.md, which explains each layer; the test below enforces it.
-pub const LAYERS: [&str; 15] = [
+pub const LAYERS: [&str; 16] = [
     "error",
     "sim",
     "csvutil",
@@ -52,6 +53,7 @@ pub const LAYERS: [&str; 15] = [
     "model",
     "cost",
     "report",
+    "headroom",
     "sweep",
     "cli",
 ];

@@ -40,6 +40,9 @@ pub struct Args {
     /// Smallest availability (0..1) every month (SLO path).
     #[arg(long, value_name = "RATIO")]
     pub min_availability: Option<f64>,
+    /// Smallest mean cache hit ratio (0..1) every month [default: spec.slo.cacheHitRatio].
+    #[arg(long, value_name = "RATIO")]
+    pub min_cache_hit_ratio: Option<f64>,
     /// What to print on stdout.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
@@ -69,6 +72,7 @@ fn merged(mut args: Args, s: &crate::scenario::Scenario) -> Args {
     args.max_increase_pct = args.max_increase_pct.or(c.max_increase_pct);
     args.min_latency_compliance = args.min_latency_compliance.or(c.min_latency_compliance);
     args.min_availability = args.min_availability.or(c.min_availability);
+    args.min_cache_hit_ratio = args.min_cache_hit_ratio.or(s.platform.slo.cache_hit_ratio);
     if args.baseline.is_none() {
         let base = args.scenario.parent().unwrap_or(std::path::Path::new("."));
         args.baseline = c.baseline.as_ref().map(|b| base.join(b));
@@ -96,11 +100,12 @@ fn rules_of(args: &Args) -> Result<Rules> {
         max_increase_pct: args.max_increase_pct,
         min_latency_compliance: args.min_latency_compliance,
         min_availability: args.min_availability,
+        min_cache_hit_ratio: args.min_cache_hit_ratio,
     };
     if rules.is_empty() {
         return Err(Error::Usage(
             "no rule to check\n  fix: pass at least one of --budget, --max-increase-usd or \
-             --max-increase-pct (with --baseline), --min-latency-compliance, --min-availability, \
+             --max-increase-pct (with --baseline), --min-latency-compliance, --min-availability, --min-cache-hit-ratio, \
              or set them in the scenario's spec.check"
                 .into(),
         ));
@@ -137,6 +142,12 @@ fn rules_of(args: &Args) -> Result<Rules> {
     within(
         "--min-availability",
         args.min_availability,
+        spec::RATIO,
+        ratio,
+    )?;
+    within(
+        "--min-cache-hit-ratio",
+        args.min_cache_hit_ratio,
         spec::RATIO,
         ratio,
     )?;

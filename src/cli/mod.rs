@@ -8,6 +8,7 @@ use clap::{Parser, Subcommand};
 
 pub mod check;
 pub mod compare;
+pub mod headroom;
 pub mod hpa;
 pub mod output;
 pub mod queue;
@@ -50,6 +51,9 @@ pub enum Command {
     /// Monte Carlo sweep: many seeds × a --set parameter grid in parallel; quantiles and 95 % CIs
     /// per grid point (Parquet, CSV, HTML); shardable (--shard I/N, then `capsim sweep merge`).
     Sweep(sweep::Args),
+    /// How far the plan holds as demand grows: the largest demand factor meeting every SLO rule,
+    /// each limit in the order demand breaks it, and (--target-rps) what would lift each one.
+    Headroom(headroom::Args),
     /// Check scenario files without running them; report every problem at once.
     Validate(validate::Args),
     /// Print the JSON Schema of summary.json (the versioned RunReport).
@@ -88,6 +92,7 @@ fn dispatch(command: Command) -> crate::Result<Outcome> {
         Command::Compare(args) => compare::exec(args),
         Command::Check(args) => check::exec(args),
         Command::Sweep(args) => sweep::exec(args),
+        Command::Headroom(args) => headroom::exec(args),
         Command::Validate(args) => validate::exec(args),
         Command::Schema(args) => schema::exec(args),
         Command::Hpa(cmd) => hpa::exec(cmd),

@@ -289,6 +289,7 @@ mod tests {
                 above: 0.05,
                 for_ms: 300_000,
             }],
+            cache_hit_ratio: None,
         }
     }
 

@@ -824,6 +824,8 @@ pub struct CacheRun {
     hit_min: Option<(f64, TimeMs)>,
     hit_sum: f64,
     hit_steps: f64,
+    /// Per calendar month of the run: (sum of the steps' hit ratios, steps).
+    months: Vec<(f64, f64)>,
 }
 
 impl CacheRun {
@@ -837,6 +839,7 @@ impl CacheRun {
             hit_min: None,
             hit_sum: 0.0,
             hit_steps: 0.0,
+            months: Vec::new(),
         }
     }
 
@@ -844,7 +847,14 @@ impl CacheRun {
     /// solution costs microseconds, so the cache is solved every [`STEP_MS`] with the lookups of
     /// the whole step, except in the two hours after a flush, when the warm-up is followed step
     /// by step.
-    pub fn step(&mut self, now: TimeMs, dt_s: f64, lookups_per_s: f64, dau: f64) -> f64 {
+    pub fn step(
+        &mut self,
+        now: TimeMs,
+        month: usize,
+        dt_s: f64,
+        lookups_per_s: f64,
+        dau: f64,
+    ) -> f64 {
         self.lookups += lookups_per_s * dt_s;
         let warming = now - self.last_flush_ms < 2 * crate::sim::HOUR_MS;
         let dt = now - self.stepped_ms;
@@ -857,6 +867,11 @@ impl CacheRun {
         let h = self.hit_ratio;
         self.hit_sum += h;
         self.hit_steps += 1.0;
+        if self.months.len() <= month {
+            self.months.resize(month + 1, (0.0, 0.0));
+        }
+        self.months[month].0 += h;
+        self.months[month].1 += 1.0;
         if self.hit_min.is_none_or(|(m, _)| h < m) {
             self.hit_min = Some((h, now));
         }
@@ -872,6 +887,14 @@ impl CacheRun {
     /// The lowest hit ratio of the run and when.
     pub fn min_hit_ratio(&self) -> Option<(f64, TimeMs)> {
         self.hit_min
+    }
+
+    /// The mean over each calendar month's steps (`None` for a month without any).
+    pub fn monthly_mean_hit_ratio(&self) -> Vec<Option<f64>> {
+        self.months
+            .iter()
+            .map(|&(sum, n)| (n > 0.0).then(|| sum / n))
+            .collect()
     }
 
     /// The mean over the steps.

@@ -46,7 +46,7 @@ impl World<'_> {
                         .map(|d| rates[i] * d.queries_per_request * (1.0 - d.write_fraction))
                 })
                 .sum();
-            Some(cache.step(now, dt_s, lookups, dau))
+            Some(cache.step(now, month, dt_s, lookups, dau))
         } else {
             None
         };

@@ -82,6 +82,8 @@ pub struct RunOutput {
     pub db_connection_limit: Option<f64>,
     pub cache_min_hit_ratio: Option<(f64, TimeMs)>,
     pub cache_mean_hit_ratio: Option<f64>,
+    /// Per calendar month (as in `usage.months`): the mean hit ratio of its steps.
+    pub cache_monthly_hit_ratio: Vec<Option<f64>>,
     pub slo: SloTracker,
     pub outages: Vec<OutageStats>,
     /// Usage by calendar month, for cost.
@@ -379,6 +381,11 @@ pub fn simulate_with_demand(
         db_connection_limit,
         cache_min_hit_ratio: world.cache.as_ref().and_then(|c| c.min_hit_ratio()),
         cache_mean_hit_ratio: world.cache.as_ref().and_then(|c| c.mean_hit_ratio()),
+        cache_monthly_hit_ratio: world
+            .cache
+            .as_ref()
+            .map(|c| c.monthly_mean_hit_ratio())
+            .unwrap_or_default(),
         slo: world.slo,
         outages,
         monthly: world.usage.finish(),

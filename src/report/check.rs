@@ -29,6 +29,8 @@ pub struct Rules {
     pub min_latency_compliance: Option<f64>,
     /// Smallest allowed availability (0..1) per month (path).
     pub min_availability: Option<f64>,
+    /// Smallest allowed mean cache hit ratio (0..1) per month.
+    pub min_cache_hit_ratio: Option<f64>,
 }
 
 impl Default for Rules {
@@ -40,6 +42,7 @@ impl Default for Rules {
             max_increase_pct: None,
             min_latency_compliance: None,
             min_availability: None,
+            min_cache_hit_ratio: None,
         }
     }
 }
@@ -51,6 +54,20 @@ impl Rules {
             && !self.checks_increase()
             && self.min_latency_compliance.is_none()
             && self.min_availability.is_none()
+            && self.min_cache_hit_ratio.is_none()
+    }
+
+    /// The scenario's SLO rules: `spec.check`'s minimums, where it sets none the SLO's
+    /// availability target for both (the usual single objective percentage), and the cache's
+    /// hit-ratio objective (`slo.cacheHitRatio`).
+    pub fn slos(s: &crate::scenario::Scenario) -> Rules {
+        let target = s.platform.slo.availability;
+        Rules {
+            min_latency_compliance: Some(s.check.min_latency_compliance.unwrap_or(target)),
+            min_availability: Some(s.check.min_availability.unwrap_or(target)),
+            min_cache_hit_ratio: s.platform.slo.cache_hit_ratio,
+            ..Rules::default()
+        }
     }
 
     /// True when a rule compares against a baseline run.
@@ -331,6 +348,38 @@ pub fn evaluate(r: &RunReport, baseline: Option<&RunReport>, rules: &Rules) -> V
                     ),
                     lines: Vec::new(),
                 });
+            }
+        }
+    }
+
+    if let Some(min) = rules.min_cache_hit_ratio {
+        checked.push(format!(
+            "cache-hit-ratio: mean cache hit ratio ≥ {} every month",
+            pct(min)
+        ));
+        match &r.cache {
+            None => failures.push(Failure {
+                rule: "cache-hit-ratio".into(),
+                month: None,
+                message: "the report has no cache to check".into(),
+                lines: Vec::new(),
+            }),
+            Some(c) => {
+                for m in &c.months {
+                    if m.mean_hit_ratio < min {
+                        failures.push(Failure {
+                            rule: "cache-hit-ratio".into(),
+                            month: Some(m.month.clone()),
+                            message: format!(
+                                "{}: mean cache hit ratio {} is below the minimum {}",
+                                m.month,
+                                pct(m.mean_hit_ratio),
+                                pct(min)
+                            ),
+                            lines: Vec::new(),
+                        });
+                    }
+                }
             }
         }
     }

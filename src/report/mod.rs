@@ -127,6 +127,16 @@ pub struct CacheSummary {
     pub min_hit_ratio: f64,
     pub min_hit_ratio_at: String,
     pub mean_hit_ratio: f64,
+    /// `slo.cacheHitRatio`: the smallest mean hit ratio a month may have (`null`: none set).
+    pub hit_ratio_target: Option<f64>,
+    /// Each calendar month's mean hit ratio.
+    pub months: Vec<CacheMonth>,
+}
+
+#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq, schemars::JsonSchema)]
+pub struct CacheMonth {
+    pub month: String,
+    pub mean_hit_ratio: f64,
 }
 
 #[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq, schemars::JsonSchema)]
@@ -402,6 +412,19 @@ impl RunReport {
             min_hit_ratio: round6(out.cache_min_hit_ratio.map_or(0.0, |(h, _)| h)),
             min_hit_ratio_at: local_time(s, out.cache_min_hit_ratio.map_or(0, |(_, t)| t)),
             mean_hit_ratio: round6(out.cache_mean_hit_ratio.unwrap_or(0.0)),
+            hit_ratio_target: s.platform.slo.cache_hit_ratio,
+            months: out
+                .monthly
+                .months
+                .iter()
+                .zip(&out.cache_monthly_hit_ratio)
+                .filter_map(|((month, _), h)| {
+                    h.map(|h| CacheMonth {
+                        month: month.clone(),
+                        mean_hit_ratio: round6(h),
+                    })
+                })
+                .collect(),
         });
         let node_pools = out
             .pools

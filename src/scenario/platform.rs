@@ -162,6 +162,8 @@ pub struct SloCfg {
     /// their latencies add up.
     pub path: Vec<usize>,
     pub alerts: Vec<AlertRule>,
+    /// Smallest mean cache hit ratio allowed in any month (`slo.cacheHitRatio`), if set.
+    pub cache_hit_ratio: Option<f64>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -195,6 +197,7 @@ impl Platform {
                 window_ms: 300_000,
                 path: if services > 0 { vec![0] } else { vec![] },
                 alerts: Vec::new(),
+                cache_hit_ratio: None,
             },
             events: Vec::new(),
         }
@@ -244,7 +247,7 @@ pub(super) fn decode(s: &mut MapReader, cx: &mut Cx, ctx: &Context<'_>) -> Optio
         ok &= p.cache.is_some();
     }
     if let Some(n) = s.opt("slo") {
-        match decode_slo(n, cx, ctx) {
+        match decode_slo(n, cx, ctx, p.cache.is_some()) {
             Some(slo) => p.slo = slo,
             None => ok = false,
         }
@@ -760,7 +763,7 @@ fn decode_cache(node: &Node, cx: &mut Cx, catalogue: &Catalogue) -> Option<Cache
     })
 }
 
-fn decode_slo(node: &Node, cx: &mut Cx, ctx: &Context<'_>) -> Option<SloCfg> {
+fn decode_slo(node: &Node, cx: &mut Cx, ctx: &Context<'_>, has_cache: bool) -> Option<SloCfg> {
     let mut d = Platform::single(ctx.service_names.len()).slo;
     let mut m = cx.map(node, "spec.slo")?;
     let mut ok = true;
@@ -776,6 +779,28 @@ fn decode_slo(node: &Node, cx: &mut Cx, ctx: &Context<'_>) -> Option<SloCfg> {
             "write e.g. 0.999 for 99.9 %",
         )
     });
+    if let Some(n) = m.opt("cacheHitRatio") {
+        let p = "spec.slo.cacheHitRatio";
+        let v = cx.f64_where(
+            n,
+            p,
+            |v| v > 0.0 && v < 1.0,
+            |v| format!("{v} is not a ratio between 0 and 1"),
+            "write e.g. 0.95 for a hit ratio above 95 % in every month",
+        );
+        if v.is_some() && !has_cache {
+            cx.problem(
+                n,
+                p,
+                "there is no spec.cache to hold to it",
+                "add a spec.cache section, or remove cacheHitRatio",
+            );
+            ok = false;
+        } else {
+            ok &= v.is_some();
+            d.cache_hit_ratio = v;
+        }
+    }
     ok &= m.opt_set(cx, "window", &mut d.window_ms, |cx, n, p| {
         let v = cx.duration_ms(n, p)?;
         if v < 60_000 || v % 60_000 != 0 {

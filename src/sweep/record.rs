@@ -35,10 +35,10 @@ impl SloRule {
     /// The scenario's `spec.check` minimums; where it sets none, its SLO's availability target
     /// serves for both (the usual single objective percentage).
     pub fn of(s: &crate::scenario::Scenario) -> SloRule {
-        let target = s.platform.slo.availability;
+        let rules = crate::report::check::Rules::slos(s);
         SloRule {
-            min_latency_compliance: s.check.min_latency_compliance.unwrap_or(target),
-            min_availability: s.check.min_availability.unwrap_or(target),
+            min_latency_compliance: rules.min_latency_compliance.unwrap_or(1.0),
+            min_availability: rules.min_availability.unwrap_or(1.0),
         }
     }
 

@@ -4,6 +4,7 @@ mod check;
 mod common;
 mod compare;
 mod errors;
+mod headroom;
 mod hpa;
 mod html;
 mod queue;

@@ -1,0 +1,871 @@
+//! `capsim headroom`: how far a plan holds as demand grows. Demand is scaled by a factor k (DAU,
+//! request rate or holiday peaks, keeping the curve's shape); a search over k finds the largest
+//! factor at which every SLO rule of the scenario still holds, and each limit — maxReplicas, node
+//! pools, database connections and CPU, cache memory and hit ratio, the SLOs — at the factor
+//! where demand first breaks it. Every probe is a full simulation of the scenario; probes are
+//! kept and reused by every bracket that needs them.
+//!
+//! [`HeadroomReport`] is the one result; [`render`] holds its serializers.
+
+pub mod render;
+
+use std::collections::BTreeMap;
+
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+use crate::report::RunReport;
+use crate::report::check;
+use crate::scenario::{Scenario, TrafficSource};
+
+/// Version of the `headroom.json` layout.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// Peak database CPU utilisation counted as a limit (the usual RDS CPU alarm threshold: past it,
+/// query latency grows with the queue).
+pub const DB_CPU_LIMIT: f64 = 0.8;
+
+/// Relative precision of the breaks found past both the SLOs' break and the target.
+pub const COARSE_PRECISION: f64 = 0.1;
+
+/// What the factor scales.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Scale {
+    /// Every DAU milestone (traffic and the cache's working set grow together).
+    Dau,
+    /// Page views per DAU (traffic grows, the user base and working set do not).
+    Rps,
+    /// Each holiday peak's excess over normal traffic: multiplier m becomes 1 + k (m − 1).
+    Peak,
+}
+
+impl Scale {
+    pub fn name(self) -> &'static str {
+        match self {
+            Scale::Dau => "dau",
+            Scale::Rps => "rps",
+            Scale::Peak => "peak",
+        }
+    }
+}
+
+/// The limits a break can name, in the order they are listed when several break at once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Constraint {
+    CacheMemory,
+    CacheHitRatio,
+    MaxReplicas,
+    NodePoolMax,
+    DbConnections,
+    DbCpu,
+    LatencySlo,
+    AvailabilitySlo,
+}
+
+impl Constraint {
+    pub fn name(self) -> &'static str {
+        match self {
+            Constraint::CacheMemory => "cache_memory",
+            Constraint::CacheHitRatio => "cache_hit_ratio",
+            Constraint::MaxReplicas => "max_replicas",
+            Constraint::NodePoolMax => "node_pool_max",
+            Constraint::DbConnections => "db_connections",
+            Constraint::DbCpu => "db_cpu",
+            Constraint::LatencySlo => "latency_slo",
+            Constraint::AvailabilitySlo => "availability_slo",
+        }
+    }
+
+    /// An SLO rule of the scenario (the ones `max_factor` is about).
+    pub fn is_slo(self) -> bool {
+        matches!(
+            self,
+            Constraint::LatencySlo | Constraint::AvailabilitySlo | Constraint::CacheHitRatio
+        )
+    }
+}
+
+/// The search's settings.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub by: Scale,
+    /// The largest factor tried.
+    pub max_factor: f64,
+    /// The smallest factor tried when the plan already breaks at 1.
+    pub min_factor: f64,
+    /// Stop refining a break once its bracket is narrower than this (relative, e.g. 0.01).
+    pub precision: f64,
+    /// Answer whether the entry service's peak can reach this rate, and what lifts each limit.
+    pub target_rps: Option<f64>,
+    pub threads: usize,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            by: Scale::Dau,
+            max_factor: 100.0,
+            min_factor: 1.0 / 64.0,
+            precision: 0.01,
+            target_rps: None,
+            threads: 1,
+        }
+    }
+}
+
+/// One limit found broken in one probe.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Hit {
+    pub constraint: Constraint,
+    /// The service (Deployment) it concerns, if one.
+    pub service: Option<String>,
+    pub cloud: Option<String>,
+    /// The node pool or database instance it concerns, if one.
+    pub resource: Option<String>,
+    pub detail: String,
+    /// The figure the fix is sized from: replicas asked at max, nodes, connections demanded,
+    /// CPU utilisation, working-set bytes — per constraint.
+    #[serde(skip)]
+    pub amount: f64,
+    /// The limit that figure is held to.
+    #[serde(skip)]
+    pub limit: f64,
+}
+
+/// What identifies one limit across probes: the constraint and where it is.
+type HitKey = (Constraint, Option<String>, Option<String>, Option<String>);
+
+impl Hit {
+    fn key(&self) -> HitKey {
+        (
+            self.constraint,
+            self.service.clone(),
+            self.cloud.clone(),
+            self.resource.clone(),
+        )
+    }
+}
+
+/// One simulation at one factor.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Probe {
+    pub factor: f64,
+    /// Peak requests per second of the request path's entry service, summed over clouds.
+    pub peak_rps: f64,
+    /// Peak DAU of the scaled scenario (`null` for a replay).
+    pub peak_dau: Option<f64>,
+    /// Every SLO rule held.
+    pub slo_met: bool,
+    pub hits: Vec<Hit>,
+}
+
+/// A limit as demand grows past it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Break {
+    pub constraint: Constraint,
+    pub service: Option<String>,
+    pub cloud: Option<String>,
+    pub resource: Option<String>,
+    /// The smallest factor tried at which it is broken (the largest at which it holds is within
+    /// the report's `precision` below, unless it broke at the smallest factor tried).
+    pub factor: f64,
+    /// The entry service's peak rate at that factor.
+    pub peak_rps: f64,
+    pub detail: String,
+}
+
+/// One broken limit at the target and the smallest change that would lift it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Fix {
+    pub constraint: Constraint,
+    pub service: Option<String>,
+    pub cloud: Option<String>,
+    pub resource: Option<String>,
+    pub change: String,
+}
+
+/// The answer to `--target-rps`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TargetAnswer {
+    pub rps: f64,
+    /// The factor that brings the entry service's peak to `rps` (from the factor-1 probe; the
+    /// peak scales with the factor).
+    pub factor: f64,
+    /// Whether every SLO rule holds at that factor (simulated, not extrapolated).
+    pub reached: bool,
+    /// Whether the factor was beyond `--max` (then nothing was simulated there).
+    pub beyond_search: bool,
+    /// For each limit broken at the target, the smallest change that would lift it.
+    pub fixes: Vec<Fix>,
+}
+
+/// The result of `capsim headroom`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct HeadroomReport {
+    pub schema_version: u32,
+    pub capsim_version: String,
+    pub scenario: String,
+    pub file: String,
+    pub by: Scale,
+    /// The request path's entry service (whose peak rate the figures give).
+    pub entry_service: String,
+    /// The largest factor at which every SLO rule holds (to `precision`); when
+    /// `holds_to_max_factor`, the largest factor searched.
+    pub max_factor: f64,
+    pub holds_to_max_factor: bool,
+    /// The entry service's peak requests per second at `max_factor`.
+    pub max_peak_rps: f64,
+    /// Peak DAU at `max_factor` (`null` for a replay).
+    pub max_dau: Option<f64>,
+    /// Each limit in the order demand breaks it.
+    pub breaks: Vec<Break>,
+    pub target: Option<TargetAnswer>,
+    /// The factor-1 figures: the plan as written.
+    pub base_peak_rps: f64,
+    pub base_peak_dau: Option<f64>,
+    pub search: SearchInfo,
+    /// Every probe, by factor (the chart's points).
+    pub probes: Vec<ProbeSummary>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SearchInfo {
+    pub min_factor: f64,
+    pub max_factor: f64,
+    pub precision: f64,
+    pub runs: usize,
+    pub db_cpu_limit: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ProbeSummary {
+    pub factor: f64,
+    pub peak_rps: f64,
+    pub slo_met: bool,
+    /// The constraints broken there.
+    pub broken: Vec<Constraint>,
+}
+
+/// The scenario with demand scaled by `k`.
+pub fn scaled(base: &Scenario, by: Scale, k: f64) -> Result<Scenario> {
+    let mut s = base.clone();
+    match (&mut s.traffic.source, by) {
+        (TrafficSource::Synthetic(syn), Scale::Dau) => {
+            for m in &mut syn.dau.milestones {
+                m.1 *= k;
+            }
+            if let Some(c) = &mut syn.dau.capacity {
+                *c *= k;
+            }
+        }
+        (TrafficSource::Synthetic(syn), Scale::Rps) => syn.page_views_per_dau_per_day *= k,
+        (TrafficSource::Synthetic(syn), Scale::Peak) => {
+            let Some(h) = syn.holidays.as_mut().filter(|h| !h.peaks.is_empty()) else {
+                return Err(Error::Usage(format!(
+                    "{}: --by peak scales the holiday peaks, and spec.traffic.holidays.peaks is empty; use --by dau or --by rps",
+                    base.file
+                )));
+            };
+            for p in &mut h.peaks {
+                p.multiplier = 1.0 + k * (p.multiplier - 1.0);
+            }
+        }
+        (TrafficSource::Replay(r), Scale::Dau | Scale::Rps) => {
+            for p in &mut r.points {
+                p.1 *= k;
+            }
+        }
+        (TrafficSource::Replay(_), Scale::Peak) => {
+            return Err(Error::Usage(format!(
+                "{}: --by peak needs synthetic traffic with holiday peaks; this scenario replays a recorded series (use --by rps)",
+                base.file
+            )));
+        }
+    }
+    Ok(s)
+}
+
+/// Peak DAU of a scenario (the largest milestone), `None` for a replay.
+fn peak_dau(s: &Scenario) -> Option<f64> {
+    match &s.traffic.source {
+        TrafficSource::Synthetic(syn) => syn
+            .dau
+            .milestones
+            .iter()
+            .map(|m| m.1)
+            .fold(None, |a: Option<f64>, v| Some(a.map_or(v, |a| a.max(v)))),
+        TrafficSource::Replay(_) => None,
+    }
+}
+
+/// Simulate `s` (already scaled by `factor`) and name every limit it breaks.
+pub fn probe(s: &Scenario, factor: f64) -> Probe {
+    let demand = crate::traffic::Demand::new(s);
+    let out = crate::model::simulate_with_demand(s, &demand, &mut |_, _| {});
+    let report = RunReport::build(s, &out, None);
+    observe(s, &report, factor)
+}
+
+/// The limits a run's report shows broken.
+pub fn observe(s: &Scenario, r: &RunReport, factor: f64) -> Probe {
+    let mut hits = Vec::new();
+    for svc in &r.services {
+        if let Some(max) = svc.hpa_max_replicas
+            && svc.hours_at_max_replicas > 0.0
+        {
+            hits.push(Hit {
+                constraint: Constraint::MaxReplicas,
+                service: Some(svc.name.clone()),
+                cloud: Some(svc.cloud.clone()),
+                resource: None,
+                detail: format!(
+                    "{}@{} held at maxReplicas {max} for {:.1} h",
+                    svc.name, svc.cloud, svc.hours_at_max_replicas
+                ),
+                amount: f64::from(svc.peak_replicas),
+                limit: f64::from(max),
+            });
+        }
+    }
+    if let Some(cluster) = &s.platform.cluster {
+        for (pool, cfg) in r.node_pools.iter().zip(&cluster.pools) {
+            if pool.peak_nodes >= cfg.max_nodes {
+                hits.push(Hit {
+                    constraint: Constraint::NodePoolMax,
+                    service: None,
+                    cloud: Some(pool.cloud.clone()),
+                    resource: Some(pool.name.clone()),
+                    detail: format!(
+                        "node pool {} reached maxNodes {} ({})",
+                        pool.name, cfg.max_nodes, pool.instance_type
+                    ),
+                    amount: f64::from(pool.peak_nodes),
+                    limit: f64::from(cfg.max_nodes),
+                });
+            }
+        }
+    }
+    if let Some(db) = &r.database {
+        for inst in &db.instances {
+            if inst.minutes_with_refused_connections > 0 {
+                hits.push(Hit {
+                    constraint: Constraint::DbConnections,
+                    service: None,
+                    cloud: None,
+                    resource: Some(inst.name.clone()),
+                    detail: format!(
+                        "{}: pools asked for {:.0} connections of {:.0} ({} min refused)",
+                        inst.name,
+                        inst.peak_demanded_connections,
+                        db.connection_limit,
+                        inst.minutes_with_refused_connections
+                    ),
+                    amount: inst.peak_demanded_connections,
+                    limit: db.connection_limit,
+                });
+            }
+            if inst.peak_cpu_utilisation >= DB_CPU_LIMIT {
+                hits.push(Hit {
+                    constraint: Constraint::DbCpu,
+                    service: None,
+                    cloud: None,
+                    resource: Some(inst.name.clone()),
+                    detail: format!(
+                        "{}: CPU at {:.0} % (limit {:.0} %)",
+                        inst.name,
+                        inst.peak_cpu_utilisation * 100.0,
+                        DB_CPU_LIMIT * 100.0
+                    ),
+                    amount: inst.peak_cpu_utilisation,
+                    limit: DB_CPU_LIMIT,
+                });
+            }
+        }
+    }
+    let dau = peak_dau(s);
+    if let (Some(c), Some(dau)) = (&s.platform.cache, dau) {
+        let cache = crate::model::cache::Cache::from_cfg(c);
+        if let (Some(cap), Some(ws)) = (cache.capacity_items(), cache.working_set_items(dau))
+            && ws > cap
+        {
+            hits.push(Hit {
+                constraint: Constraint::CacheMemory,
+                service: None,
+                cloud: None,
+                resource: Some(format!("{} × {}", c.nodes, c.node_type)),
+                detail: format!(
+                    "working set of {:.0} DAU ({:.1} M items) exceeds the {:.1} M items the cache holds",
+                    dau,
+                    ws / 1e6,
+                    cap / 1e6
+                ),
+                amount: ws,
+                limit: cap,
+            });
+        }
+    }
+    let verdict = check::evaluate(r, None, &check::Rules::slos(s));
+    let mut seen = std::collections::BTreeSet::new();
+    for f in &verdict.failures {
+        let constraint = match f.rule.as_str() {
+            "latency-compliance" => Constraint::LatencySlo,
+            "availability" => Constraint::AvailabilitySlo,
+            "cache-hit-ratio" => Constraint::CacheHitRatio,
+            _ => continue,
+        };
+        // The first failing month speaks for the rule.
+        if seen.insert(constraint) {
+            hits.push(Hit {
+                constraint,
+                service: None,
+                cloud: None,
+                resource: None,
+                detail: f.message.clone(),
+                amount: 0.0,
+                limit: 0.0,
+            });
+        }
+    }
+    let entry = s.platform.slo.path.first().copied().unwrap_or(0);
+    let entry_name = s.services.get(entry).map(|x| x.name.as_str()).unwrap_or("");
+    let peak_rps = r
+        .services
+        .iter()
+        .filter(|x| x.name == entry_name)
+        .map(|x| x.peak_rps)
+        .sum();
+    Probe {
+        factor,
+        peak_rps,
+        peak_dau: dau,
+        slo_met: verdict.passed,
+        hits,
+    }
+}
+
+/// Probes by factor (keyed by the factor's bits: factors are positive, so the order is kept).
+type Probes = BTreeMap<u64, Probe>;
+
+fn key(k: f64) -> u64 {
+    k.to_bits()
+}
+
+/// Run the search. `progress(done, total)` is called after each probe (from any thread).
+pub fn search(
+    base: &Scenario,
+    opts: &Options,
+    progress: &(dyn Fn(usize, usize) + Sync),
+) -> Result<HeadroomReport> {
+    if !(opts.max_factor > 1.0 && opts.max_factor.is_finite()) {
+        return Err(Error::Usage(format!(
+            "--max {} must be a number above 1 (the largest demand factor to try)",
+            opts.max_factor
+        )));
+    }
+    if let Some(t) = opts.target_rps
+        && !(t > 0.0 && t.is_finite())
+    {
+        return Err(Error::Usage(format!(
+            "--target-rps {t} must be a positive number of requests per second"
+        )));
+    }
+    // Fail on a scale the scenario cannot take before simulating anything.
+    scaled(base, opts.by, 1.0)?;
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(opts.threads.max(1))
+        .build()
+        .map_err(|e| Error::Usage(format!("cannot start {} threads: {e}", opts.threads)))?;
+    let done = std::sync::atomic::AtomicUsize::new(0);
+    let planned = std::sync::atomic::AtomicUsize::new(0);
+    let mut probes = Probes::new();
+    let run = |ks: Vec<f64>, probes: &mut Probes| -> Result<()> {
+        let ks: Vec<f64> = ks
+            .into_iter()
+            .filter(|k| !probes.contains_key(&key(*k)))
+            .collect();
+        planned.fetch_add(ks.len(), std::sync::atomic::Ordering::Relaxed);
+        let results: Vec<Result<Probe>> = pool.install(|| {
+            ks.par_iter()
+                .map(|&k| {
+                    let s = scaled(base, opts.by, k)?;
+                    let p = probe(&s, k);
+                    let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+                    progress(n, planned.load(std::sync::atomic::Ordering::Relaxed));
+                    Ok(p)
+                })
+                .collect()
+        });
+        for r in results {
+            let p = r?;
+            probes.insert(key(p.factor), p);
+        }
+        Ok(())
+    };
+
+    run(vec![1.0], &mut probes)?;
+    let base_probe = probes[&key(1.0)].clone();
+    // Down: until nothing is broken (or the floor).
+    let mut k = 1.0;
+    while !probes[&key(k)].hits.is_empty() && k / 2.0 >= opts.min_factor {
+        k /= 2.0;
+        run(vec![k], &mut probes)?;
+    }
+    let target_factor = opts
+        .target_rps
+        .filter(|_| base_probe.peak_rps > 0.0)
+        .map(|t| t / base_probe.peak_rps);
+    // Up: doubling until the SLOs break and the target (if any) is passed, or the ceiling.
+    let mut k = 1.0;
+    loop {
+        let p = &probes[&key(k)];
+        let past_target = target_factor.is_none_or(|t| k >= t);
+        if (!p.slo_met && past_target) || k >= opts.max_factor {
+            break;
+        }
+        k = match target_factor {
+            // Land on the target instead of doubling past it.
+            Some(t) if k < t && t < k * 2.0 => t.min(opts.max_factor),
+            _ => (k * 2.0).min(opts.max_factor),
+        };
+        run(vec![k], &mut probes)?;
+    }
+    // The target itself, simulated.
+    if let Some(t) = target_factor
+        && t <= opts.max_factor
+        && t >= opts.min_factor
+    {
+        run(vec![t], &mut probes)?;
+    }
+    // Refine every bracket (each limit's, and the SLOs' together) by geometric bisection; the
+    // midpoints of one round run in parallel and serve every bracket that contains them.
+    loop {
+        // Full precision up to where the SLOs break (and up to the target); past both, a limit's
+        // place in the order is what matters, so 10 % does.
+        let fine_until = probes
+            .values()
+            .find(|p| !p.slo_met)
+            .map_or(f64::INFINITY, |p| p.factor)
+            .max(target_factor.unwrap_or(0.0));
+        let mut mids: Vec<f64> = Vec::new();
+        for (lo, hi) in brackets(&probes) {
+            let precision = if lo < fine_until {
+                opts.precision
+            } else {
+                opts.precision.max(COARSE_PRECISION)
+            };
+            if hi / lo > 1.0 + precision {
+                let mid = (lo * hi).sqrt();
+                if !mids
+                    .iter()
+                    .any(|m| (m / mid - 1.0).abs() < opts.precision / 4.0)
+                {
+                    mids.push(mid);
+                }
+            }
+        }
+        if mids.is_empty() {
+            break;
+        }
+        run(mids, &mut probes)?;
+    }
+    Ok(assemble(base, opts, &probes, &base_probe, target_factor))
+}
+
+/// Each broken limit's bracket (largest factor where it holds below the smallest where it is
+/// broken), and the SLO rules' bracket; limits broken at the smallest factor tried have none.
+fn brackets(probes: &Probes) -> Vec<(f64, f64)> {
+    let mut keys = std::collections::BTreeSet::new();
+    for p in probes.values() {
+        for h in &p.hits {
+            keys.insert(h.key());
+        }
+    }
+    let mut out = Vec::new();
+    let bracket = |broken: &dyn Fn(&Probe) -> bool| -> Option<(f64, f64)> {
+        let hi = probes.values().find(|p| broken(p))?.factor;
+        let lo = probes
+            .values()
+            .take_while(|p| p.factor < hi)
+            .filter(|p| !broken(p))
+            .last()?
+            .factor;
+        Some((lo, hi))
+    };
+    for k in &keys {
+        if let Some(b) = bracket(&|p: &Probe| p.hits.iter().any(|h| h.key() == *k)) {
+            out.push(b);
+        }
+    }
+    if let Some(b) = bracket(&|p: &Probe| !p.slo_met) {
+        out.push(b);
+    }
+    out
+}
+
+fn assemble(
+    base: &Scenario,
+    opts: &Options,
+    probes: &Probes,
+    base_probe: &Probe,
+    target_factor: Option<f64>,
+) -> HeadroomReport {
+    // Each limit: the smallest factor where it is broken.
+    let mut first: BTreeMap<HitKey, (&Probe, &Hit)> = BTreeMap::new();
+    for p in probes.values() {
+        for h in &p.hits {
+            first.entry(h.key()).or_insert((p, h));
+        }
+    }
+    let mut breaks: Vec<Break> = first
+        .values()
+        .map(|(p, h)| Break {
+            constraint: h.constraint,
+            service: h.service.clone(),
+            cloud: h.cloud.clone(),
+            resource: h.resource.clone(),
+            factor: p.factor,
+            peak_rps: p.peak_rps,
+            detail: h.detail.clone(),
+        })
+        .collect();
+    breaks.sort_by(|a, b| {
+        a.factor
+            .total_cmp(&b.factor)
+            .then(a.constraint.cmp(&b.constraint))
+    });
+    let first_slo_break = probes.values().find(|p| !p.slo_met).map(|p| p.factor);
+    let holding = probes
+        .values()
+        .take_while(|p| first_slo_break.is_none_or(|f| p.factor < f))
+        .filter(|p| p.slo_met)
+        .last();
+    let (max_factor, max_probe) = match holding {
+        Some(p) => (p.factor, Some(p)),
+        None => (0.0, None),
+    };
+    let target = target_factor.map(|t| {
+        let at = probes.get(&key(t));
+        TargetAnswer {
+            rps: opts.target_rps.unwrap_or(0.0),
+            factor: round4(t),
+            reached: at.is_some_and(|p| p.slo_met),
+            beyond_search: at.is_none(),
+            fixes: at
+                .map(|p| {
+                    p.hits
+                        .iter()
+                        .map(|h| Fix {
+                            constraint: h.constraint,
+                            service: h.service.clone(),
+                            cloud: h.cloud.clone(),
+                            resource: h.resource.clone(),
+                            change: fix_for(base, h, first.get(&h.key()).map(|x| x.0.factor), t),
+                        })
+                        .collect()
+                })
+                .unwrap_or_default(),
+        }
+    });
+    let entry = base.platform.slo.path.first().copied().unwrap_or(0);
+    HeadroomReport {
+        schema_version: SCHEMA_VERSION,
+        capsim_version: env!("CARGO_PKG_VERSION").to_string(),
+        scenario: base.name.clone(),
+        file: base.file.clone(),
+        by: opts.by,
+        entry_service: base
+            .services
+            .get(entry)
+            .map(|s| s.name.clone())
+            .unwrap_or_default(),
+        max_factor: round4(max_factor),
+        holds_to_max_factor: first_slo_break.is_none(),
+        max_peak_rps: round3(max_probe.map_or(0.0, |p| p.peak_rps)),
+        max_dau: max_probe.and_then(|p| p.peak_dau).map(round3),
+        breaks: breaks
+            .into_iter()
+            .map(|b| Break {
+                factor: round4(b.factor),
+                peak_rps: round3(b.peak_rps),
+                ..b
+            })
+            .collect(),
+        target,
+        base_peak_rps: round3(base_probe.peak_rps),
+        base_peak_dau: base_probe.peak_dau.map(round3),
+        search: SearchInfo {
+            min_factor: opts.min_factor,
+            max_factor: opts.max_factor,
+            precision: opts.precision,
+            runs: probes.len(),
+            db_cpu_limit: DB_CPU_LIMIT,
+        },
+        probes: probes
+            .values()
+            .map(|p| {
+                let mut broken: Vec<Constraint> = p.hits.iter().map(|h| h.constraint).collect();
+                broken.sort();
+                broken.dedup();
+                ProbeSummary {
+                    factor: round4(p.factor),
+                    peak_rps: round3(p.peak_rps),
+                    slo_met: p.slo_met,
+                    broken,
+                }
+            })
+            .collect(),
+    }
+}
+
+/// The smallest change that lifts `hit` at the target factor `t`, sized by how far past its
+/// break the target is (the limits scale with demand).
+fn fix_for(s: &Scenario, hit: &Hit, broke_at: Option<f64>, t: f64) -> String {
+    let growth = broke_at.map_or(1.0, |b| (t / b).max(1.0));
+    let svc = hit.service.as_deref().unwrap_or("");
+    match hit.constraint {
+        // Replicas and nodes grow with demand: what the limit allowed at the break, scaled to
+        // the target (an estimate; an HPA on a metric that grows slower than load needs fewer).
+        Constraint::MaxReplicas => format!(
+            "raise services.{svc}.hpa.maxReplicas from {:.0} to about {:.0} (it was reached at {}×; demand grows {:.1}× more to the target)",
+            hit.limit,
+            (hit.limit * growth).ceil(),
+            round4(broke_at.unwrap_or(t)),
+            growth
+        ),
+        Constraint::NodePoolMax => format!(
+            "raise cluster.nodePools.{}.maxNodes from {:.0} to about {:.0} (reached at {}×; demand grows {:.1}× more to the target)",
+            hit.resource.as_deref().unwrap_or(""),
+            hit.limit,
+            (hit.limit * growth).ceil(),
+            round4(broke_at.unwrap_or(t)),
+            growth
+        ),
+        Constraint::DbConnections => {
+            let reserved = s.platform.database.as_ref().map_or(0, |d| d.reserved_connections);
+            format!(
+                "raise database.maxConnections to at least {:.0} (the pools ask for {:.0} at the target), or put a pooler in front (database.pooler)",
+                hit.amount.ceil() + f64::from(reserved),
+                hit.amount
+            )
+        }
+        // Utilisation is capped at 100 %, so past saturation only the growth since the break
+        // sizes the need.
+        Constraint::DbCpu => format!(
+            "give {} about {:.1}× its vCPUs (its CPU passed {:.0} % at {}× and demand grows {:.1}× more to the target), or move reads to replicas",
+            hit.resource.as_deref().unwrap_or("the instance"),
+            growth.max(hit.amount / DB_CPU_LIMIT),
+            DB_CPU_LIMIT * 100.0,
+            round4(broke_at.unwrap_or(t)),
+            growth
+        ),
+        Constraint::CacheMemory | Constraint::CacheHitRatio => match &s.platform.cache {
+            Some(c) => {
+                let need = if hit.constraint == Constraint::CacheMemory && hit.limit > 0.0 {
+                    hit.amount / hit.limit
+                } else {
+                    growth
+                };
+                format!(
+                    "raise cache.nodes from {} to at least {:.0} ({}), or a node type with more memory",
+                    c.nodes,
+                    (f64::from(c.nodes) * need).ceil(),
+                    c.node_type
+                )
+            }
+            None => "add a cache".to_string(),
+        },
+        Constraint::LatencySlo | Constraint::AvailabilitySlo => {
+            "follows from the capacity limits above; lift them first (if none is listed, more replicas or a shorter service time)".to_string()
+        }
+    }
+}
+
+fn round3(x: f64) -> f64 {
+    crate::report::round3(x)
+}
+
+/// Factors to 4 decimals (their bisection precision is coarser).
+fn round4(x: f64) -> f64 {
+    (x * 1e4).round() / 1e4
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn small() -> Scenario {
+        let path =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/small.yaml");
+        crate::scenario::load(&path).expect("fixture loads")
+    }
+
+    fn synthetic(s: &Scenario) -> &crate::scenario::Synthetic {
+        match &s.traffic.source {
+            TrafficSource::Synthetic(syn) => syn,
+            TrafficSource::Replay(_) => panic!("synthetic fixture"),
+        }
+    }
+
+    #[test]
+    fn each_scale_changes_only_its_part_of_the_curve() {
+        let base = small();
+        let b = synthetic(&base);
+        let dau = scaled(&base, Scale::Dau, 2.5).unwrap();
+        let d = synthetic(&dau);
+        assert_eq!(d.dau.milestones[0].1, b.dau.milestones[0].1 * 2.5);
+        assert_eq!(d.page_views_per_dau_per_day, b.page_views_per_dau_per_day);
+        let rps = scaled(&base, Scale::Rps, 2.5).unwrap();
+        let r = synthetic(&rps);
+        assert_eq!(r.dau.milestones, b.dau.milestones);
+        assert_eq!(
+            r.page_views_per_dau_per_day,
+            b.page_views_per_dau_per_day * 2.5
+        );
+        // Seollal at 3×: the excess doubles, 1 + 2 × (3 − 1) = 5.
+        let peak = scaled(&base, Scale::Peak, 2.0).unwrap();
+        let p = synthetic(&peak);
+        assert_eq!(p.holidays.as_ref().unwrap().peaks[0].multiplier, 5.0);
+        assert_eq!(p.dau.milestones, b.dau.milestones);
+    }
+
+    #[test]
+    fn brackets_sit_between_the_last_hold_and_the_first_break() {
+        let hit = |c| Hit {
+            constraint: c,
+            service: None,
+            cloud: None,
+            resource: None,
+            detail: String::new(),
+            amount: 0.0,
+            limit: 0.0,
+        };
+        let mut probes = Probes::new();
+        for (k, hits, slo) in [
+            (1.0, vec![], true),
+            (2.0, vec![hit(Constraint::DbConnections)], true),
+            (4.0, vec![hit(Constraint::DbConnections)], false),
+            (
+                8.0,
+                vec![hit(Constraint::DbConnections), hit(Constraint::DbCpu)],
+                false,
+            ),
+        ] {
+            probes.insert(
+                key(k),
+                Probe {
+                    factor: k,
+                    peak_rps: k * 100.0,
+                    peak_dau: None,
+                    slo_met: slo,
+                    hits,
+                },
+            );
+        }
+        let mut b = brackets(&probes);
+        b.sort_by(|x, y| x.0.total_cmp(&y.0).then(x.1.total_cmp(&y.1)));
+        assert_eq!(b, vec![(1.0, 2.0), (2.0, 4.0), (4.0, 8.0)]);
+    }
+}
