@@ -25,6 +25,7 @@ pub mod cost;
 pub mod csvutil;
 pub mod error;
 pub mod hpa;
+pub mod import;
 pub mod metrics;
 pub mod model;
 pub mod queueing;
@@ -38,7 +39,7 @@ pub use error::{Error, Problem, Result};
 
 /// The layers, lowest first: a module may name (`crate::…`) only modules before it. Kept in one
 /// place with ARCHITECTURE.md, which explains each layer; the test below enforces it.
-pub const LAYERS: [&str; 15] = [
+pub const LAYERS: [&str; 16] = [
     "error",
     "sim",
     "csvutil",
@@ -47,6 +48,7 @@ pub const LAYERS: [&str; 15] = [
     "queueing",
     "hpa",
     "scenario",
+    "import",
     "traffic",
     "metrics",
     "model",

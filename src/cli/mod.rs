@@ -9,6 +9,7 @@ use clap::{Parser, Subcommand};
 pub mod check;
 pub mod compare;
 pub mod hpa;
+pub mod import;
 pub mod output;
 pub mod queue;
 pub mod run;
@@ -59,6 +60,9 @@ pub enum Command {
     Hpa(hpa::Command),
     /// Queueing calculator: Erlang C / M/M/c, M/D/1 and M/G/c waits and latency percentiles.
     Queue(queue::Args),
+    /// Write a scenario skeleton from Kubernetes manifests (Helm output) and Terraform plans.
+    #[command(subcommand)]
+    Import(import::Command),
 }
 
 /// Parse the process arguments, run the command, and map the result to an exit code.
@@ -92,5 +96,6 @@ fn dispatch(command: Command) -> crate::Result<Outcome> {
         Command::Schema(args) => schema::exec(args),
         Command::Hpa(cmd) => hpa::exec(cmd),
         Command::Queue(args) => queue::exec(args),
+        Command::Import(cmd) => import::exec(cmd),
     }
 }
