@@ -516,6 +516,13 @@ fn write_infra(o: &mut String, infra: &Infra, providers: &[String], start: jiff:
             if p.spot {
                 o.push_str("        capacityType: spot\n");
             }
+            if !p.other_types.is_empty() {
+                let _ = writeln!(
+                    o,
+                    "        # also {}: capsim simulates one instance type per pool",
+                    p.other_types.join(", ")
+                );
+            }
         }
     }
     let primary = infra.databases.iter().find(|d| d.replica_of.is_none());
@@ -559,8 +566,14 @@ fn write_infra(o: &mut String, infra: &Infra, providers: &[String], start: jiff:
         }
     }
     if let Some(db) = primary {
-        if db.multi_az {
+        if db.multi_az && db.provider == "aws" {
             cost.push(format!("    databaseMultiAz: true  # {}", db.address));
+        } else if db.multi_az {
+            // The price book has no high-availability Cloud SQL SKUs.
+            cost.push(format!(
+                "    # {}: availability_type REGIONAL (HA) is not priced: the price book has no HA Cloud SQL SKU",
+                db.address
+            ));
         }
         if let Some(gb) = db.storage_gb {
             cost.push(format!(

@@ -20,6 +20,8 @@ pub struct Pool {
     pub min_nodes: i64,
     pub max_nodes: i64,
     pub spot: bool,
+    /// Further instance types of a mixed node group (capsim simulates the first).
+    pub other_types: Vec<String>,
     pub source: String,
 }
 
@@ -283,14 +285,19 @@ fn map_resources(resources: &[Resource<'_>]) -> Infra {
             }
             "aws_eks_node_group" => {
                 let scaling = block(v, "scaling_config");
-                let instance_type = v
+                let mut types: Vec<String> = v
                     .get("instance_types")
                     .and_then(Value::as_array)
-                    .and_then(|a| a.first())
-                    .and_then(Value::as_str)
+                    .into_iter()
+                    .flatten()
+                    .filter_map(Value::as_str)
+                    .map(str::to_string)
+                    .collect();
+                if types.is_empty() {
                     // EKS's default when instance_types is unset.
-                    .unwrap_or("t3.medium")
-                    .to_string();
+                    types.push("t3.medium".into());
+                }
+                let instance_type = types.remove(0);
                 let name = s(v, "node_group_name")
                     .map(str::to_string)
                     .unwrap_or_else(|| resource_name(r.address));
@@ -301,6 +308,7 @@ fn map_resources(resources: &[Resource<'_>]) -> Infra {
                     min_nodes: scaling.and_then(|c| i(c, "min_size")).unwrap_or(1),
                     max_nodes: scaling.and_then(|c| i(c, "max_size")).unwrap_or(1),
                     spot: s(v, "capacity_type") == Some("SPOT"),
+                    other_types: types,
                     source: r.address.into(),
                 };
                 used(
@@ -433,6 +441,7 @@ fn gke_pool(v: &Value, name: String, address: &str) -> Pool {
         min_nodes: min,
         max_nodes: max,
         spot,
+        other_types: Vec::new(),
         source: address.into(),
     }
 }

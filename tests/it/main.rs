@@ -6,6 +6,7 @@ mod compare;
 mod errors;
 mod hpa;
 mod html;
+mod import;
 mod queue;
 mod run;
 mod snapshots;
