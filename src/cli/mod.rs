@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+pub mod calibrate;
 pub mod check;
 pub mod compare;
 pub mod hpa;
@@ -60,6 +61,8 @@ pub enum Command {
     Hpa(hpa::Command),
     /// Queueing calculator: Erlang C / M/M/c, M/D/1 and M/G/c waits and latency percentiles.
     Queue(queue::Args),
+    /// Fit a service's cpuPerRequest and idleCpu from Prometheus/Grafana series (least squares).
+    Calibrate(calibrate::Args),
     /// Write a scenario skeleton from Kubernetes manifests (Helm output) and Terraform plans.
     #[command(subcommand)]
     Import(import::Command),
@@ -97,5 +100,6 @@ fn dispatch(command: Command) -> crate::Result<Outcome> {
         Command::Hpa(cmd) => hpa::exec(cmd),
         Command::Queue(args) => queue::exec(args),
         Command::Import(cmd) => import::exec(cmd),
+        Command::Calibrate(args) => calibrate::exec(args),
     }
 }

@@ -8,6 +8,7 @@ mod hpa;
 mod html;
 mod import;
 mod queue;
+mod replay;
 mod run;
 mod snapshots;
 mod sweep;
