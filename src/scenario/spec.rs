@@ -63,14 +63,16 @@ pub(super) fn decode_scenario(root: &Node, cx: &mut Cx, base_dir: &Path) -> Opti
     // checks against the run's dates are skipped (they would only add noise).
     let traffic = traffic_node
         .and_then(|n| decode_traffic(n, cx, simulation.as_ref(), services.as_deref(), base_dir));
-    let platform = match (&simulation, &services) {
-        (Some(sim), Some(svcs)) => {
+    let catalogue = decode_catalogue(&mut s, cx, base_dir);
+    let platform = match (&simulation, &services, &catalogue) {
+        (Some(sim), Some(svcs), Some(catalogue)) => {
             let names: Vec<String> = svcs.iter().map(|s| s.name.clone()).collect();
             let ctx = platform::Context {
                 service_names: &names,
                 start: sim.start,
                 time_zone: sim.time_zone.clone(),
                 duration_ms: sim.duration_ms,
+                catalogue,
             };
             let p = platform::decode(&mut s, cx, &ctx);
             if let (Some(p), Some(svcs)) = (&p, &services)
@@ -86,7 +88,13 @@ pub(super) fn decode_scenario(root: &Node, cx: &mut Cx, base_dir: &Path) -> Opti
             }
             p
         }
-        _ => None,
+        _ => {
+            // Their problems would only repeat the ones that stopped the platform's decoding.
+            s.ignore(&[
+                "clouds", "failover", "cluster", "database", "cache", "slo", "events",
+            ]);
+            None
+        }
     };
     let cost = match &platform {
         Some(p) => {
@@ -118,6 +126,36 @@ pub(super) fn decode_scenario(root: &Node, cx: &mut Cx, base_dir: &Path) -> Opti
         cost: cost?,
         check: check?,
     })
+}
+
+/// `spec.catalogue`: a CSV of instance types (the built-in catalogue's columns) laid over the
+/// built-in catalogue, so a new type needs no rebuild. `None` (with problems) when it is bad.
+fn decode_catalogue(
+    s: &mut MapReader,
+    cx: &mut Cx,
+    base_dir: &Path,
+) -> Option<crate::catalogue::Catalogue> {
+    let builtin = crate::catalogue::Catalogue::builtin();
+    let Some(n) = s.opt("catalogue") else {
+        return Some(builtin);
+    };
+    let rel = cx.string(n, "spec.catalogue")?;
+    match builtin.extended_from(&base_dir.join(&rel)) {
+        Ok(c) => Some(c),
+        Err(Error::Invalid(problems)) => {
+            cx.problems.extend(problems);
+            None
+        }
+        Err(e) => {
+            cx.problem(
+                n,
+                "spec.catalogue",
+                e.to_string(),
+                "give a CSV path relative to the scenario file (columns as data/instances/catalogue.csv)",
+            );
+            None
+        }
+    }
 }
 
 fn decode_metadata(node: &Node, cx: &mut Cx) -> Option<(String, String)> {

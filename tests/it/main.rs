@@ -1,5 +1,6 @@
 //! Integration tests: one binary (so the crate links once), running the real `capsim` executable.
 
+mod catalogue;
 mod check;
 mod common;
 mod compare;
