@@ -112,13 +112,15 @@ pub fn fit(
 mod tests {
     use super::*;
 
+    type Series = Vec<(i64, f64)>;
+
     /// A day of one-minute points: traffic with a daily cycle, pods following it, and a ±3 %
     /// measurement wiggle not correlated with either (deterministic, so the test is exact).
     fn synthetic(
         cpu_per_request_s: f64,
         idle_cores: f64,
         per_pod: bool,
-    ) -> (Vec<(i64, f64)>, Vec<(i64, f64)>, Vec<(i64, f64)>) {
+    ) -> (Series, Series, Series) {
         let (mut rps, mut cpu, mut pods) = (Vec::new(), Vec::new(), Vec::new());
         for i in 0..1440 {
             let t = 1_767_225_600_000 + i * 60_000;
