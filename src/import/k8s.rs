@@ -588,3 +588,68 @@ fn scaled_object(
         notes,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read_text(text: &str) -> Manifests {
+        let mut m = Manifests::default();
+        parse(text, "m.yaml", &mut m).unwrap();
+        m
+    }
+
+    #[test]
+    fn unsupported_hpa_metrics_are_dropped_with_a_placeholder_when_none_is_left() {
+        let m = read_text(
+            "apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata: {name: h}\n\
+             spec:\n  scaleTargetRef: {kind: Deployment, name: web}\n  maxReplicas: 5\n  metrics:\n\
+             \x20 - type: Pods\n    pods:\n      metric: {name: http_requests}\n      target: {type: AverageValue, averageValue: \"10\"}\n",
+        );
+        let a = &m.autoscalers[0];
+        assert_eq!(a.dropped, ["Pods metric \"http_requests\""]);
+        assert!(a.notes[0].contains("cpu Utilization 80 %"), "{:?}", a.notes);
+        assert_eq!(text_at(&a.spec, &["maxReplicas"]), Some("5"));
+        let metrics = items(get(&a.spec, "metrics"));
+        assert_eq!(
+            text_at(&metrics[0], &["resource", "target", "averageUtilization"]),
+            Some("80")
+        );
+        assert_eq!(
+            (a.target_kind.as_str(), a.target_name.as_str()),
+            ("Deployment", "web")
+        );
+    }
+
+    #[test]
+    fn lists_are_read_and_other_kinds_skipped() {
+        let m = read_text(
+            "apiVersion: v1\nkind: List\nitems:\n- apiVersion: apps/v1\n  kind: Deployment\n  metadata: {name: a, namespace: x}\n  spec: {replicas: 4}\n\
+             - apiVersion: v1\n  kind: ConfigMap\n  metadata: {name: c}\n---\n# just a comment\n---\nkind: DaemonSet\nmetadata: {name: d}\n",
+        );
+        assert_eq!(m.workloads.len(), 1);
+        let w = &m.workloads[0];
+        assert_eq!(
+            (w.name.as_str(), w.namespace.as_str(), w.replicas),
+            ("a", "x", Some(4))
+        );
+        assert_eq!(w.source, "m.yaml:1");
+        let skipped: Vec<&str> = m.summary.skipped.iter().map(|e| e.what.as_str()).collect();
+        assert_eq!(skipped, ["ConfigMap default/c", "DaemonSet default/d"]);
+        assert!(m.summary.skipped[1].note.contains("one pod per node"));
+    }
+
+    #[test]
+    fn keda_without_a_cpu_or_memory_trigger_is_skipped_with_the_reason() {
+        let m = read_text(
+            "apiVersion: keda.sh/v1alpha1\nkind: ScaledObject\nmetadata: {name: q}\n\
+             spec:\n  scaleTargetRef: {name: worker}\n  triggers:\n  - type: rabbitmq\n    metadata: {queueName: jobs}\n",
+        );
+        assert!(m.autoscalers.is_empty());
+        assert!(
+            m.summary.skipped[0]
+                .note
+                .contains("KEDA trigger \"rabbitmq\"")
+        );
+    }
+}

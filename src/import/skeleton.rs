@@ -439,14 +439,19 @@ fn emit_value(o: &mut String, v: &Node, indent: usize) {
 fn emit_seq(o: &mut String, items: &[Node], indent: usize) {
     for it in items {
         o.push_str(&" ".repeat(indent));
-        o.push_str("- ");
+        o.push('-');
         match &it.value {
             Value::Scalar { .. } => {
+                o.push(' ');
                 o.push_str(&scalar_text(it));
                 o.push('\n');
             }
-            Value::Map(e) if e.is_empty() => o.push_str("{}\n"),
-            Value::Map(e) => emit_map(o, e, indent + 2, true),
+            Value::Map(e) if e.is_empty() => o.push_str(" {}\n"),
+            Value::Map(e) => {
+                o.push(' ');
+                emit_map(o, e, indent + 2, true);
+            }
+            Value::Seq(inner) if inner.is_empty() => o.push_str(" []\n"),
             Value::Seq(inner) => {
                 o.push('\n');
                 emit_seq(o, inner, indent + 2);
@@ -688,5 +693,52 @@ fn write_database(
             "    # {} ({}) not written: a scenario has one primary",
             other.address, other.instance_class
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::yaml;
+
+    /// Strip positions so trees can be compared.
+    fn shape(n: &Node) -> String {
+        match &n.value {
+            Value::Scalar { text, plain } => format!("{text:?}{}", if *plain { "" } else { "q" }),
+            Value::Seq(items) => format!(
+                "[{}]",
+                items.iter().map(shape).collect::<Vec<_>>().join(",")
+            ),
+            Value::Map(e) => format!(
+                "{{{}}}",
+                e.iter()
+                    .map(|(k, v)| format!("{}:{}", shape(k), shape(v)))
+                    .collect::<Vec<_>>()
+                    .join(",")
+            ),
+        }
+    }
+
+    /// What the emitter writes parses back to the same tree (quoted strings stay strings).
+    #[test]
+    fn emitted_yaml_parses_back_to_the_same_tree() {
+        let text = "a: 1\nb: \"60\"\nc:\n  - x\n  - {k: 'it''s: \"q\"', l: [1, [2, 3]]}\n  - []\nd: {}\ne: ~\n";
+        let node = yaml::parse(text, "t").unwrap();
+        let Value::Map(entries) = &node.value else {
+            panic!()
+        };
+        let mut out = String::new();
+        emit_map(&mut out, entries, 0, false);
+        let back = yaml::parse(&out, "t").unwrap();
+        assert_eq!(shape(&back), shape(&node), "{out}");
+    }
+
+    #[test]
+    fn default_max_connections() {
+        let gib = 1024.0 * 1024.0 * 1024.0;
+        // db.r6g.large (16 GiB): 17179869184 / 9531392 = 1802.
+        assert_eq!(rds_default_max_connections(16.0 * gib), 1802);
+        assert_eq!(rds_default_max_connections(512.0 * gib), 5000);
+        assert_eq!(cloudsql_default_max_connections(16.0 * gib), 500);
     }
 }
