@@ -153,15 +153,22 @@ pub fn exec(args: Args) -> Result<Outcome> {
             "check that the series cover the same range with the same step",
         ))
     })?;
-    let scenario = format!(
-        "cpuPerRequest: {:.2}ms\nidleCpu: {:.0}m\n",
-        fit.cpu_per_request_ms.max(0.01),
-        if fit.idle_per_pod {
-            fit.idle_cpu_milli.max(0.0)
-        } else {
-            0.0
-        }
-    );
+    // The scenario reads durations in whole milliseconds (at least 1).
+    let whole_ms = fit.cpu_per_request_ms.round().max(1.0);
+    let mut scenario = format!("cpuPerRequest: {whole_ms:.0}ms");
+    if (whole_ms - fit.cpu_per_request_ms).abs() > 0.05 * fit.cpu_per_request_ms.abs() {
+        scenario.push_str(&format!(
+            "  # fitted {:.3} ms; the scenario takes whole milliseconds",
+            fit.cpu_per_request_ms
+        ));
+    }
+    scenario.push('\n');
+    // idleCpu is per pod: only a fit with a pods series gives it.
+    if fit.idle_per_pod {
+        scenario.push_str(&format!("idleCpu: {:.0}m\n", fit.idle_cpu_milli.max(0.0)));
+    } else {
+        scenario.push_str("# idleCpu: fit it per pod with --pods\n");
+    }
     let text = match args.format {
         Format::Json => {
             let mut s = serde_json::to_string_pretty(&JsonOut {

@@ -65,10 +65,12 @@ fn helm_rendered_bitnami_nginx() {
     assert!(text.contains("cpuPerRequest: 20ms  # TODO"));
 }
 
-/// Source: the Kubernetes docs' HPA walkthrough (php-apache).
+/// Source: the Kubernetes docs' HPA walkthrough (php-apache). Imports are deterministic.
 #[test]
 fn kubernetes_docs_php_apache_walkthrough() {
     let (text, _) = import_ok(&["k8s", &format!("{K8S}/php-apache.yaml")]);
+    let (again, _) = import_ok(&["k8s", &format!("{K8S}/php-apache.yaml")]);
+    assert_eq!(text, again);
     let svc = after(&text, "    php-apache:");
     for want in [
         "cpu: 200m",
