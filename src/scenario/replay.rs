@@ -153,6 +153,14 @@ fn parse_time_ms(text: &str, tz: &TimeZone) -> Option<i64> {
 }
 
 fn parse_csv(text: &str, file: &str, select: &Select, tz: &TimeZone) -> Result<Vec<(i64, f64)>> {
+    if !select.labels.is_empty() {
+        return Err(Error::invalid(Problem::new(
+            file,
+            "labels",
+            "labels select series of Prometheus JSON, but this file is a CSV",
+            "pick the CSV's value column with `column` instead, and remove the labels",
+        )));
+    }
     // Grafana's older exports use ';'; take the separator the header line uses most.
     let header_line = text
         .lines()
@@ -540,6 +548,12 @@ mod tests {
             "{}",
             p[0].message
         );
+        let labelled = Select {
+            labels: vec![("service".into(), "web".into())],
+            ..Select::column("b")
+        };
+        let p = problems("time,b\n1,2\n", &labelled);
+        assert!(p[0].message.contains("but this file is a CSV"));
     }
 
     #[test]
