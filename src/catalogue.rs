@@ -257,6 +257,29 @@ impl Catalogue {
         }
     }
 
+    /// Read a catalogue file (same columns as the built-in one) and lay it over `self`: a row
+    /// whose type the catalogue already has replaces it, a new type is added. Every bad row is
+    /// reported, naming the file and line.
+    pub fn extended_from(&self, path: &std::path::Path) -> Result<Catalogue> {
+        let text = std::fs::read_to_string(path).map_err(|e| Error::read(path, e))?;
+        Ok(self.extended(Catalogue::parse(&text, &path.display().to_string())?))
+    }
+
+    /// `self` with `other`'s rows laid over it (replacing types of the same name).
+    pub fn extended(&self, other: Catalogue) -> Catalogue {
+        let mut out = self.clone();
+        for row in other.rows {
+            match out.index.get(&row.name) {
+                Some(&i) => out.rows[i] = row,
+                None => {
+                    out.index.insert(row.name.clone(), out.rows.len());
+                    out.rows.push(row);
+                }
+            }
+        }
+        out
+    }
+
     /// The instance type of this name.
     pub fn get(&self, name: &str) -> Option<&Instance> {
         self.index.get(name).map(|&i| &self.rows[i])
@@ -434,6 +457,28 @@ mod tests {
         assert_eq!(p[0].field, "header");
         let p = problems(HEADER);
         assert_eq!(p[0].message, "the catalogue has no rows");
+    }
+
+    #[test]
+    fn a_file_adds_types_and_replaces_built_in_ones() {
+        let text = format!(
+            "# my additions\n{HEADER}\
+             aws,rds,db.r7g.2xlarge,8,64,up to 15 Gbps,,https://aws.amazon.com/rds/instance-types/\n\
+             aws,ec2,p5.48xlarge,192,2048,3200 Gbps,8 H100,https://aws.amazon.com/ec2/instance-types/p5/\n\
+             aws,ec2,m6i.large,2,8,,re-measured,https://x.example/\n"
+        );
+        let builtin = Catalogue::builtin();
+        let c = builtin.extended(Catalogue::parse(&text, "mine.csv").unwrap());
+        assert_eq!(c.get("db.r7g.2xlarge").unwrap().vcpu, 8.0);
+        assert_eq!(c.get("p5.48xlarge").unwrap().memory_bytes, 2048.0 * GIB);
+        assert_eq!(c.get("m6i.large").unwrap().notes, "re-measured");
+        assert_eq!(c.rows.len(), builtin.rows.len() + 2);
+        assert!(c.names("rds").ends_with(&["db.r7g.2xlarge"]));
+        // Bad rows of a user's file: file, line and fix.
+        let bad = format!("{HEADER}aws,rds,db.r7g.4xlarge,sixteen,128,,,https://x.example/\n");
+        let p = problems(&bad);
+        assert_eq!(p[0].line_col, Some((2, 1)));
+        assert_eq!(p[0].field, "row 1.vcpu");
     }
 
     #[test]

@@ -26,6 +26,7 @@ pub mod csvutil;
 pub mod error;
 pub mod headroom;
 pub mod hpa;
+pub mod import;
 pub mod metrics;
 pub mod model;
 pub mod queueing;
@@ -48,6 +49,7 @@ pub const LAYERS: [&str; 16] = [
     "queueing",
     "hpa",
     "scenario",
+    "import",
     "traffic",
     "metrics",
     "model",

@@ -6,10 +6,12 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+pub mod calibrate;
 pub mod check;
 pub mod compare;
 pub mod headroom;
 pub mod hpa;
+pub mod import;
 pub mod output;
 pub mod queue;
 pub mod run;
@@ -63,6 +65,11 @@ pub enum Command {
     Hpa(hpa::Command),
     /// Queueing calculator: Erlang C / M/M/c, M/D/1 and M/G/c waits and latency percentiles.
     Queue(queue::Args),
+    /// Fit a service's cpuPerRequest and idleCpu from Prometheus/Grafana series (least squares).
+    Calibrate(calibrate::Args),
+    /// Write a scenario skeleton from Kubernetes manifests (Helm output) and Terraform plans.
+    #[command(subcommand)]
+    Import(import::Command),
 }
 
 /// Parse the process arguments, run the command, and map the result to an exit code.
@@ -97,5 +104,7 @@ fn dispatch(command: Command) -> crate::Result<Outcome> {
         Command::Schema(args) => schema::exec(args),
         Command::Hpa(cmd) => hpa::exec(cmd),
         Command::Queue(args) => queue::exec(args),
+        Command::Import(cmd) => import::exec(cmd),
+        Command::Calibrate(args) => calibrate::exec(args),
     }
 }

@@ -210,11 +210,13 @@ pub(super) struct Context<'a> {
     pub start: jiff::civil::Date,
     pub time_zone: jiff::tz::TimeZone,
     pub duration_ms: TimeMs,
+    /// The instance catalogue: the built-in one, or it extended by `spec.catalogue`.
+    pub catalogue: &'a Catalogue,
 }
 
 /// Decode the platform sections of `spec` (all optional).
 pub(super) fn decode(s: &mut MapReader, cx: &mut Cx, ctx: &Context<'_>) -> Option<Platform> {
-    let catalogue = Catalogue::builtin();
+    let catalogue = ctx.catalogue;
     let mut p = Platform::single(ctx.service_names.len());
     let mut ok = true;
     if let Some(n) = s.opt("clouds") {
@@ -235,15 +237,15 @@ pub(super) fn decode(s: &mut MapReader, cx: &mut Cx, ctx: &Context<'_>) -> Optio
     }
     let clouds: Vec<String> = p.clouds.iter().map(|c| c.name.clone()).collect();
     if let Some(n) = s.opt("cluster") {
-        p.cluster = decode_cluster(n, cx, &clouds, &p.clouds, &catalogue);
+        p.cluster = decode_cluster(n, cx, &clouds, &p.clouds, catalogue);
         ok &= p.cluster.is_some();
     }
     if let Some(n) = s.opt("database") {
-        p.database = decode_database(n, cx, &clouds, &catalogue);
+        p.database = decode_database(n, cx, &clouds, catalogue);
         ok &= p.database.is_some();
     }
     if let Some(n) = s.opt("cache") {
-        p.cache = decode_cache(n, cx, &catalogue);
+        p.cache = decode_cache(n, cx, catalogue);
         ok &= p.cache.is_some();
     }
     if let Some(n) = s.opt("slo") {
@@ -356,8 +358,11 @@ fn instance<'c>(
             cx.problem(
                 n,
                 path,
-                format!("unknown instance type {name:?} (not in data/instances/catalogue.csv)"),
-                format!("use one of: {}", catalogue.names(service).join(", ")),
+                format!("unknown instance type {name:?} (not in the instance catalogue)"),
+                format!(
+                    "use one of: {}; or add a row for it in a file named by spec.catalogue",
+                    catalogue.names(service).join(", ")
+                ),
             );
             None
         }
@@ -558,7 +563,10 @@ fn decode_db_instance(
                         n,
                         &m.child("instanceClass"),
                         format!("unknown database instance class {name:?}"),
-                        format!("use one of: {}", names.join(", ")),
+                        format!(
+                            "use one of: {}; or add a row for it in a file named by spec.catalogue",
+                            names.join(", ")
+                        ),
                     );
                     None
                 }
@@ -690,7 +698,10 @@ fn decode_cache(node: &Node, cx: &mut Cx, catalogue: &Catalogue) -> Option<Cache
                     n,
                     "spec.cache.nodeType",
                     format!("unknown cache node type {name:?}"),
-                    format!("use one of: {}", names.join(", ")),
+                    format!(
+                        "use one of: {}; or add a row for it in a file named by spec.catalogue",
+                        names.join(", ")
+                    ),
                 );
                 None
             }

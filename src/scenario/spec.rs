@@ -61,15 +61,18 @@ pub(super) fn decode_scenario(root: &Node, cx: &mut Cx, base_dir: &Path) -> Opti
     // Traffic needs the simulation's dates and zone to check coverage and read replayed series.
     // Without a valid simulation section, traffic's own problems are still reported, but the
     // checks against the run's dates are skipped (they would only add noise).
-    let traffic = traffic_node.and_then(|n| decode_traffic(n, cx, simulation.as_ref(), base_dir));
-    let platform = match (&simulation, &services) {
-        (Some(sim), Some(svcs)) => {
+    let traffic = traffic_node
+        .and_then(|n| decode_traffic(n, cx, simulation.as_ref(), services.as_deref(), base_dir));
+    let catalogue = decode_catalogue(&mut s, cx, base_dir);
+    let platform = match (&simulation, &services, &catalogue) {
+        (Some(sim), Some(svcs), Some(catalogue)) => {
             let names: Vec<String> = svcs.iter().map(|s| s.name.clone()).collect();
             let ctx = platform::Context {
                 service_names: &names,
                 start: sim.start,
                 time_zone: sim.time_zone.clone(),
                 duration_ms: sim.duration_ms,
+                catalogue,
             };
             let p = platform::decode(&mut s, cx, &ctx);
             if let (Some(p), Some(svcs)) = (&p, &services)
@@ -85,7 +88,13 @@ pub(super) fn decode_scenario(root: &Node, cx: &mut Cx, base_dir: &Path) -> Opti
             }
             p
         }
-        _ => None,
+        _ => {
+            // Their problems would only repeat the ones that stopped the platform's decoding.
+            s.ignore(&[
+                "clouds", "failover", "cluster", "database", "cache", "slo", "events",
+            ]);
+            None
+        }
     };
     let cost = match &platform {
         Some(p) => {
@@ -117,6 +126,36 @@ pub(super) fn decode_scenario(root: &Node, cx: &mut Cx, base_dir: &Path) -> Opti
         cost: cost?,
         check: check?,
     })
+}
+
+/// `spec.catalogue`: a CSV of instance types (the built-in catalogue's columns) laid over the
+/// built-in catalogue, so a new type needs no rebuild. `None` (with problems) when it is bad.
+fn decode_catalogue(
+    s: &mut MapReader,
+    cx: &mut Cx,
+    base_dir: &Path,
+) -> Option<crate::catalogue::Catalogue> {
+    let builtin = crate::catalogue::Catalogue::builtin();
+    let Some(n) = s.opt("catalogue") else {
+        return Some(builtin);
+    };
+    let rel = cx.string(n, "spec.catalogue")?;
+    match builtin.extended_from(&base_dir.join(&rel)) {
+        Ok(c) => Some(c),
+        Err(Error::Invalid(problems)) => {
+            cx.problems.extend(problems);
+            None
+        }
+        Err(e) => {
+            cx.problem(
+                n,
+                "spec.catalogue",
+                e.to_string(),
+                "give a CSV path relative to the scenario file (columns as data/instances/catalogue.csv)",
+            );
+            None
+        }
+    }
 }
 
 fn decode_metadata(node: &Node, cx: &mut Cx) -> Option<(String, String)> {
@@ -260,6 +299,7 @@ fn decode_traffic(
     node: &Node,
     cx: &mut Cx,
     sim: Option<&Simulation>,
+    services: Option<&[Service]>,
     base_dir: &Path,
 ) -> Option<Traffic> {
     let mut m = cx.map(node, "spec.traffic")?;
@@ -282,7 +322,7 @@ fn decode_traffic(
                 );
             }
         }
-        decode_replay(r, cx, sim, base_dir).map(TrafficSource::Replay)
+        decode_replay(r, cx, sim, services, base_dir).map(TrafficSource::Replay)
     } else {
         decode_synthetic(&mut m, cx, sim, base_dir).map(|s| TrafficSource::Synthetic(Box::new(s)))
     };
@@ -628,18 +668,66 @@ fn decode_replay(
     node: &Node,
     cx: &mut Cx,
     sim: Option<&Simulation>,
+    services: Option<&[Service]>,
     base_dir: &Path,
 ) -> Option<Replay> {
     let mut m = cx.map(node, "spec.traffic.replay")?;
-    let file_node = m.req(cx, "file", "a CSV path relative to the scenario file");
+    let file_node = m.req(
+        cx,
+        "file",
+        "a CSV or Prometheus JSON path relative to the scenario file",
+    );
     let column = m.opt_or(cx, "column", "page_views_per_s".to_string(), Cx::string);
+    let time_column = m.opt_read(cx, "timeColumn", Cx::string);
+    let labels = m.opt_or(cx, "labels", Vec::new(), |cx, n, p| {
+        let mut out = Vec::new();
+        let all = cx.each_named(n, p, |cx, k, _, v| {
+            if let Some(v) = cx.string(v, &format!("{p}.{k}")) {
+                out.push((k, v));
+            }
+        })?;
+        all.then_some(out)
+    });
+    // A service's requests per second instead of the product's page views: the series is
+    // divided by that service's requestsPerPageView, and every service follows from it.
+    let service_node = m.opt("service");
+    let service_rpv = match service_node {
+        None => Some(1.0),
+        Some(n) => {
+            let name = cx.string(n, "spec.traffic.replay.service");
+            match (name, services) {
+                (Some(name), Some(svcs)) => match svcs.iter().find(|s| s.name == name) {
+                    Some(s) => Some(s.requests_per_page_view),
+                    None => {
+                        let names: Vec<&str> = svcs.iter().map(|s| s.name.as_str()).collect();
+                        cx.problem(
+                            n,
+                            "spec.traffic.replay.service",
+                            format!("no service {name:?}"),
+                            format!("use one of: {}", names.join(", ")),
+                        );
+                        None
+                    }
+                },
+                _ => None,
+            }
+        }
+    };
     m.finish(cx);
     let file_node = file_node?;
     let rel = cx.string(file_node, "spec.traffic.replay.file")?;
     let path = base_dir.join(&rel);
-    let column = column?;
-    match super::replay::read_series(&path, &column, sim?) {
-        Ok(points) => Some(Replay { file: path, points }),
+    let select = super::replay::Select {
+        column: column?,
+        time_column: time_column?,
+        labels: labels?,
+    };
+    let rpv = service_rpv?;
+    match super::replay::read_series_with(&path, &select, sim?) {
+        Ok(points) => Some(Replay {
+            file: path,
+            points: points.into_iter().map(|(t, v)| (t, v / rpv)).collect(),
+        }),
         Err(Error::Invalid(problems)) => {
             cx.problems.extend(problems);
             None

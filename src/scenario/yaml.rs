@@ -53,13 +53,66 @@ impl Node {
     }
 }
 
-/// Parse the first YAML document of `text`. Syntax errors and duplicate keys are problems of `file`.
+/// One document of a multi-document YAML stream.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Document {
+    /// 0-based position among the stream's non-empty documents.
+    pub index: usize,
+    /// 1-based line where the document starts (its `---`, or its first node).
+    pub line: usize,
+    pub root: Node,
+}
+
+/// Parse the one YAML document of `text` (a scenario). Syntax errors and duplicate keys are
+/// problems of `file`; so is a second non-empty document, which would otherwise be silently
+/// ignored (a `kubectl`-style file of several manifests is not a scenario).
 pub fn parse(text: &str, file: &str) -> Result<Node, Vec<Problem>> {
+    let mut docs = parse_all(text, file)?.into_iter();
+    let Some(first) = docs.next() else {
+        return Err(vec![Problem::new(
+            file,
+            "",
+            "the file is empty",
+            "write a Scenario document: apiVersion: capsim/v1alpha1, kind: Scenario, metadata, spec",
+        )]);
+    };
+    let extra: Vec<Problem> = docs
+        .map(|d| {
+            Problem::new(
+                file,
+                "",
+                format!(
+                    "a second YAML document (document {} at line {}; the first starts at line {}): \
+                     a scenario file holds exactly one document",
+                    d.index + 1,
+                    d.line,
+                    first.line
+                ),
+                "remove the extra `---` document, or move it into its own file \
+                 (Kubernetes manifests: `capsim import k8s FILE`)",
+            )
+            .at(Some((d.line, 1)))
+        })
+        .collect();
+    if extra.is_empty() {
+        Ok(first.root)
+    } else {
+        Err(extra)
+    }
+}
+
+/// Parse every document of a YAML stream (`---`-separated, as `helm template` and
+/// `kubectl get -o yaml` write them). Empty documents (only comments, or a bare `---`) are
+/// skipped; the others are numbered in order. Syntax errors and duplicate keys are problems of
+/// `file`.
+pub fn parse_all(text: &str, file: &str) -> Result<Vec<Document>, Vec<Problem>> {
     let mut builder = Builder {
         stack: Vec::new(),
         anchors: HashMap::new(),
         root: None,
     };
+    let mut docs: Vec<Document> = Vec::new();
+    let mut doc_line = 1;
     let mut problems = Vec::new();
     for item in Parser::new_from_str(text) {
         let (event, span) = match item {
@@ -80,7 +133,25 @@ pub fn parse(text: &str, file: &str) -> Result<Node, Vec<Problem>> {
         };
         let (line, col) = (span.start.line(), span.start.col() + 1);
         match event {
-            Event::DocumentEnd if builder.root.is_some() => break,
+            Event::DocumentStart(..) => doc_line = line,
+            Event::DocumentEnd => {
+                if let Some(root) = builder.root.take()
+                    && !root.is_null()
+                {
+                    // An implicit start is reported where the first node is.
+                    let line = if doc_line > root.line {
+                        root.line
+                    } else {
+                        doc_line
+                    };
+                    docs.push(Document {
+                        index: docs.len(),
+                        line,
+                        root,
+                    });
+                }
+                builder.anchors.clear();
+            }
             Event::Scalar(text, style, anchor, _tag) => {
                 let node = Node {
                     value: Value::Scalar {
@@ -135,14 +206,7 @@ pub fn parse(text: &str, file: &str) -> Result<Node, Vec<Problem>> {
     if !problems.is_empty() {
         return Err(problems);
     }
-    builder.root.ok_or_else(|| {
-        vec![Problem::new(
-            file,
-            "",
-            "the file is empty",
-            "write a Scenario document: apiVersion: capsim/v1alpha1, kind: Scenario, metadata, spec",
-        )]
-    })
+    Ok(docs)
 }
 
 enum Frame {
@@ -238,6 +302,32 @@ mod tests {
         let err = parse("a: 1\na: 2\n", "f.yaml").unwrap_err();
         assert_eq!(err[0].field, "a");
         assert_eq!(err[0].line_col, Some((2, 1)));
+    }
+
+    #[test]
+    fn a_second_document_is_a_problem_naming_it() {
+        // A leading `---`, comment-only documents and a trailing `---` are not documents.
+        let ok = "# c\n---\na: 1\n---\n# only a comment\n---\n";
+        assert!(parse(ok, "f.yaml").is_ok());
+        let err = parse("---\na: 1\n---\nb: 2\n---\nc: 3\n", "f.yaml").unwrap_err();
+        assert_eq!(err.len(), 2, "{err:#?}");
+        assert_eq!(err[0].line_col, Some((3, 1)));
+        assert!(
+            err[0].message.contains("document 2 at line 3"),
+            "{}",
+            err[0].message
+        );
+        assert!(err[1].message.contains("document 3 at line 5"));
+        assert!(err[0].fix.contains("capsim import k8s"));
+    }
+
+    #[test]
+    fn parse_all_numbers_documents_and_their_lines() {
+        let docs = parse_all("# Source: x\n---\na: 1\n---\n---\nb:\n  c: 2\n", "f.yaml").unwrap();
+        let found: Vec<(usize, usize)> = docs.iter().map(|d| (d.index, d.line)).collect();
+        assert_eq!(found, [(0, 2), (1, 5)]);
+        assert!(parse_all("a: 1", "f.yaml").unwrap()[0].line == 1);
+        assert!(parse_all("", "f.yaml").unwrap().is_empty());
     }
 
     #[test]

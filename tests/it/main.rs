@@ -1,5 +1,6 @@
 //! Integration tests: one binary (so the crate links once), running the real `capsim` executable.
 
+mod catalogue;
 mod check;
 mod common;
 mod compare;
@@ -7,7 +8,9 @@ mod errors;
 mod headroom;
 mod hpa;
 mod html;
+mod import;
 mod queue;
+mod replay;
 mod run;
 mod snapshots;
 mod sweep;
