@@ -89,6 +89,8 @@ pub struct Recorder {
     dau_at_start: f64,
     db_max: Option<f64>,
     hit_min: Option<f64>,
+    /// Per service: the largest p95 a row may report (its timeout, s).
+    p95_caps_s: Vec<f64>,
 }
 
 /// What a service looks like right now, as the recorder needs it.
@@ -101,6 +103,12 @@ pub struct Snapshot {
 }
 
 impl Recorder {
+    /// Cap each service's reported p95 (seconds): a served request never waits past its timeout.
+    pub fn with_p95_caps(mut self, caps_s: Vec<f64>) -> Self {
+        self.p95_caps_s = caps_s;
+        self
+    }
+
     pub fn new(resolution_ms: TimeMs, initial: &[(Snapshot, Option<u32>)], dau: f64) -> Self {
         let acc = initial
             .iter()
@@ -143,6 +151,7 @@ impl Recorder {
             dau_at_start: dau,
             db_max: None,
             hit_min: None,
+            p95_caps_s: Vec::new(),
         }
     }
 
@@ -243,6 +252,7 @@ impl Recorder {
                         var_s2: var,
                     }
                     .quantile(0.95)
+                    .min(self.p95_caps_s.get(i).copied().unwrap_or(f64::INFINITY))
                         * 1000.0
                 }),
                 db_connections_max: self.db_max,

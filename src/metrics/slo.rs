@@ -100,6 +100,8 @@ pub struct SloTracker {
     pub violations: Vec<Violation>,
     alerts: Vec<AlertState>,
     scratch: Mixture,
+    /// Per service: the largest p95 reported (its timeout, s); the path's is its entry's.
+    p95_caps_s: Vec<f64>,
 }
 
 impl SloTracker {
@@ -130,7 +132,22 @@ impl SloTracker {
             violations: Vec::new(),
             alerts,
             scratch: Mixture::default(),
+            p95_caps_s: Vec::new(),
         }
+    }
+
+    /// Cap the p95 reported for each service at its timeout (seconds), and the path's at its
+    /// entry service's: a served request never waits past the timeout, whatever the two-moment
+    /// fit's tail says.
+    pub fn with_p95_caps(mut self, caps_s: Vec<f64>) -> Self {
+        self.p95_caps_s = caps_s;
+        self
+    }
+
+    fn cap_s(&self, service: Option<usize>) -> f64 {
+        let i = service.or_else(|| self.cfg.path.first().copied());
+        i.and_then(|i| self.p95_caps_s.get(i).copied())
+            .unwrap_or(f64::INFINITY)
     }
 
     pub fn window_ms(&self) -> TimeMs {
@@ -179,7 +196,7 @@ impl SloTracker {
             for &(w, m) in s.path_parts {
                 self.scratch.add(w, m);
             }
-            self.scratch.quantile(0.95) * 1000.0
+            self.scratch.quantile(0.95).min(self.cap_s(None)) * 1000.0
         } else {
             0.0
         };
@@ -243,7 +260,7 @@ impl SloTracker {
         let avail_ok = availability >= avail_target;
         if !lat_ok || !avail_ok {
             // Only the failing windows need their p95 computed.
-            let p95 = self.path.mix.quantile(0.95);
+            let p95 = self.path.mix.quantile(0.95).min(self.cap_s(None));
             path_agg.worst_p95_s = path_agg.worst_p95_s.max(p95);
             self.violations.push(Violation {
                 start_ms: self.window_start_ms,
@@ -253,10 +270,11 @@ impl SloTracker {
         }
         self.path_months[month] = path_agg;
         for (i, acc) in self.services.iter().enumerate() {
+            let cap = self.cap_s(Some(i));
             let agg = &mut self.service_months[i][month];
             let (lat_ok, _) = judge(acc, agg);
             if !lat_ok {
-                agg.worst_p95_s = agg.worst_p95_s.max(acc.mix.quantile(0.95));
+                agg.worst_p95_s = agg.worst_p95_s.max(acc.mix.quantile(0.95).min(cap));
             }
         }
         for acc in std::iter::once(&mut self.path).chain(&mut self.services) {

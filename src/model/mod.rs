@@ -242,7 +242,19 @@ pub fn simulate_with_demand(
             )
         })
         .collect();
-    let recorder = Recorder::new(s.simulation.output_resolution_ms, &initial, demand.dau(0));
+    // Served requests never take longer than their timeout (the rest failed), whatever the
+    // two-moment fit's tail says: the reported percentiles stop there.
+    let timeouts_s: Vec<f64> = s
+        .services
+        .iter()
+        .map(|x| x.timeout_ms as f64 / 1000.0)
+        .collect();
+    let recorder = Recorder::new(s.simulation.output_resolution_ms, &initial, demand.dau(0))
+        .with_p95_caps(
+            (0..instances.len())
+                .map(|i| timeouts_s[i % n_svc])
+                .collect(),
+        );
     let db = platform
         .database
         .clone()
@@ -252,7 +264,8 @@ pub fn simulate_with_demand(
         .as_ref()
         .map(|c| cache::CacheRun::new(cache::Cache::from_cfg(c)));
     let months = months(s);
-    let slo = SloTracker::new(platform.slo.clone(), months.clone(), n_svc);
+    let slo =
+        SloTracker::new(platform.slo.clone(), months.clone(), n_svc).with_p95_caps(timeouts_s);
     let n = instances.len();
     let usage = usage::UsageMeter::new(months, end, pools.len(), n_clouds);
     let tick_ms = gcd(TRAFFIC_STEP_MS, s.kubernetes.metric_resolution_ms);
@@ -307,8 +320,11 @@ pub fn simulate_with_demand(
             );
         }
     }
-    engine.every(EVAL_STEP_MS, EVAL_STEP_MS, Event::Evaluate);
+    // At least as often as the output rows: a step's failures and latencies belong to the rows
+    // it covers (a 1-minute step over 15-s rows put four rows' failures into one).
     let res = s.simulation.output_resolution_ms;
+    let eval_ms = gcd(EVAL_STEP_MS, res);
+    engine.every(eval_ms, eval_ms, Event::Evaluate);
     engine.every(res, res, Event::CloseInterval);
     for (ci, c) in world.clusters.iter().enumerate() {
         if let Some(c) = c {

@@ -21,7 +21,8 @@ use crate::traffic::{Demand, NoiseProcess};
 
 /// How often offered traffic is recomputed (and the noise advanced).
 pub const TRAFFIC_STEP_MS: TimeMs = 15_000;
-/// How often latency, errors, the database, the cache and the SLOs are evaluated.
+/// How often latency, errors, the database, the cache and the SLOs are evaluated (or at every
+/// output interval, when that is shorter: see `simulate_with_demand`).
 pub const EVAL_STEP_MS: TimeMs = 60_000;
 
 #[derive(Debug, Clone, Copy)]

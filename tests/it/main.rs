@@ -9,6 +9,7 @@ mod headroom;
 mod hpa;
 mod html;
 mod import;
+mod overload;
 mod queue;
 mod replay;
 mod run;
