@@ -5,6 +5,12 @@ use jiff::civil::Date;
 
 use crate::scenario::cost_spec::Schedule;
 
+/// The "GB" of transfer and log prices is a binary gigabyte: AWS's billing counts 1 GB as 2³⁰
+/// bytes (AWS Billing and Cost Management User Guide, "Understanding your bill": "GB = 2^30
+/// bytes"), and Google Cloud prices network and logging per GiB. Dividing bytes by 10⁹ billed
+/// 7.4 % too much.
+pub const BYTES_PER_BILLED_GB: f64 = 1_073_741_824.0;
+
 /// One calendar month of the run (possibly partial at the ends).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Month {
@@ -283,7 +289,7 @@ pub fn usage_of(s: &crate::scenario::Scenario, m: &crate::model::MonthlyUsage) -
             let here = prod(ci);
             let aws = c.provider == "aws";
             // Logs: one line per request, kept for the retention period.
-            let log_gb = m.requests[ci][mi] * cost.log_bytes_per_request / 1e9;
+            let log_gb = m.requests[ci][mi] * cost.log_bytes_per_request / BYTES_PER_BILLED_GB;
             let ingestion = if aws {
                 "cloudwatch-logs-ingestion"
             } else {
@@ -301,7 +307,8 @@ pub fn usage_of(s: &crate::scenario::Scenario, m: &crate::model::MonthlyUsage) -
             }
             // Egress: page bytes the CDN does not serve leave the origin, priced by monthly tier.
             let egress_gb =
-                m.page_views[ci][mi] * cost.page_weight_bytes * (1.0 - cost.cdn_offload) / 1e9;
+                m.page_views[ci][mi] * cost.page_weight_bytes * (1.0 - cost.cdn_offload)
+                    / BYTES_PER_BILLED_GB;
             for (sku, gb) in egress_tiers(aws, egress_gb) {
                 lines.push(here.line("internet egress", sku, "GB", gb, CostClass::Egress));
             }
@@ -491,6 +498,33 @@ mod tests {
         assert_eq!(first_day("2026-02"), Some(d(2026, 2)));
         assert_eq!(first_day("2026-13"), None);
         assert_eq!(first_day("202602"), None);
+    }
+
+    /// Issue 10: egress and logs were computed in decimal GB and priced per binary GB. A month
+    /// whose origin sends exactly 3 GiB (and whose requests log exactly 2 GiB) bills 3 and 2 GB.
+    #[test]
+    fn transfer_and_logs_are_counted_in_billed_gigabytes() {
+        let path =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/platform.yaml");
+        let s = crate::scenario::load(&path).expect("fixture loads");
+        let cost = &s.cost;
+        let mut m = probe_usage(&s);
+        let bytes_per_view = cost.page_weight_bytes * (1.0 - cost.cdn_offload);
+        m.page_views = vec![vec![3.0 * BYTES_PER_BILLED_GB / bytes_per_view]; m.page_views.len()];
+        m.requests =
+            vec![vec![2.0 * BYTES_PER_BILLED_GB / cost.log_bytes_per_request]; m.requests.len()];
+        let u = usage_of(&s, &m);
+        let sum = |pred: &dyn Fn(&UsageLine) -> bool| -> f64 {
+            u.lines
+                .iter()
+                .filter(|l| l.cloud == "aws" && pred(l))
+                .map(|l| l.quantity)
+                .sum()
+        };
+        let egress = sum(&|l| l.sku.starts_with("internet-egress"));
+        let ingested = sum(&|l| l.sku == "cloudwatch-logs-ingestion");
+        assert!((egress - 3.0).abs() < 1e-9, "egress {egress} GB");
+        assert!((ingested - 2.0).abs() < 1e-9, "logs {ingested} GB");
     }
 
     /// EKS: 14 months of standard support after release (the EKS user guide's rule).
