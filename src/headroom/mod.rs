@@ -26,7 +26,7 @@ pub const SCHEMA_VERSION: u32 = 1;
 /// query latency grows with the queue).
 pub const DB_CPU_LIMIT: f64 = 0.8;
 
-/// Relative precision of the breaks found past both the SLOs' break and the target.
+/// Relative precision of the breaks found past the SLOs' break.
 pub const COARSE_PRECISION: f64 = 0.1;
 
 /// What the factor scales.
@@ -542,13 +542,12 @@ pub fn search(
     // Refine every bracket (each limit's, and the SLOs' together) by geometric bisection; the
     // midpoints of one round run in parallel and serve every bracket that contains them.
     loop {
-        // Full precision up to where the SLOs break (and up to the target); past both, a limit's
-        // place in the order is what matters, so 10 % does.
+        // Full precision up to where the SLOs break; past it, a limit's place in the order is
+        // what matters, so 10 % does (the target itself is simulated exactly).
         let fine_until = probes
             .values()
             .find(|p| !p.slo_met)
-            .map_or(f64::INFINITY, |p| p.factor)
-            .max(target_factor.unwrap_or(0.0));
+            .map_or(f64::INFINITY, |p| p.factor);
         let mut mids: Vec<f64> = Vec::new();
         for (lo, hi) in brackets(&probes) {
             let precision = if lo < fine_until {
