@@ -230,6 +230,19 @@ pub fn simulate_with_demand(
                 instances[key.0].demote_to_unscheduled(key.1);
             }
         }
+        // A container without a CPU limit still cannot use more than its node: the largest
+        // node the cloud's pools offer (allocatable − DaemonSets) is its limit.
+        if let Some(node_cpu) = cluster
+            .pools()
+            .iter()
+            .map(|p| p.allocatable_cpu_milli - p.daemonset_cpu_milli)
+            .max()
+            .filter(|&c| c > 0)
+        {
+            for inst in &mut instances[ci * n_svc..(ci + 1) * n_svc] {
+                inst.cfg.cpu_limit_milli.get_or_insert(node_cpu);
+            }
+        }
         init_actions.push(actions);
         clusters.push(Some(cluster));
     }

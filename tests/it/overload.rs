@@ -85,3 +85,35 @@ fn served_latency_never_exceeds_the_timeout() {
         );
     }
 }
+
+/// Issue 10: a container without a CPU limit had unbounded CPU. One pod on a 2-vCPU t3.medium
+/// node, 40 rps × 100 ms of CPU = 4 cores asked: the node gives at most its allocatable CPU
+/// (1,930 m after the kubelet's reservation and DaemonSets: about 19 rps), so about half the
+/// requests fail instead of none.
+#[test]
+fn a_pod_without_a_cpu_limit_gets_at_most_its_node() {
+    let text = scenario("1h")
+        .replace(
+            "pageViewsPerDauPerDay: 86.4",
+            "pageViewsPerDauPerDay: 230.4",
+        )
+        .replace("cpuPerRequest: 1ms", "cpuPerRequest: 100ms")
+        .replace("concurrencyPerPod: 1", "concurrencyPerPod: 16")
+        + "  cluster:
+    nodePools:
+      small:
+        instanceType: t3.medium
+        minNodes: 1
+        maxNodes: 1
+";
+    let (dir, path) = write_temp("nolimit.yaml", &text);
+    let out = dir.path().join("out");
+    run_ok(path_str(&path), &out, &["--quiet"]);
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    let availability = summary["services"][0]["availability"].as_f64().unwrap();
+    assert!(
+        availability > 0.35 && availability < 0.55,
+        "availability {availability}: 40 rps asked of a node that serves about 19"
+    );
+}
