@@ -23,10 +23,14 @@ pub struct Args {
     /// The largest demand factor to try.
     #[arg(long, default_value_t = 100.0)]
     pub max: f64,
-    /// Also answer whether the entry service's peak can reach this many requests per second, and
-    /// what would lift each limit broken there.
+    /// Also answer whether the peak can reach this many requests per second (see --target-of),
+    /// and what would lift each limit broken there.
     #[arg(long, value_name = "RPS")]
     pub target_rps: Option<f64>,
+    /// Which peak --target-rps means: `total` (every service's requests together, the plan's
+    /// throughput) or `entry` (the SLO path's entry service).
+    #[arg(long, value_enum, default_value_t = TargetOfArg::Total)]
+    pub target_of: TargetOfArg,
     /// Refine each breaking point to this relative precision (e.g. 0.01 = 1 %).
     #[arg(long, default_value_t = 0.01)]
     pub precision: f64,
@@ -45,6 +49,12 @@ pub struct Args {
     /// Print nothing on stdout and no progress bar (files are still written).
     #[arg(long, short)]
     pub quiet: bool,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum TargetOfArg {
+    Total,
+    Entry,
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -74,6 +84,10 @@ pub fn exec(args: Args) -> Result<Outcome> {
         max_factor: args.max,
         precision: args.precision,
         target_rps: args.target_rps,
+        target_of: match args.target_of {
+            TargetOfArg::Total => headroom::TargetOf::Total,
+            TargetOfArg::Entry => headroom::TargetOf::Entry,
+        },
         threads: match args.threads {
             Some(0) => return Err(Error::Usage("--threads must be at least 1".into())),
             Some(t) => t,

@@ -51,6 +51,16 @@ impl Scale {
     }
 }
 
+/// Which peak rate `--target-rps` is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TargetOf {
+    /// Every service's requests together: the platform's throughput.
+    Total,
+    /// The request path's entry service (page requests).
+    Entry,
+}
+
 /// The limits a break can name, in the order they are listed when several break at once.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -98,8 +108,9 @@ pub struct Options {
     pub min_factor: f64,
     /// Stop refining a break once its bracket is narrower than this (relative, e.g. 0.01).
     pub precision: f64,
-    /// Answer whether the entry service's peak can reach this rate, and what lifts each limit.
+    /// Answer whether the peak rate can reach this, and what lifts each limit.
     pub target_rps: Option<f64>,
+    pub target_of: TargetOf,
     pub threads: usize,
 }
 
@@ -111,6 +122,7 @@ impl Default for Options {
             min_factor: 1.0 / 64.0,
             precision: 0.01,
             target_rps: None,
+            target_of: TargetOf::Total,
             threads: 1,
         }
     }
@@ -155,6 +167,8 @@ pub struct Probe {
     pub factor: f64,
     /// Peak requests per second of the request path's entry service, summed over clouds.
     pub peak_rps: f64,
+    /// Peak requests per second of every service together (what a plan's "throughput" counts).
+    pub total_peak_rps: f64,
     /// Peak DAU of the scaled scenario (`null` for a replay).
     pub peak_dau: Option<f64>,
     /// Every SLO rule held.
@@ -174,6 +188,8 @@ pub struct Break {
     pub factor: f64,
     /// The entry service's peak rate at that factor.
     pub peak_rps: f64,
+    /// Every service's requests together at that factor.
+    pub total_peak_rps: f64,
     pub detail: String,
 }
 
@@ -191,8 +207,10 @@ pub struct Fix {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct TargetAnswer {
     pub rps: f64,
-    /// The factor that brings the entry service's peak to `rps` (from the factor-1 probe; the
-    /// peak scales with the factor).
+    /// Which rate the target is: `total` (every service's requests together) or `entry`.
+    pub of: TargetOf,
+    /// The factor that brings that peak rate to `rps` (from the factor-1 probe; the peak scales
+    /// with the factor).
     pub factor: f64,
     /// Whether every SLO rule holds at that factor (simulated, not extrapolated).
     pub reached: bool,
@@ -218,6 +236,8 @@ pub struct HeadroomReport {
     pub holds_to_max_factor: bool,
     /// The entry service's peak requests per second at `max_factor`.
     pub max_peak_rps: f64,
+    /// Every service's peak requests per second together at `max_factor`.
+    pub max_total_peak_rps: f64,
     /// Peak DAU at `max_factor` (`null` for a replay).
     pub max_dau: Option<f64>,
     /// Each limit in the order demand breaks it.
@@ -225,6 +245,7 @@ pub struct HeadroomReport {
     pub target: Option<TargetAnswer>,
     /// The factor-1 figures: the plan as written.
     pub base_peak_rps: f64,
+    pub base_total_peak_rps: f64,
     pub base_peak_dau: Option<f64>,
     pub search: SearchInfo,
     /// Every probe, by factor (the chart's points).
@@ -244,6 +265,7 @@ pub struct SearchInfo {
 pub struct ProbeSummary {
     pub factor: f64,
     pub peak_rps: f64,
+    pub total_peak_rps: f64,
     pub slo_met: bool,
     /// The constraints broken there.
     pub broken: Vec<Constraint>,
@@ -437,12 +459,24 @@ pub fn observe(s: &Scenario, r: &RunReport, factor: f64) -> Probe {
         .filter(|x| x.name == entry_name)
         .map(|x| x.peak_rps)
         .sum();
+    // The services share one demand curve, so their peaks coincide.
+    let total_peak_rps = r.services.iter().map(|x| x.peak_rps).sum();
     Probe {
         factor,
         peak_rps,
+        total_peak_rps,
         peak_dau: dau,
         slo_met: verdict.passed,
         hits,
+    }
+}
+
+impl Probe {
+    fn rate(&self, of: TargetOf) -> f64 {
+        match of {
+            TargetOf::Total => self.total_peak_rps,
+            TargetOf::Entry => self.peak_rps,
+        }
     }
 }
 
@@ -515,8 +549,9 @@ pub fn search(
     }
     let target_factor = opts
         .target_rps
-        .filter(|_| base_probe.peak_rps > 0.0)
-        .map(|t| t / base_probe.peak_rps);
+        .map(|t| (t, base_probe.rate(opts.target_of)))
+        .filter(|&(_, base)| base > 0.0)
+        .map(|(t, base)| t / base);
     // Up: doubling until the SLOs break and the target (if any) is passed, or the ceiling.
     let mut k = 1.0;
     loop {
@@ -627,6 +662,7 @@ fn assemble(
             resource: h.resource.clone(),
             factor: p.factor,
             peak_rps: p.peak_rps,
+            total_peak_rps: p.total_peak_rps,
             detail: h.detail.clone(),
         })
         .collect();
@@ -649,6 +685,7 @@ fn assemble(
         let at = probes.get(&key(t));
         TargetAnswer {
             rps: opts.target_rps.unwrap_or(0.0),
+            of: opts.target_of,
             factor: round4(t),
             reached: at.is_some_and(|p| p.slo_met),
             beyond_search: at.is_none(),
@@ -683,17 +720,20 @@ fn assemble(
         max_factor: round4(max_factor),
         holds_to_max_factor: first_slo_break.is_none(),
         max_peak_rps: round3(max_probe.map_or(0.0, |p| p.peak_rps)),
+        max_total_peak_rps: round3(max_probe.map_or(0.0, |p| p.total_peak_rps)),
         max_dau: max_probe.and_then(|p| p.peak_dau).map(round3),
         breaks: breaks
             .into_iter()
             .map(|b| Break {
                 factor: round4(b.factor),
                 peak_rps: round3(b.peak_rps),
+                total_peak_rps: round3(b.total_peak_rps),
                 ..b
             })
             .collect(),
         target,
         base_peak_rps: round3(base_probe.peak_rps),
+        base_total_peak_rps: round3(base_probe.total_peak_rps),
         base_peak_dau: base_probe.peak_dau.map(round3),
         search: SearchInfo {
             min_factor: opts.min_factor,
@@ -711,6 +751,7 @@ fn assemble(
                 ProbeSummary {
                     factor: round4(p.factor),
                     peak_rps: round3(p.peak_rps),
+                    total_peak_rps: round3(p.total_peak_rps),
                     slo_met: p.slo_met,
                     broken,
                 }
@@ -857,6 +898,7 @@ mod tests {
                 Probe {
                     factor: k,
                     peak_rps: k * 100.0,
+                    total_peak_rps: k * 200.0,
                     peak_dau: None,
                     slo_met: slo,
                     hits,

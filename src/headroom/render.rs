@@ -36,10 +36,12 @@ fn headline(r: &HeadroomReport) -> String {
         )
     } else {
         format!(
-            "Every SLO rule holds up to {}× {by}: {:.0} rps at {} (the plan as written peaks at {:.0} rps){}.\n",
+            "Every SLO rule holds up to {}× {by}: {:.0} rps over all services, {:.0} at {} (the plan as written peaks at {:.0} and {:.0}){}.\n",
             r.max_factor,
+            r.max_total_peak_rps,
             r.max_peak_rps,
             r.entry_service,
+            r.base_total_peak_rps,
             r.base_peak_rps,
             r.max_dau
                 .map(|d| format!(", {d:.0} DAU"))
@@ -47,19 +49,23 @@ fn headline(r: &HeadroomReport) -> String {
         )
     };
     if let Some(t) = &r.target {
+        let of = match t.of {
+            super::TargetOf::Total => "over all services",
+            super::TargetOf::Entry => "at the entry service",
+        };
         out.push_str(&if t.beyond_search {
             format!(
-                "Target {:.0} rps needs {}×, beyond --max {}: not simulated.\n",
+                "Target {:.0} rps {of} needs {}×, beyond --max {}: not simulated.\n",
                 t.rps, t.factor, r.search.max_factor
             )
         } else if t.reached {
             format!(
-                "Target {:.0} rps ({}×): reached, every SLO rule holds.\n",
+                "Target {:.0} rps {of} ({}×): reached, every SLO rule holds.\n",
                 t.rps, t.factor
             )
         } else {
             format!(
-                "Target {:.0} rps ({}×): NOT reached; {} limit(s) broken there.\n",
+                "Target {:.0} rps {of} ({}×): NOT reached; {} limit(s) broken there.\n",
                 t.rps,
                 t.factor,
                 t.fixes.len()
@@ -84,12 +90,13 @@ pub fn table(r: &HeadroomReport) -> String {
     if r.breaks.is_empty() {
         out.push_str("Nothing breaks up to the largest factor tried.\n");
     } else {
-        let rows: Vec<[String; 5]> = r
+        let rows: Vec<[String; 6]> = r
             .breaks
             .iter()
             .map(|b| {
                 [
                     format!("{}×", b.factor),
+                    format!("{:.0}", b.total_peak_rps),
                     format!("{:.0}", b.peak_rps),
                     b.constraint.name().to_string(),
                     break_where(b),
@@ -97,7 +104,15 @@ pub fn table(r: &HeadroomReport) -> String {
                 ]
             })
             .collect();
-        let head = ["factor", "peak rps", "constraint", "where", "detail"];
+        let entry = format!("{} rps", r.entry_service);
+        let head = [
+            "factor",
+            "total rps",
+            entry.as_str(),
+            "constraint",
+            "where",
+            "detail",
+        ];
         let mut w = head.map(|h| h.chars().count());
         for row in &rows {
             for (i, c) in row.iter().enumerate() {
@@ -277,11 +292,11 @@ pub fn svg(r: &HeadroomReport) -> String {
             w - right
         ));
         s.push_str(&format!(
-            "<circle cx=\"{:.1}\" cy=\"{y:.1}\" r=\"6\" fill=\"{}\"><title>{}× ({:.0} rps): {}</title></circle>\n",
+            "<circle cx=\"{:.1}\" cy=\"{y:.1}\" r=\"6\" fill=\"{}\"><title>{}× ({:.0} rps in all): {}</title></circle>\n",
             x(b.factor),
             if b.constraint.is_slo() { "#c33" } else { "#e90" },
             b.factor,
-            b.peak_rps,
+            b.total_peak_rps,
             esc(&b.detail)
         ));
     }
@@ -296,8 +311,9 @@ pub fn html(r: &HeadroomReport) -> String {
         .iter()
         .map(|b| {
             format!(
-                "<tr><td>{}×</td><td>{:.0}</td><td><code>{}</code></td><td>{}</td><td>{}</td></tr>\n",
+                "<tr><td>{}×</td><td>{:.0}</td><td>{:.0}</td><td><code>{}</code></td><td>{}</td><td>{}</td></tr>\n",
                 b.factor,
+                b.total_peak_rps,
                 b.peak_rps,
                 b.constraint.name(),
                 esc(&break_where(b)),
@@ -319,7 +335,7 @@ pub fn html(r: &HeadroomReport) -> String {
         })
         .collect();
     format!(
-        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>capsim headroom — {name}</title>\n<style>body{{font:14px/1.5 sans-serif;margin:1rem auto;max-width:820px;padding:0 1rem;color:#222}}.scroll{{overflow-x:auto}}table{{border-collapse:collapse}}td,th{{padding:.2rem .6rem;border-bottom:1px solid #ddd;text-align:left}}</style></head>\n<body>\n<h1>Headroom of {name}</h1>\n<p>{head}</p>\n<div class=\"scroll\">{svg}</div>\n<div class=\"scroll\"><table><thead><tr><th>factor</th><th>peak rps</th><th>constraint</th><th>where</th><th>detail</th></tr></thead><tbody>\n{rows}</tbody></table></div>\n{fixes}<p><small>{runs} simulations by {by}, factors {lo}–{hi}, precision {prec} %; capsim {ver}</small></p>\n</body></html>\n",
+        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>capsim headroom — {name}</title>\n<style>body{{font:14px/1.5 sans-serif;margin:1rem auto;max-width:820px;padding:0 1rem;color:#222}}.scroll{{overflow-x:auto}}table{{border-collapse:collapse}}td,th{{padding:.2rem .6rem;border-bottom:1px solid #ddd;text-align:left}}</style></head>\n<body>\n<h1>Headroom of {name}</h1>\n<p>{head}</p>\n<div class=\"scroll\">{svg}</div>\n<div class=\"scroll\"><table><thead><tr><th>factor</th><th>total rps</th><th>entry rps</th><th>constraint</th><th>where</th><th>detail</th></tr></thead><tbody>\n{rows}</tbody></table></div>\n{fixes}<p><small>{runs} simulations by {by}, factors {lo}–{hi}, precision {prec} %; capsim {ver}</small></p>\n</body></html>\n",
         name = esc(&r.scenario),
         head = esc(&headline(r)).replace('\n', "<br>"),
         svg = svg(r),

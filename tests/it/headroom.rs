@@ -43,6 +43,9 @@ fn first_break_is_the_database_at_five_times() {
     // 800 rps = 8× the plan: not reached; the fix names max_connections sized from the pools.
     let t = &r["target"];
     assert_eq!(t["reached"], false);
+    // One service: every request is the entry's, so the total and the entry rate agree.
+    assert_eq!(t["of"], "total");
+    assert_eq!(r["base_total_peak_rps"], r["base_peak_rps"]);
     assert!((t["factor"].as_f64().unwrap() - 8.0).abs() < 0.05, "{t}");
     let fixes = t["fixes"].as_array().unwrap();
     let db = fixes
