@@ -19,13 +19,29 @@ pub fn cost_of(
     book: &pricebook::PriceBook,
 ) -> crate::Result<price::CostReport> {
     let usage = usage::usage_of(s, &out.monthly);
-    price::price(&usage, book, s.simulation.start)
+    price::price(&usage, book, s.simulation.start).map_err(|e| match e {
+        // Pricing knows no file; its problems are the scenario's.
+        crate::Error::Invalid(mut ps) => {
+            for p in &mut ps {
+                if p.file == price::USAGE_FILE {
+                    p.file = s.file.clone();
+                }
+            }
+            crate::Error::Invalid(ps)
+        }
+        e => e,
+    })
 }
 
 /// Check, before a run, that the price book has every SKU, region and unit the run will need.
 pub fn check_prices(s: &Scenario, book: &pricebook::PriceBook) -> crate::Result<()> {
     let usage = usage::usage_of(s, &usage::probe_usage(s));
-    price::price(&usage, book, s.simulation.start).map(|_| ())
+    match price::price(&usage, book, s.simulation.start) {
+        // The probe's quantities are made up (only which lines exist matters): a cost too
+        // large to price is the real run's to report, not the probe's.
+        Err(crate::Error::Invalid(ps)) if ps.iter().all(|p| p.file == price::USAGE_FILE) => Ok(()),
+        r => r.map(|_| ()),
+    }
 }
 
 /// The scenario's price book (the bundled one, or a CSV relative to the scenario file), checked

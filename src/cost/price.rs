@@ -194,6 +194,7 @@ pub fn price(usage: &Usage, book: &PriceBook, on: Date) -> crate::Result<CostRep
             levels: &levels[i],
             baseline: baselines[i],
             price_row: format!("{file}:{}", rows[i].line),
+            overflow: std::cell::Cell::new(false),
         };
         if l.class == CostClass::Compute && l.spot_eligible && rows[i].spot.is_none() {
             warnings.insert(format!(
@@ -206,6 +207,18 @@ pub fn price(usage: &Usage, book: &PriceBook, on: Date) -> crate::Result<CostRep
                 lines.push((i, cl));
             }
         }
+        if ctx.overflow.get() {
+            return Err(too_costly(Some(l)));
+        }
+    }
+    // Every total below (months, clouds, savings) is a sum of some of these lines: when their
+    // magnitudes sum to a quarter of the range, no total or difference of totals can overflow.
+    let magnitude: i128 = lines
+        .iter()
+        .map(|(_, cl)| i128::from(cl.cost.micros()).abs())
+        .sum();
+    if magnitude > i128::from(i64::MAX / 4) {
+        return Err(too_costly(usage.lines.first()));
     }
     // Stable: parts of one line keep their order, lines of equal keys keep usage order.
     lines.sort_by(|(ia, a), (ib, b)| {
@@ -251,7 +264,8 @@ pub fn price(usage: &Usage, book: &PriceBook, on: Date) -> crate::Result<CostRep
         .collect();
     let cheapest_overall = cheapest(year_totals.iter().map(|(v, t)| (*v, *t)));
 
-    let commitments = commitments(usage, &rows, &key_baselines, &lines);
+    let commitments = commitments(usage, &rows, &key_baselines, &lines)
+        .ok_or_else(|| too_costly(usage.lines.first()))?;
 
     for (i, row) in rows.iter().enumerate() {
         let l = &usage.lines[i];
@@ -291,6 +305,24 @@ pub fn price(usage: &Usage, book: &PriceBook, on: Date) -> crate::Result<CostRep
         warnings: warnings.into_iter().collect(),
     })
 }
+
+/// The error for a run whose cost does not fit in exact money (beyond ±$2.3 trillion over the
+/// run): an input far outside any real plan. `cost::cost_of` names the scenario file.
+fn too_costly(l: Option<&UsageLine>) -> Error {
+    let at = l
+        .map(|l| format!(" (first at {}: {} {} of {})", l.resource, l.quantity, l.unit, l.sku))
+        .unwrap_or_default();
+    Error::invalid(Problem::new(
+        USAGE_FILE,
+        "spec.traffic",
+        format!("the run's cost is too large to price exactly{at}"),
+        "lower the traffic (dau, pageViewsPerDauPerDay, requestsPerPageView, replayed values) \
+         or the counts in spec.cost; capsim prices up to about $2 trillion",
+    ))
+}
+
+/// The file name a pricing problem carries until `cost::cost_of` replaces it with the scenario's.
+pub const USAGE_FILE: &str = "usage";
 
 /// Whether commitments (and, for compute, spot and SUD) may touch a line of this class.
 pub fn is_discountable(class: CostClass) -> bool {
@@ -441,6 +473,8 @@ struct LineCtx<'a> {
     levels: &'a [f64],
     baseline: u32,
     price_row: String,
+    /// Set when a part's cost does not fit in [`Money`]; [`price`] then fails.
+    overflow: std::cell::Cell<bool>,
 }
 
 impl LineCtx<'_> {
@@ -457,7 +491,10 @@ impl LineCtx<'_> {
             quantity,
             unit: l.unit.clone(),
             unit_price,
-            cost: Money::from_quantity(quantity, unit_price),
+            cost: Money::checked_from_quantity(quantity, unit_price).unwrap_or_else(|| {
+                self.overflow.set(true);
+                Money::ZERO
+            }),
             price_row: self.price_row.clone(),
             class: l.class,
         }
@@ -583,16 +620,19 @@ fn month_totals(usage: &Usage, labels: &[String], lines: &[(usize, CostLine)]) -
 }
 
 /// `amount × factor`, rounded once, half to even, to the micro-dollar (zero for a factor that is
-/// not finite, e.g. a run of zero hours).
-fn scale(amount: Money, factor: f64) -> Money {
+/// not finite, e.g. a run of zero hours); `None` when the result does not fit in [`Money`].
+fn scale(amount: Money, factor: f64) -> Option<Money> {
     if !factor.is_finite() {
-        return Money::ZERO;
+        return Some(Money::ZERO);
     }
     // Money::from_quantity computes quantity × nano-dollars / 1000 exactly and rounds once.
     match amount.micros().checked_mul(1000) {
-        Some(nanos) => Money::checked_from_quantity(factor, UnitPrice::from_nanos(nanos))
-            .unwrap_or(Money::ZERO),
-        None => Money::from_micros((amount.micros() as f64 * factor).round_ties_even() as i64),
+        Some(nanos) => Money::checked_from_quantity(factor, UnitPrice::from_nanos(nanos)),
+        None => {
+            let micros = (amount.micros() as f64 * factor).round_ties_even();
+            // i64::MAX as f64 rounds up to 2^63, which does not fit: a strict bound.
+            (micros.abs() < i64::MAX as f64).then(|| Money::from_micros(micros as i64))
+        }
     }
 }
 
@@ -617,7 +657,7 @@ fn commitments(
     rows: &[&PriceRow],
     baselines: &BTreeMap<Key<'_>, u32>,
     lines: &[(usize, CostLine)],
-) -> Vec<Commitment> {
+) -> Option<Vec<Commitment>> {
     let run_hours: f64 = usage.months.iter().map(|m| m.hours).sum();
     // First usage line of each key, for its row.
     let mut first: BTreeMap<Key<'_>, usize> = BTreeMap::new();
@@ -642,7 +682,7 @@ fn commitments(
             let cost_under =
                 |variant: Variant| cost.get(&(*k, variant)).copied().unwrap_or_default();
             let saving = cost_under(v.without_commitment()) - cost_under(v);
-            let yearly_saving = scale(saving, HOURS_PER_YEAR / run_hours);
+            let yearly_saving = scale(saving, HOURS_PER_YEAR / run_hours)?;
             let od = row.on_demand.nanos();
             out.push(Commitment {
                 cloud: l.cloud.clone(),
@@ -660,7 +700,7 @@ fn commitments(
             });
         }
     }
-    out
+    Some(out)
 }
 
 /// `CostClass` is a plain data enum in `usage` (no serde there); reports spell it in kebab-case.

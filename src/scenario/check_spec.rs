@@ -4,6 +4,7 @@
 use std::ops::RangeInclusive;
 
 use super::decode::{Cx, MapReader};
+use super::decode::show;
 use super::yaml::Node;
 
 /// The accepted values of the numeric rules, checked alike here and for the `capsim check` flags.
@@ -36,7 +37,7 @@ pub(super) fn decode(node: &Node, cx: &mut Cx) -> Option<CheckCfg> {
                 n,
                 p,
                 |v| range.contains(&v),
-                |v| format!("{v} is out of range"),
+                |v| format!("{} is out of range", show(v)),
                 &format!("write {what}"),
             )
         });

@@ -3,6 +3,7 @@
 //! the fixed dev/staging inventories with their schedules.
 
 use super::decode::Cx;
+use super::decode::show;
 use super::yaml::Node;
 
 /// When a fixed inventory runs.
@@ -92,6 +93,11 @@ impl CostCfg {
     }
 }
 
+/// The largest page weight (bytes one page view transfers).
+const MAX_PAGE_WEIGHT_BYTES: f64 = 1024.0 * 1024.0 * 1024.0;
+/// The largest amount of a fixed-inventory line in GB-month or month units.
+const MAX_INVENTORY_AMOUNT: f64 = 1e9;
+
 pub fn default_region(provider: &str) -> &'static str {
     if provider == "gcp" {
         "asia-northeast3"
@@ -169,7 +175,7 @@ pub(super) fn decode(
                 cx.problem(
                     n,
                     p,
-                    format!("{v} is too large"),
+                    format!("{} is too large", show(v)),
                     format!("write a value up to {max}"),
                 );
                 return None;
@@ -187,7 +193,18 @@ pub(super) fn decode(
         });
     }
     ok &= m.opt_set(cx, "pageWeight", &mut c.page_weight_bytes, |cx, n, p| {
-        cx.quantity_milli(n, p).map(|v| v as f64 / 1000.0)
+        let bytes = cx.quantity_milli(n, p)? as f64 / 1000.0;
+        // A page of more than a GiB is a unit slip, and its egress would not fit in money.
+        if bytes > MAX_PAGE_WEIGHT_BYTES {
+            cx.problem(
+                n,
+                p,
+                format!("{bytes} bytes per page view is out of range (at most 1Gi)"),
+                "write the bytes one page view transfers, e.g. 2M or 500Ki (at most 1Gi)",
+            );
+            return None;
+        }
+        Some(bytes)
     });
     ok &= m.opt_set(cx, "databaseMultiAz", &mut c.database_multi_az, Cx::bool);
     ok &= m.opt_set(cx, "cdnPlan", &mut c.cdn_plan, |cx, n, p| {
@@ -261,8 +278,30 @@ fn decode_environment(
         let sku = im
             .req(cx, "sku", "a price-book SKU")
             .and_then(|n| cx.string(n, &im.child("sku")));
-        let count = im.opt_or(cx, "count", 1.0, Cx::non_negative);
+        let count_node = im.opt("count");
+        let count = im.opt_or(cx, "count", 1.0, |cx, n, p| {
+            cx.non_negative_at_most(n, p, MAX_INVENTORY_AMOUNT)
+        });
         let unit = im.opt_or(cx, "unit", "instance-hour".to_string(), Cx::string);
+        // Hourly lines are priced per instance (one usage level each): a bounded count.
+        let count = match (count, &unit, count_node) {
+            (Some(c), Some(u), Some(n))
+                if !matches!(u.as_str(), "GB-month" | "month")
+                    && c > super::limits::MAX_INVENTORY_COUNT =>
+            {
+                cx.problem(
+                    n,
+                    &im.child("count"),
+                    format!("{c} instances is out of range"),
+                    format!(
+                        "write a count up to {} (split a larger fleet into environments)",
+                        super::limits::MAX_INVENTORY_COUNT
+                    ),
+                );
+                None
+            }
+            (c, _, _) => c,
+        };
         let class = im.opt_or(cx, "class", CostClass::Compute, |cx, n, p| {
             cx.choice(
                 n,

@@ -181,7 +181,7 @@ impl Cx {
             node,
             path,
             |v| v > 0.0,
-            |v| format!("must be greater than 0, found {v}"),
+            |v| format!("must be greater than 0, found {}", show(v)),
             "write a positive number",
         )
     }
@@ -192,8 +192,43 @@ impl Cx {
             node,
             path,
             |v| v >= 0.0,
-            |v| format!("must not be negative, found {v}"),
+            |v| format!("must not be negative, found {}", show(v)),
             "write 0 or a positive number",
+        )
+    }
+
+    /// A number in `(0, max]`. The upper bound keeps a value inside what the simulation's
+    /// arithmetic (and the money it prices) can hold; above it is a unit slip, not a plan.
+    pub fn positive_at_most(&mut self, node: &Node, path: &str, max: f64) -> Option<f64> {
+        self.f64_where(
+            node,
+            path,
+            |v| v > 0.0 && v <= max,
+            |v| {
+                if v <= 0.0 {
+                    format!("must be greater than 0, found {}", show(v))
+                } else {
+                    format!("{} is out of range (at most {max})", show(v))
+                }
+            },
+            &format!("write a number greater than 0 and at most {max}"),
+        )
+    }
+
+    /// A number in `[0, max]` (see [`Cx::positive_at_most`] for why there is a maximum).
+    pub fn non_negative_at_most(&mut self, node: &Node, path: &str, max: f64) -> Option<f64> {
+        self.f64_where(
+            node,
+            path,
+            |v| (0.0..=max).contains(&v),
+            |v| {
+                if v < 0.0 {
+                    format!("must not be negative, found {}", show(v))
+                } else {
+                    format!("{} is out of range (at most {max})", show(v))
+                }
+            },
+            &format!("write a number from 0 to {max}"),
         )
     }
 
@@ -203,7 +238,7 @@ impl Cx {
             node,
             path,
             |v| (0.0..=1.0).contains(&v),
-            |v| format!("{v} is not a fraction"),
+            |v| format!("{} is not a fraction", show(v)),
             fix,
         )
     }
@@ -446,6 +481,15 @@ impl<'n> MapReader<'n> {
                 format!("{suggestion}allowed fields here: {}", allowed.join(", ")),
             );
         }
+    }
+}
+
+/// A number for a message: plain, or in exponent form when plain would be a wall of digits.
+pub fn show(v: f64) -> String {
+    if v != 0.0 && !(1e-6..1e15).contains(&v.abs()) {
+        format!("{v:e}")
+    } else {
+        format!("{v}")
     }
 }
 

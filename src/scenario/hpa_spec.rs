@@ -3,6 +3,7 @@
 //! validated with the API server's rules.
 
 use super::decode::{Cx, MapReader};
+use super::decode::show;
 use super::yaml::{Node, Value};
 use crate::hpa::{self, MetricSpec, PolicyKind, ScalingRules, SelectPolicy, Target};
 
@@ -375,7 +376,7 @@ fn decode_rules(node: &Node, cx: &mut Cx, path: &str) -> Option<ScalingRules> {
                 n,
                 p,
                 |v| v >= 0.0,
-                |v| format!("must not be negative, found {v}"),
+                |v| format!("must not be negative, found {}", show(v)),
                 "write 0 or a positive quantity like 0.05",
             )
         })

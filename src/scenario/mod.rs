@@ -10,6 +10,7 @@ pub mod cost_spec;
 mod decode;
 pub mod holidays;
 pub mod hpa_spec;
+pub mod limits;
 pub mod platform;
 pub mod replay;
 mod spec;

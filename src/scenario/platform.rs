@@ -3,6 +3,7 @@
 //! timed events (cloud outages, cache flushes) — their scenario types and decoding.
 
 use super::decode::{Cx, MapReader};
+use super::decode::show;
 use super::yaml::Node;
 use crate::catalogue::Catalogue;
 use crate::sim::TimeMs;
@@ -12,6 +13,33 @@ use crate::sim::TimeMs;
 /// (`reserved-memory-percent = 25`, the documented default and recommendation), so 75 % of
 /// the node memory the catalogue lists holds keys.
 pub const DEFAULT_USABLE_FRACTION: f64 = 0.75;
+
+/// The sections of `spec` this module decodes (the decoder of `spec` knows them as fields even
+/// when it cannot decode them).
+pub const KEYS: &[&str] = &[
+    "clouds", "failover", "cluster", "database", "cache", "slo", "events",
+];
+
+/// Cluster Autoscaler's `--max-node-provision-time` (15 min, `model::nodes::AutoscalerSpec`):
+/// a node slower than this is given up, so a pool's provisioning delay must not exceed it.
+pub const MAX_NODE_PROVISION_TIME_MS: TimeMs = 15 * 60_000;
+
+/// The longest SLO p95 window (it slides over the run; a day is already a compliance view).
+pub const MAX_SLO_WINDOW_MS: TimeMs = 24 * 60 * 60_000;
+
+/// Memory a node keeps from pods (kubelet reservation + the 100 MiB eviction threshold) — an upper
+/// bound of `model::nodes::{eks_allocatable, gke_allocatable}`, which this layer cannot call. AWS
+/// reserves 11 MiB per possible pod + 255 MiB; GKE at most a quarter of memory, or 255 MiB under
+/// 1 GiB. `tests/it/limits.rs` checks that every pool this accepts has positive allocatable.
+fn reserved_memory_bytes(provider: &str, memory_bytes: f64, max_pods: u32) -> f64 {
+    const MIB: f64 = 1024.0 * 1024.0;
+    let kube = match provider {
+        "gcp" if memory_bytes < 1024.0 * MIB => 255.0 * MIB,
+        "gcp" => memory_bytes / 4.0,
+        _ => (11.0 * f64::from(max_pods) + 255.0) * MIB,
+    };
+    kube + 100.0 * MIB
+}
 
 /// One cloud (provider + region) with its share of the traffic.
 #[derive(Debug, Clone, PartialEq)]
@@ -222,18 +250,43 @@ pub(super) fn decode(s: &mut MapReader, cx: &mut Cx, ctx: &Context<'_>) -> Optio
     if let Some(n) = s.opt("clouds") {
         match decode_clouds(n, cx) {
             Some(c) => p.clouds = c,
-            None => ok = false,
+            None => {
+                ok = false;
+                // The names still resolve the sections that refer to them (no "unknown cloud"
+                // after a bad weight); the platform is not built.
+                if let super::yaml::Value::Map(entries) = &n.value {
+                    p.clouds = entries
+                        .iter()
+                        .filter_map(|(k, _)| match &k.value {
+                            super::yaml::Value::Scalar { text, .. } => Some(Cloud {
+                                name: text.clone(),
+                                weight: 1.0,
+                                provider: if text.starts_with("gcp") || text.starts_with("gke") {
+                                    "gcp".into()
+                                } else {
+                                    "aws".into()
+                                },
+                            }),
+                            _ => None,
+                        })
+                        .collect();
+                }
+            }
         }
     }
     if let Some(n) = s.opt("failover") {
-        let mut m = cx.map(n, "spec.failover")?;
-        ok &= m.opt_set(
-            cx,
-            "detectionDelay",
-            &mut p.failover_detection_ms,
-            Cx::duration_ms,
-        );
-        m.finish(cx);
+        match cx.map(n, "spec.failover") {
+            Some(mut m) => {
+                ok &= m.opt_set(
+                    cx,
+                    "detectionDelay",
+                    &mut p.failover_detection_ms,
+                    Cx::duration_ms,
+                );
+                m.finish(cx);
+            }
+            None => ok = false,
+        }
     }
     let clouds: Vec<String> = p.clouds.iter().map(|c| c.name.clone()).collect();
     if let Some(n) = s.opt("cluster") {
@@ -244,18 +297,19 @@ pub(super) fn decode(s: &mut MapReader, cx: &mut Cx, ctx: &Context<'_>) -> Optio
         p.database = decode_database(n, cx, &clouds, catalogue);
         ok &= p.database.is_some();
     }
-    if let Some(n) = s.opt("cache") {
+    let cache_node = s.opt("cache");
+    if let Some(n) = cache_node {
         p.cache = decode_cache(n, cx, catalogue);
         ok &= p.cache.is_some();
     }
     if let Some(n) = s.opt("slo") {
-        match decode_slo(n, cx, ctx, p.cache.is_some()) {
+        match decode_slo(n, cx, ctx, cache_node.is_some()) {
             Some(slo) => p.slo = slo,
             None => ok = false,
         }
     }
     if let Some(n) = s.opt("events") {
-        match decode_events(n, cx, &clouds, ctx, p.cache.is_some()) {
+        match decode_events(n, cx, &clouds, ctx, cache_node.is_some()) {
             Some(e) => p.events = e,
             None => ok = false,
         }
@@ -293,7 +347,7 @@ fn decode_clouds(node: &Node, cx: &mut Cx) -> Option<Vec<Cloud>> {
         };
         let weight = c
             .req(cx, "weight", "the share of traffic, e.g. 70")
-            .and_then(|n| cx.positive(n, &format!("{p}.weight")));
+            .and_then(|n| cx.positive_at_most(n, &format!("{p}.weight"), super::limits::MAX_WEIGHT));
         let provider = match c.opt("provider") {
             Some(n) => cx.choice(n, &c.child("provider"), &[("aws", "aws"), ("gcp", "gcp")]),
             None if name.starts_with("gcp") || name.starts_with("gke") => Some("gcp"),
@@ -386,14 +440,7 @@ fn decode_cluster(
                 cx,
                 "scanInterval",
                 &mut autoscaler.scan_interval_ms,
-                |cx, n, p| {
-                    let v = cx.duration_ms(n, p)?;
-                    if v <= 0 {
-                        cx.problem(n, p, "must be longer than 0", "write e.g. 10s");
-                        return None;
-                    }
-                    Some(v)
-                },
+                super::spec::control_period_ms,
             );
             ok &= a.opt_set(
                 cx,
@@ -482,10 +529,40 @@ fn decode_cluster(
             None => Some(if spot == Some(true) { 0.05 / 30.0 } else { 0.0 }),
         };
         // Default: EC2/GCE boot + kubelet registration + CNI, typically 1–2 minutes.
-        let delay = n.opt_or(cx, "provisioningDelay", 90_000, Cx::duration_ms);
+        let delay = n.opt_or(cx, "provisioningDelay", 90_000, |cx, t, p| {
+            let ms = cx.duration_ms(t, p)?;
+            if ms > MAX_NODE_PROVISION_TIME_MS {
+                cx.problem(
+                    t,
+                    p,
+                    "longer than the Cluster Autoscaler's --max-node-provision-time (15m): it \
+                     would give up every new node",
+                    "write a delay of at most 15m (boot + registration is typically 1–2m)",
+                );
+                return None;
+            }
+            Some(ms)
+        });
         let default_max_pods = if service == "gce" { 110 } else { 58 };
         let max_pods = n.opt_or(cx, "maxPods", default_max_pods, |cx, t, p| {
-            cx.int(t, p, 1, 1000).map(|v| v as u32)
+            let v = cx.int(t, p, 1, 1000)? as u32;
+            if let (Some(inst), Some(c)) = (&inst, cloud) {
+                let provider = cloud_defs[c].provider.as_str();
+                if reserved_memory_bytes(provider, inst.memory_bytes, v) >= inst.memory_bytes {
+                    cx.problem(
+                        t,
+                        p,
+                        format!(
+                            "{} pods leave a {} node no memory for pods (the kubelet reserves \
+                             memory per possible pod)",
+                            v, inst.name
+                        ),
+                        "lower maxPods or choose an instance type with more memory",
+                    );
+                    return None;
+                }
+            }
+            Some(v)
         });
         n.finish(cx);
         match (cloud, inst, min, max, spot, rate, delay, max_pods) {
@@ -717,7 +794,7 @@ fn decode_cache(node: &Node, cx: &mut Cx, catalogue: &Catalogue) -> Option<Cache
             n,
             p,
             |v| v > 0.0 && v <= 1.0,
-            |v| format!("{v} is not a fraction"),
+            |v| format!("{} is not a fraction", show(v)),
             "write a value in (0, 1], e.g. 0.75",
         )
     });
@@ -734,7 +811,7 @@ fn decode_cache(node: &Node, cx: &mut Cx, catalogue: &Catalogue) -> Option<Cache
                         n,
                         "spec.cache.hitRatio",
                         |v| (0.0..=1.0).contains(&v),
-                        |v| format!("{v} is not a ratio"),
+                        |v| format!("{} is not a ratio", show(v)),
                         "write a value from 0 to 1",
                     )
                     .map(HitRatioCfg::Fixed);
@@ -742,7 +819,16 @@ fn decode_cache(node: &Node, cx: &mut Cx, catalogue: &Catalogue) -> Option<Cache
             let mut h = cx.map(n, "spec.cache.hitRatio")?;
             let k = h
                 .req(cx, "keysPerUser", "distinct cached keys per daily user")
-                .and_then(|v| cx.positive(v, "spec.cache.hitRatio.keysPerUser"));
+                .and_then(|v| {
+                    // Below a key per thousand users the working set is a fraction of one item.
+                    cx.f64_where(
+                        v,
+                        "spec.cache.hitRatio.keysPerUser",
+                        |k| (1e-3..=1e9).contains(&k),
+                        |k| format!("{} is out of range", show(k)),
+                        "write a number from 0.001 to 1000000000",
+                    )
+                });
             let size = h
                 .req(cx, "itemSize", "bytes per cached item, e.g. 2Ki")
                 .and_then(|v| {
@@ -786,7 +872,7 @@ fn decode_slo(node: &Node, cx: &mut Cx, ctx: &Context<'_>, has_cache: bool) -> O
             n,
             p,
             |v| v > 0.0 && v < 1.0,
-            |v| format!("{v} is not a ratio below 1"),
+            |v| format!("{} is not a ratio below 1", show(v)),
             "write e.g. 0.999 for 99.9 %",
         )
     });
@@ -816,6 +902,17 @@ fn decode_slo(node: &Node, cx: &mut Cx, ctx: &Context<'_>, has_cache: bool) -> O
         let v = cx.duration_ms(n, p)?;
         if v < 60_000 || v % 60_000 != 0 {
             cx.problem(n, p, "must be whole minutes", "write e.g. 5m");
+            return None;
+        }
+        // The p95 window slides over the run: one longer than the run never fills.
+        if v > ctx.duration_ms.min(MAX_SLO_WINDOW_MS) {
+            cx.problem(
+                n,
+                p,
+                "longer than the run (or than 1 day)",
+                "write a window of whole minutes up to 1d and no longer than \
+                 spec.simulation.duration, e.g. 5m",
+            );
             return None;
         }
         Some(v)
@@ -972,7 +1069,7 @@ fn decode_events(
                     .and_then(|v| local_ms(v, cx, &format!("{p}.start"), ctx));
                 let dur = m
                     .req(cx, "duration", "how long, e.g. 2h")
-                    .and_then(|v| cx.duration_ms(v, &format!("{p}.duration")));
+                    .and_then(|v| cx.positive_duration_ms(v, &format!("{p}.duration")));
                 if clouds.len() < 2 && cloud.is_some() {
                     cx.problem(
                         it,

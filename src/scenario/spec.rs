@@ -7,6 +7,7 @@ use jiff::civil::Date;
 use jiff::tz::TimeZone;
 
 use super::decode::{Cx, MapReader};
+use super::decode::show;
 use super::yaml::{Node, Value};
 use super::*;
 use crate::sim::{DAY_MS, HOUR_MS};
@@ -96,6 +97,9 @@ pub(super) fn decode_scenario(root: &Node, cx: &mut Cx, base_dir: &Path) -> Opti
             None
         }
     };
+    // When the platform could not be decoded (the simulation or the services are invalid), its
+    // sections are still known fields: their problems wait for the next run of `validate`.
+    s.ignore(platform::KEYS);
     let cost = match &platform {
         Some(p) => {
             let clouds: Vec<String> = p.clouds.iter().map(|c| c.name.clone()).collect();
@@ -162,15 +166,18 @@ fn decode_metadata(node: &Node, cx: &mut Cx) -> Option<(String, String)> {
     let mut m = cx.map(node, "metadata")?;
     let name = m.req(cx, "name", "a name such as heal7").and_then(|n| {
         let v = cx.string(n, "metadata.name")?;
+        // It names the output folder (reports/<name>/): it starts with a letter or digit, so
+        // "." and ".." (the folder itself, its parent) and hidden names are not names.
         let ok = !v.is_empty()
             && v.len() <= 63
+            && v.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
             && v.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_' || c == '.');
         if !ok {
             cx.problem(
                 n,
                 "metadata.name",
                 format!("{v:?} is not a valid name"),
-                "use up to 63 lowercase letters, digits, '-', '_' or '.' (it names the output folder)",
+                "use up to 63 lowercase letters, digits, '-', '_' or '.', starting with a letter or digit (it names the output folder)",
             );
             return None;
         }
@@ -347,7 +354,7 @@ fn decode_noise(node: &Node, cx: &mut Cx) -> Option<Noise> {
                 cx.problem(
                     n,
                     "spec.traffic.noise.sigma",
-                    format!("{v} is implausibly large (e^2 ≈ 7× swings)"),
+                    format!("{} is implausibly large (e^2 ≈ 7× swings)", show(v)),
                     "use a value from 0 to 2; 0.05–0.2 is typical",
                 );
                 return None;
@@ -382,7 +389,13 @@ fn decode_synthetic(
             "pageViewsPerDauPerDay",
             "page views per daily active user per day, e.g. 50",
         )
-        .and_then(|n| cx.positive(n, "spec.traffic.pageViewsPerDauPerDay"));
+        .and_then(|n| {
+            cx.positive_at_most(
+                n,
+                "spec.traffic.pageViewsPerDauPerDay",
+                limits::MAX_PAGE_VIEWS_PER_DAU_PER_DAY,
+            )
+        });
     let daily = m.opt_or(cx, "dailyProfile", [1.0; 24], |cx, n, p| {
         profile(n, cx, p, "24 weights, one per local hour 0..23")
     });
@@ -429,7 +442,7 @@ fn profile<const N: usize>(node: &Node, cx: &mut Cx, path: &str, what: &str) -> 
     let mut out = [0.0; N];
     let mut ok = true;
     for (i, it) in items.iter().enumerate() {
-        match cx.non_negative(it, &format!("{path}[{i}]")) {
+        match cx.non_negative_at_most(it, &format!("{path}[{i}]"), limits::MAX_WEIGHT) {
             Some(v) => out[i] = v,
             None => ok = false,
         }
@@ -462,7 +475,8 @@ fn decode_dau(node: &Node, cx: &mut Cx) -> Option<DauCurve> {
         )
     });
     let capacity_node = m.opt("capacity");
-    let capacity = capacity_node.and_then(|n| cx.positive(n, "spec.traffic.dau.capacity"));
+    let capacity = capacity_node
+        .and_then(|n| cx.positive_at_most(n, "spec.traffic.dau.capacity", limits::MAX_DAU));
     let ms_node = m.req(cx, "milestones", "a list of {date, dau}");
     m.finish(cx);
     let ms_node = ms_node?;
@@ -489,7 +503,7 @@ fn decode_dau(node: &Node, cx: &mut Cx) -> Option<DauCurve> {
             .and_then(|n| cx.date(n, &format!("{p}.date")));
         let dau = mm
             .req(cx, "dau", "the daily active users")
-            .and_then(|n| cx.positive(n, &format!("{p}.dau")));
+            .and_then(|n| cx.positive_at_most(n, &format!("{p}.dau"), limits::MAX_DAU));
         mm.finish(cx);
         match (date, dau) {
             (Some(d), Some(v)) => {
@@ -622,7 +636,13 @@ fn decode_holidays(
                 "multiplier",
                 "traffic relative to a normal day, e.g. 3 for 300 %",
             )
-            .and_then(|n| cx.positive(n, &format!("{p}.multiplier")));
+            .and_then(|n| {
+                cx.positive_at_most(
+                    n,
+                    &format!("{p}.multiplier"),
+                    limits::MAX_HOLIDAY_MULTIPLIER,
+                )
+            });
         let ramp = pm.opt_or(cx, "rampHours", 0, |cx, n, p| {
             cx.non_negative(n, p)
                 .map(|h| (h * HOUR_MS as f64).round() as i64)
@@ -788,7 +808,13 @@ fn decode_service(name: &str, node: &Node, cx: &mut Cx) -> Option<Service> {
             "requestsPerPageView",
             "requests this service receives per page view, e.g. 1.2",
         )
-        .and_then(|n| cx.positive(n, &m.child("requestsPerPageView")));
+        .and_then(|n| {
+            cx.positive_at_most(
+                n,
+                &m.child("requestsPerPageView"),
+                limits::MAX_REQUESTS_PER_PAGE_VIEW,
+            )
+        });
     let cpu_per_req = m
         .req(
             cx,
@@ -1042,12 +1068,7 @@ fn decode_kubernetes(node: &Node, cx: &mut Cx) -> Option<Kubernetes> {
     if let Some(n) = m.opt("hpaController") {
         let p = m.child("hpaController");
         if let Some(mut h) = cx.map(n, &p) {
-            ok &= h.opt_set(
-                cx,
-                "syncPeriod",
-                &mut k.hpa_sync_period_ms,
-                Cx::positive_duration_ms,
-            );
+            ok &= h.opt_set(cx, "syncPeriod", &mut k.hpa_sync_period_ms, control_period_ms);
             ok &= h.opt_set(
                 cx,
                 "cpuInitializationPeriod",
@@ -1083,11 +1104,27 @@ fn decode_kubernetes(node: &Node, cx: &mut Cx) -> Option<Kubernetes> {
                 cx,
                 "metricResolution",
                 &mut k.metric_resolution_ms,
-                Cx::positive_duration_ms,
+                control_period_ms,
             );
             h.finish(cx);
         }
     }
     m.finish(cx);
     ok.then_some(k)
+}
+
+/// A controller's period (HPA sync, metrics-server resolution, autoscaler scan): at least
+/// [`limits::MIN_CONTROL_PERIOD_MS`].
+pub(super) fn control_period_ms(cx: &mut Cx, node: &Node, path: &str) -> Option<i64> {
+    let ms = cx.duration_ms(node, path)?;
+    if ms < limits::MIN_CONTROL_PERIOD_MS {
+        cx.problem(
+            node,
+            path,
+            format!("{ms} ms is shorter than the 1s capsim simulates"),
+            "write a period of at least 1s (Kubernetes' defaults are 10s–15s)",
+        );
+        return None;
+    }
+    Some(ms)
 }
