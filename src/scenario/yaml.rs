@@ -53,6 +53,11 @@ impl Node {
     }
 }
 
+/// The most nodes one document may expand to, aliases counted at their full size (~25 MB of
+/// tree). A scenario has a few thousand; the bound stops an alias bomb (`a: &a [x, x]`,
+/// `b: &b [*a, *a]`, … doubles at every line) before it takes the machine's memory.
+pub const MAX_NODES: usize = 250_000;
+
 /// One document of a multi-document YAML stream.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Document {
@@ -103,13 +108,14 @@ pub fn parse(text: &str, file: &str) -> Result<Node, Vec<Problem>> {
 
 /// Parse every document of a YAML stream (`---`-separated, as `helm template` and
 /// `kubectl get -o yaml` write them). Empty documents (only comments, or a bare `---`) are
-/// skipped; the others are numbered in order. Syntax errors and duplicate keys are problems of
-/// `file`.
+/// skipped; the others are numbered in order. Syntax errors, duplicate keys and a document
+/// that expands beyond [`MAX_NODES`] are problems of `file`.
 pub fn parse_all(text: &str, file: &str) -> Result<Vec<Document>, Vec<Problem>> {
     let mut builder = Builder {
         stack: Vec::new(),
         anchors: HashMap::new(),
         root: None,
+        expanded: 0,
     };
     let mut docs: Vec<Document> = Vec::new();
     let mut doc_line = 1;
@@ -151,6 +157,7 @@ pub fn parse_all(text: &str, file: &str) -> Result<Vec<Document>, Vec<Problem>> 
                     });
                 }
                 builder.anchors.clear();
+                builder.expanded = 0;
             }
             Event::Scalar(text, style, anchor, _tag) => {
                 let node = Node {
@@ -161,46 +168,65 @@ pub fn parse_all(text: &str, file: &str) -> Result<Vec<Document>, Vec<Problem>> 
                     line,
                     col,
                 };
-                builder.push_node(node, anchor, file, &mut problems);
+                builder.expanded += 1;
+                builder.push_node(node, anchor, 1, file, &mut problems);
             }
-            Event::SequenceStart(_, anchor, _) => builder.stack.push(Frame::Seq(
-                Node {
-                    value: Value::Seq(Vec::new()),
-                    line,
-                    col,
-                },
-                anchor,
-            )),
-            Event::MappingStart(_, anchor, _) => builder.stack.push(Frame::Map(
-                Node {
-                    value: Value::Map(Vec::new()),
-                    line,
-                    col,
-                },
-                None,
-                anchor,
-            )),
+            Event::SequenceStart(_, anchor, _) | Event::MappingStart(_, anchor, _) => {
+                let value = if matches!(event, Event::SequenceStart(..)) {
+                    Value::Seq(Vec::new())
+                } else {
+                    Value::Map(Vec::new())
+                };
+                builder.stack.push(Frame {
+                    node: Node { value, line, col },
+                    pending_key: None,
+                    keys: HashMap::new(),
+                    anchor,
+                    expanded_before: builder.expanded,
+                });
+                builder.expanded += 1;
+            }
             Event::SequenceEnd | Event::MappingEnd => {
                 if let Some(frame) = builder.stack.pop() {
-                    let (node, anchor) = match frame {
-                        Frame::Seq(n, a) => (n, a),
-                        Frame::Map(n, _, a) => (n, a),
-                    };
-                    builder.push_node(node, anchor, file, &mut problems);
+                    let size = builder.expanded - frame.expanded_before;
+                    builder.push_node(frame.node, frame.anchor, size, file, &mut problems);
                 }
             }
             Event::Alias(id) => {
-                let node = builder.anchors.get(&id).cloned().unwrap_or(Node {
-                    value: Value::Scalar {
-                        text: String::new(),
-                        plain: true,
+                let (node, size) = builder.anchors.get(&id).cloned().unwrap_or((
+                    Node {
+                        value: Value::Scalar {
+                            text: String::new(),
+                            plain: true,
+                        },
+                        line,
+                        col,
                     },
-                    line,
-                    col,
-                });
-                builder.push_node(node, 0, file, &mut problems);
+                    1,
+                ));
+                // Checked before the copy is made: the copy is what would take the memory.
+                builder.expanded = builder.expanded.saturating_add(size);
+                if builder.expanded <= MAX_NODES {
+                    builder.push_node(node, 0, size, file, &mut problems);
+                }
             }
             _ => {}
+        }
+        if builder.expanded > MAX_NODES {
+            problems.push(
+                Problem::new(
+                    file,
+                    "",
+                    format!(
+                        "the document expands to more than {MAX_NODES} values (each alias \
+                         `*name` repeats everything its anchor holds)"
+                    ),
+                    "write the values out, or use fewer aliases of large anchors; a scenario has \
+                     a few thousand values",
+                )
+                .at(Some((line, col))),
+            );
+            return Err(problems);
         }
     }
     if !problems.is_empty() {
@@ -209,58 +235,69 @@ pub fn parse_all(text: &str, file: &str) -> Result<Vec<Document>, Vec<Problem>> 
     Ok(docs)
 }
 
-enum Frame {
-    Seq(Node, usize),
-    /// The mapping, a key waiting for its value, and the anchor.
-    Map(Node, Option<Node>, usize),
+/// A collection being built.
+struct Frame {
+    node: Node,
+    /// For a mapping: a key waiting for its value.
+    pending_key: Option<Node>,
+    /// For a mapping: the line of each text key so far (duplicate keys in O(1) each).
+    keys: HashMap<String, usize>,
+    anchor: usize,
+    /// [`Builder::expanded`] before this collection started (its size is the difference).
+    expanded_before: usize,
 }
 
 struct Builder {
     stack: Vec<Frame>,
-    anchors: HashMap<usize, Node>,
+    /// Anchored nodes with their expanded size.
+    anchors: HashMap<usize, (Node, usize)>,
     root: Option<Node>,
+    /// Nodes of the current document so far, aliases counted at their anchor's size.
+    expanded: usize,
 }
 
 impl Builder {
-    fn push_node(&mut self, node: Node, anchor: usize, file: &str, problems: &mut Vec<Problem>) {
+    fn push_node(
+        &mut self,
+        node: Node,
+        anchor: usize,
+        size: usize,
+        file: &str,
+        problems: &mut Vec<Problem>,
+    ) {
         if anchor != 0 {
-            self.anchors.insert(anchor, node.clone());
+            self.anchors.insert(anchor, (node.clone(), size));
         }
-        match self.stack.last_mut() {
-            None => {
-                if self.root.is_none() {
-                    self.root = Some(node);
-                }
+        let Some(frame) = self.stack.last_mut() else {
+            if self.root.is_none() {
+                self.root = Some(node);
             }
-            Some(Frame::Seq(seq, _)) => {
-                if let Value::Seq(items) = &mut seq.value {
-                    items.push(node);
-                }
-            }
-            Some(Frame::Map(map, pending, _)) => match pending.take() {
-                None => *pending = Some(node),
+            return;
+        };
+        match &mut frame.node.value {
+            Value::Seq(items) => items.push(node),
+            Value::Map(entries) => match frame.pending_key.take() {
+                None => frame.pending_key = Some(node),
                 Some(key) => {
-                    if let Value::Map(entries) = &mut map.value {
-                        if let Value::Scalar { text, .. } = &key.value
-                            && let Some((first, _)) = entries
-                                .iter()
-                                .find(|(k, _)| matches!(&k.value, Value::Scalar { text: t, .. } if t == text))
-                            {
-                                problems.push(
-                                    Problem::new(
-                                        file,
-                                        text.clone(),
-                                        format!("duplicate key (first at line {})", first.line),
-                                        "keep only one of the two entries",
-                                    )
-                                    .at(key.pos()),
-                                );
-                                return;
-                            }
-                        entries.push((key, node));
+                    if let Value::Scalar { text, .. } = &key.value {
+                        if let Some(first_line) = frame.keys.get(text) {
+                            problems.push(
+                                Problem::new(
+                                    file,
+                                    text.clone(),
+                                    format!("duplicate key (first at line {first_line})"),
+                                    "keep only one of the two entries",
+                                )
+                                .at(key.pos()),
+                            );
+                            return;
+                        }
+                        frame.keys.insert(text.clone(), key.line);
                     }
+                    entries.push((key, node));
                 }
             },
+            Value::Scalar { .. } => {}
         }
     }
 }
@@ -328,6 +365,28 @@ mod tests {
         assert_eq!(found, [(0, 2), (1, 5)]);
         assert!(parse_all("a: 1", "f.yaml").unwrap()[0].line == 1);
         assert!(parse_all("", "f.yaml").unwrap().is_empty());
+    }
+
+    #[test]
+    fn alias_bomb_is_a_problem_not_a_gigabyte() {
+        // 10 × 10 × … nine levels deep: 10⁹ values from 500 bytes.
+        let mut text = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..9 {
+            let refs = vec![format!("*a{}", i - 1); 10].join(", ");
+            text.push_str(&format!("a{i}: &a{i} [{refs}]\n"));
+        }
+        let err = parse(&text, "f.yaml").unwrap_err();
+        assert!(err[0].message.contains("expands to more than"), "{}", err[0]);
+        assert!(err[0].line_col.is_some());
+    }
+
+    #[test]
+    fn many_keys_are_checked_in_linear_time() {
+        let text: String = (0..20_000).map(|i| format!("k{i}: {i}\n")).collect();
+        let n = parse(&text, "f.yaml").unwrap();
+        assert!(matches!(&n.value, Value::Map(e) if e.len() == 20_000));
+        let err = parse("a: 1\nb: 2\na: 3\n", "f.yaml").unwrap_err();
+        assert!(err[0].message.contains("first at line 1"), "{}", err[0]);
     }
 
     #[test]
