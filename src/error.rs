@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 #[non_exhaustive]
 pub enum Error {
     /// A file could not be read (missing, unreadable, not UTF-8).
-    #[error("{}: cannot read file: {source}\n  fix: check the path and the file's permissions", path.display())]
+    #[error("{}", read_message(path, source))]
     Read {
         path: PathBuf,
         source: std::io::Error,
@@ -90,19 +90,40 @@ impl Problem {
 
 impl std::fmt::Display for Problem {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}", self.file)?;
-        if let Some((line, col)) = self.line_col {
-            write!(f, ":{line}:{col}")?;
+        // An empty file is a problem whose message already names it (a read error).
+        let mut sep = "";
+        if !self.file.is_empty() {
+            write!(f, "{}", self.file)?;
+            if let Some((line, col)) = self.line_col {
+                write!(f, ":{line}:{col}")?;
+            }
+            sep = ": ";
         }
         if self.field.is_empty() {
-            write!(f, ": {}", self.message)?;
+            write!(f, "{sep}{}", self.message)?;
         } else {
-            write!(f, ": {}: {}", self.field, self.message)?;
+            write!(f, "{sep}{}: {}", self.field, self.message)?;
         }
         if !self.fix.is_empty() {
             write!(f, "\n  fix: {}", self.fix)?;
         }
         Ok(())
+    }
+}
+
+/// A read error's message: a file that is not UTF-8 text is told so (its permissions are fine).
+fn read_message(path: &Path, source: &std::io::Error) -> String {
+    if source.kind() == std::io::ErrorKind::InvalidData {
+        format!(
+            "{}: the file is not UTF-8 text ({source})\n  fix: save it as UTF-8 (a text editor's \
+             \"encoding\" setting, or iconv -t UTF-8)",
+            path.display()
+        )
+    } else {
+        format!(
+            "{}: cannot read file: {source}\n  fix: check the path and the file's permissions",
+            path.display()
+        )
     }
 }
 

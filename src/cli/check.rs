@@ -47,7 +47,7 @@ pub struct Args {
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
     /// Seed for the random streams (overrides spec.simulation.seed).
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true, value_parser = super::parse_seed)]
     pub seed: Option<u64>,
     /// Also write the run's report here (summary.json, CSVs, report.html, charts), as
     /// `capsim run --out` would: CI then simulates once for the gate and the artifacts.
@@ -170,6 +170,9 @@ pub fn exec(args: Args) -> Result<Outcome> {
     let scenario = crate::scenario::load(&args.scenario)?;
     let args = merged(args, &scenario);
     let rules = rules_of(&args)?;
+    if let Some(dir) = &args.out {
+        super::output::check_output_folder(dir)?;
+    }
     // The baseline is read before the (long) simulation, so a bad file fails fast.
     let baseline = match &args.baseline {
         Some(p) => Some(super::compare::load_summary(p)?),

@@ -16,7 +16,7 @@ pub struct Args {
     /// The second run (B): a scenario file (YAML) or a saved summary.json.
     pub b: PathBuf,
     /// Seed for the random streams of scenario files (overrides spec.simulation.seed).
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true, value_parser = super::parse_seed)]
     pub seed: Option<u64>,
     /// What to print on stdout.
     #[arg(long, value_enum, default_value_t = Format::Table)]

@@ -40,6 +40,53 @@ pub enum Outcome {
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+    /// Run a scenario even when its estimated work (events, output rows, initial pods) or
+    /// `sweep --threads` is over capsim's limits (README "Limits").
+    #[arg(long, global = true)]
+    pub allow_large: bool,
+}
+
+/// Set once from `--allow-large` before any command runs (a process-wide switch, read by
+/// [`check_work`]).
+static ALLOW_LARGE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Whether `--allow-large` was given.
+pub fn allow_large() -> bool {
+    ALLOW_LARGE.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+/// Refuse a scenario whose estimated work is over the limits, unless `--allow-large`.
+pub fn check_work(s: &crate::scenario::Scenario) -> crate::Result<()> {
+    if allow_large() {
+        return Ok(());
+    }
+    let problems = crate::scenario::limits::check(s);
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(crate::Error::Invalid(problems))
+    }
+}
+
+/// A count flag's value (`--runs`, `--threads`, `--shards`): a whole number ≥ 1, with a message
+/// that says so (a negative number is a value here, not a flag).
+pub fn parse_count(text: &str) -> std::result::Result<usize, String> {
+    match text.trim().parse::<i128>() {
+        Ok(n) if n >= 1 && n <= usize::MAX as i128 => Ok(n as usize),
+        Ok(n) => Err(format!("{n} is not a count; write a whole number of at least 1")),
+        Err(_) => Err(format!("{text:?} is not a whole number; write e.g. 4")),
+    }
+}
+
+/// A seed flag's value: a whole number from 0 to 2^64 − 1.
+pub fn parse_seed(text: &str) -> std::result::Result<u64, String> {
+    match text.trim().parse::<i128>() {
+        Ok(n) if (0..=u64::MAX as i128).contains(&n) => Ok(n as u64),
+        Ok(n) => Err(format!(
+            "{n} is not a seed; write a whole number from 0 to 18446744073709551615"
+        )),
+        Err(_) => Err(format!("{text:?} is not a whole number; write e.g. 42")),
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -83,6 +130,7 @@ pub fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
+    ALLOW_LARGE.store(cli.allow_large, std::sync::atomic::Ordering::Relaxed);
     match dispatch(cli.command) {
         Ok(Outcome::Success) => ExitCode::SUCCESS,
         Ok(Outcome::GateFailed) => ExitCode::from(1),

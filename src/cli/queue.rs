@@ -74,6 +74,9 @@ pub enum Format {
 /// Most arrivals `--simulate` accepts (the sample of waits and responses is kept in memory:
 /// 8 bytes per arrival).
 const MAX_SIMULATED: i64 = 200_000_000;
+/// Fewest arrivals `--simulate` accepts: the time averages (utilisation, queue lengths) divide
+/// by the measured time, which a handful of arrivals (one: none at all) does not give.
+const MIN_SIMULATED: i64 = 100;
 
 pub fn exec(args: Args) -> Result<Outcome> {
     let queue = validate(&args)?;
@@ -180,12 +183,14 @@ fn validate(args: &Args) -> Result<Queue> {
             .expect("--cv is checked above"),
     };
     if let Some(n) = args.simulate
-        && !(1..=MAX_SIMULATED).contains(&n)
+        && !(MIN_SIMULATED..=MAX_SIMULATED).contains(&n)
     {
         return Err(usage(
             "--simulate",
             n,
-            &format!("the number of simulated arrivals must be from 1 to {MAX_SIMULATED}"),
+            &format!(
+                "the number of simulated arrivals must be from {MIN_SIMULATED} to {MAX_SIMULATED}"
+            ),
             "pass e.g. --simulate 1000000 (the first 10 % are discarded as warm-up)",
         ));
     }

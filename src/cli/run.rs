@@ -5,8 +5,8 @@
 use std::path::PathBuf;
 
 use super::Outcome;
-use super::output::{print_stdout, write_files_atomic};
-use crate::error::{Error, Result};
+use super::output::{print_stdout, write_folder_atomic};
+use crate::error::Result;
 use crate::report::{self, RunReport};
 
 #[derive(Debug, clap::Args)]
@@ -17,7 +17,7 @@ pub struct Args {
     #[arg(long)]
     pub out: Option<PathBuf>,
     /// Seed for the random streams (overrides spec.simulation.seed).
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true, value_parser = super::parse_seed)]
     pub seed: Option<u64>,
     /// What to print on stdout.
     #[arg(long, value_enum, default_value_t = Format::Table)]
@@ -36,6 +36,9 @@ pub enum Format {
 }
 
 pub fn exec(args: Args) -> Result<Outcome> {
+    if let Some(dir) = &args.out {
+        super::output::check_output_folder(dir)?;
+    }
     let prepared = prepare(&args.scenario, args.seed, args.quiet)?;
     let dir = args
         .out
@@ -71,7 +74,6 @@ pub fn write_report(dir: &std::path::Path, prepared: &Prepared) -> Result<PathBu
     let cost_csv = report::cost::monthly_csv(priced);
     let json = report::json::pretty(report);
     let csv = report::csv::timeseries(scenario, out);
-    std::fs::create_dir_all(dir).map_err(|e| Error::write(dir, e))?;
     let summary_path = dir.join("summary.json");
     let series_path = dir.join("timeseries.csv");
     let cost_path = dir.join("cost_monthly.csv");
@@ -90,7 +92,6 @@ pub fn write_report(dir: &std::path::Path, prepared: &Prepared) -> Result<PathBu
     let html = report::html::render(report);
     files.push((&html_path, html.as_bytes()));
     let charts_dir = dir.join("charts");
-    std::fs::create_dir_all(&charts_dir).map_err(|e| Error::write(&charts_dir, e))?;
     let charts: Vec<(PathBuf, Vec<u8>)> = report::charts::all_for(report)
         .into_iter()
         .flat_map(|c| {
@@ -102,7 +103,7 @@ pub fn write_report(dir: &std::path::Path, prepared: &Prepared) -> Result<PathBu
         })
         .collect();
     files.extend(charts.iter().map(|(p, b)| (p.as_path(), b.as_slice())));
-    write_files_atomic(&files)?;
+    write_folder_atomic(dir, &files)?;
     Ok(html_path)
 }
 
@@ -132,6 +133,7 @@ pub fn prepare_loaded(
         scenario.simulation.seed = seed;
     }
     let book = crate::cost::load_price_book(&scenario, path)?;
+    super::check_work(&scenario)?;
     let out = simulate_with_bar(&scenario, quiet);
     let priced = crate::cost::cost_of(&scenario, &out, &book)?;
     let report = RunReport::build(&scenario, &out, Some(&priced));

@@ -7,7 +7,7 @@
 use std::path::{Path, PathBuf};
 
 use super::Outcome;
-use super::output::{print_stdout, write_files_atomic};
+use super::output::{print_stdout, write_folder_atomic};
 use super::run::Format;
 use crate::error::{Error, Result};
 use crate::sweep::grid::{Grid, Param, Shard};
@@ -24,25 +24,25 @@ pub struct Args {
     #[arg(required = true)]
     pub scenario: Option<PathBuf>,
     /// Runs (seeds) per grid point.
-    #[arg(long, default_value_t = 100)]
+    #[arg(long, default_value_t = 100, allow_negative_numbers = true, value_parser = super::parse_count)]
     pub runs: usize,
     /// Sweep a scenario field: a dotted path below `spec` and its values, e.g.
     /// `services.web-main.hpa.maxReplicas=15,20,30`; repeat for a grid of every combination.
     #[arg(long = "set", value_name = "PATH=V1,V2,...")]
     pub set: Vec<String>,
     /// Worker threads [default: the machine's cores]. Results do not depend on it.
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true, value_parser = super::parse_count)]
     pub threads: Option<usize>,
     /// Base seed [default: spec.simulation.seed]; run k of every grid point uses a seed derived
     /// from (base seed, k).
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true, value_parser = super::parse_seed)]
     pub seed: Option<u64>,
     /// Run only slice I of N (0-based I), for a batch engine; merge the slices with
     /// `capsim sweep merge`.
     #[arg(long, value_name = "I/N", conflicts_with = "shards")]
     pub shard: Option<String>,
     /// Run slice $JOB_COMPLETION_INDEX of N (a Kubernetes Indexed Job with N completions).
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = super::parse_count)]
     pub shards: Option<usize>,
     /// Output folder [default: reports/<scenario name>/sweep, or .../sweep-shard-I-of-N].
     #[arg(long)]
@@ -111,10 +111,25 @@ pub fn exec(args: Args) -> Result<Outcome> {
     };
     let threads = match args.threads {
         Some(0) => return Err(Error::Usage("--threads must be at least 1".into())),
+        Some(t) if t > crate::scenario::limits::MAX_THREADS && !super::allow_large() => {
+            return Err(Error::Usage(format!(
+                "--threads {t} is more than {} worker threads (each runs a simulation and holds \
+                 its memory)\n  fix: use at most the machine's cores (the default), or pass \
+                 --allow-large if you mean it",
+                crate::scenario::limits::MAX_THREADS
+            )));
+        }
         Some(t) => t,
         None => std::thread::available_parallelism().map_or(1, usize::from),
     };
+    if let Some(dir) = &args.out {
+        super::output::check_output_folder(dir)?;
+    }
     let plan = sweep::plan(&scenario, Grid::new(params)?, args.runs, args.seed)?;
+    for s in plan.scenarios() {
+        super::check_work(s)?;
+    }
+    check_metrics(&requirements, plan.scenarios())?;
     let mut manifest = plan.manifest.clone();
     manifest.shard = shard;
     let dir = args.out.unwrap_or_else(|| {
@@ -146,6 +161,26 @@ pub fn exec(args: Args) -> Result<Outcome> {
     }
 }
 
+/// Every `--require` metric must be one the sweep's runs will have: a typo fails here, before
+/// any run, naming the metrics there are.
+fn check_metrics(requirements: &[Requirement], scenarios: &[crate::scenario::Scenario]) -> Result<()> {
+    let mut names = std::collections::BTreeSet::new();
+    for s in scenarios {
+        names.extend(crate::sweep::record::metric_names(s));
+    }
+    for r in requirements {
+        if r.metric != crate::sweep::record::SLO_MET && !names.contains(&r.metric) {
+            let list: Vec<&str> = names.iter().map(String::as_str).collect();
+            return Err(Error::Usage(format!(
+                "--require: no metric {:?} in this sweep\n  fix: use slo or one of: {}",
+                r.metric,
+                list.join(", ")
+            )));
+        }
+    }
+    Ok(())
+}
+
 fn parse_requirements(texts: &[String]) -> Result<Vec<Requirement>> {
     texts.iter().map(|t| Requirement::parse(t)).collect()
 }
@@ -169,7 +204,6 @@ fn write_shard(
     dir: &Path,
     quiet: bool,
 ) -> Result<()> {
-    std::fs::create_dir_all(dir).map_err(|e| Error::write(dir, e))?;
     let parquet = frame::parquet_bytes(&mut runs)?;
     let csv = frame::csv_bytes(&mut runs)?;
     let json = crate::report::json::pretty(manifest);
@@ -178,7 +212,7 @@ fn write_shard(
         dir.join(RUNS_PARQUET),
         dir.join("runs.csv"),
     );
-    write_files_atomic(&[(&p, &parquet), (&c, &csv), (&m, json.as_bytes())])?;
+    write_folder_atomic(dir, &[(&p, &parquet), (&c, &csv), (&m, json.as_bytes())])?;
     if !quiet {
         print_stdout(&format!(
             "shard {}/{} of sweep {}: {} of {} runs written to {}\nmerge all {} shard folders with: capsim sweep merge DIR... --out DIR\n",
@@ -232,7 +266,6 @@ fn finish(
     ];
     let manifest_json = crate::report::json::pretty(&report.manifest);
     let charts = dir.join("charts");
-    std::fs::create_dir_all(&charts).map_err(|e| Error::write(&charts, e))?;
     let names = [
         dir.join(RUNS_PARQUET),
         dir.join("runs.csv"),
@@ -258,7 +291,7 @@ fn finish(
         &svg,
     ];
     let files: Vec<(&Path, &[u8])> = names.iter().map(PathBuf::as_path).zip(bodies).collect();
-    write_files_atomic(&files)?;
+    write_folder_atomic(dir, &files)?;
     if !pick.quiet {
         match pick.format {
             Format::Table => {

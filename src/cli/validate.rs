@@ -21,6 +21,8 @@ pub fn exec(args: Args) -> Result<Outcome> {
         let checked = crate::scenario::load(f).and_then(|s| {
             // The price book and every SKU the run will price.
             crate::cost::load_price_book(&s, f)?;
+            // The work the run would take (events, output rows, pods).
+            super::check_work(&s)?;
             Ok(s)
         });
         match checked {
@@ -33,12 +35,8 @@ pub fn exec(args: Args) -> Result<Outcome> {
                 s.simulation.end
             )),
             Err(Error::Invalid(ps)) => problems.extend(ps),
-            Err(e) => problems.push(crate::error::Problem::new(
-                f.display().to_string(),
-                "",
-                e.to_string(),
-                "",
-            )),
+            // Read and usage errors name the file in their own message.
+            Err(e) => problems.push(crate::error::Problem::new("", "", e.to_string(), "")),
         }
     }
     print_stdout(&report)?;

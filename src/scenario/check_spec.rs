@@ -27,7 +27,7 @@ pub struct CheckCfg {
     pub min_availability: Option<f64>,
 }
 
-pub(super) fn decode(node: &Node, cx: &mut Cx) -> Option<CheckCfg> {
+pub(super) fn decode(node: &Node, cx: &mut Cx, base_dir: &std::path::Path) -> Option<CheckCfg> {
     let mut m = cx.map(node, "spec.check")?;
     let mut c = CheckCfg::default();
     let mut ok = true;
@@ -100,7 +100,24 @@ pub(super) fn decode(node: &Node, cx: &mut Cx) -> Option<CheckCfg> {
             None => ok = false,
         }
     }
-    let baseline = m.opt_read(cx, "baseline", Cx::string);
+    let baseline = m.opt_read(cx, "baseline", |cx, n, p| {
+        let b = cx.string(n, p)?;
+        // `capsim check` reads it after validation passed: a missing file fails here instead.
+        if !base_dir.join(&b).is_file() {
+            cx.problem(
+                n,
+                p,
+                format!(
+                    "no baseline file {b:?} (relative to the scenario file: {})",
+                    base_dir.join(&b).display()
+                ),
+                "write the path of a summary.json written by `capsim run`, relative to the \
+                 scenario file",
+            );
+            return None;
+        }
+        Some(b)
+    });
     let baseline_valid = baseline.is_some();
     ok &= baseline_valid;
     c.baseline = baseline.flatten();

@@ -115,7 +115,7 @@ pub(super) fn decode_scenario(root: &Node, cx: &mut Cx, base_dir: &Path) -> Opti
         }
     };
     let check = s.opt_or(cx, "check", check_spec::CheckCfg::default(), |cx, n, _| {
-        check_spec::decode(n, cx)
+        check_spec::decode(n, cx, base_dir)
     });
     s.finish(cx);
     Some(Scenario {

@@ -147,6 +147,11 @@ fn fnv1a64(bytes: &[u8]) -> u64 {
 }
 
 impl Plan {
+    /// Every grid point's validated scenario, in point order.
+    pub fn scenarios(&self) -> &[Scenario] {
+        &self.scenarios
+    }
+
     /// The runs `shard` does, in run-id order.
     pub fn runs(&self, shard: Shard) -> Vec<RunSpec> {
         grid::runs(

@@ -176,6 +176,48 @@ pub fn row(
     Row { cells }
 }
 
+/// The metric columns a run of `s` can have (what `--require` may name), from the scenario
+/// alone: [`row`] builds its columns from the same services, pools, database, cache and months.
+pub fn metric_names(s: &crate::scenario::Scenario) -> Vec<String> {
+    let mut out = vec![
+        SLO_MET.to_string(),
+        "slo.worst_month_latency_compliance".into(),
+        "slo.worst_month_availability".into(),
+        "slo.violating_windows".into(),
+    ];
+    for prefix in ["peak_replicas", "hours_at_max_replicas"] {
+        for svc in &s.services {
+            for c in &s.platform.clouds {
+                out.push(format!("{prefix}.{}.{}", svc.name, c.name));
+            }
+        }
+    }
+    if let Some(cluster) = &s.platform.cluster {
+        out.extend(cluster.pools.iter().map(|p| format!("peak_nodes.{}", p.name)));
+    }
+    if s.platform.database.is_some() {
+        for m in [
+            "peak_connections",
+            "peak_demanded_connections",
+            "minutes_with_refused_connections",
+            "peak_cpu_utilisation",
+        ] {
+            out.push(format!("db.{m}"));
+        }
+    }
+    if s.platform.cache.is_some() {
+        out.push("cache.min_hit_ratio".into());
+        out.push("cache.mean_hit_ratio".into());
+    }
+    for v in Variant::ALL {
+        out.push(cost_year_column(v));
+        for (month, _) in crate::model::months(s) {
+            out.push(format!("cost.{month}.{}_usd", v.label()));
+        }
+    }
+    out
+}
+
 /// The column of a purchase variant's cost over the run.
 pub fn cost_year_column(v: Variant) -> String {
     format!("cost.run.{}_usd", v.label())

@@ -1,10 +1,12 @@
 //! Integration tests: one binary (so the crate links once), running the real `capsim` executable.
 
+mod bad_input;
 mod catalogue;
 mod check;
 mod common;
 mod compare;
 mod errors;
+mod fuzz;
 mod headroom;
 mod hpa;
 mod html;

@@ -465,26 +465,63 @@ fn markdown_format_prints_the_summary() {
     assert!(md.contains("| service@cloud |"), "{md}");
 }
 
-/// When a file cannot be put in place (here `summary.json` is a folder), the run fails naming it
-/// and leaves no temporary file behind.
+/// A folder holding anything capsim does not write is refused before the run, left as it was,
+/// with no temporary folder beside it.
 #[test]
-fn a_failed_write_leaves_no_temporary_file() {
+fn a_folder_with_other_files_is_not_replaced() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::create_dir(dir.path().join("summary.json")).unwrap();
-    let o = capsim(&[
-        "run",
-        "tests/fixtures/small.yaml",
-        "--out",
-        path_str(dir.path()),
-        "-q",
-    ]);
+    let out = dir.path().join("out");
+    std::fs::create_dir(&out).unwrap();
+    std::fs::write(out.join("notes.txt"), "mine").unwrap();
+    let o = capsim(&["run", "tests/fixtures/small.yaml", "--out", path_str(&out), "-q"]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("summary.json"), "{}", stderr(&o));
-    let leftovers: Vec<String> = std::fs::read_dir(dir.path())
+    assert!(stderr(&o).contains("notes.txt"), "{}", stderr(&o));
+    assert_eq!(std::fs::read_to_string(out.join("notes.txt")).unwrap(), "mine");
+    let names: Vec<String> = std::fs::read_dir(dir.path())
         .unwrap()
-        .chain(std::fs::read_dir(dir.path().join("charts")).unwrap())
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|n| n.contains(".tmp-"))
         .collect();
-    assert!(leftovers.is_empty(), "{leftovers:?}");
+    assert_eq!(names, ["out"]);
+}
+
+/// A report folder appears complete or not at all: a new run replaces an older report as a
+/// whole (no stale file of the old one survives), cleans the temporaries of dead capsim
+/// processes, and leaves no temporary of its own.
+#[test]
+fn a_report_folder_is_replaced_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    run_ok("tests/fixtures/platform.yaml", &out, &["-q"]);
+    assert!(out.join("nodes.csv").exists());
+    // A dead process's half-written folder and a stale per-file temporary.
+    let stale = dir.path().join(".out.capsim-tmp-999999999");
+    std::fs::create_dir(&stale).unwrap();
+    std::fs::write(out.join(".summary.json.tmp-999999999"), "x").unwrap();
+    run_ok("tests/fixtures/small.yaml", &out, &["-q"]);
+    // small has no node pools: the old nodes.csv went with the old report.
+    assert!(!out.join("nodes.csv").exists());
+    assert!(!out.join(".summary.json.tmp-999999999").exists());
+    assert!(!stale.exists());
+    let names: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names, ["out"]);
+}
+
+/// A kill between renaming the old report aside and renaming the new one in leaves the old
+/// report under `.NAME.capsim-old-PID`; the next write beside it puts it back first.
+#[test]
+fn an_old_report_renamed_aside_is_restored() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    run_ok("tests/fixtures/small.yaml", &out, &["-q"]);
+    let aside = dir.path().join(".out.capsim-old-999999999");
+    std::fs::rename(&out, &aside).unwrap();
+    let before = std::fs::read(aside.join("summary.json")).unwrap();
+    // Even a run that then fails (no such scenario) puts the old report back first.
+    let o = capsim(&["run", "tests/fixtures/nope.yaml", "--out", path_str(&out), "-q"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(std::fs::read(out.join("summary.json")).unwrap(), before);
+    assert!(!aside.exists());
 }
