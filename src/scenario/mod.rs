@@ -251,6 +251,37 @@ pub fn load(path: &Path) -> Result<Scenario> {
     )
 }
 
+/// Where a dotted field path (`spec.cluster.nodePools.a.instanceType`, `spec.x.items[2].sku`)
+/// starts in the scenario file `path`, for problems found after decoding (a SKU the price book
+/// lacks). `None` when the file or the field is not there (a default, say).
+pub fn position_of(path: &Path, field: &str) -> Option<(usize, usize)> {
+    let text = std::fs::read_to_string(path).ok()?;
+    let mut node = yaml::parse(&text, "").ok()?;
+    let mut found = (node.line, node.col);
+    for part in field.split('.') {
+        let (key, index) = match part.split_once('[') {
+            Some((k, rest)) => (k, rest.trim_end_matches(']').parse::<usize>().ok()),
+            None => (part, None),
+        };
+        let yaml::Value::Map(entries) = &node.value else {
+            return None;
+        };
+        let (k, v) = entries
+            .iter()
+            .find(|(k, _)| matches!(&k.value, yaml::Value::Scalar { text, .. } if text == key))?;
+        found = (k.line, k.col);
+        node = v.clone();
+        if let Some(i) = index {
+            let yaml::Value::Seq(items) = &node.value else {
+                return None;
+            };
+            node = items.get(i)?.clone();
+            found = (node.line, node.col);
+        }
+    }
+    Some(found)
+}
+
 /// Parse and validate scenario text; relative file references resolve against `base_dir`.
 pub fn parse(text: &str, file: &str, base_dir: &Path) -> Result<Scenario> {
     let root = yaml::parse(text, file).map_err(Error::Invalid)?;

@@ -121,6 +121,7 @@ fn node_pools_that_cluster_autoscaler_cannot_run() {
 #[test]
 fn accepted_max_pods_always_leave_allocatable_memory() {
     let cat = capsim::catalogue::Catalogue::builtin();
+    let (mut accepted, mut refused) = (0, 0);
     for (provider, service) in [("aws", "ec2"), ("gcp", "gce")] {
         for name in cat.names(service) {
             let inst = cat.get(name).unwrap();
@@ -132,8 +133,12 @@ fn accepted_max_pods_always_leave_allocatable_memory() {
                         "aws-general: {{ cloud: {cloud}, instanceType: {name}, maxPods: {max_pods},"
                     ),
                 );
-                let accepted = capsim::scenario::parse(&text, "p.yaml", &repo("tests/fixtures"));
-                let Ok(s) = accepted else { continue };
+                let parsed = capsim::scenario::parse(&text, "p.yaml", &repo("tests/fixtures"));
+                let Ok(s) = parsed else {
+                    refused += 1;
+                    continue;
+                };
+                accepted += 1;
                 let cluster = s.platform.cluster.as_ref().unwrap();
                 let pool = &cluster.pools[0];
                 let spec = capsim::model::nodes::pool_spec(pool, provider);
@@ -146,6 +151,7 @@ fn accepted_max_pods_always_leave_allocatable_memory() {
             }
         }
     }
+    assert!(accepted > 20 && refused > 5, "{accepted} accepted, {refused} refused");
 }
 
 #[test]
@@ -338,4 +344,25 @@ fn limit_constants_match_the_model() {
         capsim::model::TRAFFIC_STEP_MS
     );
     assert_eq!(capsim::scenario::limits::EVAL_STEP_MS, capsim::model::EVAL_STEP_MS);
+}
+
+/// A region or SKU the price book lacks names the scenario field that asked for it, with its
+/// line, as well as the book.
+#[test]
+fn unknown_region_and_sku_name_the_scenario_field() {
+    let err = rejected(
+        &platform_variant("  events:", "  cost:\n    regions: { aws: mars-1 }\n  events:"),
+        &["bad.yaml:85:", "spec.cost.regions.aws", "mars-1", "seoul-2026.csv"],
+    );
+    assert!(!err.contains("problems found"), "one problem per region: {err}");
+    rejected(
+        &platform_variant("cache.r6g.large", "cache.r6g.huge"),
+        &["spec.cache.nodeType"],
+    );
+    let env = "  cost:\n    environments:\n      dev:\n        cloud: aws\n        items:\n          \
+               - { sku: m9z.huge, count: 2 }\n  events:";
+    rejected(
+        &platform_variant("  events:", env),
+        &["bad.yaml:89:", "spec.cost.environments.dev.items[0].sku", "m9z.huge"],
+    );
 }

@@ -218,7 +218,8 @@ fn fuzz_scenarios_never_panic() {
             continue;
         }
         let mut g = Gen(seed ^ case.wrapping_mul(0xA24B_AED4_963E_E407));
-        let text = mutate(g.pick(&fixtures), &mut g);
+        let fixture: &String = g.pick(&fixtures);
+        let text = mutate(fixture, &mut g);
         let simulate = case % every == 0;
         // A scenario must parse the same either way; whether it was accepted is counted.
         match check_scenario(&text, &base, simulate) {
@@ -298,8 +299,14 @@ fn fuzz_readers_never_panic() {
         let text = match which {
             0 => mutate_table(&holidays, &mut g),
             1 => mutate_table(&catalogue, &mut g),
-            2 => mutate_table(g.pick(&prices), &mut g),
-            _ => mutate_table(g.pick(&hpa_cases), &mut g),
+            2 => {
+                let t: &String = g.pick(&prices);
+                mutate_table(t, &mut g)
+            }
+            _ => {
+                let t: &String = g.pick(&hpa_cases);
+                mutate_table(t, &mut g)
+            }
         };
         let result = catch_unwind(AssertUnwindSafe(|| match which {
             0 => capsim::scenario::holidays::HolidayCalendar::parse(&text, "h.csv")
