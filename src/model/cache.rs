@@ -726,7 +726,9 @@ impl Cache {
 
     /// `(t, hit)` of the full cache; `t` normalised (`T / H`).
     fn steady_solution(&mut self, n: f64, c: f64) -> (f64, f64) {
-        if !is_positive(n) || !is_positive(c) {
+        // A cache smaller than one item holds nothing (Che's population is not defined below
+        // one item; it gave NaN).
+        if !is_positive(n) || !is_positive(c) || c < 1.0 {
             return (0.0, 0.0);
         }
         if c >= n {
@@ -756,9 +758,16 @@ impl Cache {
     /// one item: `T0` solves `F(T0) = f0`, `T1 = T0 + L` and the misses are `F(T1) − f0`. If
     /// `T1` passes `T_C` (the cache fills up), the remaining lookups miss at the steady rate.
     fn refill_step(&mut self, n: f64, c: f64, lookups: f64) -> f64 {
-        if !is_positive(n) || !is_positive(c) {
+        if !is_positive(n) || !is_positive(c) || c < 1.0 {
             self.filled = Some(0.0);
             return 0.0;
+        }
+        // A working set of less than one item (a tiny DAU × keysPerUser) is cached whole: Che's
+        // population is not defined below one item, and solving it gave NaN, which then stuck
+        // in `filled` (a hit ratio of 0 for the rest of the run).
+        if n < 1.0 {
+            self.filled = Some(n);
+            return 1.0;
         }
         let cap = c.min(n);
         let f0 = self.filled.unwrap_or(cap).clamp(0.0, cap);
@@ -1155,6 +1164,43 @@ mod tests {
         );
         assert!((prev - steady).abs() < 1e-9, "{prev} vs {steady}");
         assert_eq!(cache.filled_items(), cache.capacity_items());
+    }
+
+    /// A working set below one item (issue 11: `keysPerUser: 1e-308`) or a cache below one item
+    /// gives finite ratios before and after a flush, never NaN.
+    #[test]
+    fn degenerate_sizes_give_finite_ratios() {
+        for (keys_per_user, memory) in [(1e-308, 1e9), (1e-3, 1e9), (300.0, 0.5), (1e-308, 0.5)] {
+            for warmup in [Warmup::Refill, Warmup::Instant] {
+                let mut cache = Cache::new(CacheSpec {
+                    nodes: 1,
+                    node_memory_bytes: memory,
+                    usable_fraction: 1.0,
+                    hit_ratio: HitRatioSpec::Derived {
+                        keys_per_user,
+                        item_bytes: 1.0,
+                        zipf_alpha: 0.9,
+                    },
+                    warmup,
+                });
+                let whole = keys_per_user * 20_000.0 < 1.0 && memory >= 1.0;
+                for step in 0..4 {
+                    if step == 2 {
+                        cache.flush();
+                    }
+                    let h = cache.step(60_000, 1e4, 20_000.0);
+                    assert!(h.is_finite(), "{keys_per_user} {memory} {warmup:?}: {h}");
+                    assert!(cache.filled_items().is_none_or(f64::is_finite));
+                    // Less than one item is held whole, also after a flush (it was stuck at 0).
+                    if whole {
+                        assert_eq!(h, 1.0, "{keys_per_user} {warmup:?} step {step}");
+                    }
+                    if memory < 1.0 {
+                        assert_eq!(h, 0.0, "{keys_per_user} {warmup:?} step {step}");
+                    }
+                }
+            }
+        }
     }
 
     /// The refill model against a request-level LRU that starts empty: per window of lookups
