@@ -73,7 +73,9 @@ pub fn check_work(s: &crate::scenario::Scenario) -> crate::Result<()> {
 pub fn parse_count(text: &str) -> std::result::Result<usize, String> {
     match text.trim().parse::<i128>() {
         Ok(n) if n >= 1 && n <= usize::MAX as i128 => Ok(n as usize),
-        Ok(n) => Err(format!("{n} is not a count; write a whole number of at least 1")),
+        Ok(n) => Err(format!(
+            "{n} is not a count; write a whole number of at least 1"
+        )),
         Err(_) => Err(format!("{text:?} is not a whole number; write e.g. 4")),
     }
 }

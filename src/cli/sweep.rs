@@ -163,7 +163,10 @@ pub fn exec(args: Args) -> Result<Outcome> {
 
 /// Every `--require` metric must be one the sweep's runs will have: a typo fails here, before
 /// any run, naming the metrics there are.
-fn check_metrics(requirements: &[Requirement], scenarios: &[crate::scenario::Scenario]) -> Result<()> {
+fn check_metrics(
+    requirements: &[Requirement],
+    scenarios: &[crate::scenario::Scenario],
+) -> Result<()> {
     let mut names = std::collections::BTreeSet::new();
     for s in scenarios {
         names.extend(crate::sweep::record::metric_names(s));

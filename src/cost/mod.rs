@@ -45,10 +45,14 @@ pub fn check_prices(s: &Scenario, book: &pricebook::PriceBook) -> crate::Result<
             for p in ps {
                 let field = scenario_field(s, book, l);
                 let message = format!("{} (price book {})", p.message, p.file);
-                if !problems.iter().any(|q| q.field == field && q.message == message) {
+                if !problems
+                    .iter()
+                    .any(|q| q.field == field && q.message == message)
+                {
                     problems.push(
-                        crate::error::Problem::new(&s.file, &field, message, p.fix)
-                            .at(crate::scenario::position_of(std::path::Path::new(&s.file), &field)),
+                        crate::error::Problem::new(&s.file, &field, message, p.fix).at(
+                            crate::scenario::position_of(std::path::Path::new(&s.file), &field),
+                        ),
                     );
                 }
             }

@@ -310,7 +310,12 @@ pub fn price(usage: &Usage, book: &PriceBook, on: Date) -> crate::Result<CostRep
 /// run): an input far outside any real plan. `cost::cost_of` names the scenario file.
 fn too_costly(l: Option<&UsageLine>) -> Error {
     let at = l
-        .map(|l| format!(" (first at {}: {} {} of {})", l.resource, l.quantity, l.unit, l.sku))
+        .map(|l| {
+            format!(
+                " (first at {}: {} {} of {})",
+                l.resource, l.quantity, l.unit, l.sku
+            )
+        })
         .unwrap_or_default();
     Error::invalid(Problem::new(
         USAGE_FILE,

@@ -3,8 +3,8 @@
 
 use std::ops::RangeInclusive;
 
-use super::decode::{Cx, MapReader};
 use super::decode::show;
+use super::decode::{Cx, MapReader};
 use super::yaml::Node;
 
 /// The accepted values of the numeric rules, checked alike here and for the `capsim check` flags.

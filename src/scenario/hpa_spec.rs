@@ -2,8 +2,8 @@
 //! shape, so a real manifest's `spec:` — or the whole manifest — can be pasted in), decoded and
 //! validated with the API server's rules.
 
-use super::decode::{Cx, MapReader};
 use super::decode::show;
+use super::decode::{Cx, MapReader};
 use super::yaml::{Node, Value};
 use crate::hpa::{self, MetricSpec, PolicyKind, ScalingRules, SelectPolicy, Target};
 

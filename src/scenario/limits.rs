@@ -74,9 +74,7 @@ pub fn estimate(s: &Scenario) -> Work {
     let instances = (s.services.len() * s.platform.clouds.len()) as u64;
     let tick_ms = gcd(TRAFFIC_STEP_MS, s.kubernetes.metric_resolution_ms.max(1));
     let scans = match &s.platform.cluster {
-        Some(c) => {
-            s.platform.clouds.len() as u64 * fires(d, c.autoscaler.scan_interval_ms.max(1))
-        }
+        Some(c) => s.platform.clouds.len() as u64 * fires(d, c.autoscaler.scan_interval_ms.max(1)),
         None => 0,
     };
     let events = fires(d, tick_ms)
@@ -85,7 +83,11 @@ pub fn estimate(s: &Scenario) -> Work {
         .saturating_add(fires(d, s.simulation.output_resolution_ms))
         .saturating_add(scans);
     let output_rows = instances.saturating_mul(fires(d, s.simulation.output_resolution_ms));
-    let per_cloud: u64 = s.services.iter().map(|x| u64::from(x.initial_replicas)).sum();
+    let per_cloud: u64 = s
+        .services
+        .iter()
+        .map(|x| u64::from(x.initial_replicas))
+        .sum();
     Work {
         events,
         output_rows,

@@ -2,8 +2,8 @@
 //! autoscaler, the PostgreSQL database (and pooler), the Redis cache, SLOs with alert rules, and
 //! timed events (cloud outages, cache flushes) — their scenario types and decoding.
 
-use super::decode::{Cx, MapReader};
 use super::decode::show;
+use super::decode::{Cx, MapReader};
 use super::yaml::Node;
 use crate::catalogue::Catalogue;
 use crate::sim::TimeMs;
@@ -347,7 +347,9 @@ fn decode_clouds(node: &Node, cx: &mut Cx) -> Option<Vec<Cloud>> {
         };
         let weight = c
             .req(cx, "weight", "the share of traffic, e.g. 70")
-            .and_then(|n| cx.positive_at_most(n, &format!("{p}.weight"), super::limits::MAX_WEIGHT));
+            .and_then(|n| {
+                cx.positive_at_most(n, &format!("{p}.weight"), super::limits::MAX_WEIGHT)
+            });
         let provider = match c.opt("provider") {
             Some(n) => cx.choice(n, &c.child("provider"), &[("aws", "aws"), ("gcp", "gcp")]),
             None if name.starts_with("gcp") || name.starts_with("gke") => Some("gcp"),

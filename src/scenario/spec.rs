@@ -6,8 +6,8 @@ use std::path::Path;
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
 
-use super::decode::{Cx, MapReader};
 use super::decode::show;
+use super::decode::{Cx, MapReader};
 use super::yaml::{Node, Value};
 use super::*;
 use crate::sim::{DAY_MS, HOUR_MS};
@@ -1068,7 +1068,12 @@ fn decode_kubernetes(node: &Node, cx: &mut Cx) -> Option<Kubernetes> {
     if let Some(n) = m.opt("hpaController") {
         let p = m.child("hpaController");
         if let Some(mut h) = cx.map(n, &p) {
-            ok &= h.opt_set(cx, "syncPeriod", &mut k.hpa_sync_period_ms, control_period_ms);
+            ok &= h.opt_set(
+                cx,
+                "syncPeriod",
+                &mut k.hpa_sync_period_ms,
+                control_period_ms,
+            );
             ok &= h.opt_set(
                 cx,
                 "cpuInitializationPeriod",

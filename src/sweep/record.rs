@@ -193,7 +193,12 @@ pub fn metric_names(s: &crate::scenario::Scenario) -> Vec<String> {
         }
     }
     if let Some(cluster) = &s.platform.cluster {
-        out.extend(cluster.pools.iter().map(|p| format!("peak_nodes.{}", p.name)));
+        out.extend(
+            cluster
+                .pools
+                .iter()
+                .map(|p| format!("peak_nodes.{}", p.name)),
+        );
     }
     if s.platform.database.is_some() {
         for m in [

@@ -8,7 +8,11 @@ const PLATFORM: &str = "tests/fixtures/platform.yaml";
 
 fn platform_variant(from: &str, to: &str) -> String {
     let base = std::fs::read_to_string(repo(PLATFORM)).unwrap();
-    assert_eq!(base.matches(from).count(), 1, "{from:?} once in the fixture");
+    assert_eq!(
+        base.matches(from).count(),
+        1,
+        "{from:?} once in the fixture"
+    );
     base.replacen(from, to, 1)
 }
 
@@ -77,7 +81,10 @@ fn a_cost_too_large_to_price_is_a_problem() {
     let o = capsim(&["run", path_str(&path), "--out", path_str(&out), "-q"]);
     let err = stderr(&o);
     assert_eq!(o.status.code(), Some(2), "{err}");
-    assert!(err.contains("big.yaml") && err.contains("too large to price"), "{err}");
+    assert!(
+        err.contains("big.yaml") && err.contains("too large to price"),
+        "{err}"
+    );
     assert!(!out.exists());
 }
 
@@ -151,7 +158,10 @@ fn accepted_max_pods_always_leave_allocatable_memory() {
             }
         }
     }
-    assert!(accepted > 20 && refused > 5, "{accepted} accepted, {refused} refused");
+    assert!(
+        accepted > 20 && refused > 5,
+        "{accepted} accepted, {refused} refused"
+    );
 }
 
 #[test]
@@ -173,7 +183,10 @@ fn accepted_nonsense() {
         &["spec.events[0].duration", "longer than 0"],
     );
     rejected(
-        &platform_variant("    availability: 0.999\n", "    availability: 0.999\n    window: 1000w\n"),
+        &platform_variant(
+            "    availability: 0.999\n",
+            "    availability: 0.999\n    window: 1000w\n",
+        ),
         &["spec.slo.window", "longer than the run"],
     );
     rejected(
@@ -187,7 +200,10 @@ fn accepted_nonsense() {
         );
     }
     rejected(
-        &platform_variant("  events:", "  check:\n    maxIncreasePct: 5\n    baseline: nowhere/summary.json\n  events:"),
+        &platform_variant(
+            "  events:",
+            "  check:\n    maxIncreasePct: 5\n    baseline: nowhere/summary.json\n  events:",
+        ),
         &["spec.check.baseline", "no baseline file"],
     );
 }
@@ -203,13 +219,28 @@ fn one_error_is_one_problem() {
             "concurrencyPerPod: x",
             "spec.services.web.concurrencyPerPod",
         ),
-        ("aws: { weight: 70 }", "aws: { weight: -1 }", "spec.clouds.aws.weight"),
-        ("keysPerUser: 300", "keysPerUser: 0", "spec.cache.hitRatio.keysPerUser"),
-        ("availability: 0.999", "availability: 2", "spec.slo.availability"),
+        (
+            "aws: { weight: 70 }",
+            "aws: { weight: -1 }",
+            "spec.clouds.aws.weight",
+        ),
+        (
+            "keysPerUser: 300",
+            "keysPerUser: 0",
+            "spec.cache.hitRatio.keysPerUser",
+        ),
+        (
+            "availability: 0.999",
+            "availability: 2",
+            "spec.slo.availability",
+        ),
     ] {
         let err = rejected(&platform_variant(from, to), &[field]);
         assert!(!err.contains("unknown field"), "{err}");
-        assert!(!err.contains("problems found"), "exactly one problem: {err}");
+        assert!(
+            !err.contains("problems found"),
+            "exactly one problem: {err}"
+        );
     }
 }
 
@@ -241,21 +272,34 @@ fn work_limits_need_allow_large() {
         let v = capsim(&["validate", path_str(&path)]);
         let err = stderr(&v);
         assert_eq!(v.status.code(), Some(2), "{err}");
-        assert!(err.contains(needle) && err.contains("--allow-large"), "{err}");
+        assert!(
+            err.contains(needle) && err.contains("--allow-large"),
+            "{err}"
+        );
         // The flag accepts it (validate only: the run would be the large one).
         let v = capsim(&["validate", path_str(&path), "--allow-large"]);
         assert_eq!(v.status.code(), Some(0), "{}", stderr(&v));
     }
     // A sub-second controller period is a range, not a work limit.
     rejected(
-        &variant("  services:", "  kubernetes:\n    hpaController: { syncPeriod: 100ms }\n  services:"),
+        &variant(
+            "  services:",
+            "  kubernetes:\n    hpaController: { syncPeriod: 100ms }\n  services:",
+        ),
         &["spec.kubernetes.hpaController.syncPeriod", "at least 1s"],
     );
 }
 
 #[test]
 fn sweep_flags_fail_before_any_run() {
-    let o = capsim(&["sweep", "tests/fixtures/small.yaml", "--runs", "2", "--threads", "10000"]);
+    let o = capsim(&[
+        "sweep",
+        "tests/fixtures/small.yaml",
+        "--runs",
+        "2",
+        "--threads",
+        "10000",
+    ]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("--allow-large"), "{}", stderr(&o));
     let out = tempfile::tempdir().unwrap();
@@ -282,14 +326,25 @@ fn sweep_flags_fail_before_any_run() {
 fn sweep_metric_names_match_the_runs_table() {
     let out = tempfile::tempdir().unwrap();
     let dir = out.path().join("sw");
-    let o = capsim(&["sweep", PLATFORM, "--runs", "1", "--out", path_str(&dir), "-q"]);
+    let o = capsim(&[
+        "sweep",
+        PLATFORM,
+        "--runs",
+        "1",
+        "--out",
+        path_str(&dir),
+        "-q",
+    ]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let csv = std::fs::read_to_string(dir.join("runs.csv")).unwrap();
     let header = csv.lines().next().unwrap();
     let s = capsim::scenario::load(&repo(PLATFORM)).unwrap();
     let names = capsim::sweep::record::metric_names(&s);
     for column in header.split(',').skip(4) {
-        assert!(names.iter().any(|n| n == column), "{column} not in {names:?}");
+        assert!(
+            names.iter().any(|n| n == column),
+            "{column} not in {names:?}"
+        );
     }
 }
 
@@ -315,7 +370,10 @@ fn a_file_that_is_not_utf8_is_told_so() {
     let o = capsim(&["validate", path_str(&path)]);
     let err = stderr(&o);
     assert_eq!(o.status.code(), Some(2));
-    assert!(err.contains("not UTF-8") && !err.contains("permissions"), "{err}");
+    assert!(
+        err.contains("not UTF-8") && !err.contains("permissions"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -343,7 +401,10 @@ fn limit_constants_match_the_model() {
         capsim::scenario::limits::TRAFFIC_STEP_MS,
         capsim::model::TRAFFIC_STEP_MS
     );
-    assert_eq!(capsim::scenario::limits::EVAL_STEP_MS, capsim::model::EVAL_STEP_MS);
+    assert_eq!(
+        capsim::scenario::limits::EVAL_STEP_MS,
+        capsim::model::EVAL_STEP_MS
+    );
 }
 
 /// A region or SKU the price book lacks names the scenario field that asked for it, with its
@@ -351,10 +412,21 @@ fn limit_constants_match_the_model() {
 #[test]
 fn unknown_region_and_sku_name_the_scenario_field() {
     let err = rejected(
-        &platform_variant("  events:", "  cost:\n    regions: { aws: mars-1 }\n  events:"),
-        &["bad.yaml:85:", "spec.cost.regions.aws", "mars-1", "seoul-2026.csv"],
+        &platform_variant(
+            "  events:",
+            "  cost:\n    regions: { aws: mars-1 }\n  events:",
+        ),
+        &[
+            "bad.yaml:85:",
+            "spec.cost.regions.aws",
+            "mars-1",
+            "seoul-2026.csv",
+        ],
     );
-    assert!(!err.contains("problems found"), "one problem per region: {err}");
+    assert!(
+        !err.contains("problems found"),
+        "one problem per region: {err}"
+    );
     rejected(
         &platform_variant("cache.r6g.large", "cache.r6g.huge"),
         &["spec.cache.nodeType"],
@@ -363,6 +435,10 @@ fn unknown_region_and_sku_name_the_scenario_field() {
                - { sku: m9z.huge, count: 2 }\n  events:";
     rejected(
         &platform_variant("  events:", env),
-        &["bad.yaml:89:", "spec.cost.environments.dev.items[0].sku", "m9z.huge"],
+        &[
+            "bad.yaml:89:",
+            "spec.cost.environments.dev.items[0].sku",
+            "m9z.huge",
+        ],
     );
 }

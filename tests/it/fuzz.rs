@@ -41,14 +41,78 @@ impl Gen {
 /// Values that broke, or nearly broke, something once: numbers at the edges of f64 and i64,
 /// units and durations out of range, the wrong YAML kinds, names that are paths.
 const HOSTILE: &[&str] = &[
-    "0", "-1", "1", "2", "0.5", "1e308", "-1e308", "1e-308", "5e-324", "1e15", "1e20", "1e300",
-    "9223372036854775807", "9223372036854775808", "-9223372036854775808", "18446744073709551616",
-    "NaN", ".nan", ".inf", "-.inf", "inf", "", "~", "null", "x", "\"\"", "'..'", "'.'", "a/b",
-    "../../etc", "2T", "2Ti", "1Ei", "-5m", "0s", "0ms", "1ms", "100ms", "1000w", "99999d",
-    "1e9h", "15s", "7s", "1y", "21y", "0d", "-1d", "1mo", "2026-02-30", "1900-01-01",
-    "2200-12-31", "9999-12-31", "[1, 2]", "[]", "{}", "{a: 1}", "*nowhere", "true", "yes",
-    "\"\\u0000\"", "1_000_000", "0x10", "+5", "Asia/Nowhere", "UTC", "spot", "m6i.xlarge",
-    "t3.medium", "weekdays 21-09", "weekdays 0-24", "builtin:KR", "builtin:XX",
+    "0",
+    "-1",
+    "1",
+    "2",
+    "0.5",
+    "1e308",
+    "-1e308",
+    "1e-308",
+    "5e-324",
+    "1e15",
+    "1e20",
+    "1e300",
+    "9223372036854775807",
+    "9223372036854775808",
+    "-9223372036854775808",
+    "18446744073709551616",
+    "NaN",
+    ".nan",
+    ".inf",
+    "-.inf",
+    "inf",
+    "",
+    "~",
+    "null",
+    "x",
+    "\"\"",
+    "'..'",
+    "'.'",
+    "a/b",
+    "../../etc",
+    "2T",
+    "2Ti",
+    "1Ei",
+    "-5m",
+    "0s",
+    "0ms",
+    "1ms",
+    "100ms",
+    "1000w",
+    "99999d",
+    "1e9h",
+    "15s",
+    "7s",
+    "1y",
+    "21y",
+    "0d",
+    "-1d",
+    "1mo",
+    "2026-02-30",
+    "1900-01-01",
+    "2200-12-31",
+    "9999-12-31",
+    "[1, 2]",
+    "[]",
+    "{}",
+    "{a: 1}",
+    "*nowhere",
+    "true",
+    "yes",
+    "\"\\u0000\"",
+    "1_000_000",
+    "0x10",
+    "+5",
+    "Asia/Nowhere",
+    "UTC",
+    "spot",
+    "m6i.xlarge",
+    "t3.medium",
+    "weekdays 21-09",
+    "weekdays 0-24",
+    "builtin:KR",
+    "builtin:XX",
 ];
 
 /// One mutation of `text` (a fixture): the scenario grammar's lines, values and structure.
@@ -102,7 +166,10 @@ fn mutate(text: &str, g: &mut Gen) -> String {
                 // Cut the line (and the file) short, or add garbage.
                 let l = &lines[i];
                 let cut = g.below(l.len() + 1);
-                let cut = (0..=cut).rev().find(|&k| l.is_char_boundary(k)).unwrap_or(0);
+                let cut = (0..=cut)
+                    .rev()
+                    .find(|&k| l.is_char_boundary(k))
+                    .unwrap_or(0);
                 lines[i] = l[..cut].to_string();
                 if g.below(4) == 0 {
                     lines.truncate(i + 1);
@@ -196,17 +263,23 @@ fn env_u64(key: &str, default: u64) -> u64 {
 
 /// The fixtures the mutations start from.
 fn seeds() -> Vec<String> {
-    ["tests/fixtures/small.yaml", "tests/fixtures/platform.yaml", "scenarios/heal7.yaml"]
-        .iter()
-        .map(|p| std::fs::read_to_string(repo(p)).unwrap())
-        .collect()
+    [
+        "tests/fixtures/small.yaml",
+        "tests/fixtures/platform.yaml",
+        "scenarios/heal7.yaml",
+    ]
+    .iter()
+    .map(|p| std::fs::read_to_string(repo(p)).unwrap())
+    .collect()
 }
 
 #[test]
 fn fuzz_scenarios_never_panic() {
     let cases = env_u64("CAPSIM_FUZZ_CASES", 300);
     let seed = env_u64("CAPSIM_FUZZ_SEED", 11);
-    let only = std::env::var("CAPSIM_FUZZ_CASE").ok().and_then(|v| v.parse::<u64>().ok());
+    let only = std::env::var("CAPSIM_FUZZ_CASE")
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok());
     let base = repo("tests/fixtures");
     let fixtures = seeds();
     // Simulate one accepted case in `every` (a simulation costs far more than a parse).
@@ -265,7 +338,10 @@ fn mutate_table(text: &str, g: &mut Gen) -> String {
             4 => {
                 let l = &lines[i];
                 let cut = g.below(l.len() + 1);
-                let cut = (0..=cut).rev().find(|&k| l.is_char_boundary(k)).unwrap_or(0);
+                let cut = (0..=cut)
+                    .rev()
+                    .find(|&k| l.is_char_boundary(k))
+                    .unwrap_or(0);
                 lines[i] = l[..cut].to_string();
             }
             _ => lines[i].push_str(",\"unclosed"),
@@ -325,7 +401,9 @@ fn fuzz_readers_never_panic() {
         match result {
             Ok(Ok(())) => {}
             Ok(Err(why)) => panic!("seed {seed} case {case} (reader {which}): {why}\n{text}"),
-            Err(_) => panic!("seed {seed} case {case} (reader {which}) panicked\n--- input ---\n{text}"),
+            Err(_) => {
+                panic!("seed {seed} case {case} (reader {which}) panicked\n--- input ---\n{text}")
+            }
         }
     }
 }

@@ -473,10 +473,19 @@ fn a_folder_with_other_files_is_not_replaced() {
     let out = dir.path().join("out");
     std::fs::create_dir(&out).unwrap();
     std::fs::write(out.join("notes.txt"), "mine").unwrap();
-    let o = capsim(&["run", "tests/fixtures/small.yaml", "--out", path_str(&out), "-q"]);
+    let o = capsim(&[
+        "run",
+        "tests/fixtures/small.yaml",
+        "--out",
+        path_str(&out),
+        "-q",
+    ]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("notes.txt"), "{}", stderr(&o));
-    assert_eq!(std::fs::read_to_string(out.join("notes.txt")).unwrap(), "mine");
+    assert_eq!(
+        std::fs::read_to_string(out.join("notes.txt")).unwrap(),
+        "mine"
+    );
     let names: Vec<String> = std::fs::read_dir(dir.path())
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
@@ -520,7 +529,13 @@ fn an_old_report_renamed_aside_is_restored() {
     std::fs::rename(&out, &aside).unwrap();
     let before = std::fs::read(aside.join("summary.json")).unwrap();
     // Even a run that then fails (no such scenario) puts the old report back first.
-    let o = capsim(&["run", "tests/fixtures/nope.yaml", "--out", path_str(&out), "-q"]);
+    let o = capsim(&[
+        "run",
+        "tests/fixtures/nope.yaml",
+        "--out",
+        path_str(&out),
+        "-q",
+    ]);
     assert_eq!(o.status.code(), Some(2));
     assert_eq!(std::fs::read(out.join("summary.json")).unwrap(), before);
     assert!(!aside.exists());
