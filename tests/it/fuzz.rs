@@ -1,9 +1,9 @@
 //! A structured fuzzer over capsim's inputs, on stable Rust and without extra crates: scenario
 //! files (mutations of the fixtures along the scenario grammar — values swapped for hostile ones,
 //! lines dropped, repeated, swapped or cut, aliases and documents added) and the CSV readers
-//! (holiday calendar, price book, instance catalogue) and the HPA case reader. Every input must
-//! give a value or an `Error` — never a panic — and every `Error::Invalid` must name a file and
-//! say what is wrong. Accepted scenarios small enough are also simulated and priced, where the
+//! (holiday calendar, price book, instance catalogue), the HPA case reader and the summary.json
+//! reader of `compare`/`check`. Every input must give a value or an `Error` — never a panic —
+//! and every `Error::Invalid` must name a file and say what is wrong. Accepted scenarios small enough are also simulated and priced, where the
 //! campaign of issue 11 found its crashes.
 //!
 //! `cargo test --test it fuzz` runs a short, fixed-seed pass (a few seconds). The long run:
@@ -369,9 +369,15 @@ fn fuzz_readers_never_panic() {
         .take(3)
         .map(|p| std::fs::read_to_string(p).unwrap_or_default())
         .collect();
+    // A summary.json as `capsim run` writes it (the JSON snapshot, without insta's header).
+    let snap = std::fs::read_to_string(repo("tests/it/snapshots/it__snapshots__json_report.snap"))
+        .unwrap();
+    let summary = snap[snap.find("\n{").map_or(0, |i| i + 1)..].to_string();
+    let tmp = tempfile::tempdir().unwrap();
+    let summary_path = tmp.path().join("summary.json");
     for case in 0..cases {
         let mut g = Gen(seed ^ case.wrapping_mul(0x2545_F491_4F6C_DD1D));
-        let which = g.below(4);
+        let which = g.below(5);
         let text = match which {
             0 => mutate_table(&holidays, &mut g),
             1 => mutate_table(&catalogue, &mut g),
@@ -379,10 +385,11 @@ fn fuzz_readers_never_panic() {
                 let t: &String = g.pick(&prices);
                 mutate_table(t, &mut g)
             }
-            _ => {
+            3 => {
                 let t: &String = g.pick(&hpa_cases);
                 mutate_table(t, &mut g)
             }
+            _ => mutate_table(&summary, &mut g),
         };
         let result = catch_unwind(AssertUnwindSafe(|| match which {
             0 => capsim::scenario::holidays::HolidayCalendar::parse(&text, "h.csv")
@@ -394,9 +401,15 @@ fn fuzz_readers_never_panic() {
             2 => capsim::cost::pricebook::PriceBook::parse(&text, "p.csv")
                 .err()
                 .map_or(Ok(()), |e| check_error(&e)),
-            _ => capsim::hpa::cases::parse("cases.yaml", &text)
+            3 => capsim::hpa::cases::parse("cases.yaml", &text)
                 .err()
                 .map_or(Ok(()), |ps| check_error(&capsim::Error::Invalid(ps))),
+            _ => {
+                std::fs::write(&summary_path, &text).unwrap();
+                capsim::cli::compare::load_summary(&summary_path)
+                    .err()
+                    .map_or(Ok(()), |e| check_error(&e))
+            }
         }));
         match result {
             Ok(Ok(())) => {}
