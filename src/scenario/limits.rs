@@ -22,6 +22,14 @@ pub const MAX_REQUESTS_PER_PAGE_VIEW: f64 = 1e5;
 pub const MAX_WEIGHT: f64 = 1e9;
 /// The largest holiday multiplier.
 pub const MAX_HOLIDAY_MULTIPLIER: f64 = 1e3;
+/// The longest holiday ramp, in hours (a month).
+pub const MAX_RAMP_HOURS: f64 = 720.0;
+/// The largest coefficient of variation of a service time.
+pub const MAX_SERVICE_TIME_CV: f64 = 100.0;
+/// The most database queries per request.
+pub const MAX_QUERIES_PER_REQUEST: f64 = 1e4;
+/// The most spot interruptions per node and day (one a minute).
+pub const MAX_SPOT_INTERRUPTIONS_PER_NODE_DAY: f64 = 1440.0;
 /// The most instances (or GB, or units) one fixed-inventory line may count. Instance-hour lines
 /// are priced per instance, so a count becomes that many per-instance levels.
 pub const MAX_INVENTORY_COUNT: f64 = 1e5;

@@ -524,7 +524,11 @@ fn decode_cluster(
                     );
                     ok = false;
                 }
-                cx.non_negative(t, &format!("{p}.spotInterruptionsPerNodeDay"))
+                cx.non_negative_at_most(
+                    t,
+                    &format!("{p}.spotInterruptionsPerNodeDay"),
+                    super::limits::MAX_SPOT_INTERRUPTIONS_PER_NODE_DAY,
+                )
             }
             // AWS's Spot Instance Advisor puts most types in the "<5 %" monthly interruption
             // band: 5 % a month ≈ 0.0017 a day. Default to that band's upper edge.

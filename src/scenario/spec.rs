@@ -644,7 +644,9 @@ fn decode_holidays(
                 )
             });
         let ramp = pm.opt_or(cx, "rampHours", 0, |cx, n, p| {
-            cx.non_negative(n, p)
+            // A month of ramp at most: beyond it the peak is the season, and the milliseconds
+            // of an unbounded ramp overflow the clock.
+            cx.non_negative_at_most(n, p, limits::MAX_RAMP_HOURS)
                 .map(|h| (h * HOUR_MS as f64).round() as i64)
         });
         pm.finish(cx);
@@ -884,7 +886,7 @@ fn decode_service(name: &str, node: &Node, cx: &mut Cx) -> Option<Service> {
     let cv_node = m.opt("serviceTimeCv");
     let service_time_dist = match (dist, cv_node) {
         (Some(2), Some(n)) => cx
-            .non_negative(n, &m.child("serviceTimeCv"))
+            .non_negative_at_most(n, &m.child("serviceTimeCv"), limits::MAX_SERVICE_TIME_CV)
             .map(ServiceTimeDist::General),
         (Some(2), None) => {
             cx.problem(
@@ -923,7 +925,13 @@ fn decode_service(name: &str, node: &Node, cx: &mut Cx) -> Option<Service> {
                     "queriesPerRequest",
                     "database queries per request before the cache, e.g. 3",
                 )
-                .and_then(|v| cx.non_negative(v, &d.child("queriesPerRequest")));
+                .and_then(|v| {
+                    cx.non_negative_at_most(
+                        v,
+                        &d.child("queriesPerRequest"),
+                        limits::MAX_QUERIES_PER_REQUEST,
+                    )
+                });
             let wf = d.opt_or(cx, "writeFraction", 0.1, |cx, v, p| {
                 cx.fraction(v, p, "write a value from 0 to 1")
             });

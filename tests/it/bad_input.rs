@@ -164,6 +164,33 @@ fn accepted_max_pods_always_leave_allocatable_memory() {
     );
 }
 
+/// The values around the campaign's: each unbounded number that reached arithmetic.
+#[test]
+fn other_unbounded_numbers_are_out_of_range() {
+    rejected(
+        &variant("rampHours: 12", "rampHours: 1e308"),
+        &["spec.traffic.holidays.peaks[0].rampHours", "out of range"],
+    );
+    rejected(
+        &platform_variant("serviceTimeCv: 0.6", "serviceTimeCv: 1e308"),
+        &["spec.services.web.serviceTimeCv", "out of range"],
+    );
+    rejected(
+        &platform_variant("queriesPerRequest: 2,", "queriesPerRequest: 1e308,"),
+        &[
+            "spec.services.web.database.queriesPerRequest",
+            "out of range",
+        ],
+    );
+    rejected(
+        &platform_variant(
+            "maxNodes: 20 }\n      gcp",
+            "maxNodes: 20, capacityType: spot, spotInterruptionsPerNodeDay: 1e308 }\n      gcp",
+        ),
+        &["spotInterruptionsPerNodeDay", "out of range"],
+    );
+}
+
 #[test]
 fn a_working_set_below_one_item_is_out_of_range() {
     rejected(

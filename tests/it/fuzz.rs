@@ -200,7 +200,9 @@ fn check_scenario(text: &str, base: &Path, simulate: bool) -> Result<(), String>
             Ok(s) => s,
             Err(e) => return check_error(&e),
         };
-        // What `validate` does after decoding: the price book and the work estimate.
+        // What `validate` does after decoding: the price book and the work estimate; and the
+        // demand curve every run builds first (cheap, and where an unbounded ramp once panicked).
+        let _ = capsim::traffic::Demand::new(&s);
         let _ = capsim::scenario::limits::estimate(&s);
         let _ = capsim::scenario::limits::check(&s);
         let book = match capsim::cost::load_price_book(&s, &base.join("fuzz.yaml")) {
