@@ -19,7 +19,7 @@ pub struct Args {
     /// The scenario file (YAML, kind: Scenario).
     pub scenario: PathBuf,
     /// Monthly budget in USD: every month's total under --variant must be at most this.
-    #[arg(long, value_name = "USD")]
+    #[arg(long, value_name = "USD", allow_negative_numbers = true)]
     pub budget: Option<f64>,
     /// Purchase variant whose totals are checked: on-demand, spot, committed-1y, committed-3y,
     /// committed-1y-spot, committed-3y-spot [default: spec.check.variant, else on-demand].
@@ -29,16 +29,16 @@ pub struct Args {
     #[arg(long, value_name = "SUMMARY_JSON")]
     pub baseline: Option<PathBuf>,
     /// Largest allowed cost increase over the baseline, per month and over the run, in USD.
-    #[arg(long, value_name = "USD")]
+    #[arg(long, value_name = "USD", allow_negative_numbers = true)]
     pub max_increase_usd: Option<f64>,
     /// Largest allowed cost increase over the baseline, per month and over the run, in percent.
-    #[arg(long, value_name = "PERCENT")]
+    #[arg(long, value_name = "PERCENT", allow_negative_numbers = true)]
     pub max_increase_pct: Option<f64>,
     /// Smallest share (0..1) of SLO windows meeting the p95 target, every month (SLO path).
-    #[arg(long, value_name = "RATIO")]
+    #[arg(long, value_name = "RATIO", allow_negative_numbers = true)]
     pub min_latency_compliance: Option<f64>,
     /// Smallest availability (0..1) every month (SLO path).
-    #[arg(long, value_name = "RATIO")]
+    #[arg(long, value_name = "RATIO", allow_negative_numbers = true)]
     pub min_availability: Option<f64>,
     /// Smallest mean cache hit ratio (0..1) every month [default: spec.slo.cacheHitRatio].
     #[arg(long, value_name = "RATIO")]

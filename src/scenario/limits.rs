@@ -114,6 +114,7 @@ pub fn check(s: &Scenario) -> Vec<Problem> {
             what,
             format!("{fix}, or pass --allow-large if you mean it"),
         )
+        .at(super::position_of(std::path::Path::new(&s.file), field))
     };
     if w.events > MAX_EVENTS {
         out.push(over(
@@ -122,7 +123,7 @@ pub fn check(s: &Scenario) -> Vec<Problem> {
                  without --allow-large",
                 w.events, MAX_EVENTS
             ),
-            "spec.kubernetes",
+            "spec.simulation.duration",
             "shorten spec.simulation.duration or lengthen hpaController.syncPeriod, \
              metricsServer.metricResolution or the autoscaler's scanInterval",
         ));

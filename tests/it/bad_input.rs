@@ -387,6 +387,15 @@ fn negative_numbers_get_a_plain_message() {
         assert!(!err.contains("-- -"), "no clap tip: {err}");
         assert!(err.contains("whole number"), "{err}");
     }
+    // A negative amount is a value (an allowed decrease), judged by the rule's own check.
+    let o = capsim(&[
+        "check",
+        "tests/fixtures/small.yaml",
+        "--max-increase-usd",
+        "-5",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("need a baseline"), "{}", stderr(&o));
 }
 
 #[test]
