@@ -36,7 +36,8 @@ const REPORT_NAMES: &[&str] = &[
 /// first renamed aside (`.NAME.capsim-old-PID`) and removed after; a kill between those two
 /// renames leaves the old report under that name, and the next write beside it renames it back
 /// before doing anything else. A folder that holds anything capsim does not write is refused,
-/// not replaced. Stale temporaries of dead capsim processes beside `dir` are cleaned first.
+/// not replaced; sweep folders nested in a run's report (`sweep`, `sweep-shard-*`) are moved
+/// into the new one. Stale temporaries of dead capsim processes beside `dir` are cleaned first.
 pub fn write_folder_atomic(dir: &Path, files: &[(&Path, &[u8])]) -> Result<()> {
     let name = folder_name(dir)?;
     let parent = dir
@@ -68,6 +69,7 @@ pub fn write_folder_atomic(dir: &Path, files: &[(&Path, &[u8])]) -> Result<()> {
             let _ = std::fs::remove_dir_all(&tmp);
             return Err(Error::write(dir, e));
         }
+        carry_nested(&old, dir);
         let _ = std::fs::remove_dir_all(&old);
     } else if let Err(e) = std::fs::rename(&tmp, dir) {
         let _ = std::fs::remove_dir_all(&tmp);
@@ -108,7 +110,11 @@ pub fn check_output_folder(dir: &Path) -> Result<()> {
 fn write_tree(tmp: &Path, dir: &Path, files: &[(&Path, &[u8])]) -> Result<()> {
     std::fs::create_dir_all(tmp).map_err(|e| Error::write(tmp, e))?;
     for (path, bytes) in files {
-        let rel = path.strip_prefix(dir).unwrap_or(path);
+        let rel = path
+            .strip_prefix(dir)
+            .ok()
+            .or_else(|| path.file_name().map(Path::new))
+            .unwrap_or(path);
         let target = tmp.join(rel);
         if let Some(sub) = target.parent() {
             std::fs::create_dir_all(sub).map_err(|e| Error::write(path, e))?;
@@ -149,7 +155,7 @@ fn check_replaceable(dir: &Path) -> Result<()> {
                     return refuse(format!("holds charts/{n}, which capsim did not write"));
                 }
             }
-        } else if !is_temp && !REPORT_NAMES.contains(&name.as_str()) {
+        } else if !is_temp && !is_nested_report(&name) && !REPORT_NAMES.contains(&name.as_str()) {
             return refuse(format!("holds {name}, which capsim did not write"));
         }
     }
@@ -186,7 +192,29 @@ fn clean_stale(parent: &Path, name: &str) {
         if is_old && !dir.exists() {
             let _ = std::fs::rename(&path, &dir);
         } else {
+            if is_old {
+                carry_nested(&path, &dir);
+            }
             let _ = std::fs::remove_dir_all(&path);
+        }
+    }
+}
+
+/// Report folders capsim nests in a run's report folder by default (`reports/<name>/sweep`,
+/// `reports/<name>/sweep-shard-I-of-N`): they are not the run's, and survive its replacement.
+fn is_nested_report(name: &str) -> bool {
+    name == "sweep" || name.starts_with("sweep-shard-")
+}
+
+/// Move the nested report folders of an old report `from` into its replacement `to`.
+fn carry_nested(from: &Path, to: &Path) {
+    let Ok(entries) = std::fs::read_dir(from) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        if is_nested_report(&name.to_string_lossy()) && !to.join(&name).exists() {
+            let _ = std::fs::rename(entry.path(), to.join(&name));
         }
     }
 }

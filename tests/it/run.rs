@@ -511,6 +511,11 @@ fn a_report_folder_is_replaced_whole() {
     assert!(!out.join("nodes.csv").exists());
     assert!(!out.join(".summary.json.tmp-999999999").exists());
     assert!(!stale.exists());
+    // A sweep nested in the run's folder (the default reports/<name>/sweep) is kept.
+    std::fs::create_dir(out.join("sweep")).unwrap();
+    std::fs::write(out.join("sweep").join("manifest.json"), "{}").unwrap();
+    run_ok("tests/fixtures/small.yaml", &out, &["-q"]);
+    assert!(out.join("sweep").join("manifest.json").exists());
     let names: Vec<String> = std::fs::read_dir(dir.path())
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
