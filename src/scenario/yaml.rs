@@ -376,7 +376,11 @@ mod tests {
             text.push_str(&format!("a{i}: &a{i} [{refs}]\n"));
         }
         let err = parse(&text, "f.yaml").unwrap_err();
-        assert!(err[0].message.contains("expands to more than"), "{}", err[0]);
+        assert!(
+            err[0].message.contains("expands to more than"),
+            "{}",
+            err[0]
+        );
         assert!(err[0].line_col.is_some());
     }
 

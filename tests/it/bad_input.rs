@@ -216,9 +216,14 @@ fn accepted_nonsense() {
         ),
         &["spec.slo.window", "longer than the run"],
     );
+    // Garbage after `---`: a second document, or malformed YAML, each with its line.
+    rejected(
+        &(small_fixture() + "---\ngarbage: 1\n"),
+        &["second YAML document"],
+    );
     rejected(
         &(small_fixture() + "---\ngarbage: [1, 2\n"),
-        &["second YAML document"],
+        &["malformed YAML"],
     );
     for name in ["'..'", "'.'", "a/b", "'../x'"] {
         rejected(
