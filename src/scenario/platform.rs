@@ -550,26 +550,42 @@ fn decode_cluster(
             Some(ms)
         });
         let default_max_pods = if service == "gce" { 110 } else { 58 };
+        let max_pods_node = n.opt("maxPods");
         let max_pods = n.opt_or(cx, "maxPods", default_max_pods, |cx, t, p| {
-            let v = cx.int(t, p, 1, 1000)? as u32;
-            if let (Some(inst), Some(c)) = (&inst, cloud) {
+            cx.int(t, p, 1, 1000).map(|v| v as u32)
+        });
+        // The node must keep CPU and memory for pods after the kubelet's reservation (which
+        // grows with maxPods on EKS), or model::nodes could not build the pool. Checked with
+        // the default maxPods too: an instance type from spec.catalogue may be tiny.
+        let max_pods = match (max_pods, &inst, cloud) {
+            (Some(pods), Some(inst), Some(c)) => {
                 let provider = cloud_defs[c].provider.as_str();
-                if reserved_memory_bytes(provider, inst.memory_bytes, v) >= inst.memory_bytes {
+                let no_memory =
+                    reserved_memory_bytes(provider, inst.memory_bytes, pods) >= inst.memory_bytes;
+                let no_cpu = (inst.vcpu * 1000.0).round() < 1.0;
+                if no_memory || no_cpu {
+                    let (at, field) = match max_pods_node {
+                        Some(t) => (t, format!("{p}.maxPods")),
+                        None => (v, format!("{p}.instanceType")),
+                    };
                     cx.problem(
-                        t,
-                        p,
+                        at,
+                        &field,
                         format!(
-                            "{} pods leave a {} node no memory for pods (the kubelet reserves \
-                             memory per possible pod)",
-                            v, inst.name
+                            "a {} node with maxPods {pods} has no {} left for pods (the kubelet \
+                             reserves memory per possible pod)",
+                            inst.name,
+                            if no_cpu { "CPU" } else { "memory" }
                         ),
-                        "lower maxPods or choose an instance type with more memory",
+                        "lower maxPods or choose an instance type with more memory and CPU",
                     );
-                    return None;
+                    None
+                } else {
+                    Some(pods)
                 }
             }
-            Some(v)
-        });
+            (other, _, _) => other,
+        };
         n.finish(cx);
         match (cloud, inst, min, max, spot, rate, delay, max_pods) {
             (

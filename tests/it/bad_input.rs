@@ -483,3 +483,32 @@ fn unknown_region_and_sku_name_the_scenario_field() {
         ],
     );
 }
+
+/// An instance type from `spec.catalogue` too small for the kubelet's reservation is refused at
+/// its pool even with the default maxPods (model::nodes could not build it: a panic before).
+#[test]
+fn a_tiny_catalogue_instance_is_refused_at_its_pool() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("tiny.csv"),
+        "provider,service,type,vcpu,memory_gib,network,notes,source\n\
+         aws,ec2,t9.tiny,2,0.25,Low,,https://example.com/t9\n",
+    )
+    .unwrap();
+    let text = platform_variant("instanceType: m6i.xlarge,", "instanceType: t9.tiny,").replacen(
+        "  clouds:",
+        "  catalogue: tiny.csv\n  clouds:",
+        1,
+    );
+    let path = dir.path().join("bad.yaml");
+    std::fs::write(&path, text).unwrap();
+    let o = capsim(&["validate", path_str(&path)]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(
+        err.contains("spec.cluster.nodePools.aws-general.instanceType")
+            && err.contains("t9.tiny node with maxPods 58 has no memory left"),
+        "{err}"
+    );
+}
