@@ -6,7 +6,7 @@
 use std::path::PathBuf;
 
 use super::Outcome;
-use super::output::{print_stdout, progress_bar, write_files_atomic};
+use super::output::{print_stdout, progress_bar, write_folder_atomic};
 use super::run::Format;
 use crate::error::{Error, Result};
 use crate::headroom::{self, Options, Scale, render};
@@ -21,24 +21,24 @@ pub struct Args {
     #[arg(long, value_enum, default_value_t = By::Dau)]
     pub by: By,
     /// The largest demand factor to try.
-    #[arg(long, default_value_t = 100.0)]
+    #[arg(long, default_value_t = 100.0, allow_negative_numbers = true)]
     pub max: f64,
     /// Also answer whether the peak can reach this many requests per second (see --target-of),
     /// and what would lift each limit broken there.
-    #[arg(long, value_name = "RPS")]
+    #[arg(long, value_name = "RPS", allow_negative_numbers = true)]
     pub target_rps: Option<f64>,
     /// Which peak --target-rps means: `total` (every service's requests together, the plan's
     /// throughput) or `entry` (the SLO path's entry service).
     #[arg(long, value_enum, default_value_t = TargetOfArg::Total)]
     pub target_of: TargetOfArg,
     /// Refine each breaking point to this relative precision (e.g. 0.01 = 1 %).
-    #[arg(long, default_value_t = 0.01)]
+    #[arg(long, default_value_t = 0.01, allow_negative_numbers = true)]
     pub precision: f64,
     /// Worker threads [default: the machine's cores]. Results do not depend on it.
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true, value_parser = super::parse_count)]
     pub threads: Option<usize>,
     /// Seed for the random streams (overrides spec.simulation.seed); every probe uses it.
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true, value_parser = super::parse_seed)]
     pub seed: Option<u64>,
     /// Write headroom.json, headroom.md and headroom.html into this folder.
     #[arg(long)]
@@ -71,7 +71,12 @@ pub fn exec(args: Args) -> Result<Outcome> {
             args.precision
         )));
     }
+    if let Some(dir) = &args.out {
+        super::output::check_output_folder(dir)?;
+    }
     let mut scenario = crate::scenario::load(&args.scenario)?;
+    // One probe is one run of the scenario (scaled): the same work limits.
+    super::check_work(&scenario)?;
     if let Some(seed) = args.seed {
         scenario.simulation.seed = seed;
     }
@@ -88,11 +93,7 @@ pub fn exec(args: Args) -> Result<Outcome> {
             TargetOfArg::Total => headroom::TargetOf::Total,
             TargetOfArg::Entry => headroom::TargetOf::Entry,
         },
-        threads: match args.threads {
-            Some(0) => return Err(Error::Usage("--threads must be at least 1".into())),
-            Some(t) => t,
-            None => std::thread::available_parallelism().map_or(1, usize::from),
-        },
+        threads: super::thread_count(args.threads)?,
         ..Options::default()
     };
     let bar = progress_bar(
@@ -107,7 +108,6 @@ pub fn exec(args: Args) -> Result<Outcome> {
     })?;
     bar.finish_and_clear();
     if let Some(dir) = &args.out {
-        std::fs::create_dir_all(dir).map_err(|e| Error::write(dir, e))?;
         let (json, md, html) = (
             render::json(&report),
             render::markdown(&report),
@@ -118,11 +118,14 @@ pub fn exec(args: Args) -> Result<Outcome> {
             dir.join("headroom.md"),
             dir.join("headroom.html"),
         ];
-        write_files_atomic(&[
-            (&paths[0], json.as_bytes()),
-            (&paths[1], md.as_bytes()),
-            (&paths[2], html.as_bytes()),
-        ])?;
+        write_folder_atomic(
+            dir,
+            &[
+                (&paths[0], json.as_bytes()),
+                (&paths[1], md.as_bytes()),
+                (&paths[2], html.as_bytes()),
+            ],
+        )?;
     }
     if !args.quiet {
         match args.format {

@@ -68,6 +68,22 @@ pub fn check_work(s: &crate::scenario::Scenario) -> crate::Result<()> {
     }
 }
 
+/// `--threads` of `sweep` and `headroom`: the machine's cores by default; more than
+/// [`MAX_THREADS`](crate::scenario::limits::MAX_THREADS) needs `--allow-large`.
+pub fn thread_count(arg: Option<usize>) -> crate::Result<usize> {
+    let max = crate::scenario::limits::MAX_THREADS;
+    match arg {
+        Some(0) => Err(crate::Error::Usage("--threads must be at least 1".into())),
+        Some(t) if t > max && !allow_large() => Err(crate::Error::Usage(format!(
+            "--threads {t} is more than {max} worker threads (each runs a simulation and holds \
+             its memory)\n  fix: use at most the machine's cores (the default), or pass \
+             --allow-large if you mean it"
+        ))),
+        Some(t) => Ok(t),
+        None => Ok(std::thread::available_parallelism().map_or(1, usize::from)),
+    }
+}
+
 /// A count flag's value (`--runs`, `--threads`, `--shards`): a whole number ≥ 1, with a message
 /// that says so (a negative number is a value here, not a flag).
 pub fn parse_count(text: &str) -> std::result::Result<usize, String> {

@@ -28,6 +28,9 @@ const REPORT_NAMES: &[&str] = &[
     "sweep.json",
     "manifest.json",
     "summary.md",
+    "headroom.json",
+    "headroom.md",
+    "headroom.html",
 ];
 
 /// Write a whole report folder `dir` so that it appears complete or not at all. `files` are

@@ -109,19 +109,7 @@ pub fn exec(args: Args) -> Result<Outcome> {
         (None, Some(n)) => shard_from_env(n)?,
         (None, None) => Shard::ALL,
     };
-    let threads = match args.threads {
-        Some(0) => return Err(Error::Usage("--threads must be at least 1".into())),
-        Some(t) if t > crate::scenario::limits::MAX_THREADS && !super::allow_large() => {
-            return Err(Error::Usage(format!(
-                "--threads {t} is more than {} worker threads (each runs a simulation and holds \
-                 its memory)\n  fix: use at most the machine's cores (the default), or pass \
-                 --allow-large if you mean it",
-                crate::scenario::limits::MAX_THREADS
-            )));
-        }
-        Some(t) => t,
-        None => std::thread::available_parallelism().map_or(1, usize::from),
-    };
+    let threads = super::thread_count(args.threads)?;
     if let Some(dir) = &args.out {
         super::output::check_output_folder(dir)?;
     }
