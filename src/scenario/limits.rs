@@ -87,7 +87,11 @@ pub fn estimate(s: &Scenario) -> Work {
     };
     let events = fires(d, tick_ms)
         .saturating_add(instances.saturating_mul(fires(d, s.kubernetes.hpa_sync_period_ms)))
-        .saturating_add(fires(d, EVAL_STEP_MS))
+        // Evaluations run every minute, or at every output interval that does not divide one.
+        .saturating_add(fires(
+            d,
+            gcd(EVAL_STEP_MS, s.simulation.output_resolution_ms.max(1)),
+        ))
         .saturating_add(fires(d, s.simulation.output_resolution_ms))
         .saturating_add(scans);
     let output_rows = instances.saturating_mul(fires(d, s.simulation.output_resolution_ms));
