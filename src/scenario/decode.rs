@@ -33,6 +33,29 @@ impl Cx {
             .push(Problem::new(&self.file, path, message, fix).at(node.pos()));
     }
 
+    /// What a loader the scenario points at (a calendar, a catalogue, a replay) returned, as a
+    /// decoded value: its own problems join this file's; any other error (an unreadable file)
+    /// becomes one problem at `node`, `path`, with `fix`.
+    pub fn absorb<T>(
+        &mut self,
+        result: crate::error::Result<T>,
+        node: &Node,
+        path: &str,
+        fix: &str,
+    ) -> Option<T> {
+        match result {
+            Ok(v) => Some(v),
+            Err(crate::error::Error::Invalid(problems)) => {
+                self.problems.extend(problems);
+                None
+            }
+            Err(e) => {
+                self.problem(node, path, e.to_string(), fix);
+                None
+            }
+        }
+    }
+
     /// Open a mapping; `None` (with a problem) when the node is something else.
     pub fn map<'n>(&mut self, node: &'n Node, path: &str) -> Option<MapReader<'n>> {
         match &node.value {

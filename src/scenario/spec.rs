@@ -144,22 +144,12 @@ fn decode_catalogue(
         return Some(builtin);
     };
     let rel = cx.string(n, "spec.catalogue")?;
-    match builtin.extended_from(&base_dir.join(&rel)) {
-        Ok(c) => Some(c),
-        Err(Error::Invalid(problems)) => {
-            cx.problems.extend(problems);
-            None
-        }
-        Err(e) => {
-            cx.problem(
-                n,
-                "spec.catalogue",
-                e.to_string(),
-                "give a CSV path relative to the scenario file (columns as data/instances/catalogue.csv)",
-            );
-            None
-        }
-    }
+    cx.absorb(
+        builtin.extended_from(&base_dir.join(&rel)),
+        n,
+        "spec.catalogue",
+        "give a CSV path relative to the scenario file (columns as data/instances/catalogue.csv)",
+    )
 }
 
 fn decode_metadata(node: &Node, cx: &mut Cx) -> Option<(String, String)> {
@@ -668,22 +658,12 @@ fn load_calendar(spec: &str, node: &Node, cx: &mut Cx, base_dir: &Path) -> Optio
     } else {
         HolidayCalendar::load(&base_dir.join(spec))
     };
-    match result {
-        Ok(c) => Some(c),
-        Err(Error::Invalid(problems)) => {
-            cx.problems.extend(problems);
-            None
-        }
-        Err(e) => {
-            cx.problem(
-                node,
-                "spec.traffic.holidays.calendar",
-                e.to_string(),
-                "use builtin:KR or a path (relative to the scenario file) to a holiday CSV",
-            );
-            None
-        }
-    }
+    cx.absorb(
+        result,
+        node,
+        "spec.traffic.holidays.calendar",
+        "use builtin:KR or a path (relative to the scenario file) to a holiday CSV",
+    )
 }
 
 fn decode_replay(
@@ -745,25 +725,16 @@ fn decode_replay(
         labels: labels?,
     };
     let rpv = service_rpv?;
-    match super::replay::read_series_with(&path, &select, sim?) {
-        Ok(points) => Some(Replay {
-            file: path,
-            points: points.into_iter().map(|(t, v)| (t, v / rpv)).collect(),
-        }),
-        Err(Error::Invalid(problems)) => {
-            cx.problems.extend(problems);
-            None
-        }
-        Err(e) => {
-            cx.problem(
-                file_node,
-                "spec.traffic.replay.file",
-                e.to_string(),
-                "check the path (it is relative to the scenario file)",
-            );
-            None
-        }
-    }
+    let points = cx.absorb(
+        super::replay::read_series_with(&path, &select, sim?),
+        file_node,
+        "spec.traffic.replay.file",
+        "check the path (it is relative to the scenario file)",
+    )?;
+    Some(Replay {
+        file: path,
+        points: points.into_iter().map(|(t, v)| (t, v / rpv)).collect(),
+    })
 }
 
 fn decode_services(node: &Node, cx: &mut Cx) -> Option<Vec<Service>> {
