@@ -164,13 +164,7 @@ fn mutate(text: &str, g: &mut Gen) -> String {
             }
             10 => {
                 // Cut the line (and the file) short, or add garbage.
-                let l = &lines[i];
-                let cut = g.below(l.len() + 1);
-                let cut = (0..=cut)
-                    .rev()
-                    .find(|&k| l.is_char_boundary(k))
-                    .unwrap_or(0);
-                lines[i] = l[..cut].to_string();
+                lines[i] = cut_short(&lines[i], g.below(lines[i].len() + 1));
                 if g.below(4) == 0 {
                     lines.truncate(i + 1);
                 }
@@ -338,13 +332,7 @@ fn mutate_table(text: &str, g: &mut Gen) -> String {
                 lines.push(l);
             }
             4 => {
-                let l = &lines[i];
-                let cut = g.below(l.len() + 1);
-                let cut = (0..=cut)
-                    .rev()
-                    .find(|&k| l.is_char_boundary(k))
-                    .unwrap_or(0);
-                lines[i] = l[..cut].to_string();
+                lines[i] = cut_short(&lines[i], g.below(lines[i].len() + 1));
             }
             _ => lines[i].push_str(",\"unclosed"),
         }
@@ -421,4 +409,13 @@ fn fuzz_readers_never_panic() {
             }
         }
     }
+}
+
+/// `line` cut at `at` bytes, or at the char boundary before it.
+fn cut_short(line: &str, at: usize) -> String {
+    let at = (0..=at.min(line.len()))
+        .rev()
+        .find(|&k| line.is_char_boundary(k))
+        .unwrap_or(0);
+    line[..at].to_string()
 }

@@ -486,11 +486,7 @@ fn a_folder_with_other_files_is_not_replaced() {
         std::fs::read_to_string(out.join("notes.txt")).unwrap(),
         "mine"
     );
-    let names: Vec<String> = std::fs::read_dir(dir.path())
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    assert_eq!(names, ["out"]);
+    assert_eq!(entries(dir.path()), ["out"]);
 }
 
 /// A report folder appears complete or not at all: a new run replaces an older report as a
@@ -516,11 +512,7 @@ fn a_report_folder_is_replaced_whole() {
     std::fs::write(out.join("sweep").join("manifest.json"), "{}").unwrap();
     run_ok("tests/fixtures/small.yaml", &out, &["-q"]);
     assert!(out.join("sweep").join("manifest.json").exists());
-    let names: Vec<String> = std::fs::read_dir(dir.path())
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    assert_eq!(names, ["out"]);
+    assert_eq!(entries(dir.path()), ["out"]);
 }
 
 /// A kill between renaming the old report aside and renaming the new one in leaves the old
@@ -544,4 +536,12 @@ fn an_old_report_renamed_aside_is_restored() {
     assert_eq!(o.status.code(), Some(2));
     assert_eq!(std::fs::read(out.join("summary.json")).unwrap(), before);
     assert!(!aside.exists());
+}
+
+/// The names in a folder (what a report write left beside its output).
+fn entries(dir: &std::path::Path) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect()
 }
