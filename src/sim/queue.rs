@@ -120,6 +120,7 @@ impl<E: Copy> EventQueue<E> {
 
     /// The earliest event, ties broken by insertion order; a timer's event comes with its id,
     /// and the timer stays disarmed until [`rearm`](Self::rearm).
+    #[inline]
     pub fn pop(&mut self) -> Option<(TimeMs, E, Option<TimerId>)> {
         let timer_first = match (self.armed.last(), self.heap.peek()) {
             (Some(&i), Some(e)) => self.key(i) < (e.time_ms, e.seq),
@@ -136,6 +137,7 @@ impl<E: Copy> EventQueue<E> {
 
     /// Arm a popped timer again, one period after `fired_ms`, sequenced after everything
     /// scheduled so far (as if its handler had scheduled it last).
+    #[inline]
     pub fn rearm(&mut self, id: TimerId, fired_ms: TimeMs) {
         let seq = self.take_seq();
         let t = &mut self.timers[id.0];
@@ -144,6 +146,7 @@ impl<E: Copy> EventQueue<E> {
         self.arm(id.0);
     }
 
+    #[inline]
     pub fn peek_time(&self) -> Option<TimeMs> {
         let heap = self.heap.peek().map(|e| e.time_ms);
         let timer = self.armed.last().map(|&i| self.timers[i].time_ms);
