@@ -256,14 +256,16 @@ fn parse_csv(text: &str, file: &str, select: &Select, tz: &TimeZone) -> Result<V
         };
         let v_text = rec.get(val_col).unwrap_or("");
         let v = match v_text.parse::<f64>() {
-            Ok(v) if v.is_finite() && v >= 0.0 => v,
+            Ok(v) if in_range(v) => v,
             _ => {
                 rows.push(
                     "value",
                     Problem::new(
                         file,
                         format!("row {row}.{column}"),
-                        format!("expected a number ≥ 0, found {v_text:?}"),
+                        format!(
+                            "expected a number from 0 to {MAX_RATE_PER_S:e}, found {v_text:?}"
+                        ),
                         "write a plain non-negative number (Grafana: export with \"Formatted data\" off)",
                     )
                     .at(line),
@@ -296,6 +298,14 @@ fn parse_csv(text: &str, file: &str, select: &Select, tz: &TimeZone) -> Result<V
 }
 
 const PROMETHEUS_SHAPE: &str = r#"{"status":"success","data":{"resultType":"matrix","result":[{"metric":{...},"values":[[<unix seconds>,"<value>"],...]}]}}"#;
+
+/// The largest rate a series may hold: what the largest DAU and page views a scenario accepts
+/// give (about 1.2e10 per second), so a replayed run cannot overflow the money arithmetic.
+pub const MAX_RATE_PER_S: f64 = 1e10;
+
+fn in_range(v: f64) -> bool {
+    v.is_finite() && (0.0..=MAX_RATE_PER_S).contains(&v)
+}
 
 /// What a JSON value is, in a few words (never its content).
 fn describe(v: &Value) -> &'static str {
@@ -455,7 +465,7 @@ fn parse_prometheus(text: &str, file: &str, select: &Select) -> Result<Vec<(i64,
                 .and_then(|x| x.parse::<f64>().ok())
                 .or_else(|| v.as_f64());
             match value {
-                Some(x) if x.is_finite() && x >= 0.0 => {
+                Some(x) if in_range(x) => {
                     *by_time.entry((t_s * 1000.0).round() as i64).or_insert(0.0) += x;
                 }
                 _ => rows.push(
@@ -463,7 +473,7 @@ fn parse_prometheus(text: &str, file: &str, select: &Select) -> Result<Vec<(i64,
                     Problem::new(
                         file,
                         field,
-                        format!("expected a value ≥ 0, found {}", v),
+                        format!("expected a value from 0 to {MAX_RATE_PER_S:e}, found {}", v),
                         "fill the gaps in the query (e.g. `... or vector(0)`) or cut the range",
                     ),
                 ),

@@ -97,7 +97,14 @@ fn replay_problems_are_short_and_counted() {
         csv.push_str(&format!("day {i},1\n"));
     }
     std::fs::write(dir.path().join("bad.csv"), csv).unwrap();
+    // Issue 11: a rate of 1e308 page views per second overflowed the pricing after the run.
+    std::fs::write(
+        dir.path().join("huge.csv"),
+        "timestamp,page_views_per_s\n2026-03-01T00:00:00+09:00,1e308\n",
+    )
+    .unwrap();
     for (file, want) in [
+        ("huge.csv", "expected a number from 0 to 1e10"),
         (
             "export.json",
             "not Prometheus query_range JSON: no `data` (the top-level keys are: rows)",
