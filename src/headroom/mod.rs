@@ -218,6 +218,10 @@ pub struct TargetAnswer {
     pub beyond_search: bool,
     /// For each limit broken at the target, the smallest change that would lift it.
     pub fixes: Vec<Fix>,
+    /// The fixes were sized by one more simulation at the target with every maxReplicas and
+    /// maxNodes raised 20× (at most 2,000) and max_connections unbounded; otherwise (`false`)
+    /// they are scaled from where each limit was reached.
+    pub sized_by_simulation: bool,
 }
 
 /// The result of `capsim headroom`.
@@ -325,10 +329,71 @@ fn peak_dau(s: &Scenario) -> Option<f64> {
 
 /// Simulate `s` (already scaled by `factor`) and name every limit it breaks.
 pub fn probe(s: &Scenario, factor: f64) -> Probe {
+    observe(s, &simulate(s), factor)
+}
+
+fn simulate(s: &Scenario) -> RunReport {
     let demand = crate::traffic::Demand::new(s);
     let out = crate::model::simulate_with_demand(s, &demand, &mut |_, _| {});
-    let report = RunReport::build(s, &out, None);
-    observe(s, &report, factor)
+    RunReport::build(s, &out, None)
+}
+
+/// How far the sizing run raises maxReplicas and maxNodes (at most [`LIFTED_MAX`]).
+const LIFT: i64 = 20;
+const LIFTED_MAX: i64 = 2_000;
+
+/// `s` with the limits a fix can raise lifted out of reach: every maxReplicas and maxNodes × 20
+/// (at most 2,000), max_connections unbounded. Simulated at the target, it shows what each limit
+/// would have to be.
+fn lifted(s: &Scenario) -> Scenario {
+    let mut l = s.clone();
+    let lift = |v: i64| (v * LIFT).min(LIFTED_MAX).max(v);
+    for svc in &mut l.services {
+        if let Some(h) = &mut svc.hpa {
+            h.max_replicas = lift(i64::from(h.max_replicas)) as i32;
+        }
+    }
+    if let Some(c) = &mut l.platform.cluster {
+        for p in &mut c.pools {
+            p.max_nodes = lift(i64::from(p.max_nodes)) as u32;
+        }
+    }
+    if let Some(d) = &mut l.platform.database {
+        d.max_connections = u32::MAX / 2;
+    }
+    l
+}
+
+/// What the lifted run at the target needed: peak replicas per service (over its clouds), peak
+/// nodes per pool, connections the pools asked of each database instance.
+#[derive(Debug, Default)]
+struct Sizing {
+    replicas: BTreeMap<String, (u32, u32)>,
+    nodes: BTreeMap<String, (u32, u32)>,
+    connections: BTreeMap<String, f64>,
+}
+
+impl Sizing {
+    fn of(lifted: &Scenario, r: &RunReport) -> Sizing {
+        let mut z = Sizing::default();
+        for svc in &r.services {
+            if let Some(max) = svc.hpa_max_replicas {
+                let e = z.replicas.entry(svc.name.clone()).or_insert((0, max));
+                e.0 = e.0.max(svc.peak_replicas);
+            }
+        }
+        if let Some(c) = &lifted.platform.cluster {
+            for (pool, cfg) in r.node_pools.iter().zip(&c.pools) {
+                z.nodes
+                    .insert(pool.name.clone(), (pool.peak_nodes, cfg.max_nodes));
+            }
+        }
+        for inst in r.database.iter().flat_map(|d| &d.instances) {
+            z.connections
+                .insert(inst.name.clone(), inst.peak_demanded_connections);
+        }
+        z
+    }
 }
 
 /// The limits a run's report shows broken.
@@ -605,7 +670,23 @@ pub fn search(
         }
         run(mids, &mut probes)?;
     }
-    Ok(assemble(base, opts, &probes, &base_probe, target_factor))
+    // Size the fixes: the target once more, with the limits a fix can raise lifted.
+    let sizing = match target_factor.and_then(|t| probes.get(&key(t)).map(|p| (t, p))) {
+        Some((t, p)) if !p.hits.is_empty() => {
+            let l = lifted(&scaled(base, opts.by, t)?);
+            let report = pool.install(|| simulate(&l));
+            Some(Sizing::of(&l, &report))
+        }
+        _ => None,
+    };
+    Ok(assemble(
+        base,
+        opts,
+        &probes,
+        &base_probe,
+        target_factor,
+        sizing.as_ref(),
+    ))
 }
 
 /// Each broken limit's bracket (largest factor where it holds below the smallest where it is
@@ -645,6 +726,7 @@ fn assemble(
     probes: &Probes,
     base_probe: &Probe,
     target_factor: Option<f64>,
+    sizing: Option<&Sizing>,
 ) -> HeadroomReport {
     // Each limit: the smallest factor where it is broken.
     let mut first: BTreeMap<HitKey, (&Probe, &Hit)> = BTreeMap::new();
@@ -689,6 +771,7 @@ fn assemble(
             factor: round4(t),
             reached: at.is_some_and(|p| p.slo_met),
             beyond_search: at.is_none(),
+            sized_by_simulation: sizing.is_some(),
             fixes: at
                 .map(|p| {
                     p.hits
@@ -698,7 +781,13 @@ fn assemble(
                             service: h.service.clone(),
                             cloud: h.cloud.clone(),
                             resource: h.resource.clone(),
-                            change: fix_for(base, h, first.get(&h.key()).map(|x| x.0.factor), t),
+                            change: fix_for(
+                                base,
+                                h,
+                                first.get(&h.key()).map(|x| x.0.factor),
+                                t,
+                                sizing,
+                            ),
                         })
                         .collect()
                 })
@@ -762,33 +851,66 @@ fn assemble(
 
 /// The smallest change that lifts `hit` at the target factor `t`, sized by how far past its
 /// break the target is (the limits scale with demand).
-fn fix_for(s: &Scenario, hit: &Hit, broke_at: Option<f64>, t: f64) -> String {
+fn fix_for(
+    s: &Scenario,
+    hit: &Hit,
+    broke_at: Option<f64>,
+    t: f64,
+    sizing: Option<&Sizing>,
+) -> String {
     let growth = broke_at.map_or(1.0, |b| (t / b).max(1.0));
     let svc = hit.service.as_deref().unwrap_or("");
+    let resource = hit.resource.as_deref().unwrap_or("");
+    // What the run at the target with the limits lifted reached; "at least" when it reached
+    // the lifted limit too.
+    let needed = |(peak, cap): (u32, u32)| {
+        if peak >= cap {
+            format!("more than {peak} (the sizing run hit its own lifted limit)")
+        } else {
+            format!("at least {peak} (the peak at the target with the limit lifted)")
+        }
+    };
     match hit.constraint {
-        // Replicas and nodes grow with demand: what the limit allowed at the break, scaled to
-        // the target (an estimate; an HPA on a metric that grows slower than load needs fewer).
-        Constraint::MaxReplicas => format!(
-            "raise services.{svc}.hpa.maxReplicas from {:.0} to about {:.0} (it was reached at {}×; demand grows {:.1}× more to the target)",
-            hit.limit,
-            (hit.limit * growth).ceil(),
-            round4(broke_at.unwrap_or(t)),
-            growth
-        ),
-        Constraint::NodePoolMax => format!(
-            "raise cluster.nodePools.{}.maxNodes from {:.0} to about {:.0} (reached at {}×; demand grows {:.1}× more to the target)",
-            hit.resource.as_deref().unwrap_or(""),
-            hit.limit,
-            (hit.limit * growth).ceil(),
-            round4(broke_at.unwrap_or(t)),
-            growth
-        ),
+        Constraint::MaxReplicas => match sizing.and_then(|z| z.replicas.get(svc)) {
+            Some(&n) => format!(
+                "raise services.{svc}.hpa.maxReplicas from {:.0} to {}",
+                hit.limit,
+                needed(n)
+            ),
+            // Replicas grow with demand: what the limit allowed at the break, scaled.
+            None => format!(
+                "raise services.{svc}.hpa.maxReplicas from {:.0} to about {:.0} (it was reached at {}×; demand grows {:.1}× more to the target)",
+                hit.limit,
+                (hit.limit * growth).ceil(),
+                round4(broke_at.unwrap_or(t)),
+                growth
+            ),
+        },
+        Constraint::NodePoolMax => match sizing.and_then(|z| z.nodes.get(resource)) {
+            Some(&n) => format!(
+                "raise cluster.nodePools.{resource}.maxNodes from {:.0} to {}",
+                hit.limit,
+                needed(n)
+            ),
+            None => format!(
+                "raise cluster.nodePools.{resource}.maxNodes from {:.0} to about {:.0} (reached at {}×; demand grows {:.1}× more to the target)",
+                hit.limit,
+                (hit.limit * growth).ceil(),
+                round4(broke_at.unwrap_or(t)),
+                growth
+            ),
+        },
         Constraint::DbConnections => {
             let reserved = s.platform.database.as_ref().map_or(0, |d| d.reserved_connections);
+            // With replicas unbounded the pools ask for more than at the capped target.
+            let asked = sizing
+                .and_then(|z| z.connections.get(resource).copied())
+                .unwrap_or(hit.amount)
+                .max(hit.amount);
             format!(
                 "raise database.maxConnections to at least {:.0} (the pools ask for {:.0} at the target), or put a pooler in front (database.pooler)",
-                hit.amount.ceil() + f64::from(reserved),
-                hit.amount
+                asked.ceil() + f64::from(reserved),
+                asked
             )
         }
         // Utilisation is capped at 100 %, so past saturation only the growth since the break

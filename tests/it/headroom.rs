@@ -103,3 +103,51 @@ fn bad_requests_exit_2_before_simulating() {
         assert!(stderr(&o).contains(needle), "{all:?}: {}", stderr(&o));
     }
 }
+
+/// The fixes at a target are sized by a simulation there with the limits lifted. With
+/// maxReplicas 8 the HPA reaches its max (ceil(rps / 50) = 8) just above 350 rps; at an
+/// 800-rps target it asks for ceil(800 / 50) = 16 replicas (by hand), which is the fix.
+#[test]
+fn fixes_are_sized_by_a_run_with_the_limits_lifted() {
+    let text = std::fs::read_to_string(crate::common::repo("tests/fixtures/headroom-db.yaml"))
+        .unwrap()
+        .replace("maxReplicas: 100", "maxReplicas: 8");
+    let (_dir, path) = crate::common::write_temp("capped.yaml", &text);
+    let r = json(&capsim(&[
+        "headroom",
+        crate::common::path_str(&path),
+        "--by",
+        "rps",
+        "--max",
+        "16",
+        "--target-rps",
+        "800",
+        "--format",
+        "json",
+    ]));
+    assert_eq!(
+        r["breaks"][0]["constraint"], "max_replicas",
+        "{}",
+        r["breaks"]
+    );
+    let factor = r["breaks"][0]["factor"].as_f64().unwrap();
+    assert!(
+        (factor / 3.5 - 1.0).abs() <= 0.02 && factor > 3.5,
+        "at its max of 8 above 350 rps: {factor}"
+    );
+    let t = &r["target"];
+    assert_eq!(t["sized_by_simulation"], true);
+    let fix = t["fixes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["constraint"] == "max_replicas")
+        .expect("a maxReplicas fix");
+    assert!(
+        fix["change"]
+            .as_str()
+            .unwrap()
+            .contains("from 8 to at least 16 "),
+        "{fix}"
+    );
+}
