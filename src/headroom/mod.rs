@@ -791,6 +791,22 @@ fn assemble(
                         })
                         .collect()
                 })
+                .map(|fixes: Vec<Fix>| {
+                    // maxReplicas is per service: one fix for all its clouds.
+                    let mut seen = std::collections::BTreeSet::new();
+                    fixes
+                        .into_iter()
+                        .filter(|f| seen.insert(f.change.clone()))
+                        .map(|f| Fix {
+                            cloud: if f.constraint == Constraint::MaxReplicas {
+                                None
+                            } else {
+                                f.cloud
+                            },
+                            ..f
+                        })
+                        .collect()
+                })
                 .unwrap_or_default(),
         }
     });
