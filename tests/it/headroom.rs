@@ -7,24 +7,23 @@ fn json(o: &std::process::Output) -> serde_json::Value {
     serde_json::from_str(&stdout(o)).expect("headroom --format json prints JSON")
 }
 
+/// `capsim headroom SCENARIO --by rps --max MAX EXTRA…`.
+fn headroom(scenario: &str, max: &str, extra: &[&str]) -> std::process::Output {
+    let mut args = vec!["headroom", scenario, "--by", "rps", "--max", max];
+    args.extend_from_slice(extra);
+    capsim(&args)
+}
+
 /// tests/fixtures/headroom-db.yaml: replicas = ceil(rps / 50), 10 connections each, 100
 /// connections allowed, 100 rps at factor 1 ⇒ the database refuses connections first, just above
 /// 500 rps, i.e. factor 5.0 (by hand: 11 replicas × 10 = 110 > 100 once rps > 500).
 #[test]
 fn first_break_is_the_database_at_five_times() {
-    let o = capsim(&[
-        "headroom",
+    let r = json(&headroom(
         "tests/fixtures/headroom-db.yaml",
-        "--by",
-        "rps",
-        "--max",
         "16",
-        "--format",
-        "json",
-        "--target-rps",
-        "800",
-    ]);
-    let r = json(&o);
+        &["--format", "json", "--target-rps", "800"],
+    ));
     assert_eq!(r["schema_version"], 1);
     assert_eq!(r["entry_service"], "api");
     let first = &r["breaks"][0];
@@ -63,17 +62,11 @@ fn first_break_is_the_database_at_five_times() {
 fn writes_the_chart_and_the_json() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("hr");
-    let o = capsim(&[
-        "headroom",
+    let o = headroom(
         "tests/fixtures/headroom-db.yaml",
-        "--by",
-        "rps",
-        "--max",
         "8",
-        "--quiet",
-        "--out",
-        out.to_str().unwrap(),
-    ]);
+        &["--quiet", "--out", out.to_str().unwrap()],
+    );
     assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
     assert!(stdout(&o).is_empty());
     let html = std::fs::read_to_string(out.join("headroom.html")).unwrap();
@@ -113,18 +106,11 @@ fn fixes_are_sized_by_a_run_with_the_limits_lifted() {
         .unwrap()
         .replace("maxReplicas: 100", "maxReplicas: 8");
     let (_dir, path) = crate::common::write_temp("capped.yaml", &text);
-    let r = json(&capsim(&[
-        "headroom",
+    let r = json(&headroom(
         crate::common::path_str(&path),
-        "--by",
-        "rps",
-        "--max",
         "16",
-        "--target-rps",
-        "800",
-        "--format",
-        "json",
-    ]));
+        &["--target-rps", "800", "--format", "json"],
+    ));
     assert_eq!(
         r["breaks"][0]["constraint"], "max_replicas",
         "{}",
