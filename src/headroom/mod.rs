@@ -796,7 +796,7 @@ fn assemble(
                     let mut seen = std::collections::BTreeSet::new();
                     fixes
                         .into_iter()
-                        .filter(|f| seen.insert(f.change.clone()))
+                        .filter(|f| seen.insert((f.constraint, f.change.clone())))
                         .map(|f| Fix {
                             cloud: if f.constraint == Constraint::MaxReplicas {
                                 None
