@@ -4,7 +4,7 @@
 use crate::model::RunOutput;
 use crate::scenario::Scenario;
 
-use super::{local_time, round3, round6};
+use super::local_time;
 
 /// The columns of `timeseries.csv`.
 pub const TIMESERIES_HEADER: [&str; 16] = [
@@ -25,6 +25,13 @@ pub const TIMESERIES_HEADER: [&str; 16] = [
     "db_connections_max",
     "cache_hit_ratio_min",
 ];
+
+/// A float column's cell: always `decimals` places, so every reader types the column as a float
+/// (a bare `3` in most rows made polars fail and duckdb round `3.557` to an integer).
+fn fixed(x: f64, decimals: usize) -> String {
+    // −0.0 prints as "-0.000": write it as zero.
+    format!("{:.*}", decimals, if x == 0.0 { 0.0 } else { x })
+}
 
 /// A CSV file in memory: `header`, then `records`. Every record is an array as long as the header
 /// (the compiler checks it), so the writer, which refuses rows of another length, cannot fail.
@@ -49,31 +56,31 @@ pub fn timeseries(s: &Scenario, out: &RunOutput) -> Vec<u8> {
             local_time(s, r.t_ms),
             out.instance_names[r.service].0.clone(),
             out.instance_names[r.service].1.clone(),
-            format!("{:.1}", r.dau),
-            round3(r.offered_rps).to_string(),
+            fixed(r.dau, 1),
+            fixed(r.offered_rps, 3),
             r.desired_replicas.to_string(),
             r.desired_replicas_max.to_string(),
             r.ready_replicas.to_string(),
-            round3(r.ready_replicas_mean).to_string(),
+            fixed(r.ready_replicas_mean, 3),
             r.pods.to_string(),
             r.hpa_cpu_utilization_pct
                 .map(|v| v.to_string())
                 .unwrap_or_default(),
-            round3(r.failed_requests).to_string(),
+            fixed(r.failed_requests, 3),
             {
                 let offered = r.offered_rps * s.simulation.output_resolution_ms as f64 / 1000.0;
                 if offered > 0.0 {
-                    round6((r.failed_requests / offered).min(1.0)).to_string()
+                    fixed((r.failed_requests / offered).min(1.0), 6)
                 } else {
-                    "0".to_string()
+                    fixed(0.0, 6)
                 }
             },
-            r.p95_ms.map(|v| round3(v).to_string()).unwrap_or_default(),
+            r.p95_ms.map(|v| fixed(v, 3)).unwrap_or_default(),
             r.db_connections_max
-                .map(|v| round3(v).to_string())
+                .map(|v| fixed(v, 3))
                 .unwrap_or_default(),
             r.cache_hit_ratio_min
-                .map(|v| round6(v).to_string())
+                .map(|v| fixed(v, 6))
                 .unwrap_or_default(),
         ]
     });

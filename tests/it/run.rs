@@ -545,3 +545,46 @@ fn entries(dir: &std::path::Path) -> Vec<String> {
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect()
 }
+
+/// Issue 12: a float column written as `3` in most rows made polars fail and duckdb round 3.557
+/// to 4. Every cell of a float column has a decimal point (or is empty).
+#[test]
+fn timeseries_float_columns_always_have_decimals() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    run_ok("tests/fixtures/small.yaml", &out, &["-q"]);
+    let csv = std::fs::read_to_string(out.join("timeseries.csv")).unwrap();
+    let mut lines = csv.lines();
+    let head: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let floats = [
+        "dau",
+        "offered_rps",
+        "ready_replicas_mean",
+        "failed_requests",
+        "error_rate",
+        "p95_ms",
+        "db_connections_max",
+        "cache_hit_ratio_min",
+    ];
+    let cols: Vec<usize> = floats
+        .iter()
+        .map(|f| head.iter().position(|h| h == f).expect("column"))
+        .collect();
+    let mut checked = 0;
+    for line in lines {
+        let cells: Vec<&str> = line.split(',').collect();
+        for &c in &cols {
+            let v = cells[c];
+            if v.is_empty() {
+                continue;
+            }
+            assert!(
+                v.contains('.') && v.parse::<f64>().is_ok(),
+                "{}: {v:?}",
+                head[c]
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked > 1000, "{checked} cells");
+}
