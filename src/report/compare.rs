@@ -1,5 +1,6 @@
 //! Two runs side by side: replicas and availability per service and cloud, SLO per month (path),
-//! cost per month and variant and over the run — each value of A and B with the delta B − A.
+//! the platform (database instances, cache, node pools, alerts, outages), cost per month and
+//! variant and over the run — each value of A and B with the delta B − A.
 //! [`compare`] builds the [`Comparison`] (serde, for JSON); [`table`] and [`markdown`] render it.
 
 use serde::Serialize;
@@ -97,6 +98,13 @@ pub struct SloMonthDelta {
     pub availability: Num,
 }
 
+/// One platform figure (a database instance's peak connections, a pool's peak nodes, ...).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FigureDelta {
+    pub figure: String,
+    pub value: Num,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CostMonthDelta {
     pub month: String,
@@ -120,6 +128,8 @@ pub struct Comparison {
     pub slo_path_a: Vec<String>,
     pub slo_path_b: Vec<String>,
     pub slo_months: Vec<SloMonthDelta>,
+    /// Database, cache, node pools, alerts and outages.
+    pub platform: Vec<FigureDelta>,
     pub cost_months: Vec<CostMonthDelta>,
     pub cost_run_totals: Vec<CostRunDelta>,
 }
@@ -252,9 +262,81 @@ pub fn compare(a: &RunReport, b: &RunReport) -> Comparison {
         slo_path_a: a.slo.path.clone(),
         slo_path_b: b.slo.path.clone(),
         slo_months,
+        platform: platform(a, b),
         cost_months,
         cost_run_totals,
     }
+}
+
+/// The platform figures of a run, by name (in the run's order).
+fn figures(r: &RunReport) -> Vec<(String, f64)> {
+    let mut f = Vec::new();
+    for i in r.database.iter().flat_map(|d| &d.instances) {
+        f.push((
+            format!("db {}: peak connections", i.name),
+            i.peak_connections,
+        ));
+        f.push((
+            format!("db {}: connections asked (peak)", i.name),
+            i.peak_demanded_connections,
+        ));
+        f.push((
+            format!("db {}: minutes refused", i.name),
+            f64::from(i.minutes_with_refused_connections),
+        ));
+        f.push((
+            format!("db {}: peak CPU %", i.name),
+            i.peak_cpu_utilisation * 100.0,
+        ));
+    }
+    if let Some(c) = &r.cache {
+        f.push(("cache: lowest hit ratio %".into(), c.min_hit_ratio * 100.0));
+        f.push(("cache: mean hit ratio %".into(), c.mean_hit_ratio * 100.0));
+    }
+    for p in &r.node_pools {
+        f.push((
+            format!("pool {}: peak nodes", p.name),
+            f64::from(p.peak_nodes),
+        ));
+        f.push((format!("pool {}: node-hours", p.name), p.node_hours));
+    }
+    for a in &r.slo.alerts {
+        f.push((format!("alert {}: firings", a.name), f64::from(a.firings)));
+        f.push((format!("alert {}: firing hours", a.name), a.firing_hours));
+    }
+    if !r.outages.is_empty() {
+        f.push(("outages".into(), r.outages.len() as f64));
+        let worst = r
+            .outages
+            .iter()
+            .map(|o| o.worst_window_availability)
+            .fold(f64::INFINITY, f64::min);
+        f.push(("outages: worst window availability %".into(), worst * 100.0));
+        let recovery = r
+            .outages
+            .iter()
+            .filter_map(|o| o.recovery_minutes)
+            .fold(0.0, f64::max);
+        f.push(("outages: longest recovery, min".into(), recovery));
+    }
+    f
+}
+
+/// Each platform figure of A or B, A's order first.
+fn platform(a: &RunReport, b: &RunReport) -> Vec<FigureDelta> {
+    let (fa, fb) = (figures(a), figures(b));
+    let names = union(
+        fa.iter().map(|(n, _)| n.clone()),
+        fb.iter().map(|(n, _)| n.clone()),
+    );
+    let get = |f: &[(String, f64)], name: &str| f.iter().find(|(n, _)| n == name).map(|x| x.1);
+    names
+        .into_iter()
+        .map(|figure| FigureDelta {
+            value: Num::of(get(&fa, &figure), get(&fb, &figure)),
+            figure,
+        })
+        .collect()
 }
 
 fn find_month<'a>(
@@ -378,6 +460,21 @@ fn sections(c: &Comparison) -> Vec<Section> {
             })
             .collect(),
     ));
+    if !c.platform.is_empty() {
+        out.push((
+            "Platform: database, cache, node pools, alerts, outages (B − A)".to_string(),
+            vec!["figure", "A", "B", "Δ"],
+            c.platform
+                .iter()
+                .map(|f| {
+                    [f.figure.clone()]
+                        .into_iter()
+                        .chain(f.value.cells(dec2, dec2_delta))
+                        .collect()
+                })
+                .collect(),
+        ));
+    }
     let book = |r: &RunInfo| match (&r.price_book, &r.price_book_date) {
         (Some(b), Some(d)) => format!("{b}, prices as of {d}"),
         _ => "not priced".to_string(),

@@ -134,3 +134,44 @@ fn a_bad_summary_fails_before_any_scenario_is_read() {
     assert!(err.contains("bad-summary.json"), "{err}");
     assert!(!err.contains("missing-scenario.yaml"), "{err}");
 }
+
+/// Issue 12: compare showed all-zero deltas for a pooler, which changes only the database. The
+/// platform section has each instance's peak connections (the pooler holds them to its server
+/// connections) and the other platform figures.
+#[test]
+fn the_platform_differences_are_compared() {
+    let (_dir, b) = write_temp("pooler.yaml", &with_pooler());
+    let o = capsim(&[
+        "compare",
+        "tests/fixtures/platform.yaml",
+        path_str(&b),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
+    let c: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let figures = c["platform"].as_array().expect("a platform section");
+    let figure = |name: &str| {
+        figures
+            .iter()
+            .find(|f| f["figure"].as_str().unwrap().starts_with(name))
+            .unwrap_or_else(|| panic!("no {name:?} in {figures:?}"))
+    };
+    let peak = &figure("db primary")["value"];
+    assert!(
+        peak["b"].as_f64().unwrap() < peak["a"].as_f64().unwrap(),
+        "the pooler lowers the primary's peak connections: {peak}"
+    );
+    for name in ["cache: lowest hit ratio", "pool ", "alert "] {
+        figure(name);
+    }
+    let text = stdout(&capsim(&[
+        "compare",
+        "tests/fixtures/platform.yaml",
+        path_str(&b),
+    ]));
+    assert!(
+        text.contains("Platform: database, cache, node pools"),
+        "{text}"
+    );
+}
