@@ -495,7 +495,48 @@ pub fn json(v: &Verdict, r: &RunReport, rules: &Rules) -> String {
         "price_book_date": r.cost.as_ref().map(|c| &c.price_book_date),
         "failures": v.failures,
         "checked": v.checked,
+        "totals": totals(r, rules),
     }))
+}
+
+/// The checked variant's money as numbers (dollars, exact to the cent as decimals): each month's
+/// total and its headroom under the budget, the run total, and the worst month — so a CI script
+/// can compare without parsing strings.
+fn totals(r: &RunReport, rules: &Rules) -> serde_json::Value {
+    let Some(c) = &r.cost else {
+        return serde_json::Value::Null;
+    };
+    let variant = &rules.variant;
+    let dollars = |s: Option<&String>| s.and_then(|s| parse_money(s)).map(Money::as_dollars_f64);
+    let months: Vec<serde_json::Value> = c
+        .months
+        .iter()
+        .map(|m| {
+            let total = dollars(m.totals_usd.get(variant));
+            serde_json::json!({
+                "month": m.month,
+                "total_usd": total,
+                "headroom_usd": rules.monthly_budget_usd.zip(total).map(|(b, t)| super::round6(b - t)),
+            })
+        })
+        .collect();
+    let worst = c
+        .months
+        .iter()
+        .filter_map(|m| dollars(m.totals_usd.get(variant)).map(|t| (m.month.clone(), t)))
+        .max_by(|a, b| a.1.total_cmp(&b.1));
+    serde_json::json!({
+        "variant": variant,
+        "monthly_budget_usd": rules.monthly_budget_usd,
+        "run_total_usd": dollars(c.run_totals_usd.get(variant)),
+        "worst_month": worst.as_ref().map(|w| &w.0),
+        "worst_month_total_usd": worst.as_ref().map(|w| w.1),
+        "worst_month_headroom_usd": rules
+            .monthly_budget_usd
+            .zip(worst.as_ref())
+            .map(|(b, w)| super::round6(b - w.1)),
+        "months": months,
+    })
 }
 
 /// The verdict as plain text for a terminal or a CI log.

@@ -297,6 +297,18 @@ fn heal7_shortened_to_one_month_over_and_within_budget() {
     assert_eq!(o.status.code(), Some(1), "stderr: {}", stderr(&o));
     let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
     assert_eq!(v["failures"][0]["month"], "2026-01");
+    // Issue 12: the totals as numbers, with the headroom under the budget (negative: over).
+    let t = &v["totals"];
+    assert_eq!(t["variant"], "on-demand");
+    assert_eq!(t["worst_month"], "2026-01");
+    let month_total = t["months"][0]["total_usd"].as_f64().unwrap();
+    assert!((month_total - total).abs() < 0.005, "{t}");
+    let headroom = t["worst_month_headroom_usd"].as_f64().unwrap();
+    let budget: f64 = over.parse().unwrap();
+    assert!(
+        (headroom - (budget - month_total)).abs() < 1e-6 && headroom < 0.0,
+        "{t}"
+    );
     let top = v["failures"][0]["lines"][0][0]
         .as_str()
         .unwrap()
