@@ -1,4 +1,4 @@
-//! The evaluation step of the world (every [`EVAL_STEP_MS`](super::world::EVAL_STEP_MS) and at
+//! The evaluation step of the world (every [`EVAL_STEP_MS`](crate::scenario::limits::EVAL_STEP_MS) and at
 //! every routing change): offered rates since the last step, usage for cost, the cache's hit
 //! ratio, the database's connections and query times, each service's latency, timeouts and
 //! errors, and the SLO windows and alerts they feed.

@@ -109,10 +109,6 @@ pub fn hpa_config(s: &Scenario) -> hpa::Config {
     }
 }
 
-fn gcd(a: TimeMs, b: TimeMs) -> TimeMs {
-    if b == 0 { a } else { gcd(b, a % b) }
-}
-
 /// Calendar months of the run: (label `YYYY-MM`, start in ms since the simulation start).
 pub fn months(s: &Scenario) -> Vec<(String, TimeMs)> {
     let sim = &s.simulation;
@@ -281,7 +277,7 @@ pub fn simulate_with_demand(
         SloTracker::new(platform.slo.clone(), months.clone(), n_svc).with_p95_caps(timeouts_s);
     let n = instances.len();
     let usage = usage::UsageMeter::new(months, end, pools.len(), n_clouds);
-    let tick_ms = gcd(TRAFFIC_STEP_MS, s.kubernetes.metric_resolution_ms);
+    let tick_ms = crate::scenario::limits::tick_period_ms(s);
     let mut world = World {
         demand,
         noise,
@@ -333,10 +329,10 @@ pub fn simulate_with_demand(
             );
         }
     }
-    // At least as often as the output rows: a step's failures and latencies belong to the rows
-    // it covers (a 1-minute step over 15-s rows put four rows' failures into one).
+    // At least as often as the output rows (a 1-minute step over 15-s rows put four rows'
+    // failures into one).
     let res = s.simulation.output_resolution_ms;
-    let eval_ms = gcd(EVAL_STEP_MS, res);
+    let eval_ms = crate::scenario::limits::eval_period_ms(s);
     engine.every(eval_ms, eval_ms, Event::Evaluate);
     engine.every(res, res, Event::CloseInterval);
     for (ci, c) in world.clusters.iter().enumerate() {

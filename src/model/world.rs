@@ -19,11 +19,7 @@ use crate::queueing::moments::Moments;
 use crate::sim::{Context, Model, TimeMs};
 use crate::traffic::{Demand, NoiseProcess};
 
-/// How often offered traffic is recomputed (and the noise advanced).
-pub const TRAFFIC_STEP_MS: TimeMs = 15_000;
-/// How often latency, errors, the database, the cache and the SLOs are evaluated (or at every
-/// output interval, when that is shorter: see `simulate_with_demand`).
-pub const EVAL_STEP_MS: TimeMs = 60_000;
+pub use crate::scenario::limits::{EVAL_STEP_MS, TRAFFIC_STEP_MS};
 
 #[derive(Debug, Clone, Copy)]
 pub(super) enum Event {

@@ -37,10 +37,11 @@ pub const MAX_INVENTORY_COUNT: f64 = 1e5;
 /// below a second the simulation does work no controller does.
 pub const MIN_CONTROL_PERIOD_MS: TimeMs = 1_000;
 
-/// The traffic step of the simulation (`model::TRAFFIC_STEP_MS`, which this layer cannot name;
-/// a test in `tests/it/limits.rs` keeps the two equal).
+/// How often offered traffic is recomputed (and the noise advanced). Defined here, below the
+/// model that schedules by it, so that the work estimate counts the same events.
 pub const TRAFFIC_STEP_MS: TimeMs = 15_000;
-/// The evaluation step (`model::EVAL_STEP_MS`, kept equal by the same test).
+/// How often latency, errors, the database, the cache and the SLOs are evaluated (or at every
+/// output interval, when that is shorter: [`eval_period_ms`]).
 pub const EVAL_STEP_MS: TimeMs = 60_000;
 
 /// Estimated simulation events beyond which a run needs `--allow-large`: about 20 years of
@@ -71,6 +72,17 @@ fn gcd(a: TimeMs, b: TimeMs) -> TimeMs {
     if b == 0 { a } else { gcd(b, a % b) }
 }
 
+/// The traffic tick of a run of `s`: every 15 s, or at every scrape that does not divide it.
+pub fn tick_period_ms(s: &Scenario) -> TimeMs {
+    gcd(TRAFFIC_STEP_MS, s.kubernetes.metric_resolution_ms.max(1))
+}
+
+/// The evaluation period of a run of `s`: every minute, or at every output interval that does
+/// not divide one, so a step's failures and latencies belong to the rows it covers.
+pub fn eval_period_ms(s: &Scenario) -> TimeMs {
+    gcd(EVAL_STEP_MS, s.simulation.output_resolution_ms.max(1))
+}
+
 /// How many times a timer of `period_ms` fires over `duration_ms` (≥ 1 ms periods only).
 fn fires(duration_ms: TimeMs, period_ms: TimeMs) -> u64 {
     (duration_ms.max(0) / period_ms.max(1)) as u64 + 1
@@ -80,18 +92,14 @@ fn fires(duration_ms: TimeMs, period_ms: TimeMs) -> u64 {
 pub fn estimate(s: &Scenario) -> Work {
     let d = s.simulation.duration_ms;
     let instances = (s.services.len() * s.platform.clouds.len()) as u64;
-    let tick_ms = gcd(TRAFFIC_STEP_MS, s.kubernetes.metric_resolution_ms.max(1));
+    let tick_ms = tick_period_ms(s);
     let scans = match &s.platform.cluster {
         Some(c) => s.platform.clouds.len() as u64 * fires(d, c.autoscaler.scan_interval_ms.max(1)),
         None => 0,
     };
     let events = fires(d, tick_ms)
         .saturating_add(instances.saturating_mul(fires(d, s.kubernetes.hpa_sync_period_ms)))
-        // Evaluations run every minute, or at every output interval that does not divide one.
-        .saturating_add(fires(
-            d,
-            gcd(EVAL_STEP_MS, s.simulation.output_resolution_ms.max(1)),
-        ))
+        .saturating_add(fires(d, eval_period_ms(s)))
         .saturating_add(fires(d, s.simulation.output_resolution_ms))
         .saturating_add(scans);
     let output_rows = instances.saturating_mul(fires(d, s.simulation.output_resolution_ms));

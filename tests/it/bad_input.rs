@@ -435,19 +435,6 @@ fn queue_simulate_needs_enough_arrivals() {
     assert!(stderr(&o).contains("--simulate"), "{}", stderr(&o));
 }
 
-/// The simulation's steps as `scenario::limits` estimates them.
-#[test]
-fn limit_constants_match_the_model() {
-    assert_eq!(
-        capsim::scenario::limits::TRAFFIC_STEP_MS,
-        capsim::model::TRAFFIC_STEP_MS
-    );
-    assert_eq!(
-        capsim::scenario::limits::EVAL_STEP_MS,
-        capsim::model::EVAL_STEP_MS
-    );
-}
-
 /// A region or SKU the price book lacks names the scenario field that asked for it, with its
 /// line, as well as the book.
 #[test]
