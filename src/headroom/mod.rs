@@ -128,36 +128,68 @@ impl Default for Options {
     }
 }
 
-/// One limit found broken in one probe.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Hit {
+/// Which limit: the constraint and where it is (a service in a cloud, a node pool, a database
+/// instance, the cache, or the request path for the SLO rules). It names a limit across probes.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Limit {
     pub constraint: Constraint,
     /// The service (Deployment) it concerns, if one.
     pub service: Option<String>,
     pub cloud: Option<String>,
-    /// The node pool or database instance it concerns, if one.
+    /// The node pool, database instance or cache it concerns, if one.
     pub resource: Option<String>,
-    pub detail: String,
-    /// The figure the fix is sized from: replicas asked at max, nodes, connections demanded,
-    /// CPU utilisation, working-set bytes — per constraint.
-    #[serde(skip)]
-    pub amount: f64,
-    /// The limit that figure is held to.
-    #[serde(skip)]
-    pub limit: f64,
 }
 
-/// What identifies one limit across probes: the constraint and where it is.
-type HitKey = (Constraint, Option<String>, Option<String>, Option<String>);
+impl Limit {
+    fn of(constraint: Constraint) -> Limit {
+        Limit {
+            constraint,
+            service: None,
+            cloud: None,
+            resource: None,
+        }
+    }
+
+    fn service(constraint: Constraint, service: &str, cloud: &str) -> Limit {
+        Limit {
+            service: Some(service.to_string()),
+            cloud: Some(cloud.to_string()),
+            ..Limit::of(constraint)
+        }
+    }
+
+    fn resource(constraint: Constraint, cloud: Option<&str>, resource: String) -> Limit {
+        Limit {
+            cloud: cloud.map(str::to_string),
+            resource: Some(resource),
+            ..Limit::of(constraint)
+        }
+    }
+}
+
+/// One limit found broken in one probe.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Hit {
+    #[serde(flatten)]
+    pub limit: Limit,
+    pub detail: String,
+    /// The figure the fix is sized from: replicas at max, nodes, connections asked, CPU
+    /// utilisation, working-set items — per constraint.
+    #[serde(skip)]
+    pub amount: f64,
+    /// What that figure is allowed to be.
+    #[serde(skip)]
+    pub allowed: f64,
+}
 
 impl Hit {
-    fn key(&self) -> HitKey {
-        (
-            self.constraint,
-            self.service.clone(),
-            self.cloud.clone(),
-            self.resource.clone(),
-        )
+    fn new(limit: Limit, detail: String, amount: f64, allowed: f64) -> Hit {
+        Hit {
+            limit,
+            detail,
+            amount,
+            allowed,
+        }
     }
 }
 
@@ -179,10 +211,8 @@ pub struct Probe {
 /// A limit as demand grows past it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Break {
-    pub constraint: Constraint,
-    pub service: Option<String>,
-    pub cloud: Option<String>,
-    pub resource: Option<String>,
+    #[serde(flatten)]
+    pub limit: Limit,
     /// The smallest factor tried at which it is broken (the largest at which it holds is within
     /// the report's `precision` below, unless it broke at the smallest factor tried).
     pub factor: f64,
@@ -196,10 +226,8 @@ pub struct Break {
 /// One broken limit at the target and the smallest change that would lift it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Fix {
-    pub constraint: Constraint,
-    pub service: Option<String>,
-    pub cloud: Option<String>,
-    pub resource: Option<String>,
+    #[serde(flatten)]
+    pub limit: Limit,
     pub change: String,
 }
 
@@ -216,12 +244,10 @@ pub struct TargetAnswer {
     pub reached: bool,
     /// Whether the factor was beyond `--max` (then nothing was simulated there).
     pub beyond_search: bool,
-    /// For each limit broken at the target, the smallest change that would lift it.
+    /// For each limit broken at the target, the smallest change that would lift it, sized by
+    /// one more simulation at the target with every maxReplicas and maxNodes raised 20× (at
+    /// most 2,000) and max_connections unbounded.
     pub fixes: Vec<Fix>,
-    /// The fixes were sized by one more simulation at the target with every maxReplicas and
-    /// maxNodes raised 20× (at most 2,000) and max_connections unbounded; otherwise (`false`)
-    /// they are scaled from where each limit was reached.
-    pub sized_by_simulation: bool,
 }
 
 /// The result of `capsim headroom`.
@@ -403,72 +429,64 @@ pub fn observe(s: &Scenario, r: &RunReport, factor: f64) -> Probe {
         if let Some(max) = svc.hpa_max_replicas
             && svc.hours_at_max_replicas > 0.0
         {
-            hits.push(Hit {
-                constraint: Constraint::MaxReplicas,
-                service: Some(svc.name.clone()),
-                cloud: Some(svc.cloud.clone()),
-                resource: None,
-                detail: format!(
+            hits.push(Hit::new(
+                Limit::service(Constraint::MaxReplicas, &svc.name, &svc.cloud),
+                format!(
                     "{}@{} held at maxReplicas {max} for {:.1} h",
                     svc.name, svc.cloud, svc.hours_at_max_replicas
                 ),
-                amount: f64::from(svc.peak_replicas),
-                limit: f64::from(max),
-            });
+                f64::from(svc.peak_replicas),
+                f64::from(max),
+            ));
         }
     }
     if let Some(cluster) = &s.platform.cluster {
         for (pool, cfg) in r.node_pools.iter().zip(&cluster.pools) {
             if pool.peak_nodes >= cfg.max_nodes {
-                hits.push(Hit {
-                    constraint: Constraint::NodePoolMax,
-                    service: None,
-                    cloud: Some(pool.cloud.clone()),
-                    resource: Some(pool.name.clone()),
-                    detail: format!(
+                hits.push(Hit::new(
+                    Limit::resource(
+                        Constraint::NodePoolMax,
+                        Some(&pool.cloud),
+                        pool.name.clone(),
+                    ),
+                    format!(
                         "node pool {} reached maxNodes {} ({})",
                         pool.name, cfg.max_nodes, pool.instance_type
                     ),
-                    amount: f64::from(pool.peak_nodes),
-                    limit: f64::from(cfg.max_nodes),
-                });
+                    f64::from(pool.peak_nodes),
+                    f64::from(cfg.max_nodes),
+                ));
             }
         }
     }
     if let Some(db) = &r.database {
         for inst in &db.instances {
             if inst.minutes_with_refused_connections > 0 {
-                hits.push(Hit {
-                    constraint: Constraint::DbConnections,
-                    service: None,
-                    cloud: None,
-                    resource: Some(inst.name.clone()),
-                    detail: format!(
+                hits.push(Hit::new(
+                    Limit::resource(Constraint::DbConnections, None, inst.name.clone()),
+                    format!(
                         "{}: pools asked for {:.0} connections of {:.0} ({} min refused)",
                         inst.name,
                         inst.peak_demanded_connections,
                         db.connection_limit,
                         inst.minutes_with_refused_connections
                     ),
-                    amount: inst.peak_demanded_connections,
-                    limit: db.connection_limit,
-                });
+                    inst.peak_demanded_connections,
+                    db.connection_limit,
+                ));
             }
             if inst.peak_cpu_utilisation >= DB_CPU_LIMIT {
-                hits.push(Hit {
-                    constraint: Constraint::DbCpu,
-                    service: None,
-                    cloud: None,
-                    resource: Some(inst.name.clone()),
-                    detail: format!(
+                hits.push(Hit::new(
+                    Limit::resource(Constraint::DbCpu, None, inst.name.clone()),
+                    format!(
                         "{}: CPU at {:.0} % (limit {:.0} %)",
                         inst.name,
                         inst.peak_cpu_utilisation * 100.0,
                         DB_CPU_LIMIT * 100.0
                     ),
-                    amount: inst.peak_cpu_utilisation,
-                    limit: DB_CPU_LIMIT,
-                });
+                    inst.peak_cpu_utilisation,
+                    DB_CPU_LIMIT,
+                ));
             }
         }
     }
@@ -478,20 +496,21 @@ pub fn observe(s: &Scenario, r: &RunReport, factor: f64) -> Probe {
         if let (Some(cap), Some(ws)) = (cache.capacity_items(), cache.working_set_items(dau))
             && ws > cap
         {
-            hits.push(Hit {
-                constraint: Constraint::CacheMemory,
-                service: None,
-                cloud: None,
-                resource: Some(format!("{} × {}", c.nodes, c.node_type)),
-                detail: format!(
+            hits.push(Hit::new(
+                Limit::resource(
+                    Constraint::CacheMemory,
+                    None,
+                    format!("{} × {}", c.nodes, c.node_type),
+                ),
+                format!(
                     "working set of {:.0} DAU ({:.1} M items) exceeds the {:.1} M items the cache holds",
                     dau,
                     ws / 1e6,
                     cap / 1e6
                 ),
-                amount: ws,
-                limit: cap,
-            });
+                ws,
+                cap,
+            ));
         }
     }
     let verdict = check::evaluate(r, None, &check::Rules::slos(s));
@@ -505,15 +524,7 @@ pub fn observe(s: &Scenario, r: &RunReport, factor: f64) -> Probe {
         };
         // The first failing month speaks for the rule.
         if seen.insert(constraint) {
-            hits.push(Hit {
-                constraint,
-                service: None,
-                cloud: None,
-                resource: None,
-                detail: f.message.clone(),
-                amount: 0.0,
-                limit: 0.0,
-            });
+            hits.push(Hit::new(Limit::of(constraint), f.message.clone(), 0.0, 0.0));
         }
     }
     let entry = s.platform.slo.path.first().copied().unwrap_or(0);
@@ -695,7 +706,7 @@ fn brackets(probes: &Probes) -> Vec<(f64, f64)> {
     let mut keys = std::collections::BTreeSet::new();
     for p in probes.values() {
         for h in &p.hits {
-            keys.insert(h.key());
+            keys.insert(h.limit.clone());
         }
     }
     let mut out = Vec::new();
@@ -710,7 +721,7 @@ fn brackets(probes: &Probes) -> Vec<(f64, f64)> {
         Some((lo, hi))
     };
     for k in &keys {
-        if let Some(b) = bracket(&|p: &Probe| p.hits.iter().any(|h| h.key() == *k)) {
+        if let Some(b) = bracket(&|p: &Probe| p.hits.iter().any(|h| h.limit == *k)) {
             out.push(b);
         }
     }
@@ -729,19 +740,16 @@ fn assemble(
     sizing: Option<&Sizing>,
 ) -> HeadroomReport {
     // Each limit: the smallest factor where it is broken.
-    let mut first: BTreeMap<HitKey, (&Probe, &Hit)> = BTreeMap::new();
+    let mut first: BTreeMap<&Limit, (&Probe, &Hit)> = BTreeMap::new();
     for p in probes.values() {
         for h in &p.hits {
-            first.entry(h.key()).or_insert((p, h));
+            first.entry(&h.limit).or_insert((p, h));
         }
     }
     let mut breaks: Vec<Break> = first
         .values()
         .map(|(p, h)| Break {
-            constraint: h.constraint,
-            service: h.service.clone(),
-            cloud: h.cloud.clone(),
-            resource: h.resource.clone(),
+            limit: h.limit.clone(),
             factor: p.factor,
             peak_rps: p.peak_rps,
             total_peak_rps: p.total_peak_rps,
@@ -751,7 +759,7 @@ fn assemble(
     breaks.sort_by(|a, b| {
         a.factor
             .total_cmp(&b.factor)
-            .then(a.constraint.cmp(&b.constraint))
+            .then(a.limit.constraint.cmp(&b.limit.constraint))
     });
     let first_slo_break = probes.values().find(|p| !p.slo_met).map(|p| p.factor);
     let holding = probes
@@ -771,43 +779,10 @@ fn assemble(
             factor: round4(t),
             reached: at.is_some_and(|p| p.slo_met),
             beyond_search: at.is_none(),
-            sized_by_simulation: sizing.is_some(),
-            fixes: at
-                .map(|p| {
-                    p.hits
-                        .iter()
-                        .map(|h| Fix {
-                            constraint: h.constraint,
-                            service: h.service.clone(),
-                            cloud: h.cloud.clone(),
-                            resource: h.resource.clone(),
-                            change: fix_for(
-                                base,
-                                h,
-                                first.get(&h.key()).map(|x| x.0.factor),
-                                t,
-                                sizing,
-                            ),
-                        })
-                        .collect()
-                })
-                .map(|fixes: Vec<Fix>| {
-                    // maxReplicas is per service: one fix for all its clouds.
-                    let mut seen = std::collections::BTreeSet::new();
-                    fixes
-                        .into_iter()
-                        .filter(|f| seen.insert((f.constraint, f.change.clone())))
-                        .map(|f| Fix {
-                            cloud: if f.constraint == Constraint::MaxReplicas {
-                                None
-                            } else {
-                                f.cloud
-                            },
-                            ..f
-                        })
-                        .collect()
-                })
-                .unwrap_or_default(),
+            fixes: match (at, sizing) {
+                (Some(p), Some(z)) => fixes(base, p, &first, t, z),
+                _ => Vec::new(),
+            },
         }
     });
     let entry = base.platform.slo.path.first().copied().unwrap_or(0);
@@ -850,7 +825,8 @@ fn assemble(
         probes: probes
             .values()
             .map(|p| {
-                let mut broken: Vec<Constraint> = p.hits.iter().map(|h| h.constraint).collect();
+                let mut broken: Vec<Constraint> =
+                    p.hits.iter().map(|h| h.limit.constraint).collect();
                 broken.sort();
                 broken.dedup();
                 ProbeSummary {
@@ -865,20 +841,41 @@ fn assemble(
     }
 }
 
-/// The smallest change that lifts `hit` at the target factor `t`, sized by how far past its
-/// break the target is (the limits scale with demand).
-fn fix_for(
+/// The fixes for every limit broken at the target probe `p`: one per limit, and one per
+/// service for maxReplicas (the limit is the service's, not a cloud's).
+fn fixes(
     s: &Scenario,
-    hit: &Hit,
-    broke_at: Option<f64>,
+    p: &Probe,
+    first: &BTreeMap<&Limit, (&Probe, &Hit)>,
     t: f64,
-    sizing: Option<&Sizing>,
-) -> String {
+    sizing: &Sizing,
+) -> Vec<Fix> {
+    let mut out: Vec<Fix> = Vec::new();
+    for h in &p.hits {
+        let mut limit = h.limit.clone();
+        if limit.constraint == Constraint::MaxReplicas {
+            limit.cloud = None;
+        }
+        if out.iter().any(|f| f.limit == limit) {
+            continue;
+        }
+        let broke_at = first.get(&h.limit).map(|x| x.0.factor);
+        out.push(Fix {
+            change: fix_for(s, h, broke_at, t, sizing),
+            limit,
+        });
+    }
+    out
+}
+
+/// The smallest change that lifts `hit` at the target factor `t`: what the sizing run (the
+/// target with the limits lifted) reached, or for CPU and cache, how far past the break the
+/// target is.
+fn fix_for(s: &Scenario, hit: &Hit, broke_at: Option<f64>, t: f64, sizing: &Sizing) -> String {
     let growth = broke_at.map_or(1.0, |b| (t / b).max(1.0));
-    let svc = hit.service.as_deref().unwrap_or("");
-    let resource = hit.resource.as_deref().unwrap_or("");
-    // What the run at the target with the limits lifted reached; "at least" when it reached
-    // the lifted limit too.
+    let svc = hit.limit.service.as_deref().unwrap_or("");
+    let resource = hit.limit.resource.as_deref().unwrap_or("");
+    // "at least" what the sizing run reached; "more than" when it reached the lifted limit too.
     let needed = |(peak, cap): (u32, u32)| {
         if peak >= cap {
             format!("more than {peak} (the sizing run hit its own lifted limit)")
@@ -886,41 +883,30 @@ fn fix_for(
             format!("at least {peak} (the peak at the target with the limit lifted)")
         }
     };
-    match hit.constraint {
-        Constraint::MaxReplicas => match sizing.and_then(|z| z.replicas.get(svc)) {
-            Some(&n) => format!(
-                "raise services.{svc}.hpa.maxReplicas from {:.0} to {}",
-                hit.limit,
-                needed(n)
-            ),
-            // Replicas grow with demand: what the limit allowed at the break, scaled.
-            None => format!(
-                "raise services.{svc}.hpa.maxReplicas from {:.0} to about {:.0} (it was reached at {}×; demand grows {:.1}× more to the target)",
-                hit.limit,
-                (hit.limit * growth).ceil(),
-                round4(broke_at.unwrap_or(t)),
-                growth
-            ),
-        },
-        Constraint::NodePoolMax => match sizing.and_then(|z| z.nodes.get(resource)) {
-            Some(&n) => format!(
-                "raise cluster.nodePools.{resource}.maxNodes from {:.0} to {}",
-                hit.limit,
-                needed(n)
-            ),
-            None => format!(
-                "raise cluster.nodePools.{resource}.maxNodes from {:.0} to about {:.0} (reached at {}×; demand grows {:.1}× more to the target)",
-                hit.limit,
-                (hit.limit * growth).ceil(),
-                round4(broke_at.unwrap_or(t)),
-                growth
-            ),
-        },
+    match hit.limit.constraint {
+        Constraint::MaxReplicas => format!(
+            "raise services.{svc}.hpa.maxReplicas from {:.0} to {}",
+            hit.allowed,
+            sizing.replicas.get(svc).map_or_else(
+                || "what the target needs".to_string(),
+                |&n| needed(n)
+            )
+        ),
+        Constraint::NodePoolMax => format!(
+            "raise cluster.nodePools.{resource}.maxNodes from {:.0} to {}",
+            hit.allowed,
+            sizing.nodes.get(resource).map_or_else(
+                || "what the target needs".to_string(),
+                |&n| needed(n)
+            )
+        ),
         Constraint::DbConnections => {
             let reserved = s.platform.database.as_ref().map_or(0, |d| d.reserved_connections);
             // With replicas unbounded the pools ask for more than at the capped target.
             let asked = sizing
-                .and_then(|z| z.connections.get(resource).copied())
+                .connections
+                .get(resource)
+                .copied()
                 .unwrap_or(hit.amount)
                 .max(hit.amount);
             format!(
@@ -933,7 +919,7 @@ fn fix_for(
         // sizes the need.
         Constraint::DbCpu => format!(
             "give {} about {:.1}× its vCPUs (its CPU passed {:.0} % at {}× and demand grows {:.1}× more to the target), or move reads to replicas",
-            hit.resource.as_deref().unwrap_or("the instance"),
+            hit.limit.resource.as_deref().unwrap_or("the instance"),
             growth.max(hit.amount / DB_CPU_LIMIT),
             DB_CPU_LIMIT * 100.0,
             round4(broke_at.unwrap_or(t)),
@@ -941,8 +927,8 @@ fn fix_for(
         ),
         Constraint::CacheMemory | Constraint::CacheHitRatio => match &s.platform.cache {
             Some(c) => {
-                let need = if hit.constraint == Constraint::CacheMemory && hit.limit > 0.0 {
-                    hit.amount / hit.limit
+                let need = if hit.limit.constraint == Constraint::CacheMemory && hit.allowed > 0.0 {
+                    hit.amount / hit.allowed
                 } else {
                     growth
                 };
@@ -1011,15 +997,7 @@ mod tests {
 
     #[test]
     fn brackets_sit_between_the_last_hold_and_the_first_break() {
-        let hit = |c| Hit {
-            constraint: c,
-            service: None,
-            cloud: None,
-            resource: None,
-            detail: String::new(),
-            amount: 0.0,
-            limit: 0.0,
-        };
+        let hit = |c| Hit::new(Limit::of(c), String::new(), 0.0, 0.0);
         let mut probes = Probes::new();
         for (k, hits, slo) in [
             (1.0, vec![], true),

@@ -2,10 +2,11 @@
 //! page with the breaking points on a chart (inline SVG with a `<title>` tooltip on every mark,
 //! no script). Each is a pure function of [`HeadroomReport`].
 
-use super::{Break, HeadroomReport};
+use super::{HeadroomReport, Limit};
 
-fn where_(b_service: &Option<String>, cloud: &Option<String>, resource: &Option<String>) -> String {
-    match (b_service, cloud, resource) {
+/// Where a limit is, for people: `web-main@aws`, `aws-spot (aws)`, `primary (…)`, `—`.
+fn where_(l: &Limit) -> String {
+    match (&l.service, &l.cloud, &l.resource) {
         (Some(s), Some(c), _) => format!("{s}@{c}"),
         (None, Some(c), Some(r)) => format!("{r} ({c})"),
         (_, _, Some(r)) => r.clone(),
@@ -14,8 +15,22 @@ fn where_(b_service: &Option<String>, cloud: &Option<String>, resource: &Option<
     }
 }
 
-fn break_where(b: &Break) -> String {
-    where_(&b.service, &b.cloud, &b.resource)
+/// The fixes at the target as list items, `name` styling the constraint's name (Markdown puts
+/// it in backticks); empty when there are none.
+fn fix_list(r: &HeadroomReport, heading: &str, name: fn(&str) -> String) -> String {
+    let Some(t) = r.target.as_ref().filter(|t| !t.fixes.is_empty()) else {
+        return String::new();
+    };
+    let mut out = heading.replace("{rps}", &format!("{:.0}", t.rps));
+    for f in &t.fixes {
+        out.push_str(&format!(
+            "- {} ({}): {}\n",
+            name(f.limit.constraint.name()),
+            where_(&f.limit),
+            f.change
+        ));
+    }
+    out
 }
 
 fn headline(r: &HeadroomReport) -> String {
@@ -98,8 +113,8 @@ pub fn table(r: &HeadroomReport) -> String {
                     format!("{}×", b.factor),
                     format!("{:.0}", b.total_peak_rps),
                     format!("{:.0}", b.peak_rps),
-                    b.constraint.name().to_string(),
-                    break_where(b),
+                    b.limit.constraint.name().to_string(),
+                    where_(&b.limit),
                     b.detail.clone(),
                 ]
             })
@@ -136,19 +151,7 @@ pub fn table(r: &HeadroomReport) -> String {
             out.push_str(&line(row));
         }
     }
-    if let Some(t) = &r.target
-        && !t.fixes.is_empty()
-    {
-        out.push_str(&format!("\nTo reach {:.0} rps:\n", t.rps));
-        for f in &t.fixes {
-            out.push_str(&format!(
-                "- {} ({}): {}\n",
-                f.constraint.name(),
-                where_(&f.service, &f.cloud, &f.resource),
-                f.change
-            ));
-        }
-    }
+    out.push_str(&fix_list(r, "\nTo reach {rps} rps:\n", str::to_string));
     out
 }
 
@@ -165,25 +168,15 @@ pub fn markdown(r: &HeadroomReport) -> String {
                 "| {}× | {:.0} | `{}` | {} | {} |\n",
                 b.factor,
                 b.peak_rps,
-                b.constraint.name(),
-                break_where(b),
+                b.limit.constraint.name(),
+                where_(&b.limit),
                 b.detail.replace('|', "\\|")
             ));
         }
     }
-    if let Some(t) = &r.target
-        && !t.fixes.is_empty()
-    {
-        out.push_str(&format!("\n**To reach {:.0} rps:**\n\n", t.rps));
-        for f in &t.fixes {
-            out.push_str(&format!(
-                "- `{}` ({}): {}\n",
-                f.constraint.name(),
-                where_(&f.service, &f.cloud, &f.resource),
-                f.change
-            ));
-        }
-    }
+    out.push_str(&fix_list(r, "\n**To reach {rps} rps:**\n\n", |n| {
+        format!("`{n}`")
+    }));
     out.push_str(&format!(
         "\n<sub>{} simulations, factors {}–{}, precision {} %</sub>\n",
         r.search.runs,
@@ -280,7 +273,7 @@ pub fn svg(r: &HeadroomReport) -> String {
     }
     for (i, b) in r.breaks.iter().enumerate() {
         let y = top + (i as f64 + 0.5) * row_h;
-        let label = format!("{} · {}", b.constraint.name(), break_where(b));
+        let label = format!("{} · {}", b.limit.constraint.name(), where_(&b.limit));
         s.push_str(&format!(
             "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\" fill=\"#222\">{}</text>\n",
             left - 8.0,
@@ -294,7 +287,7 @@ pub fn svg(r: &HeadroomReport) -> String {
         s.push_str(&format!(
             "<circle cx=\"{:.1}\" cy=\"{y:.1}\" r=\"6\" fill=\"{}\"><title>{}× ({:.0} rps in all): {}</title></circle>\n",
             x(b.factor),
-            if b.constraint.is_slo() { "#c33" } else { "#e90" },
+            if b.limit.constraint.is_slo() { "#c33" } else { "#e90" },
             b.factor,
             b.total_peak_rps,
             esc(&b.detail)
@@ -315,8 +308,8 @@ pub fn html(r: &HeadroomReport) -> String {
                 b.factor,
                 b.total_peak_rps,
                 b.peak_rps,
-                b.constraint.name(),
-                esc(&break_where(b)),
+                b.limit.constraint.name(),
+                esc(&where_(&b.limit)),
                 esc(&b.detail)
             )
         })
@@ -328,8 +321,8 @@ pub fn html(r: &HeadroomReport) -> String {
         .map(|f| {
             format!(
                 "<li><code>{}</code> ({}): {}</li>\n",
-                f.constraint.name(),
-                esc(&where_(&f.service, &f.cloud, &f.resource)),
+                f.limit.constraint.name(),
+                esc(&where_(&f.limit)),
                 esc(&f.change)
             )
         })
