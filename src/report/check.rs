@@ -508,33 +508,33 @@ fn totals(r: &RunReport, rules: &Rules) -> serde_json::Value {
     };
     let variant = &rules.variant;
     let dollars = |s: Option<&String>| s.and_then(|s| parse_money(s)).map(Money::as_dollars_f64);
-    let months: Vec<serde_json::Value> = c
+    let headroom = |total: f64| rules.monthly_budget_usd.map(|b| super::round6(b - total));
+    let totals: Vec<(&String, Option<f64>)> = c
         .months
         .iter()
-        .map(|m| {
-            let total = dollars(m.totals_usd.get(variant));
+        .map(|m| (&m.month, dollars(m.totals_usd.get(variant))))
+        .collect();
+    let months: Vec<serde_json::Value> = totals
+        .iter()
+        .map(|&(month, total)| {
             serde_json::json!({
-                "month": m.month,
+                "month": month,
                 "total_usd": total,
-                "headroom_usd": rules.monthly_budget_usd.zip(total).map(|(b, t)| super::round6(b - t)),
+                "headroom_usd": total.and_then(headroom),
             })
         })
         .collect();
-    let worst = c
-        .months
+    let worst = totals
         .iter()
-        .filter_map(|m| dollars(m.totals_usd.get(variant)).map(|t| (m.month.clone(), t)))
+        .filter_map(|&(month, t)| t.map(|t| (month, t)))
         .max_by(|a, b| a.1.total_cmp(&b.1));
     serde_json::json!({
         "variant": variant,
         "monthly_budget_usd": rules.monthly_budget_usd,
         "run_total_usd": dollars(c.run_totals_usd.get(variant)),
-        "worst_month": worst.as_ref().map(|w| &w.0),
-        "worst_month_total_usd": worst.as_ref().map(|w| w.1),
-        "worst_month_headroom_usd": rules
-            .monthly_budget_usd
-            .zip(worst.as_ref())
-            .map(|(b, w)| super::round6(b - w.1)),
+        "worst_month": worst.map(|w| w.0),
+        "worst_month_total_usd": worst.map(|w| w.1),
+        "worst_month_headroom_usd": worst.and_then(|w| headroom(w.1)),
         "months": months,
     })
 }
