@@ -27,10 +27,11 @@ pub fn exec(args: Args) -> Result<Outcome> {
         });
         match checked {
             Ok(s) => report.push_str(&format!(
-                "ok {} (scenario {}, {} services, {} to {})\n",
+                "ok {} (scenario {}, {} service{}, {} to {})\n",
                 f.display(),
                 s.name,
                 s.services.len(),
+                if s.services.len() == 1 { "" } else { "s" },
                 s.simulation.start,
                 s.simulation.end
             )),

@@ -1,7 +1,7 @@
 //! The sweep's tables, with polars (the only module that uses it): run rows → a DataFrame →
 //! Parquet and CSV; Parquet files back into one frame; and the per-grid-point aggregates — n,
-//! mean, standard deviation, min, p5 / p50 / p95, max — as one polars group-by, with 95 %
-//! confidence intervals of the mean beside them.
+//! mean, standard deviation, min, p5 / p50 / p95, max, with 95 % confidence intervals of the
+//! mean beside them (computed in plain Rust: polars here is a table and its file formats).
 
 use std::io::Cursor;
 
@@ -132,9 +132,7 @@ pub fn concat_runs(frames: Vec<DataFrame>) -> Result<DataFrame> {
         ))?;
     }
     let mut all = all
-        .lazy()
         .sort([RUN_ID], SortMultipleOptions::default())
-        .collect()
         .map_err(failed("sorting runs"))?;
     all.rechunk_mut();
     Ok(all)
@@ -259,82 +257,144 @@ pub const STATS: [&str; 10] = [
 /// true/false `slo_met`, whose mean is the share of runs meeting the SLOs), min, p5, p50, p95
 /// (linear interpolation between order statistics, numpy's default) and max. `param_columns`
 /// holds each parameter's column name and its value at every grid point.
+///
+/// Computed here rather than by a polars group-by: the statistics are a few lines over at most
+/// 10⁴ values, and polars' query engine (its `lazy` feature) brings an async runtime and an
+/// HTTP/TLS stack into the build that nothing else uses.
 pub fn aggregate(runs: &DataFrame, params: &[(String, Vec<String>)]) -> Result<DataFrame> {
     let metrics = metric_columns(runs);
-    let parts: Vec<LazyFrame> = metrics
-        .iter()
-        .map(|m| {
-            runs.clone().lazy().select([
-                col(POINT),
-                lit(m.as_str()).alias("metric"),
-                col(m.as_str()).cast(DataType::Float64).alias("value"),
-            ])
-        })
-        .collect();
-    if parts.is_empty() {
+    if metrics.is_empty() {
         return Err(Error::Usage(
             "the runs table has no figures to aggregate".into(),
         ));
     }
-    let q = |p: f64, name: &str| {
-        col("value")
-            .quantile(lit(p), QuantileMethod::Linear)
-            .alias(name)
-    };
-    let mut agg = concat(parts, UnionArgs::default())
-        .map_err(failed("stacking metrics"))?
-        .group_by_stable([col(POINT), col("metric")])
-        .agg([
-            col("value").count().cast(DataType::Int64).alias("n"),
-            col("value").mean().alias("mean"),
-            col("value").std(1).alias("sd"),
-            col("value").min().alias("min"),
-            q(0.05, "p5"),
-            q(0.50, "p50"),
-            q(0.95, "p95"),
-            col("value").max().alias("max"),
-        ])
-        .sort(
-            [POINT],
-            SortMultipleOptions::default().with_maintain_order(true),
-        )
-        .collect()
-        .map_err(failed("aggregating runs"))?;
-    let (n, mean, sd) = (
-        f64_column(&agg, "n")?,
-        f64_column(&agg, "mean")?,
-        f64_column(&agg, "sd")?,
-    );
-    let metric = str_column(&agg, "metric")?;
-    let (mut lo, mut hi) = (Vec::with_capacity(n.len()), Vec::with_capacity(n.len()));
-    for i in 0..n.len() {
-        let count = n[i].unwrap_or(0.0) as usize;
-        let ci = match (mean[i], sd[i]) {
-            (Some(m), _) if metric[i] == SLO_MET && count > 0 => Some(wilson(m, count)),
-            (Some(m), Some(s)) if count >= 2 => {
-                let half = t975(count - 1) * s / (count as f64).sqrt();
-                Some((m - half, m + half))
+    let points = i64_column(runs, POINT)?;
+    // Grid points in ascending order; within a point, metrics in table order.
+    let mut ids: Vec<i64> = points.iter().flatten().copied().collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let values: Vec<Vec<Option<f64>>> = metrics
+        .iter()
+        .map(|m| f64_column(runs, m))
+        .collect::<Result<_>>()?;
+    let rows = ids.len() * metrics.len();
+    let mut point_col = Vec::with_capacity(rows);
+    let mut metric_col = Vec::with_capacity(rows);
+    let mut stats: [Vec<Option<f64>>; 10] = Default::default();
+    let mut n_col: Vec<i64> = Vec::with_capacity(rows);
+    for &point in &ids {
+        for (m, name) in metrics.iter().enumerate() {
+            let mut v: Vec<f64> = points
+                .iter()
+                .zip(&values[m])
+                .filter(|(p, _)| **p == Some(point))
+                .filter_map(|(_, x)| *x)
+                .collect();
+            let s = Summary::of(&mut v);
+            let ci = match s.mean {
+                Some(mean) if name == SLO_MET && s.n > 0 => Some(wilson(mean, s.n)),
+                Some(mean) if s.n >= 2 => s.sd.map(|sd| {
+                    let half = t975(s.n - 1) * sd / (s.n as f64).sqrt();
+                    (mean - half, mean + half)
+                }),
+                _ => None,
+            };
+            point_col.push(point);
+            metric_col.push(name.clone());
+            n_col.push(s.n as i64);
+            let row = [
+                None,
+                s.mean,
+                s.sd,
+                ci.map(|c| c.0),
+                ci.map(|c| c.1),
+                s.min,
+                s.quantile(&v, 0.05),
+                s.quantile(&v, 0.50),
+                s.quantile(&v, 0.95),
+                s.max,
+            ];
+            for (col, x) in stats.iter_mut().zip(row) {
+                col.push(x);
             }
-            _ => None,
-        };
-        lo.push(ci.map(|c| c.0));
-        hi.push(ci.map(|c| c.1));
+        }
     }
-    let at = agg.get_column_index("sd").map_or(agg.width(), |i| i + 1);
-    agg.insert_column(at, Column::new("ci95_low".into(), lo))
-        .map_err(failed("adding confidence intervals"))?;
-    agg.insert_column(at + 1, Column::new("ci95_high".into(), hi))
-        .map_err(failed("adding confidence intervals"))?;
-    let points = f64_column(&agg, POINT)?;
+    let mut columns = vec![
+        Column::new(POINT.into(), point_col),
+        Column::new("metric".into(), metric_col),
+        Column::new("n".into(), n_col),
+    ];
+    for (name, col) in STATS.iter().zip(stats).skip(1) {
+        columns.push(Column::new(PlSmallStr::from_str(name), col));
+    }
+    let mut agg = DataFrame::new(rows, columns).map_err(failed("building the aggregates"))?;
     for (i, (name, values)) in params.iter().enumerate() {
-        let v: Vec<Option<String>> = points
+        let v: Vec<Option<String>> = ids
             .iter()
-            .map(|p| p.and_then(|p| values.get(p as usize).cloned()))
+            .flat_map(|&p| std::iter::repeat_n(values.get(p as usize).cloned(), metrics.len()))
             .collect();
         agg.insert_column(1 + i, Column::new(PlSmallStr::from_str(name), v))
             .map_err(failed("adding parameters"))?;
     }
     Ok(agg)
+}
+
+/// One metric's values at one grid point, summarised (nulls left out).
+struct Summary {
+    n: usize,
+    mean: Option<f64>,
+    sd: Option<f64>,
+    min: Option<f64>,
+    max: Option<f64>,
+}
+
+impl Summary {
+    /// Sorts `v` (the quantiles read it afterwards).
+    fn of(v: &mut [f64]) -> Summary {
+        v.sort_unstable_by(f64::total_cmp);
+        let n = v.len();
+        let mean = (n > 0).then(|| v.iter().sum::<f64>() / n as f64);
+        // Two passes (the mean first): exact for equal values, no cancellation.
+        let sd = mean.filter(|_| n >= 2).map(|m| {
+            let ss: f64 = v.iter().map(|x| (x - m) * (x - m)).sum();
+            (ss / (n - 1) as f64).sqrt()
+        });
+        Summary {
+            n,
+            mean,
+            sd,
+            min: v.first().copied(),
+            max: v.last().copied(),
+        }
+    }
+
+    /// The `p` quantile of the sorted values by linear interpolation between order statistics
+    /// (numpy's default, polars' `Linear`): position p·(n − 1).
+    fn quantile(&self, sorted: &[f64], p: f64) -> Option<f64> {
+        if sorted.is_empty() {
+            return None;
+        }
+        let at = p * (sorted.len() - 1) as f64;
+        let (lo, hi) = (at.floor() as usize, at.ceil() as usize);
+        let (a, b) = (sorted[lo], sorted[hi]);
+        Some(if a == b {
+            a
+        } else {
+            (at - lo as f64) * (b - a) + a
+        })
+    }
+}
+
+/// An integer column (nulls as `None`).
+fn i64_column(df: &DataFrame, name: &str) -> Result<Vec<Option<i64>>> {
+    let c = df
+        .column(name)
+        .and_then(|c| c.cast(&DataType::Int64))
+        .map_err(failed("reading the runs table"))?;
+    Ok(c.i64()
+        .map_err(failed("reading the runs table"))?
+        .iter()
+        .collect())
 }
 
 /// A numeric column as floats (nulls as `None`).
@@ -542,6 +602,24 @@ mod tests {
             .find(|r| r.point == 1 && r.metric == "x")
             .unwrap();
         assert_eq!((x1.mean, x1.sd, x1.p95), (Some(5.0), Some(0.0), Some(5.0)));
+    }
+
+    #[test]
+    fn summary_of_one_value_and_of_none() {
+        // One run: mean, min, max and every quantile are the value; no standard deviation
+        // (n − 1 = 0), as polars' std(ddof = 1) gave null.
+        let mut one = [7.5];
+        let s = Summary::of(&mut one);
+        assert_eq!((s.n, s.mean, s.sd), (1, Some(7.5), None));
+        assert_eq!(
+            (s.min, s.max, s.quantile(&one, 0.95)),
+            (Some(7.5), Some(7.5), Some(7.5))
+        );
+        let s = Summary::of(&mut []);
+        assert_eq!(
+            (s.n, s.mean, s.sd, s.min, s.quantile(&[], 0.5)),
+            (0, None, None, None, None)
+        );
     }
 
     #[test]

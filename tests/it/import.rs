@@ -65,6 +65,34 @@ fn helm_rendered_bitnami_nginx() {
     assert!(text.contains("cpuPerRequest: 20ms  # TODO"));
 }
 
+/// Source: a captured `helm template` of Helm v3.17.3's own starter chart (`helm create web`,
+/// autoscaling on; the commands are in the fixture's header): five documents, of which the
+/// Deployment and its autoscaling/v2 HPA are modelled and the rest listed as skipped.
+#[test]
+fn helm_rendered_starter_chart_captured() {
+    let f = format!("{K8S}/helm-starter-chart-template.yaml");
+    let (text, summary) = import_ok(&["k8s", &f]);
+    let svc = after(&text, "    heal7-web:");
+    // The chart's values.yaml defaults: autoscaling minReplicas 1, maxReplicas 100,
+    // targetCPUUtilizationPercentage 80; the requests set on the command line.
+    for want in [
+        "cpu: 250m",
+        "memory: 256Mi",
+        "minReplicas: 1",
+        "maxReplicas: 100",
+        "averageUtilization: 80",
+    ] {
+        assert!(svc.contains(want), "{want:?} missing in\n{text}");
+    }
+    for kind in ["ServiceAccount", "Service", "Pod"] {
+        assert!(
+            summary.contains(&format!("skipped  {kind} default/heal7-")),
+            "{kind} not listed as skipped in\n{summary}"
+        );
+    }
+    assert!(text.contains("cpuPerRequest: 20ms  # TODO"));
+}
+
 /// Source: the Kubernetes docs' HPA walkthrough (php-apache). Imports are deterministic.
 #[test]
 fn kubernetes_docs_php_apache_walkthrough() {
