@@ -1,10 +1,11 @@
 //! The cost part of the report: the summary kept in `summary.json` and printed in the terminal,
-//! and `cost_monthly.csv`, every priced line with its quantity, unit price and price-book row.
+//! and `cost_monthly.csv`, every priced line by service with its cost under every variant.
 
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::cost::allocation::class_label;
 use crate::cost::price::{CostReport, Variant};
 
 /// One month's totals under every variant.
@@ -137,37 +138,67 @@ impl CostSummary {
     }
 }
 
-/// `cost_monthly.csv`: every priced line.
-pub fn monthly_csv(r: &CostReport) -> Vec<u8> {
-    const HEADER: [&str; 12] = [
+/// The columns of `cost_monthly.csv`: one row per priced usage line and service, every
+/// purchase variant in its own column (`<variant>_usd`, the variant's label with `_` for `-`).
+pub fn monthly_header() -> Vec<String> {
+    let mut h: Vec<String> = [
         "month",
+        "partial_month",
+        "hours_in_month",
+        "provider",
         "cloud",
+        "region",
         "environment",
+        "service",
+        "class",
         "resource",
-        "variant",
-        "line",
         "sku",
         "quantity",
         "unit",
-        "unit_price_usd",
-        "cost_usd",
-        "price_row",
-    ];
-    let records = r.lines.iter().map(|l| {
-        [
+        "share",
+    ]
+    .map(str::to_string)
+    .to_vec();
+    h.extend(Variant::ALL.map(variant_column));
+    h.push("price_row".into());
+    h
+}
+
+/// `on-demand` → `on_demand_usd`.
+pub fn variant_column(v: Variant) -> String {
+    format!("{}_usd", v.label().replace('-', "_"))
+}
+
+/// `cost_monthly.csv`: every priced usage line split over the services it is allocated to
+/// (`cost::allocation`), a column per variant. Summing a variant's column gives the run's total
+/// under that variant exactly; no line repeats per variant.
+pub fn monthly_csv(r: &CostReport) -> Vec<u8> {
+    let mut w = ::csv::Writer::from_writer(Vec::new());
+    let records = std::iter::once(monthly_header()).chain(r.rows.iter().map(|l| {
+        let mut rec = vec![
             l.month.clone(),
+            l.partial_month.to_string(),
+            format!("{:.3}", l.hours_in_month),
+            l.provider.clone(),
             l.cloud.clone(),
+            l.region.clone(),
             l.environment.clone(),
+            l.service.clone(),
+            class_label(l.class).to_string(),
             l.resource.clone(),
-            l.variant.label().to_string(),
-            l.line.clone(),
             l.sku.clone(),
-            super::round6(l.quantity).to_string(),
+            super::csv::fixed(l.quantity, 6),
             l.unit.clone(),
-            l.unit_price.to_decimal_string(),
-            l.cost.to_decimal_string(),
-            l.price_row.clone(),
-        ]
-    });
-    super::csv::write(HEADER, records)
+            super::csv::fixed(l.share, 6),
+        ];
+        rec.extend(l.costs.iter().map(|c| c.to_decimal_string()));
+        rec.push(l.price_row.clone());
+        rec
+    }));
+    for rec in records {
+        w.write_record(&rec)
+            .expect("writing a CSV record to memory cannot fail");
+    }
+    w.into_inner()
+        .expect("flushing a CSV writer into memory cannot fail")
 }

@@ -7,6 +7,7 @@ pub mod check;
 pub mod compare;
 pub mod cost;
 pub mod csv;
+pub mod focus;
 pub mod html;
 pub mod json;
 pub mod markdown;
