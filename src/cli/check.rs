@@ -187,7 +187,7 @@ pub fn exec(args: Args) -> Result<Outcome> {
     }
     let report = prepared.report;
     let verdict = check::evaluate(&report, baseline.as_ref(), &rules);
-    let md = check::markdown(&verdict, &report, &rules);
+    let md = check::markdown_with(&verdict, &report, baseline.as_ref(), &rules);
     let text = match args.format {
         Format::Text => check::text(&verdict, &report, &rules),
         Format::Markdown => md.clone(),

@@ -109,7 +109,9 @@ fn budget_just_below_the_most_expensive_month_fails_and_names_it() {
     assert_eq!(o.status.code(), Some(1), "stderr: {}", stderr(&o));
     let md = stdout(&o);
     assert!(md.contains("❌"), "{md}");
-    assert!(md.contains(&format!("**budget**: {month}:")), "{md}");
+    // The comment starts with its marker and names the broken rule once per month.
+    assert!(md.starts_with("<!-- capsim-comment -->\n"), "{md}");
+    assert!(md.contains(&format!("**budget** {month}:")), "{md}");
     assert!(
         md.contains(&format!("`{top}`")),
         "names the top line {top}: {md}"
@@ -119,7 +121,7 @@ fn budget_just_below_the_most_expensive_month_fails_and_names_it() {
     let other = f.months.iter().find(|m| m.0 != month).unwrap();
     let cents: f64 = format!("{budget:.2}").parse().unwrap();
     assert_eq!(
-        md.contains(&format!("**budget**: {}:", other.0)),
+        md.contains(&format!("**budget** {}:", other.0)),
         other.1 > cents,
         "{other:?} against {cents}: {md}"
     );
@@ -136,7 +138,7 @@ fn budget_above_every_month_passes() {
     let o = f.check_budget(max + 0.01, &["--format", "markdown"]);
     assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
     assert!(
-        stdout(&o).contains("✅ capsim check passed"),
+        stdout(&o).contains("· ✅ passed"),
         "{}",
         stdout(&o)
     );
@@ -267,7 +269,7 @@ fn github_step_summary_gets_the_markdown_appended() {
     assert!(stdout(&o).contains("FAILED"), "stdout is the text format");
     let text = std::fs::read_to_string(&summary).unwrap();
     assert!(text.starts_with("# earlier step\n"), "{text}");
-    assert!(text.contains("## ❌ capsim check failed"), "{text}");
+    assert!(text.contains("· ❌ failed"), "{text}");
     assert!(text.contains("**budget**"), "{text}");
     // A summary path that cannot be written is an error naming it.
     let o = capsim_with_env(
