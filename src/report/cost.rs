@@ -8,17 +8,134 @@ use serde::{Deserialize, Serialize};
 use crate::cost::allocation::class_label;
 use crate::cost::price::{CostReport, Variant};
 
+/// Money in `summary.json`: a JSON **number** of US dollars (`1234.56`), exact to the
+/// micro-dollar. In memory the report keeps the exact decimal text (`"1234.560000"`, what
+/// [`Money::to_decimal_string`] writes), so every renderer and the check gate compare exact
+/// money; on the way out it becomes the double nearest to that decimal, which JSON writers print
+/// as the shortest decimal that reads back to it — the amount itself, for any amount with at most
+/// 15 significant digits (under $1 billion to the micro-dollar). Reading accepts a number or the
+/// older decimal string.
+pub mod usd {
+    use std::collections::BTreeMap;
+
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    use crate::cost::money::Money;
+
+    /// The schema of one amount: a number of US dollars with at most six decimals.
+    #[derive(schemars::JsonSchema)]
+    #[schemars(
+        description = "US dollars as a JSON number, exact to the micro-dollar (at most six decimals)"
+    )]
+    pub struct Usd(#[allow(dead_code)] f64);
+
+    /// The exact decimal text as the nearest double.
+    pub fn to_f64(text: &str) -> f64 {
+        Money::parse(text).map_or(f64::NAN, |m| m.micros() as f64 / 1e6)
+    }
+
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Either {
+        Number(f64),
+        Text(String),
+    }
+
+    fn text_of(e: Either) -> String {
+        match e {
+            Either::Number(x) => Money::from_micros((x * 1e6).round() as i64).to_decimal_string(),
+            Either::Text(t) => t,
+        }
+    }
+
+    pub mod one {
+        use super::*;
+
+        pub fn serialize<S: Serializer>(v: &str, s: S) -> Result<S::Ok, S::Error> {
+            s.serialize_f64(to_f64(v))
+        }
+
+        pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+            Either::deserialize(d).map(text_of)
+        }
+    }
+
+    /// `Option<String>` as a number or `null` (serialize only: the compare output).
+    pub mod opt {
+        use super::*;
+
+        pub fn serialize<S: Serializer>(v: &Option<String>, s: S) -> Result<S::Ok, S::Error> {
+            match v {
+                Some(x) => s.serialize_some(&to_f64(x)),
+                None => s.serialize_none(),
+            }
+        }
+    }
+
+    pub mod map {
+        use super::*;
+
+        pub fn serialize<S: Serializer>(v: &BTreeMap<String, String>, s: S) -> Result<S::Ok, S::Error> {
+            s.collect_map(v.iter().map(|(k, x)| (k, to_f64(x))))
+        }
+
+        pub fn deserialize<'de, D: Deserializer<'de>>(
+            d: D,
+        ) -> Result<BTreeMap<String, String>, D::Error> {
+            let m = BTreeMap::<String, Either>::deserialize(d)?;
+            Ok(m.into_iter().map(|(k, v)| (k, text_of(v))).collect())
+        }
+    }
+
+    pub mod nested {
+        use super::*;
+
+        pub fn serialize<S: Serializer>(
+            v: &BTreeMap<String, BTreeMap<String, String>>,
+            s: S,
+        ) -> Result<S::Ok, S::Error> {
+            s.collect_map(v.iter().map(|(k, inner)| {
+                (
+                    k,
+                    inner
+                        .iter()
+                        .map(|(k2, x)| (k2.clone(), to_f64(x)))
+                        .collect::<BTreeMap<String, f64>>(),
+                )
+            }))
+        }
+
+        pub fn deserialize<'de, D: Deserializer<'de>>(
+            d: D,
+        ) -> Result<BTreeMap<String, BTreeMap<String, String>>, D::Error> {
+            let m = BTreeMap::<String, BTreeMap<String, Either>>::deserialize(d)?;
+            Ok(m
+                .into_iter()
+                .map(|(k, inner)| (k, inner.into_iter().map(|(k2, v)| (k2, text_of(v))).collect()))
+                .collect())
+        }
+    }
+}
+
 /// One month's totals under every variant.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 pub struct CostMonth {
     pub month: String,
-    /// Variant label → total, in dollars with cents (`"1234.56"`).
+    /// Variant label → total, in US dollars (a JSON number, exact to the micro-dollar).
+    #[serde(with = "usd::map")]
+    #[schemars(with = "BTreeMap<String, usd::Usd>")]
     pub totals_usd: BTreeMap<String, String>,
     pub cheapest: String,
     /// On-demand total per cloud and per environment, for the stacked chart and the table.
+    #[serde(with = "usd::map")]
+    #[schemars(with = "BTreeMap<String, usd::Usd>")]
     pub on_demand_by_cloud_usd: BTreeMap<String, String>,
+    #[serde(with = "usd::map")]
+    #[schemars(with = "BTreeMap<String, usd::Usd>")]
     pub on_demand_by_environment_usd: BTreeMap<String, String>,
     /// Variant label → `cloud/environment/resource` → cost: what a budget check names.
+    #[serde(with = "usd::nested")]
+    #[schemars(with = "BTreeMap<String, BTreeMap<String, usd::Usd>>")]
     pub by_resource_usd: BTreeMap<String, BTreeMap<String, String>>,
 }
 
@@ -31,6 +148,8 @@ pub struct CommitmentSummary {
     pub variant: String,
     pub baseline_instances: u32,
     pub break_even_utilisation: f64,
+    #[serde(with = "usd::one")]
+    #[schemars(with = "usd::Usd")]
     pub yearly_saving_usd: String,
 }
 
@@ -44,6 +163,8 @@ pub struct CostSummary {
     pub variants: Vec<String>,
     pub months: Vec<CostMonth>,
     /// Variant label → total over the run.
+    #[serde(with = "usd::map")]
+    #[schemars(with = "BTreeMap<String, usd::Usd>")]
     pub run_totals_usd: BTreeMap<String, String>,
     pub cheapest_overall: String,
     pub commitments: Vec<CommitmentSummary>,

@@ -30,11 +30,7 @@ fn on_demand_months(summary: &serde_json::Value) -> Vec<(String, f64)> {
         .map(|m| {
             (
                 m["month"].as_str().unwrap().to_string(),
-                m["totals_usd"]["on-demand"]
-                    .as_str()
-                    .unwrap()
-                    .parse()
-                    .unwrap(),
+                m["totals_usd"]["on-demand"].as_f64().unwrap(),
             )
         })
         .collect()
