@@ -86,8 +86,9 @@ pub struct CostLine {
     #[serde(with = "cost_class_serde")]
     pub class: CostClass,
     /// Index of the usage line this part prices (into `Usage::lines`): the parts of one usage
-    /// line under one variant add up to that line's cost.
-    #[serde(default)]
+    /// line under one variant add up to that line's cost. Meaningful only beside that usage,
+    /// so not serialized.
+    #[serde(skip)]
     pub usage_line: usize,
 }
 

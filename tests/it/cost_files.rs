@@ -14,8 +14,8 @@ fn micros(text: &str) -> i64 {
     };
     let (whole, frac) = t.split_once('.').unwrap_or((t, ""));
     assert!(frac.len() <= 6, "{text}: more than six decimals");
-    let v = whole.parse::<i64>().unwrap() * 1_000_000
-        + format!("{frac:0<6}").parse::<i64>().unwrap();
+    let v =
+        whole.parse::<i64>().unwrap() * 1_000_000 + format!("{frac:0<6}").parse::<i64>().unwrap();
     if neg { -v } else { v }
 }
 
@@ -44,9 +44,10 @@ fn platform_run() -> &'static (tempfile::TempDir, serde_json::Value) {
     RUN.get_or_init(|| {
         let dir = tempfile::tempdir().unwrap();
         run_ok("tests/fixtures/platform.yaml", dir.path(), &["-q"]);
-        let json: serde_json::Value =
-            serde_json::from_str(&std::fs::read_to_string(dir.path().join("summary.json")).unwrap())
-                .unwrap();
+        let json: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(dir.path().join("summary.json")).unwrap(),
+        )
+        .unwrap();
         (dir, json)
     })
 }
@@ -307,10 +308,22 @@ fn focus_csv_keeps_to_the_focus_1_2_columns_and_values() {
         }
     }
     let first = &rows[0];
-    assert_eq!(first[col(&header, "BillingPeriodStart")], "2026-09-01T00:00:00Z");
-    assert_eq!(first[col(&header, "BillingPeriodEnd")], "2026-10-01T00:00:00Z");
-    assert_eq!(first[col(&header, "ChargePeriodStart")], "2026-09-24T00:00:00Z");
-    assert_eq!(first[col(&header, "ChargePeriodEnd")], "2026-09-26T00:00:00Z");
+    assert_eq!(
+        first[col(&header, "BillingPeriodStart")],
+        "2026-09-01T00:00:00Z"
+    );
+    assert_eq!(
+        first[col(&header, "BillingPeriodEnd")],
+        "2026-10-01T00:00:00Z"
+    );
+    assert_eq!(
+        first[col(&header, "ChargePeriodStart")],
+        "2026-09-24T00:00:00Z"
+    );
+    assert_eq!(
+        first[col(&header, "ChargePeriodEnd")],
+        "2026-09-26T00:00:00Z"
+    );
     // Tags are JSON objects naming the service.
     let tags = col(&header, "Tags");
     for r in &rows {
@@ -370,4 +383,34 @@ fn focus_variant_committed_marks_commitments_and_bad_variants_exit_2() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("committed-1y"), "{}", stderr(&o));
     assert!(!out.exists());
+}
+
+/// `cost_monthly.parquet` holds the CSV's rows; its Float64 money columns sum to the report's
+/// totals to the cent (the CSV is the exact form).
+#[test]
+fn cost_monthly_parquet_has_the_csv_rows_and_sums_to_the_cent() {
+    let (dir, json) = platform_run();
+    let path = dir.path().join("cost_monthly.parquet");
+    let df = capsim::sweep::frame::read_parquet(std::fs::read(&path).unwrap(), &path).unwrap();
+    let (_, rows) = read_csv(&dir.path().join("cost_monthly.csv"));
+    assert_eq!(df.height(), rows.len());
+    for variant in VARIANTS {
+        let name = format!("{}_usd", variant.replace('-', "_"));
+        let sum: f64 = df
+            .column(&name)
+            .unwrap()
+            .f64()
+            .unwrap()
+            .iter()
+            .flatten()
+            .sum();
+        let cents = (sum * 100.0).round() as i64;
+        let expected = money_of(&json["cost"]["run_totals_usd"][variant]);
+        // Half-even to the cent of an exact micro-dollar total, as Money's Display rounds.
+        let expected_cents = (expected + 5_000).div_euclid(10_000);
+        assert!(
+            (cents - expected_cents).abs() <= 1 && (sum * 1e6 - expected as f64).abs() < 1.0,
+            "{variant}: {sum} vs {expected} micro-dollars"
+        );
+    }
 }
