@@ -92,10 +92,9 @@ pub fn write_report(
         report,
     } = prepared;
     let cost_csv = report::cost::monthly_csv(priced);
-    let cost_parquet =
-        crate::sweep::frame::parquet_bytes(&mut crate::sweep::frame::cost_monthly_frame(
-            &priced.rows,
-        )?)?;
+    let cost_parquet = crate::sweep::frame::parquet_bytes(
+        &mut crate::sweep::frame::cost_monthly_frame(&priced.rows)?,
+    )?;
     let focus = report::focus::csv(scenario, priced, focus_variant);
     let json = report::json::pretty(report);
     let csv = report::csv::timeseries(scenario, out);

@@ -225,12 +225,15 @@ fn weights(
             };
             let mut per_svc = vec![0.0; n_svc];
             for (i, (cpu, mem)) in alloc.iter().enumerate() {
-                let share = if cpu_cap > 0.0 { w_cpu * cpu / cpu_cap } else { 0.0 }
-                    + if mem_cap > 0.0 {
-                        (1.0 - w_cpu) * mem / mem_cap
-                    } else {
-                        0.0
-                    };
+                let share = if cpu_cap > 0.0 {
+                    w_cpu * cpu / cpu_cap
+                } else {
+                    0.0
+                } + if mem_cap > 0.0 {
+                    (1.0 - w_cpu) * mem / mem_cap
+                } else {
+                    0.0
+                };
                 per_svc[i % n_svc] += share;
             }
             // Pods cannot hold more than the nodes have; sampling at evaluation steps can
@@ -303,8 +306,8 @@ mod tests {
     use super::*;
 
     fn fixture() -> Scenario {
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/fixtures/platform.yaml");
+        let path =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/platform.yaml");
         crate::scenario::load(&path).expect("fixture loads")
     }
 

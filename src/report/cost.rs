@@ -75,7 +75,10 @@ pub mod usd {
     pub mod map {
         use super::*;
 
-        pub fn serialize<S: Serializer>(v: &BTreeMap<String, String>, s: S) -> Result<S::Ok, S::Error> {
+        pub fn serialize<S: Serializer>(
+            v: &BTreeMap<String, String>,
+            s: S,
+        ) -> Result<S::Ok, S::Error> {
             s.collect_map(v.iter().map(|(k, x)| (k, to_f64(x))))
         }
 
@@ -109,9 +112,13 @@ pub mod usd {
             d: D,
         ) -> Result<BTreeMap<String, BTreeMap<String, String>>, D::Error> {
             let m = BTreeMap::<String, BTreeMap<String, Either>>::deserialize(d)?;
-            Ok(m
-                .into_iter()
-                .map(|(k, inner)| (k, inner.into_iter().map(|(k2, v)| (k2, text_of(v))).collect()))
+            Ok(m.into_iter()
+                .map(|(k, inner)| {
+                    (
+                        k,
+                        inner.into_iter().map(|(k2, v)| (k2, text_of(v))).collect(),
+                    )
+                })
                 .collect())
         }
     }

@@ -369,7 +369,11 @@ fn names(provider: &str, class: CostClass, sku: &str, resource: &str) -> Names {
         CostClass::Egress if gcp => ("Networking", "Networking", "Data transfer"),
         CostClass::Egress => ("AWS Data Transfer", "Networking", "Data transfer"),
         CostClass::Logs if gcp => ("Cloud Logging", "Management and Governance", "Log group"),
-        CostClass::Logs => ("Amazon CloudWatch", "Management and Governance", "Log group"),
+        CostClass::Logs => (
+            "Amazon CloudWatch",
+            "Management and Governance",
+            "Log group",
+        ),
         CostClass::Network if gcp && sku.starts_with("lb") => {
             ("Cloud Load Balancing", "Networking", "Load balancer")
         }

@@ -133,11 +133,7 @@ fn budget_above_every_month_passes() {
     let max = f.months.iter().map(|m| m.1).fold(0.0, f64::max);
     let o = f.check_budget(max + 0.01, &["--format", "markdown"]);
     assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
-    assert!(
-        stdout(&o).contains("· ✅ passed"),
-        "{}",
-        stdout(&o)
-    );
+    assert!(stdout(&o).contains("· ✅ passed"), "{}", stdout(&o));
 }
 
 #[test]

@@ -101,6 +101,10 @@ fn pr_comment_for_an_upsized_database() {
     let md = check::markdown_with(&v, &r, Some(&base), &rules);
     assert!(md.starts_with(check::COMMENT_MARKER), "{md}");
     assert!(md.contains("+$25.87/month"), "{md}");
-    assert!(md.contains("`aws/prod/database replica 1 (db.r6g.2xlarge)`") || md.contains("database replica 1"), "{md}");
+    assert!(
+        md.contains("`aws/prod/database replica 1 (db.r6g.2xlarge)`")
+            || md.contains("database replica 1"),
+        "{md}"
+    );
     insta::assert_snapshot!(md);
 }
