@@ -22,6 +22,13 @@ fn same_seed_gives_byte_identical_outputs_and_another_seed_changes_the_noise() {
     let (csv2, json2) = run_to(b.path(), "tests/fixtures/small.yaml", &[]);
     assert_eq!(csv1, csv2);
     assert_eq!(json1, json2);
+    for name in ["cost_monthly.csv", "cost_monthly.parquet", "focus.csv"] {
+        assert_eq!(
+            std::fs::read(a.path().join(name)).unwrap(),
+            std::fs::read(b.path().join(name)).unwrap(),
+            "{name}"
+        );
+    }
     let (csv3, json3) = run_to(c.path(), "tests/fixtures/small.yaml", &["--seed", "8"]);
     assert_ne!(csv1, csv3, "another seed must change the noise");
     assert!(json3.contains("\"seed\": 8"));
