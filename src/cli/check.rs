@@ -181,11 +181,13 @@ pub fn exec(args: Args) -> Result<Outcome> {
     let prepared = super::run::prepare_loaded(scenario, &args.scenario, args.seed, false)?;
     // Written whatever the verdict: a failed gate is when people open the report.
     if let Some(dir) = &args.out {
-        super::run::write_report(dir, &prepared)?;
+        // focus.csv holds the checked variant.
+        let variant = Variant::from_label(&rules.variant).unwrap_or(Variant::OnDemand);
+        super::run::write_report(dir, &prepared, variant)?;
     }
     let report = prepared.report;
     let verdict = check::evaluate(&report, baseline.as_ref(), &rules);
-    let md = check::markdown(&verdict, &report, &rules);
+    let md = check::markdown_with(&verdict, &report, baseline.as_ref(), &rules);
     let text = match args.format {
         Format::Text => check::text(&verdict, &report, &rules),
         Format::Markdown => md.clone(),

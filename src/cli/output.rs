@@ -18,6 +18,8 @@ const REPORT_NAMES: &[&str] = &[
     "summary.json",
     "timeseries.csv",
     "cost_monthly.csv",
+    "cost_monthly.parquet",
+    "focus.csv",
     "nodes.csv",
     "report.html",
     "charts",

@@ -1,6 +1,6 @@
 //! `capsim run SCENARIO`: simulate, price, print the summary (table, JSON or Markdown), write
-//! `timeseries.csv`, `summary.json`, `cost_monthly.csv` (and `nodes.csv` when node pools are
-//! modelled), `report.html` and `charts/` to the output folder.
+//! `timeseries.csv`, `summary.json`, `cost_monthly.csv` and `.parquet`, `focus.csv` (and
+//! `nodes.csv` when node pools are modelled), `report.html` and `charts/` to the output folder.
 
 use std::path::PathBuf;
 
@@ -25,6 +25,20 @@ pub struct Args {
     /// Print nothing on stdout and no progress bar (files are still written).
     #[arg(long, short)]
     pub quiet: bool,
+    /// The purchase variant focus.csv (the FOCUS 1.2 export) holds: on-demand, spot,
+    /// committed-1y, committed-3y, committed-1y-spot, committed-3y-spot.
+    #[arg(long, value_name = "VARIANT", default_value = "on-demand")]
+    pub focus_variant: String,
+}
+
+/// A `--focus-variant` value as a variant (a usage error naming the choices otherwise).
+pub fn focus_variant(label: &str) -> Result<crate::cost::price::Variant> {
+    crate::cost::price::Variant::from_label(label).ok_or_else(|| {
+        crate::error::Error::Usage(format!(
+            "--focus-variant {label}: unknown purchase variant\n  fix: use one of {}",
+            crate::cost::price::Variant::labels()
+        ))
+    })
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -36,6 +50,7 @@ pub enum Format {
 }
 
 pub fn exec(args: Args) -> Result<Outcome> {
+    let variant = focus_variant(&args.focus_variant)?;
     if let Some(dir) = &args.out {
         super::output::check_output_folder(dir)?;
     }
@@ -43,7 +58,7 @@ pub fn exec(args: Args) -> Result<Outcome> {
     let dir = args
         .out
         .unwrap_or_else(|| PathBuf::from("reports").join(&prepared.scenario.name));
-    let html_path = write_report(&dir, &prepared)?;
+    let html_path = write_report(&dir, &prepared, variant)?;
     let report = &prepared.report;
     if !args.quiet {
         match args.format {
@@ -62,9 +77,14 @@ pub fn exec(args: Args) -> Result<Outcome> {
     Ok(Outcome::Success)
 }
 
-/// Write a run's files into `dir`: summary.json, timeseries.csv, cost_monthly.csv, nodes.csv,
-/// report.html and charts/. Returns the path of report.html. Shared by `run` and `check --out`.
-pub fn write_report(dir: &std::path::Path, prepared: &Prepared) -> Result<PathBuf> {
+/// Write a run's files into `dir`: summary.json, timeseries.csv, cost_monthly.csv and .parquet,
+/// focus.csv (under `focus_variant`), nodes.csv, report.html and charts/. Returns the path of
+/// report.html. Shared by `run` and `check --out`.
+pub fn write_report(
+    dir: &std::path::Path,
+    prepared: &Prepared,
+    focus_variant: crate::cost::price::Variant,
+) -> Result<PathBuf> {
     let Prepared {
         scenario,
         out,
@@ -72,15 +92,23 @@ pub fn write_report(dir: &std::path::Path, prepared: &Prepared) -> Result<PathBu
         report,
     } = prepared;
     let cost_csv = report::cost::monthly_csv(priced);
+    let cost_parquet = crate::sweep::frame::parquet_bytes(
+        &mut crate::sweep::frame::cost_monthly_frame(&priced.rows)?,
+    )?;
+    let focus = report::focus::csv(scenario, priced, focus_variant);
     let json = report::json::pretty(report);
     let csv = report::csv::timeseries(scenario, out);
     let summary_path = dir.join("summary.json");
     let series_path = dir.join("timeseries.csv");
     let cost_path = dir.join("cost_monthly.csv");
+    let parquet_path = dir.join("cost_monthly.parquet");
+    let focus_path = dir.join("focus.csv");
     let mut files: Vec<(&std::path::Path, &[u8])> = vec![
         (&series_path, &csv),
         (&summary_path, json.as_bytes()),
         (&cost_path, &cost_csv),
+        (&parquet_path, &cost_parquet),
+        (&focus_path, &focus),
     ];
     let nodes_path = dir.join("nodes.csv");
     let nodes_csv = (!out.pools.is_empty()).then(|| report::csv::nodes(scenario, out));

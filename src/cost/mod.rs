@@ -1,8 +1,10 @@
 //! Cost: usage first, prices second (Infracost's split). `usage` turns a run into quantities per
 //! calendar month (node-hours per pool, managed instance-hours, control-plane hours, GB-months,
 //! GB of egress); `pricebook` loads dated price rows with their sources; `price` multiplies them
-//! into cost lines for every purchase variant, in exact integer money (`money`).
+//! into cost lines for every purchase variant, in exact integer money (`money`); `allocation`
+//! splits the priced lines over the services that caused them (OpenCost-style), idle apart.
 
+pub mod allocation;
 pub mod money;
 pub mod price;
 pub mod pricebook;
@@ -19,7 +21,7 @@ pub fn cost_of(
     book: &pricebook::PriceBook,
 ) -> crate::Result<price::CostReport> {
     let usage = usage::usage_of(s, &out.monthly);
-    price::price(&usage, book, s.simulation.start).map_err(|e| match e {
+    let mut report = price::price(&usage, book, s.simulation.start).map_err(|e| match e {
         // Pricing knows no file; its problems are the scenario's.
         crate::Error::Invalid(mut ps) => {
             for p in &mut ps {
@@ -30,7 +32,9 @@ pub fn cost_of(
             crate::Error::Invalid(ps)
         }
         e => e,
-    })
+    })?;
+    report.rows = allocation::rows(s, &out.monthly, &usage, &report);
+    Ok(report)
 }
 
 /// Check, before a run, that the price book has every SKU, region and unit the run will need.

@@ -85,6 +85,11 @@ pub struct CostLine {
     pub price_row: String,
     #[serde(with = "cost_class_serde")]
     pub class: CostClass,
+    /// Index of the usage line this part prices (into `Usage::lines`): the parts of one usage
+    /// line under one variant add up to that line's cost. Meaningful only beside that usage,
+    /// so not serialized.
+    #[serde(skip)]
+    pub usage_line: usize,
 }
 
 /// One month's total under one variant, with three roll-ups of the same lines.
@@ -147,6 +152,10 @@ pub struct CostReport {
     /// `rds primary: db.r6g.xlarge (data/...:12) is an estimate`; spot-eligible pools without a
     /// spot price; lines whose `level_hours` had to be inferred or do not add up.
     pub warnings: Vec<String>,
+    /// The usage lines allocated to services, every variant side by side
+    /// (`cost::allocation::rows`; filled by `cost::cost_of`, empty from [`price`] alone).
+    #[serde(skip)]
+    pub rows: Vec<crate::cost::allocation::CostRow>,
 }
 
 /// Prices `usage` with `book` under every [`Variant`]. `on` is the pricing date, used only to
@@ -194,6 +203,7 @@ pub fn price(usage: &Usage, book: &PriceBook, on: Date) -> crate::Result<CostRep
             levels: &levels[i],
             baseline: baselines[i],
             price_row: format!("{file}:{}", rows[i].line),
+            index: i,
             overflow: std::cell::Cell::new(false),
         };
         if l.class == CostClass::Compute && l.spot_eligible && rows[i].spot.is_none() {
@@ -303,6 +313,7 @@ pub fn price(usage: &Usage, book: &PriceBook, on: Date) -> crate::Result<CostRep
         price_book_newest,
         price_book_oldest,
         warnings: warnings.into_iter().collect(),
+        rows: Vec::new(),
     })
 }
 
@@ -478,6 +489,8 @@ struct LineCtx<'a> {
     levels: &'a [f64],
     baseline: u32,
     price_row: String,
+    /// Index of `line` in the usage.
+    index: usize,
     /// Set when a part's cost does not fit in [`Money`]; [`price`] then fails.
     overflow: std::cell::Cell<bool>,
 }
@@ -502,6 +515,7 @@ impl LineCtx<'_> {
             }),
             price_row: self.price_row.clone(),
             class: l.class,
+            usage_line: self.index,
         }
     }
 
@@ -832,6 +846,7 @@ gcp,asia-northeast3,Compute Engine,e2-standard-4,instance-hour,0.17193,,0.10832,
             level_hours: level_hours.to_vec(),
             class,
             spot_eligible,
+            shared: Default::default(),
         }
     }
 

@@ -76,6 +76,28 @@ pub struct UsageLine {
     pub class: CostClass,
     /// The pool runs on spot capacity in the spot variants (compute only).
     pub spot_eligible: bool,
+    /// How the line's cost is allocated to services (`cost::allocation`).
+    pub shared: Shared,
+}
+
+/// How a usage line's cost is allocated to the services that caused it (`cost::allocation`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Shared {
+    /// Not attributable to one service (control planes, NAT, load balancers, objects, the CDN,
+    /// fixed environments): one `__shared__` row.
+    #[default]
+    Platform,
+    /// A node pool (index into the run's pool list): by the CPU and memory the services' pods
+    /// held on its nodes, max(request, usage), the unheld rest as `__idle__`.
+    NodePool(usize),
+    /// Database instances, storage and backups: by the services' queries.
+    Database,
+    /// Cache nodes: by the services' cache lookups (reads).
+    Cache,
+    /// Log ingestion and retention of a cloud (index): by the services' requests there.
+    Logs(usize),
+    /// Internet egress of a cloud (index): page bytes, all the entry service's.
+    Egress(usize),
 }
 
 /// All usage of a run (and of the fixed environments), month by month.
@@ -119,6 +141,7 @@ impl Place<'_> {
             level_hours: Vec::new(),
             class,
             spot_eligible: false,
+            shared: Shared::Platform,
         }
     }
 }
@@ -170,6 +193,7 @@ pub fn usage_of(s: &crate::scenario::Scenario, m: &crate::model::MonthlyUsage) -
                 lines.push(UsageLine {
                     level_hours: level,
                     spot_eligible: pool.spot,
+                    shared: Shared::NodePool(pi),
                     ..prod(pool.cloud).line(
                         format!("node pool {}", pool.name),
                         &pool.instance_type,
@@ -226,6 +250,7 @@ pub fn usage_of(s: &crate::scenario::Scenario, m: &crate::model::MonthlyUsage) -
                 };
                 lines.push(UsageLine {
                     level_hours: vec![hours],
+                    shared: Shared::Database,
                     ..here.line(
                         format!("database {role} ({})", inst.instance_class),
                         sku,
@@ -242,23 +267,29 @@ pub fn usage_of(s: &crate::scenario::Scenario, m: &crate::model::MonthlyUsage) -
                 } else {
                     "rds-gp3-storage"
                 };
-                lines.push(here.line(
-                    format!("database {role} storage"),
-                    storage_sku,
-                    "GB-month",
-                    prorated(gb),
-                    CostClass::Storage,
-                ));
+                lines.push(UsageLine {
+                    shared: Shared::Database,
+                    ..here.line(
+                        format!("database {role} storage"),
+                        storage_sku,
+                        "GB-month",
+                        prorated(gb),
+                        CostClass::Storage,
+                    )
+                });
                 if role == "primary" && !cloud_sql {
                     // RDS includes backup storage up to the database size; the rest is billed.
                     let backup = (cost.backup_factor - 1.0).max(0.0) * gb;
-                    lines.push(here.line(
-                        "database backups",
-                        "rds-backup-storage",
-                        "GB-month",
-                        prorated(backup),
-                        CostClass::Storage,
-                    ));
+                    lines.push(UsageLine {
+                        shared: Shared::Database,
+                        ..here.line(
+                            "database backups",
+                            "rds-backup-storage",
+                            "GB-month",
+                            prorated(backup),
+                            CostClass::Storage,
+                        )
+                    });
                 }
             }
         }
@@ -266,6 +297,7 @@ pub fn usage_of(s: &crate::scenario::Scenario, m: &crate::model::MonthlyUsage) -
         if let Some(cache) = &s.platform.cache {
             lines.push(UsageLine {
                 level_hours: vec![hours; cache.nodes as usize],
+                shared: Shared::Cache,
                 ..prod(0).line(
                     format!("cache {} × {}", cache.nodes, cache.node_type),
                     &cache.node_type,
@@ -295,22 +327,31 @@ pub fn usage_of(s: &crate::scenario::Scenario, m: &crate::model::MonthlyUsage) -
             } else {
                 "cloud-logging-ingestion"
             };
-            lines.push(here.line("log ingestion", ingestion, "GB", log_gb, CostClass::Logs));
+            lines.push(UsageLine {
+                shared: Shared::Logs(ci),
+                ..here.line("log ingestion", ingestion, "GB", log_gb, CostClass::Logs)
+            });
             if aws {
-                lines.push(here.line(
-                    "log retention",
-                    "cloudwatch-logs-storage",
-                    "GB-month",
-                    log_gb * cost.log_retention_days / 30.0,
-                    CostClass::Logs,
-                ));
+                lines.push(UsageLine {
+                    shared: Shared::Logs(ci),
+                    ..here.line(
+                        "log retention",
+                        "cloudwatch-logs-storage",
+                        "GB-month",
+                        log_gb * cost.log_retention_days / 30.0,
+                        CostClass::Logs,
+                    )
+                });
             }
             // Egress: page bytes the CDN does not serve leave the origin, priced by monthly tier.
             let egress_gb =
                 m.page_views[ci][mi] * cost.page_weight_bytes * (1.0 - cost.cdn_offload)
                     / BYTES_PER_BILLED_GB;
             for (sku, gb) in egress_tiers(aws, egress_gb) {
-                lines.push(here.line("internet egress", sku, "GB", gb, CostClass::Egress));
+                lines.push(UsageLine {
+                    shared: Shared::Egress(ci),
+                    ..here.line("internet egress", sku, "GB", gb, CostClass::Egress)
+                });
             }
             // NAT gateways and load balancers run all month.
             // AWS NAT gateways are zonal (one per AZ); GCP's Cloud NAT is one regional gateway.
@@ -405,6 +446,8 @@ pub fn probe_usage(s: &crate::scenario::Scenario) -> crate::model::MonthlyUsage 
         page_views: vec![vec![1e12]; clouds],
         requests: vec![vec![1.0]; clouds],
         mean_dau: vec![1.0],
+        service_requests: vec![vec![1.0]; clouds * s.services.len()],
+        pool_service_alloc: vec![vec![vec![(0.0, 0.0); clouds * s.services.len()]]; pools],
     }
 }
 

@@ -34,8 +34,20 @@ impl World<'_> {
                 self.usage.monthly.page_views[cloud][month] += r * dt_s / rpv;
             }
         }
+        for (i, r) in rates.iter().enumerate() {
+            self.usage.monthly.service_requests[i][month] += r * dt_s;
+        }
         let dau = self.demand.dau(now);
         self.usage.monthly.mean_dau[month] += dau * dt_s * 1000.0;
+        // Allocation of the node pools' cost to services (read-only).
+        let instances = &self.instances;
+        self.usage.track_allocation(
+            month,
+            now - self.eval.last_eval_ms,
+            &self.clusters,
+            &self.pool_offset,
+            |i, bound| instances[i].allocation(bound),
+        );
         // Cache: lookups are the reads that could be cached.
         let hit = if let Some(cache) = self.cache.as_mut() {
             let lookups: f64 = (0..n)

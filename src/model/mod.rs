@@ -276,7 +276,7 @@ pub fn simulate_with_demand(
     let slo =
         SloTracker::new(platform.slo.clone(), months.clone(), n_svc).with_p95_caps(timeouts_s);
     let n = instances.len();
-    let usage = usage::UsageMeter::new(months, end, pools.len(), n_clouds);
+    let usage = usage::UsageMeter::new(months, end, pools.len(), n_clouds, n);
     let tick_ms = crate::scenario::limits::tick_period_ms(s);
     let mut world = World {
         demand,

@@ -693,6 +693,14 @@ impl Cluster {
         self.node_idx(node).and_then(|i| self.nodes().nth(i))
     }
 
+    /// Every pod bound to a node, with the node's pool (local index), in node order. Read-only:
+    /// the cost allocation counts pods per pool and service with it.
+    pub fn bound_pods(&self) -> impl Iterator<Item = (usize, PodKey)> + '_ {
+        self.nodes
+            .iter()
+            .flat_map(|n| n.pods.iter().map(move |p| (n.pool, p.0)))
+    }
+
     /// The pods bound to a node, in binding order.
     pub fn pods_on(&self, node: NodeId) -> impl Iterator<Item = PodKey> + '_ {
         self.node_idx(node)

@@ -388,6 +388,29 @@ impl ServiceState {
         }
     }
 
+    /// What `bound` pods of this service (those on nodes; the Ready ones among them) hold of
+    /// their nodes now, OpenCost-style: per pod max(request, usage) of CPU (millicores) and of
+    /// memory (bytes), summed. A Ready pod uses its share of the load's CPU (capped at the limit)
+    /// and its baseline plus in-flight memory; a pod on a node that is not Ready is counted at
+    /// its idle CPU and baseline memory. Read-only: the simulation does not depend on it.
+    pub fn allocation(&self, bound: u32) -> (f64, f64) {
+        let (cpu_req, mem_req) = (
+            self.cfg.cpu_request_milli as f64,
+            self.cfg.memory_request_bytes as f64,
+        );
+        let ready = self.ready_count.min(bound);
+        let other = bound - ready;
+        let inflight = self.per_pod_rps() * self.cfg.service_time_ms / 1000.0;
+        let ready_mem = self.cfg.memory_baseline_bytes as f64
+            + inflight * self.cfg.memory_per_inflight_bytes as f64;
+        let idle_mem = self.cfg.memory_baseline_bytes as f64;
+        (
+            f64::from(ready) * cpu_req.max(self.per_pod_cpu_milli())
+                + f64::from(other) * cpu_req.max(self.cfg.idle_cpu_milli),
+            f64::from(ready) * mem_req.max(ready_mem) + f64::from(other) * mem_req.max(idle_mem),
+        )
+    }
+
     /// Bring the service-level integrals up to `now` at the current rates. Must run before any
     /// change of the offered load or of the set of Ready pods.
     fn integrate(&mut self, now: TimeMs) {

@@ -4,6 +4,9 @@
 use super::nodes::Cluster;
 use crate::sim::{HOUR_MS, TimeMs};
 
+/// Bytes in a GiB.
+const GIB_F64: f64 = (1u64 << 30) as f64;
+
 /// Quantities per calendar month that cost needs (the cost model prices them).
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct MonthlyUsage {
@@ -18,6 +21,13 @@ pub struct MonthlyUsage {
     pub requests: Vec<Vec<f64>>,
     /// `[month]` mean DAU.
     pub mean_dau: Vec<f64>,
+    /// `[instance][month]` requests offered to each service instance (cloud-major, as the run's
+    /// instances): what the database, cache and log lines are allocated by.
+    pub service_requests: Vec<Vec<f64>>,
+    /// `[pool][month][instance]` = (CPU core-hours, memory GiB-hours) the instance's pods held
+    /// on the pool's nodes, max(request, usage) per pod (OpenCost's allocation), sampled at every
+    /// evaluation step: what the pool's cost is allocated by.
+    pub pool_service_alloc: Vec<Vec<Vec<(f64, f64)>>>,
 }
 
 impl MonthlyUsage {
@@ -36,10 +46,19 @@ pub struct UsageMeter {
     /// `[pool][month][n]` = ms with exactly n nodes (converted to hours at the end).
     pool_node_ms: Vec<Vec<Vec<TimeMs>>>,
     node_count_since: TimeMs,
+    /// Scratch for [`UsageMeter::track_allocation`]: pods per (pool, instance), and per instance.
+    pod_counts: Vec<u32>,
+    bound: Vec<u32>,
 }
 
 impl UsageMeter {
-    pub fn new(months: Vec<(String, TimeMs)>, end_ms: TimeMs, pools: usize, clouds: usize) -> Self {
+    pub fn new(
+        months: Vec<(String, TimeMs)>,
+        end_ms: TimeMs,
+        pools: usize,
+        clouds: usize,
+        instances: usize,
+    ) -> Self {
         let nm = months.len();
         let hours: Vec<f64> = (0..nm)
             .map(|m| {
@@ -55,10 +74,14 @@ impl UsageMeter {
                 page_views: vec![vec![0.0; nm]; clouds],
                 requests: vec![vec![0.0; nm]; clouds],
                 mean_dau: vec![0.0; nm],
+                service_requests: vec![vec![0.0; nm]; instances],
+                pool_service_alloc: vec![vec![vec![(0.0, 0.0); instances]; nm]; pools],
             },
             node_counts: vec![0; pools],
             pool_node_ms: vec![vec![Vec::new(); nm]; pools],
             node_count_since: 0,
+            pod_counts: vec![0; pools * instances],
+            bound: vec![0; instances],
         }
     }
 
@@ -113,6 +136,51 @@ impl UsageMeter {
                 let n = counts.total();
                 self.node_counts[p] = n;
                 count(p, n);
+            }
+        }
+    }
+
+    /// Add `dt_ms` of each instance's allocation on each pool to `month`: pods are counted per
+    /// pool from the clusters' bindings, and `allocation(instance, bound pods)` gives what they
+    /// hold (millicores, bytes), split over the pools by their pod counts.
+    pub fn track_allocation(
+        &mut self,
+        month: usize,
+        dt_ms: TimeMs,
+        clusters: &[Option<Cluster>],
+        pool_offset: &[usize],
+        mut allocation: impl FnMut(usize, u32) -> (f64, f64),
+    ) {
+        let n = self.bound.len();
+        if n == 0 || self.pod_counts.is_empty() || dt_ms <= 0 {
+            return;
+        }
+        self.pod_counts.fill(0);
+        self.bound.fill(0);
+        for (ci, c) in clusters.iter().enumerate() {
+            let Some(c) = c else { continue };
+            for (pool, (inst, _)) in c.bound_pods() {
+                if inst < n {
+                    self.pod_counts[(pool_offset[ci] + pool) * n + inst] += 1;
+                    self.bound[inst] += 1;
+                }
+            }
+        }
+        let hours = dt_ms as f64 / HOUR_MS as f64;
+        for inst in 0..n {
+            let bound = self.bound[inst];
+            if bound == 0 {
+                continue;
+            }
+            let (cpu_milli, mem_bytes) = allocation(inst, bound);
+            for (pool, months) in self.monthly.pool_service_alloc.iter_mut().enumerate() {
+                let k = self.pod_counts[pool * n + inst];
+                if k > 0 {
+                    let share = f64::from(k) / f64::from(bound);
+                    let a = &mut months[month][inst];
+                    a.0 += cpu_milli / 1000.0 * share * hours;
+                    a.1 += mem_bytes / GIB_F64 * share * hours;
+                }
             }
         }
     }

@@ -401,78 +401,285 @@ fn prices_line(r: &RunReport) -> String {
     }
 }
 
-/// The verdict as Markdown for a pull-request comment or `$GITHUB_STEP_SUMMARY`.
+/// The hidden first line of the Markdown verdict: a workflow finds its own comment by it and
+/// edits it in place instead of adding one per push.
+pub const COMMENT_MARKER: &str = "<!-- capsim-comment -->";
+
+/// How many changed lines the comment's breakdown lists.
+const CHANGED_LINES: usize = 15;
+
+/// The run total under `variant` and its mean per month.
+fn run_total(c: &CostSummary, variant: &str) -> Option<(Money, Money)> {
+    let total = c.run_totals_usd.get(variant).and_then(|x| parse_money(x))?;
+    let months = c.months.len().max(1) as i64;
+    Some((total, Money::from_micros(total.micros() / months)))
+}
+
+/// `+17.8 %` of `base` (`n/a` when the base is zero).
+fn pct_of(delta: Money, base: Money) -> String {
+    if base == Money::ZERO {
+        "n/a".to_string()
+    } else {
+        format!(
+            "{:+.1} %",
+            delta.micros() as f64 / base.micros() as f64 * 100.0
+        )
+    }
+}
+
+/// Per `cloud/environment/resource`, the cost over the run under `variant`.
+fn by_resource(c: &CostSummary, variant: &str) -> std::collections::BTreeMap<String, Money> {
+    let mut out = std::collections::BTreeMap::new();
+    for m in &c.months {
+        for (k, v) in m.by_resource_usd.get(variant).into_iter().flatten() {
+            *out.entry(k.clone()).or_insert(Money::ZERO) += parse_money(v).unwrap_or(Money::ZERO);
+        }
+    }
+    out
+}
+
+/// The verdict as Markdown for a pull-request comment or `$GITHUB_STEP_SUMMARY`, Infracost-style:
+/// a hidden marker, one headline line (the variant's monthly cost and, with a baseline, its
+/// change), the broken rules, the SLO values and headroom, then the Previous / New / Diff tables
+/// per month and per changed line folded in `<details>`.
 pub fn markdown(v: &Verdict, r: &RunReport, rules: &Rules) -> String {
+    markdown_with(v, r, None, rules)
+}
+
+/// [`markdown`] with the baseline run the increase rules compared against (its months and
+/// lines become the "Previous" columns).
+pub fn markdown_with(
+    v: &Verdict,
+    r: &RunReport,
+    baseline: Option<&RunReport>,
+    rules: &Rules,
+) -> String {
     let s = &r.scenario;
-    let mut out = format!(
-        "## {} capsim check {} — `{}`\n\n",
-        if v.passed { "✅" } else { "❌" },
-        if v.passed { "passed" } else { "failed" },
-        s.name
-    );
+    let variant = rules.variant.as_str();
+    let mut out = format!("{COMMENT_MARKER}\n");
+    let verdict = if v.passed { "✅ passed" } else { "❌ failed" };
+    let base_cost = baseline.and_then(|b| b.cost.as_ref());
+    let headline = match (r.cost.as_ref(), base_cost) {
+        (Some(c), Some(bc)) => match (run_total(c, variant), run_total(bc, variant)) {
+            (Some((_, cur)), Some((_, base))) => format!(
+                "{variant} **{}/month ({})** vs baseline — {cur}/month, was {base}",
+                signed(cur - base),
+                pct_of(cur - base, base)
+            ),
+            _ => format!("{variant}: no total to compare"),
+        },
+        (Some(c), None) => match run_total(c, variant) {
+            Some((total, mean)) => format!(
+                "{variant} **{mean}/month** ({total} over {})",
+                plural(c.months.len(), "month")
+            ),
+            None => format!("{variant}: no total"),
+        },
+        (None, _) => "not priced".to_string(),
+    };
     out.push_str(&format!(
-        "Scenario `{}` (`{}`), seed {}, {} to {} ({}). Costs under **{}**, {}.\n\n",
-        s.name,
+        "### capsim `{}`: {headline} · {verdict}\n\n",
+        s.name
+    ));
+    if !v.failures.is_empty() {
+        for f in &v.failures {
+            out.push_str(&format!("- ❌ **{}** {}\n", f.rule, f.message));
+        }
+        out.push('\n');
+    }
+    // SLO values and headroom (the worst month of each).
+    let mut slo = Vec::new();
+    let worst = |get: fn(&super::MonthSlo) -> f64| {
+        r.slo
+            .months
+            .iter()
+            .min_by(|a, b| get(a).total_cmp(&get(b)))
+            .map(|m| (m.month.clone(), get(m)))
+    };
+    if let Some((month, a)) = worst(|m| m.availability) {
+        let min = rules.min_availability.unwrap_or(r.slo.availability_target);
+        slo.push(format!(
+            "availability {} (worst month {month}; minimum {}, headroom {:+.3} pp)",
+            pct(a),
+            pct(min),
+            (a - min) * 100.0
+        ));
+    }
+    if let Some((month, l)) = worst(|m| m.latency_compliance) {
+        let min = rules
+            .min_latency_compliance
+            .unwrap_or(r.slo.availability_target);
+        slo.push(format!(
+            "p95 < {:.0} ms in {} of windows (worst month {month}; minimum {}, headroom {:+.3} pp)",
+            r.slo.latency_p95_target_ms,
+            pct(l),
+            pct(min),
+            (l - min) * 100.0
+        ));
+    }
+    if let (Some(c), Some(budget)) = (&r.cost, rules.monthly_budget_usd) {
+        let budget_m = usd(budget);
+        if let Some((month, total)) = c
+            .months
+            .iter()
+            .filter_map(|m| month_total(m, variant).map(|t| (&m.month, t)))
+            .max_by(|a, b| a.1.cmp(&b.1))
+        {
+            slo.push(format!(
+                "budget {budget_m}/month: worst month {month} at {total}, headroom {}",
+                signed(budget_m - total)
+            ));
+        }
+    }
+    if !slo.is_empty() {
+        out.push_str(&format!("SLO path {}: ", r.slo.path.join(" → ")));
+        out.push_str(&slo.join("; "));
+        out.push_str(".\n\n");
+    }
+    if let Some(c) = &r.cost {
+        match base_cost {
+            Some(bc) => {
+                let mut rows = Vec::new();
+                for m in &c.months {
+                    let cur = month_total(m, variant);
+                    let base = bc
+                        .months
+                        .iter()
+                        .find(|b| b.month == m.month)
+                        .and_then(|b| month_total(b, variant));
+                    rows.push(diff_row(m.month.clone(), base, cur));
+                }
+                rows.push(diff_row(
+                    "**run**".into(),
+                    run_total(bc, variant).map(|t| t.0),
+                    run_total(c, variant).map(|t| t.0),
+                ));
+                out.push_str(&format!(
+                    "<details><summary>{variant} per month: previous / new / diff</summary>\n\n"
+                ));
+                out.push_str(&super::markdown::md_table(
+                    &["month", "previous", "new", "diff"],
+                    &rows,
+                ));
+                out.push_str("\n</details>\n\n");
+                let (cur, base) = (by_resource(c, variant), by_resource(bc, variant));
+                let mut keys: Vec<&String> = cur.keys().chain(base.keys()).collect();
+                keys.sort();
+                keys.dedup();
+                let mut changed: Vec<(&String, Option<Money>, Option<Money>, Money)> = keys
+                    .into_iter()
+                    .map(|k| {
+                        let (b, n) = (base.get(k).copied(), cur.get(k).copied());
+                        (k, b, n, n.unwrap_or(Money::ZERO) - b.unwrap_or(Money::ZERO))
+                    })
+                    .filter(|x| x.3 != Money::ZERO)
+                    .collect();
+                changed.sort_by(|a, b| {
+                    b.3.micros()
+                        .abs()
+                        .cmp(&a.3.micros().abs())
+                        .then(a.0.cmp(b.0))
+                });
+                let n = changed.len();
+                let rows: Vec<Vec<String>> = changed
+                    .iter()
+                    .take(CHANGED_LINES)
+                    .map(|(k, b, cur, _)| diff_row(format!("`{k}`"), *b, *cur))
+                    .collect();
+                out.push_str(&format!(
+                    "<details><summary>{} changed over the run{}</summary>\n\n",
+                    plural(n, "line"),
+                    if n > CHANGED_LINES {
+                        format!(" (the {CHANGED_LINES} largest)")
+                    } else {
+                        String::new()
+                    }
+                ));
+                if rows.is_empty() {
+                    out.push_str("No cost line changed.\n");
+                } else {
+                    out.push_str(&super::markdown::md_table(
+                        &["line", "previous", "new", "diff"],
+                        &rows,
+                    ));
+                }
+                out.push_str("\n</details>\n\n");
+            }
+            None => {
+                let rows: Vec<Vec<String>> = c
+                    .months
+                    .iter()
+                    .map(|m| {
+                        let total = month_total(m, variant);
+                        let mut row = vec![
+                            m.month.clone(),
+                            total.map(|t| t.to_string()).unwrap_or_else(|| "-".into()),
+                        ];
+                        if let Some(b) = rules.monthly_budget_usd {
+                            row.push(match total {
+                                Some(t) => signed(usd(b) - t),
+                                None => "-".into(),
+                            });
+                        }
+                        row
+                    })
+                    .collect();
+                let header: &[&str] = if rules.monthly_budget_usd.is_some() {
+                    &["month", "total", "headroom"]
+                } else {
+                    &["month", "total"]
+                };
+                out.push_str(&format!(
+                    "<details><summary>{variant} per month</summary>\n\n"
+                ));
+                out.push_str(&super::markdown::md_table(header, &rows));
+                out.push_str("\n</details>\n\n");
+                // The largest lines of the costliest month, once.
+                if let Some(m) = c
+                    .months
+                    .iter()
+                    .max_by(|a, b| month_total(a, variant).cmp(&month_total(b, variant)))
+                {
+                    let lines = top_lines(m, variant, TOP_LINES);
+                    if !lines.is_empty() {
+                        out.push_str(&format!(
+                            "<details><summary>largest lines of {}</summary>\n\n",
+                            m.month
+                        ));
+                        let rows: Vec<Vec<String>> = lines
+                            .into_iter()
+                            .map(|(k, v)| vec![format!("`{k}`"), v])
+                            .collect();
+                        out.push_str(&super::markdown::md_table(&["line", "cost"], &rows));
+                        out.push_str("\n</details>\n\n");
+                    }
+                }
+            }
+        }
+    }
+    out.push_str(&format!(
+        "<sub>{} checks · scenario `{}` seed {}, {} to {} · {} · capsim {}</sub>\n",
+        v.checked.len(),
         s.file,
         s.seed,
         s.start,
         s.end,
-        s.time_zone,
-        rules.variant,
-        prices_line(r)
+        prices_line(r),
+        r.capsim_version
     ));
-    if !v.failures.is_empty() {
-        out.push_str(&format!(
-            "### ❌ {} failed\n\n",
-            plural(v.failures.len(), "rule check")
-        ));
-        for f in &v.failures {
-            out.push_str(&format!("- **{}**: {}\n", f.rule, f.message));
-            if !f.lines.is_empty() {
-                out.push_str(&format!(
-                    "\n  Top {} cost lines of {} ({}):\n\n",
-                    f.lines.len(),
-                    f.month.as_deref().unwrap_or("the run"),
-                    rules.variant
-                ));
-                out.push_str("  | resource | cost (USD) |\n  |---|---:|\n");
-                for (res, cost) in &f.lines {
-                    out.push_str(&format!("  | `{res}` | {cost} |\n"));
-                }
-                out.push('\n');
-            }
-        }
-        out.push('\n');
-    }
-    if let (Some(c), Some(budget)) = (&r.cost, rules.monthly_budget_usd) {
-        let budget_m = usd(budget);
-        out.push_str(&format!(
-            "### Monthly totals ({}) vs budget {}\n\n| month | total | budget | |\n|---|---:|---:|:---:|\n",
-            rules.variant, budget_m
-        ));
-        for m in &c.months {
-            let total = month_total(m, &rules.variant);
-            out.push_str(&format!(
-                "| {} | {} | {} | {} |\n",
-                m.month,
-                total.map(|t| t.to_string()).unwrap_or_else(|| "-".into()),
-                budget_m,
-                match total {
-                    Some(t) if t <= budget_m => "✅",
-                    _ => "❌",
-                }
-            ));
-        }
-        out.push_str(&format!(
-            "\nPrices as of {} (price book `{}`).\n\n",
-            c.price_book_date, c.price_book
-        ));
-    }
-    out.push_str("### Checked\n\n");
-    for c in &v.checked {
-        out.push_str(&format!("- {c}\n"));
-    }
     out
+}
+
+/// A Previous / New / Diff row (`-` for a side without the value).
+fn diff_row(label: String, base: Option<Money>, cur: Option<Money>) -> Vec<String> {
+    let show = |m: Option<Money>| m.map(|m| m.to_string()).unwrap_or_else(|| "-".into());
+    let diff = match (base, cur) {
+        (Some(b), Some(c)) => format!("{} ({})", signed(c - b), pct_of(c - b, b)),
+        (None, Some(c)) => signed(c),
+        (Some(b), None) => signed(-b),
+        (None, None) => "-".into(),
+    };
+    vec![label, show(base), show(cur), diff]
 }
 
 fn plural(n: usize, what: &str) -> String {

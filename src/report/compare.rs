@@ -35,11 +35,15 @@ impl Num {
     }
 }
 
-/// An amount in A and in B (USD, exact decimals), B − A, and B − A in percent of A.
+/// An amount in A and in B (USD, exact decimals; JSON numbers of dollars as in `summary.json`),
+/// B − A, and B − A in percent of A.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Usd {
+    #[serde(serialize_with = "super::cost::usd::opt::serialize")]
     pub a: Option<String>,
+    #[serde(serialize_with = "super::cost::usd::opt::serialize")]
     pub b: Option<String>,
+    #[serde(serialize_with = "super::cost::usd::opt::serialize")]
     pub delta_usd: Option<String>,
     pub delta_pct: Option<f64>,
 }

@@ -1,23 +1,148 @@
 //! The cost part of the report: the summary kept in `summary.json` and printed in the terminal,
-//! and `cost_monthly.csv`, every priced line with its quantity, unit price and price-book row.
+//! and `cost_monthly.csv`, every priced line by service with its cost under every variant.
 
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::cost::allocation::class_label;
 use crate::cost::price::{CostReport, Variant};
+
+/// Money in `summary.json`: a JSON **number** of US dollars (`1234.56`), exact to the
+/// micro-dollar. In memory the report keeps the exact decimal text (`"1234.560000"`, what
+/// [`Money::to_decimal_string`] writes), so every renderer and the check gate compare exact
+/// money; on the way out it becomes the double nearest to that decimal, which JSON writers print
+/// as the shortest decimal that reads back to it — the amount itself, for any amount with at most
+/// 15 significant digits (under $1 billion to the micro-dollar). Reading accepts a number or the
+/// older decimal string.
+pub mod usd {
+    use std::collections::BTreeMap;
+
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    use crate::cost::money::Money;
+
+    /// The schema of one amount: a number of US dollars with at most six decimals.
+    #[derive(schemars::JsonSchema)]
+    #[schemars(
+        description = "US dollars as a JSON number, exact to the micro-dollar (at most six decimals)"
+    )]
+    pub struct Usd(#[allow(dead_code)] f64);
+
+    /// The exact decimal text as the nearest double.
+    pub fn to_f64(text: &str) -> f64 {
+        Money::parse(text).map_or(f64::NAN, |m| m.micros() as f64 / 1e6)
+    }
+
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Either {
+        Number(f64),
+        Text(String),
+    }
+
+    fn text_of(e: Either) -> String {
+        match e {
+            Either::Number(x) => Money::from_micros((x * 1e6).round() as i64).to_decimal_string(),
+            Either::Text(t) => t,
+        }
+    }
+
+    pub mod one {
+        use super::*;
+
+        pub fn serialize<S: Serializer>(v: &str, s: S) -> Result<S::Ok, S::Error> {
+            s.serialize_f64(to_f64(v))
+        }
+
+        pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+            Either::deserialize(d).map(text_of)
+        }
+    }
+
+    /// `Option<String>` as a number or `null` (serialize only: the compare output).
+    pub mod opt {
+        use super::*;
+
+        pub fn serialize<S: Serializer>(v: &Option<String>, s: S) -> Result<S::Ok, S::Error> {
+            match v {
+                Some(x) => s.serialize_some(&to_f64(x)),
+                None => s.serialize_none(),
+            }
+        }
+    }
+
+    pub mod map {
+        use super::*;
+
+        pub fn serialize<S: Serializer>(
+            v: &BTreeMap<String, String>,
+            s: S,
+        ) -> Result<S::Ok, S::Error> {
+            s.collect_map(v.iter().map(|(k, x)| (k, to_f64(x))))
+        }
+
+        pub fn deserialize<'de, D: Deserializer<'de>>(
+            d: D,
+        ) -> Result<BTreeMap<String, String>, D::Error> {
+            let m = BTreeMap::<String, Either>::deserialize(d)?;
+            Ok(m.into_iter().map(|(k, v)| (k, text_of(v))).collect())
+        }
+    }
+
+    pub mod nested {
+        use super::*;
+
+        pub fn serialize<S: Serializer>(
+            v: &BTreeMap<String, BTreeMap<String, String>>,
+            s: S,
+        ) -> Result<S::Ok, S::Error> {
+            s.collect_map(v.iter().map(|(k, inner)| {
+                (
+                    k,
+                    inner
+                        .iter()
+                        .map(|(k2, x)| (k2.clone(), to_f64(x)))
+                        .collect::<BTreeMap<String, f64>>(),
+                )
+            }))
+        }
+
+        pub fn deserialize<'de, D: Deserializer<'de>>(
+            d: D,
+        ) -> Result<BTreeMap<String, BTreeMap<String, String>>, D::Error> {
+            let m = BTreeMap::<String, BTreeMap<String, Either>>::deserialize(d)?;
+            Ok(m.into_iter()
+                .map(|(k, inner)| {
+                    (
+                        k,
+                        inner.into_iter().map(|(k2, v)| (k2, text_of(v))).collect(),
+                    )
+                })
+                .collect())
+        }
+    }
+}
 
 /// One month's totals under every variant.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 pub struct CostMonth {
     pub month: String,
-    /// Variant label → total, in dollars with cents (`"1234.56"`).
+    /// Variant label → total, in US dollars (a JSON number, exact to the micro-dollar).
+    #[serde(with = "usd::map")]
+    #[schemars(with = "BTreeMap<String, usd::Usd>")]
     pub totals_usd: BTreeMap<String, String>,
     pub cheapest: String,
     /// On-demand total per cloud and per environment, for the stacked chart and the table.
+    #[serde(with = "usd::map")]
+    #[schemars(with = "BTreeMap<String, usd::Usd>")]
     pub on_demand_by_cloud_usd: BTreeMap<String, String>,
+    #[serde(with = "usd::map")]
+    #[schemars(with = "BTreeMap<String, usd::Usd>")]
     pub on_demand_by_environment_usd: BTreeMap<String, String>,
     /// Variant label → `cloud/environment/resource` → cost: what a budget check names.
+    #[serde(with = "usd::nested")]
+    #[schemars(with = "BTreeMap<String, BTreeMap<String, usd::Usd>>")]
     pub by_resource_usd: BTreeMap<String, BTreeMap<String, String>>,
 }
 
@@ -30,6 +155,8 @@ pub struct CommitmentSummary {
     pub variant: String,
     pub baseline_instances: u32,
     pub break_even_utilisation: f64,
+    #[serde(with = "usd::one")]
+    #[schemars(with = "usd::Usd")]
     pub yearly_saving_usd: String,
 }
 
@@ -43,6 +170,8 @@ pub struct CostSummary {
     pub variants: Vec<String>,
     pub months: Vec<CostMonth>,
     /// Variant label → total over the run.
+    #[serde(with = "usd::map")]
+    #[schemars(with = "BTreeMap<String, usd::Usd>")]
     pub run_totals_usd: BTreeMap<String, String>,
     pub cheapest_overall: String,
     pub commitments: Vec<CommitmentSummary>,
@@ -137,37 +266,67 @@ impl CostSummary {
     }
 }
 
-/// `cost_monthly.csv`: every priced line.
-pub fn monthly_csv(r: &CostReport) -> Vec<u8> {
-    const HEADER: [&str; 12] = [
+/// The columns of `cost_monthly.csv`: one row per priced usage line and service, every
+/// purchase variant in its own column (`<variant>_usd`, the variant's label with `_` for `-`).
+pub fn monthly_header() -> Vec<String> {
+    let mut h: Vec<String> = [
         "month",
+        "partial_month",
+        "hours_in_month",
+        "provider",
         "cloud",
+        "region",
         "environment",
+        "service",
+        "class",
         "resource",
-        "variant",
-        "line",
         "sku",
         "quantity",
         "unit",
-        "unit_price_usd",
-        "cost_usd",
-        "price_row",
-    ];
-    let records = r.lines.iter().map(|l| {
-        [
+        "share",
+    ]
+    .map(str::to_string)
+    .to_vec();
+    h.extend(Variant::ALL.map(variant_column));
+    h.push("price_row".into());
+    h
+}
+
+/// `on-demand` → `on_demand_usd`.
+pub fn variant_column(v: Variant) -> String {
+    format!("{}_usd", v.label().replace('-', "_"))
+}
+
+/// `cost_monthly.csv`: every priced usage line split over the services it is allocated to
+/// (`cost::allocation`), a column per variant. Summing a variant's column gives the run's total
+/// under that variant exactly; no line repeats per variant.
+pub fn monthly_csv(r: &CostReport) -> Vec<u8> {
+    let mut w = ::csv::Writer::from_writer(Vec::new());
+    let records = std::iter::once(monthly_header()).chain(r.rows.iter().map(|l| {
+        let mut rec = vec![
             l.month.clone(),
+            l.partial_month.to_string(),
+            format!("{:.3}", l.hours_in_month),
+            l.provider.clone(),
             l.cloud.clone(),
+            l.region.clone(),
             l.environment.clone(),
+            l.service.clone(),
+            class_label(l.class).to_string(),
             l.resource.clone(),
-            l.variant.label().to_string(),
-            l.line.clone(),
             l.sku.clone(),
-            super::round6(l.quantity).to_string(),
+            super::csv::fixed(l.quantity, 6),
             l.unit.clone(),
-            l.unit_price.to_decimal_string(),
-            l.cost.to_decimal_string(),
-            l.price_row.clone(),
-        ]
-    });
-    super::csv::write(HEADER, records)
+            super::csv::fixed(l.share, 6),
+        ];
+        rec.extend(l.costs.iter().map(|c| c.to_decimal_string()));
+        rec.push(l.price_row.clone());
+        rec
+    }));
+    for rec in records {
+        w.write_record(&rec)
+            .expect("writing a CSV record to memory cannot fail");
+    }
+    w.into_inner()
+        .expect("flushing a CSV writer into memory cannot fail")
 }

@@ -28,7 +28,7 @@ pub const TIMESERIES_HEADER: [&str; 16] = [
 
 /// A float column's cell: always `decimals` places, so every reader types the column as a float
 /// (a bare `3` in most rows made polars fail and duckdb round `3.557` to an integer).
-fn fixed(x: f64, decimals: usize) -> String {
+pub(crate) fn fixed(x: f64, decimals: usize) -> String {
     // −0.0 prints as "-0.000": write it as zero.
     format!("{:.*}", decimals, if x == 0.0 { 0.0 } else { x })
 }

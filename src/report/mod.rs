@@ -7,6 +7,7 @@ pub mod check;
 pub mod compare;
 pub mod cost;
 pub mod csv;
+pub mod focus;
 pub mod html;
 pub mod json;
 pub mod markdown;
@@ -20,8 +21,9 @@ use crate::model::RunOutput;
 use crate::scenario::Scenario;
 use crate::sim::{HOUR_MS, TimeMs};
 
-/// Bumped when a field changes meaning or disappears (adding fields keeps the version).
-pub const SCHEMA_VERSION: u32 = 1;
+/// Bumped when a field changes meaning, type or disappears (adding fields keeps the version).
+/// 2: money in `cost` is a JSON number of dollars, no longer a decimal string.
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// The result of one run, as saved in `summary.json`.
 #[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq, schemars::JsonSchema)]

@@ -88,6 +88,51 @@ fn column_of(name: &str, cells: &[Option<&Cell>]) -> Column {
     }
 }
 
+/// `cost_monthly.parquet`: the rows of `cost_monthly.csv` (same columns, same order), money as
+/// Float64 dollars (each value the nearest double to its exact micro-dollar amount: sums agree
+/// with the CSV's to the cent; the CSV's decimal text is the exact form), booleans as Boolean.
+pub fn cost_monthly_frame(rows: &[crate::cost::allocation::CostRow]) -> Result<DataFrame> {
+    let text = |name: &str, f: &dyn Fn(&crate::cost::allocation::CostRow) -> String| {
+        Column::new(
+            PlSmallStr::from_str(name),
+            rows.iter().map(f).collect::<Vec<String>>(),
+        )
+    };
+    let float = |name: &str, f: &dyn Fn(&crate::cost::allocation::CostRow) -> f64| {
+        Column::new(
+            PlSmallStr::from_str(name),
+            rows.iter().map(f).collect::<Vec<f64>>(),
+        )
+    };
+    let mut columns = vec![
+        text("month", &|r| r.month.clone()),
+        Column::new(
+            PlSmallStr::from_str("partial_month"),
+            rows.iter().map(|r| r.partial_month).collect::<Vec<bool>>(),
+        ),
+        float("hours_in_month", &|r| r.hours_in_month),
+        text("provider", &|r| r.provider.clone()),
+        text("cloud", &|r| r.cloud.clone()),
+        text("region", &|r| r.region.clone()),
+        text("environment", &|r| r.environment.clone()),
+        text("service", &|r| r.service.clone()),
+        text("class", &|r| {
+            crate::cost::allocation::class_label(r.class).to_string()
+        }),
+        text("resource", &|r| r.resource.clone()),
+        text("sku", &|r| r.sku.clone()),
+        float("quantity", &|r| r.quantity),
+        text("unit", &|r| r.unit.clone()),
+        float("share", &|r| r.share),
+    ];
+    for (v, variant) in crate::billing::Variant::ALL.iter().enumerate() {
+        let name = format!("{}_usd", variant.label().replace('-', "_"));
+        columns.push(float(&name, &|r| r.costs[v].micros() as f64 / 1e6));
+    }
+    columns.push(text("price_row", &|r| r.price_row.clone()));
+    DataFrame::new(rows.len(), columns).map_err(failed("building the cost table"))
+}
+
 /// A frame as Parquet bytes (zstd, statistics on; the bytes depend only on the frame).
 pub fn parquet_bytes(df: &mut DataFrame) -> Result<Vec<u8>> {
     let mut out = Vec::new();

@@ -30,11 +30,7 @@ fn on_demand_months(summary: &serde_json::Value) -> Vec<(String, f64)> {
         .map(|m| {
             (
                 m["month"].as_str().unwrap().to_string(),
-                m["totals_usd"]["on-demand"]
-                    .as_str()
-                    .unwrap()
-                    .parse()
-                    .unwrap(),
+                m["totals_usd"]["on-demand"].as_f64().unwrap(),
             )
         })
         .collect()
@@ -109,7 +105,9 @@ fn budget_just_below_the_most_expensive_month_fails_and_names_it() {
     assert_eq!(o.status.code(), Some(1), "stderr: {}", stderr(&o));
     let md = stdout(&o);
     assert!(md.contains("❌"), "{md}");
-    assert!(md.contains(&format!("**budget**: {month}:")), "{md}");
+    // The comment starts with its marker and names the broken rule once per month.
+    assert!(md.starts_with("<!-- capsim-comment -->\n"), "{md}");
+    assert!(md.contains(&format!("**budget** {month}:")), "{md}");
     assert!(
         md.contains(&format!("`{top}`")),
         "names the top line {top}: {md}"
@@ -119,7 +117,7 @@ fn budget_just_below_the_most_expensive_month_fails_and_names_it() {
     let other = f.months.iter().find(|m| m.0 != month).unwrap();
     let cents: f64 = format!("{budget:.2}").parse().unwrap();
     assert_eq!(
-        md.contains(&format!("**budget**: {}:", other.0)),
+        md.contains(&format!("**budget** {}:", other.0)),
         other.1 > cents,
         "{other:?} against {cents}: {md}"
     );
@@ -135,11 +133,7 @@ fn budget_above_every_month_passes() {
     let max = f.months.iter().map(|m| m.1).fold(0.0, f64::max);
     let o = f.check_budget(max + 0.01, &["--format", "markdown"]);
     assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
-    assert!(
-        stdout(&o).contains("✅ capsim check passed"),
-        "{}",
-        stdout(&o)
-    );
+    assert!(stdout(&o).contains("· ✅ passed"), "{}", stdout(&o));
 }
 
 #[test]
@@ -267,7 +261,7 @@ fn github_step_summary_gets_the_markdown_appended() {
     assert!(stdout(&o).contains("FAILED"), "stdout is the text format");
     let text = std::fs::read_to_string(&summary).unwrap();
     assert!(text.starts_with("# earlier step\n"), "{text}");
-    assert!(text.contains("## ❌ capsim check failed"), "{text}");
+    assert!(text.contains("· ❌ failed"), "{text}");
     assert!(text.contains("**budget**"), "{text}");
     // A summary path that cannot be written is an error naming it.
     let o = capsim_with_env(

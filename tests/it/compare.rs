@@ -76,7 +76,7 @@ fn scenario_against_its_own_summary_has_no_deltas_and_json_parses() {
     let months = v["cost_months"].as_array().unwrap();
     assert!(!months.is_empty());
     for m in months {
-        assert_eq!(m["total"]["delta_usd"], "0.000000", "{m}");
+        assert_eq!(m["total"]["delta_usd"], 0.0, "{m}");
     }
     assert!(v["cost_run_totals"].as_array().unwrap().len() >= 2);
     assert!(v["slo_months"][0]["availability"]["a"].is_number());
@@ -90,7 +90,7 @@ fn bad_summaries_exit_2_naming_the_file() {
     let err = stderr(&o);
     assert!(err.contains("summary-v999.json"), "{err}");
     assert!(
-        err.contains("999") && err.contains("schema version 1"),
+        err.contains("999") && err.contains("schema version 2"),
         "{err}"
     );
     assert!(!err.contains("panicked"), "{err}");
@@ -116,7 +116,7 @@ fn bad_summaries_exit_2_naming_the_file() {
 
     // Right version, wrong shape.
     let shape = dir.path().join("shape.json");
-    std::fs::write(&shape, r#"{"schema_version": 1}"#).unwrap();
+    std::fs::write(&shape, r#"{"schema_version": 2}"#).unwrap();
     let o = capsim(&["compare", "tests/fixtures/platform.yaml", path_str(&shape)]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("shape.json"), "{}", stderr(&o));

@@ -5,6 +5,7 @@ mod catalogue;
 mod check;
 mod common;
 mod compare;
+mod cost_files;
 mod errors;
 mod fuzz;
 mod headroom;

@@ -22,6 +22,13 @@ fn same_seed_gives_byte_identical_outputs_and_another_seed_changes_the_noise() {
     let (csv2, json2) = run_to(b.path(), "tests/fixtures/small.yaml", &[]);
     assert_eq!(csv1, csv2);
     assert_eq!(json1, json2);
+    for name in ["cost_monthly.csv", "cost_monthly.parquet", "focus.csv"] {
+        assert_eq!(
+            std::fs::read(a.path().join(name)).unwrap(),
+            std::fs::read(b.path().join(name)).unwrap(),
+            "{name}"
+        );
+    }
     let (csv3, json3) = run_to(c.path(), "tests/fixtures/small.yaml", &["--seed", "8"]);
     assert_ne!(csv1, csv3, "another seed must change the noise");
     assert!(json3.contains("\"seed\": 8"));
@@ -55,7 +62,7 @@ fn outputs_have_the_documented_shape() {
             .starts_with("2026-02-14T00:00:00+09:00,default,web,")
     );
     let v: serde_json::Value = serde_json::from_str(&json).unwrap();
-    assert_eq!(v["schema_version"], 1);
+    assert_eq!(v["schema_version"], 2);
     assert_eq!(v["scenario"]["name"], "small");
     assert_eq!(v["services"][0]["name"], "web");
     assert_eq!(
@@ -73,6 +80,8 @@ fn outputs_have_the_documented_shape() {
         [
             "charts",
             "cost_monthly.csv",
+            "cost_monthly.parquet",
+            "focus.csv",
             "report.html",
             "summary.json",
             "timeseries.csv"
@@ -344,20 +353,34 @@ fn priced_dev_inventory() -> (String, String) {
 #[test]
 fn a_fixed_inventory_is_priced_to_the_cent_in_every_variant() {
     let (csv, json) = priced_dev_inventory();
-    let header = csv.lines().next().unwrap();
-    assert_eq!(
-        header,
-        "month,cloud,environment,resource,variant,line,sku,quantity,unit,unit_price_usd,cost_usd,price_row"
-    );
+    // One row per line (no line repeats per variant): a column per variant.
+    let mut r = csv::Reader::from_reader(csv.as_bytes());
+    let header: Vec<String> = r.headers().unwrap().iter().map(str::to_string).collect();
+    let at = |name: &str| header.iter().position(|h| h == name).unwrap();
     let mut totals: std::collections::BTreeMap<String, i64> = Default::default();
-    for l in csv.lines().skip(1) {
-        let f: Vec<&str> = l.split(',').collect();
-        if f[2] == "dev" {
-            // Exact: the decimal strings parse to whole micro-dollars.
-            let micros = (f[10].parse::<f64>().unwrap() * 1e6).round() as i64;
-            *totals.entry(f[4].to_string()).or_default() += micros;
+    let mut dev_rows = 0;
+    for rec in r.records() {
+        let rec = rec.unwrap();
+        if &rec[at("environment")] == "dev" {
+            dev_rows += 1;
+            assert_eq!(&rec[at("service")], "__shared__");
+            for variant in [
+                "on-demand",
+                "spot",
+                "committed-1y",
+                "committed-3y",
+                "committed-1y-spot",
+                "committed-3y-spot",
+            ] {
+                // Exact: the decimal strings parse to whole micro-dollars.
+                let cell = &rec[at(&format!("{}_usd", variant.replace('-', "_")))];
+                let micros = (cell.parse::<f64>().unwrap() * 1e6).round() as i64;
+                *totals.entry(variant.to_string()).or_default() += micros;
+            }
         }
     }
+    // The instances and the storage: two lines.
+    assert_eq!(dev_rows, 2);
     let expected = [
         ("on-demand", 157_372_000),
         ("spot", 49_194_400),
@@ -371,11 +394,10 @@ fn a_fixed_inventory_is_priced_to_the_cent_in_every_variant() {
     }
     let v: serde_json::Value = serde_json::from_str(&json).unwrap();
     assert_eq!(v["cost"]["price_book"], "data/prices/seoul-2026.csv");
-    assert!(
-        v["cost"]["months"][0]["on_demand_by_environment_usd"]["dev"]
-            .as_str()
-            .unwrap()
-            .starts_with("157.372")
+    // Money in summary.json is a number of dollars: the amount itself.
+    assert_eq!(
+        v["cost"]["months"][0]["on_demand_by_environment_usd"]["dev"],
+        serde_json::json!(157.372)
     );
 }
 

@@ -69,3 +69,42 @@ fn sweep_summaries() {
     let r = SweepReport::build(manifest, aggs, Some(rec));
     insta::assert_snapshot!(format!("{}\n----\n{}", table(&r), markdown(&r)));
 }
+
+/// The PR comment of `capsim check --baseline` for the platform fixture against itself with its
+/// AWS read replica upsized from db.r6g.xlarge to db.r6g.2xlarge. By hand, from the price book
+/// (on-demand 0.54 and 1.079 $/h, rows of data/prices/seoul-2026.csv) over the fixture's 48 hours:
+/// (1.079 − 0.54) × 48 = $25.872 more, in the one (partial) month — the headline and the one
+/// changed line, if the larger replica changes nothing else.
+#[test]
+fn pr_comment_for_an_upsized_database() {
+    use capsim::report::check;
+    let base = small_report();
+    let text = std::fs::read_to_string(crate::common::repo("tests/fixtures/platform.yaml"))
+        .unwrap()
+        .replace(
+            "- { cloud: aws, instanceClass: db.r6g.xlarge }",
+            "- { cloud: aws, instanceClass: db.r6g.2xlarge }",
+        );
+    let (_dir, path) = crate::common::write_temp("platform.yaml", &text);
+    let s = capsim::scenario::load(&path).expect("variant loads");
+    let book = capsim::cost::pricebook::PriceBook::builtin();
+    let out = capsim::model::simulate(&s);
+    let priced = capsim::cost::cost_of(&s, &out, &book).expect("variant prices");
+    let mut r = RunReport::build(&s, &out, Some(&priced));
+    r.scenario.file = "tests/fixtures/platform-upsized.yaml".into();
+    let rules = check::Rules {
+        max_increase_pct: Some(50.0),
+        min_availability: Some(0.99),
+        ..check::Rules::default()
+    };
+    let v = check::evaluate(&r, Some(&base), &rules);
+    let md = check::markdown_with(&v, &r, Some(&base), &rules);
+    assert!(md.starts_with(check::COMMENT_MARKER), "{md}");
+    assert!(md.contains("+$25.87/month"), "{md}");
+    assert!(
+        md.contains("`aws/prod/database replica 1 (db.r6g.2xlarge)`")
+            || md.contains("database replica 1"),
+        "{md}"
+    );
+    insta::assert_snapshot!(md);
+}
