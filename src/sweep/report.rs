@@ -349,7 +349,7 @@ pub fn html(r: &SweepReport) -> String {
     }
     let _ = write!(
         out,
-        "<section><h2>Spread</h2><figure class=\"chart\" data-chart=\"spread\"><h4>{}</h4>{}<figcaption>Bars run from the 5th to the 95th percentile of {} runs per grid point; the tick is the median, the dot the mean. Hover a bar for its figures.</figcaption></figure></section>",
+        "<section><h2>Spread</h2><figure class=\"chart\" data-chart=\"spread\" style=\"max-width:720px\"><h4>{}</h4>{}<figcaption>Bars run from the 5th to the 95th percentile of {} runs per grid point; the tick is the median, the dot the mean. Hover a bar for its figures.</figcaption></figure></section>",
         esc(&r.spread_title()),
         spread_svg(&r.spread()),
         r.manifest.runs_per_point
