@@ -1054,10 +1054,18 @@ fn slug(s: &str) -> String {
         .collect()
 }
 
+/// One cloud's lines of a service: (cloud, offered req/s, ready replicas, p95 ms).
+type ServiceLines<'a> = (
+    &'a str,
+    Vec<Option<f64>>,
+    Vec<Option<f64>>,
+    Vec<Option<f64>>,
+);
+
 /// The three plots of a service panel: offered traffic, ready replicas, p95, one line per cloud.
 fn service_plots(
     cl: &[String],
-    series: &[(&str, Vec<Option<f64>>, Vec<Option<f64>>, Vec<Option<f64>>)],
+    series: &[ServiceLines<'_>],
     max_replicas: Option<u32>,
 ) -> Vec<svg::Plot> {
     let mut rps = svg::Plot::lines("offered req/s", svg::num);
