@@ -35,22 +35,25 @@ pub fn exec(args: Args) -> Result<Outcome> {
     // either, so a bad file fails fast; then simulate the scenarios in parallel, each exactly as
     // `capsim run` does.
     enum Side {
-        Saved(RunReport),
-        Scenario(crate::scenario::Scenario),
+        // Both boxed: the two are large and of different sizes.
+        Saved(Box<RunReport>),
+        Scenario(Box<crate::scenario::Scenario>),
     }
     // Saved summaries first (cheap), then the scenarios.
     let saved = |path: &Path| is_summary(path).then(|| load_summary(path)).transpose();
     let (saved_a, saved_b) = (saved(&args.a)?, saved(&args.b)?);
     let side = |saved: Option<RunReport>, path: &Path| -> Result<Side> {
         match saved {
-            Some(r) => Ok(Side::Saved(r)),
-            None => crate::scenario::load(path).map(Side::Scenario),
+            Some(r) => Ok(Side::Saved(Box::new(r))),
+            None => crate::scenario::load(path).map(|s| Side::Scenario(Box::new(s))),
         }
     };
     let (side_a, side_b) = (side(saved_a, &args.a)?, side(saved_b, &args.b)?);
     let report = |side: Side, path: &Path| match side {
-        Side::Saved(r) => Ok(r),
-        Side::Scenario(s) => super::run::prepare_loaded(s, path, args.seed, true).map(|p| p.report),
+        Side::Saved(r) => Ok(*r),
+        Side::Scenario(s) => {
+            super::run::prepare_loaded(*s, path, args.seed, true).map(|p| p.report)
+        }
     };
     let (a, b) = rayon::join(|| report(side_a, &args.a), || report(side_b, &args.b));
     let (a, b) = (a?, b?);

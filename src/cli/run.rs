@@ -164,7 +164,7 @@ pub fn prepare_loaded(
     super::check_work(&scenario)?;
     let out = simulate_with_bar(&scenario, quiet);
     let priced = crate::cost::cost_of(&scenario, &out, &book)?;
-    let report = RunReport::build(&scenario, &out, Some(&priced));
+    let report = RunReport::build(&scenario, &out, Some((&priced, &book)));
     Ok(Prepared {
         scenario,
         out,

@@ -205,7 +205,9 @@ fn esc(s: &str) -> String {
 /// The breaking points on a log-scaled factor axis (one row per break), the SLO limit and the
 /// target as vertical lines, every probe as a tick on the axis.
 pub fn svg(r: &HeadroomReport) -> String {
-    let (w, row_h, left, right, top) = (760.0, 26.0, 230.0, 30.0, 30.0);
+    // Narrow (the page scales it to its width, so text stays readable on a phone): each break's
+    // label sits above its row instead of in a left margin.
+    let (w, row_h, left, right, top) = (440.0, 40.0, 16.0, 24.0, 34.0);
     let rows = r.breaks.len().max(1) as f64;
     let h = top + rows * row_h + 50.0;
     let mut lo = r.probes.first().map_or(1.0, |p| p.factor).min(1.0);
@@ -218,7 +220,7 @@ pub fn svg(r: &HeadroomReport) -> String {
     let x = |f: f64| left + (f.ln() - llo) / (lhi - llo) * (w - left - right);
     let axis_y = top + rows * row_h + 8.0;
     let mut s = format!(
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {w} {h}\" width=\"100%\" role=\"img\" aria-label=\"breaking points\" style=\"max-width:{w}px;font:12px sans-serif\">\n"
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {w} {h}\" width=\"100%\" role=\"img\" aria-label=\"breaking points\" style=\"max-width:640px;display:block\" font-family=\"sans-serif\" font-size=\"13\">\n"
     );
     s.push_str(&format!(
         "<line x1=\"{left}\" y1=\"{axis_y}\" x2=\"{}\" y2=\"{axis_y}\" stroke=\"#555\"/>\n",
@@ -275,9 +277,8 @@ pub fn svg(r: &HeadroomReport) -> String {
         let y = top + (i as f64 + 0.5) * row_h;
         let label = format!("{} · {}", b.limit.constraint.name(), where_(&b.limit));
         s.push_str(&format!(
-            "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\" fill=\"#222\">{}</text>\n",
-            left - 8.0,
-            y + 4.0,
+            "<text x=\"{left}\" y=\"{:.1}\" fill=\"#222\">{}</text>\n",
+            y - 9.0,
             esc(&label)
         ));
         s.push_str(&format!(
@@ -328,7 +329,7 @@ pub fn html(r: &HeadroomReport) -> String {
         })
         .collect();
     format!(
-        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>capsim headroom — {name}</title>\n<style>body{{font:14px/1.5 sans-serif;margin:1rem auto;max-width:820px;padding:0 1rem;color:#222}}.scroll{{overflow-x:auto}}table{{border-collapse:collapse}}td,th{{padding:.2rem .6rem;border-bottom:1px solid #ddd;text-align:left}}</style></head>\n<body>\n<h1>Headroom of {name}</h1>\n<p>{head}</p>\n<div class=\"scroll\">{svg}</div>\n<div class=\"scroll\"><table><thead><tr><th>factor</th><th>total rps</th><th>entry rps</th><th>constraint</th><th>where</th><th>detail</th></tr></thead><tbody>\n{rows}</tbody></table></div>\n{fixes}<p><small>{runs} simulations by {by}, factors {lo}–{hi}, precision {prec} %; capsim {ver}</small></p>\n</body></html>\n",
+        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>capsim headroom — {name}</title>\n<style>*,*::before,*::after{{box-sizing:border-box}}body{{font:14px/1.5 sans-serif;margin:1rem auto;max-width:820px;padding:0 1rem;color:#222;overflow-wrap:anywhere}}.scroll{{overflow-x:auto;max-width:100%}}figure.chart{{margin:0}}table{{border-collapse:collapse}}td,th{{padding:.2rem .6rem;border-bottom:1px solid #ddd;text-align:left}}</style></head>\n<body>\n<h1>Headroom of {name}</h1>\n<p>{head}</p>\n<figure class=\"chart\" data-chart=\"breaking-points\">{svg}</figure>\n<div class=\"scroll\"><table><thead><tr><th>factor</th><th>total rps</th><th>entry rps</th><th>constraint</th><th>where</th><th>detail</th></tr></thead><tbody>\n{rows}</tbody></table></div>\n{fixes}<p><small>{runs} simulations by {by}, factors {lo}–{hi}, precision {prec} %; capsim {ver}</small></p>\n</body></html>\n",
         name = esc(&r.scenario),
         head = esc(&headline(r)).replace('\n', "<br>"),
         svg = svg(r),

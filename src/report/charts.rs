@@ -14,6 +14,7 @@ use std::sync::Once;
 use plotters::coord::Shift;
 use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
+use plotters_backend::{BackendColor, BackendCoord, DrawingErrorKind as BackendError};
 
 use super::RunReport;
 use super::cost::CostSummary;
@@ -139,11 +140,157 @@ pub fn png(r: &RunReport, chart: Chart) -> Vec<u8> {
     register_font();
     let mut rgb = vec![255u8; (WIDTH * HEIGHT * 3) as usize];
     {
-        let root = BitMapBackend::with_buffer(&mut rgb, (WIDTH, HEIGHT)).into_drawing_area();
+        let root =
+            GlyphFix(BitMapBackend::with_buffer(&mut rgb, (WIDTH, HEIGHT))).into_drawing_area();
         let _ = draw(&root, r, chart);
         let _ = root.present();
     }
     encode_png(&rgb, WIDTH, HEIGHT)
+}
+
+/// A bitmap backend that draws text itself. plotters 0.3.7's `ab_glyph` text places each glyph's
+/// bitmap at the pen position without the glyph's left side bearing, so narrow glyphs with a
+/// wide bearing ("1", "l", ".") sit too far left and the gap after them opens: tick labels read
+/// "2026-1 2-1 7". This draws the same glyphs (DejaVu Sans, the one font the charts register),
+/// with plotters' layout, anchors, rotation and kerning, at pen + bearing. Everything else is
+/// the inner backend's.
+struct GlyphFix<B>(B);
+
+fn glyph_font() -> Option<ab_glyph::FontRef<'static>> {
+    ab_glyph::FontRef::try_from_slice(FONT).ok()
+}
+
+impl<B: DrawingBackend> DrawingBackend for GlyphFix<B> {
+    type ErrorType = B::ErrorType;
+
+    fn get_size(&self) -> (u32, u32) {
+        self.0.get_size()
+    }
+    fn ensure_prepared(&mut self) -> Result<(), BackendError<B::ErrorType>> {
+        self.0.ensure_prepared()
+    }
+    fn present(&mut self) -> Result<(), BackendError<B::ErrorType>> {
+        self.0.present()
+    }
+    fn draw_pixel(
+        &mut self,
+        point: BackendCoord,
+        color: BackendColor,
+    ) -> Result<(), BackendError<B::ErrorType>> {
+        self.0.draw_pixel(point, color)
+    }
+    fn draw_line<S: plotters_backend::BackendStyle>(
+        &mut self,
+        from: BackendCoord,
+        to: BackendCoord,
+        style: &S,
+    ) -> Result<(), BackendError<B::ErrorType>> {
+        self.0.draw_line(from, to, style)
+    }
+    fn draw_rect<S: plotters_backend::BackendStyle>(
+        &mut self,
+        upper_left: BackendCoord,
+        bottom_right: BackendCoord,
+        style: &S,
+        fill: bool,
+    ) -> Result<(), BackendError<B::ErrorType>> {
+        self.0.draw_rect(upper_left, bottom_right, style, fill)
+    }
+    fn draw_path<S: plotters_backend::BackendStyle, I: IntoIterator<Item = BackendCoord>>(
+        &mut self,
+        path: I,
+        style: &S,
+    ) -> Result<(), BackendError<B::ErrorType>> {
+        self.0.draw_path(path, style)
+    }
+    fn draw_circle<S: plotters_backend::BackendStyle>(
+        &mut self,
+        center: BackendCoord,
+        radius: u32,
+        style: &S,
+        fill: bool,
+    ) -> Result<(), BackendError<B::ErrorType>> {
+        self.0.draw_circle(center, radius, style, fill)
+    }
+    fn fill_polygon<S: plotters_backend::BackendStyle, I: IntoIterator<Item = BackendCoord>>(
+        &mut self,
+        vert: I,
+        style: &S,
+    ) -> Result<(), BackendError<B::ErrorType>> {
+        self.0.fill_polygon(vert, style)
+    }
+    fn blit_bitmap(
+        &mut self,
+        pos: BackendCoord,
+        size: (u32, u32),
+        src: &[u8],
+    ) -> Result<(), BackendError<B::ErrorType>> {
+        self.0.blit_bitmap(pos, size, src)
+    }
+
+    /// plotters' default `draw_text` (layout box, anchor, transform, clipping) with the glyphs
+    /// drawn at their bearing.
+    fn draw_text<S: plotters_backend::BackendTextStyle>(
+        &mut self,
+        text: &str,
+        style: &S,
+        pos: BackendCoord,
+    ) -> Result<(), BackendError<B::ErrorType>> {
+        use ab_glyph::{Font, ScaleFont};
+        use plotters_backend::text_anchor::{HPos, VPos};
+        let Some(font) = glyph_font() else {
+            return self.0.draw_text(text, style, pos);
+        };
+        let color = style.color();
+        if color.alpha == 0.0 {
+            return Ok(());
+        }
+        let ((min_x, min_y), (max_x, max_y)) = style
+            .layout_box(text)
+            .map_err(|e| BackendError::FontError(Box::new(e)))?;
+        let (width, height) = (max_x - min_x, max_y - min_y);
+        let dx = match style.anchor().h_pos {
+            HPos::Left => 0,
+            HPos::Right => -width,
+            HPos::Center => -width / 2,
+        };
+        let dy = match style.anchor().v_pos {
+            VPos::Top => 0,
+            VPos::Center => -height / 2,
+            VPos::Bottom => -height,
+        };
+        let trans = style.transform();
+        let (w, h) = self.get_size();
+        let size = style.size() as f32;
+        let scaled = font.as_scaled(size);
+        let mut pen = 0f32;
+        let mut prev: Option<ab_glyph::GlyphId> = None;
+        for c in text.chars() {
+            let id = scaled.glyph_id(c);
+            if let Some(p) = prev {
+                pen += scaled.kern(p, id);
+            }
+            prev = Some(id);
+            // The glyph positioned at the pen: its pixel bounds carry the bearing.
+            let glyph = id.with_scale_and_position(size, ab_glyph::point(pen, 0.0));
+            if let Some(q) = scaled.outline_glyph(glyph) {
+                let rect = q.px_bounds();
+                let x0 = rect.min.x as i32;
+                let y0 = (size / 2.0 + rect.min.y) as i32;
+                let mut px = Vec::new();
+                q.draw(|x, y, a| px.push((x as i32 + x0, y as i32 + y0, a)));
+                for (x, y, a) in px {
+                    let (x, y) = trans.transform(x + dx - min_x, y + dy - min_y);
+                    let (x, y) = (pos.0 + x, pos.1 + y);
+                    if x >= 0 && x < w as i32 && y >= 0 && y < h as i32 {
+                        self.0.draw_pixel((x, y), color.mix(f64::from(a)))?;
+                    }
+                }
+            }
+            pen += scaled.h_advance(id);
+        }
+        Ok(())
+    }
 }
 
 fn encode_png(rgb: &[u8], w: u32, h: u32) -> Vec<u8> {
@@ -833,7 +980,7 @@ pub fn spread_png(title: &str, unit: &str, rows: &[Spread]) -> Vec<u8> {
     let h = spread_height(rows);
     let mut rgb = vec![255u8; (WIDTH * h * 3) as usize];
     {
-        let root = BitMapBackend::with_buffer(&mut rgb, (WIDTH, h)).into_drawing_area();
+        let root = GlyphFix(BitMapBackend::with_buffer(&mut rgb, (WIDTH, h))).into_drawing_area();
         let _ = draw_spread(&root, title, unit, rows);
         let _ = root.present();
     }
@@ -936,6 +1083,39 @@ mod tests {
         assert_eq!(usd0(999.4), "$999");
         assert_eq!(usd0(1234.6), "$1,235");
         assert_eq!(usd0(1234567.0), "$1,234,567");
+    }
+
+    /// The leftmost inked column of `text` drawn at x = 10 on a white bitmap.
+    fn first_ink(text: &str, fixed: bool) -> usize {
+        register_font();
+        let (w, h) = (120u32, 40u32);
+        let mut rgb = vec![255u8; (w * h * 3) as usize];
+        {
+            let style = (FONT_FAMILY, 24).into_font().color(&BLACK);
+            if fixed {
+                let root =
+                    GlyphFix(BitMapBackend::with_buffer(&mut rgb, (w, h))).into_drawing_area();
+                root.draw(&Text::new(text, (10, 5), style)).unwrap();
+                root.present().unwrap();
+            } else {
+                let root = BitMapBackend::with_buffer(&mut rgb, (w, h)).into_drawing_area();
+                root.draw(&Text::new(text, (10, 5), style)).unwrap();
+                root.present().unwrap();
+            }
+        }
+        (0..w as usize)
+            .find(|&x| (0..h as usize).any(|y| rgb[(y * w as usize + x) * 3] < 128))
+            .unwrap()
+    }
+
+    #[test]
+    fn png_text_keeps_each_glyphs_left_bearing() {
+        // DejaVu Sans "1" has a left side bearing of ~0.14 em (3 px at 24 px): plotters' own
+        // ab_glyph text drops it (the glyph starts at the pen, x = 10); ours keeps it.
+        assert_eq!(first_ink("1", false), 10);
+        assert!(first_ink("1", true) >= 12, "{}", first_ink("1", true));
+        // A glyph without bearing to speak of starts at the pen either way.
+        assert!(first_ink("T", true) <= 10);
     }
 
     #[test]

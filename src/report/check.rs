@@ -808,6 +808,7 @@ mod tests {
             windows: 100,
             failed_requests: 0.0,
             worst_p95_ms: 0.0,
+            worst_window_p95_ms: 0.0,
         }
     }
 

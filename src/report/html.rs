@@ -4,28 +4,43 @@
 
 use std::fmt::Write as _;
 
-use super::RunReport;
-use super::charts::{self, Chart};
+use super::{RunReport, check, svg};
 
 const CSS: &str = "\
-body{font-family:'DejaVu Sans',Verdana,Arial,sans-serif;margin:0;background:#f4f5f7;color:#1d2433}
-main{max-width:1180px;margin:0 auto;padding:24px}
-header{background:#1d2433;color:#fff;padding:24px}
-header h1{margin:0 0 6px;font-size:26px}header p{margin:4px 0;color:#cfd5e3}
-section{background:#fff;border-radius:8px;padding:16px 20px;margin:0 0 20px;box-shadow:0 1px 3px rgba(0,0,0,.08)}
-h2{font-size:20px;margin:4px 0 12px}h3{font-size:16px;margin:8px 0}
-.cards{display:flex;flex-wrap:wrap;gap:12px;margin-bottom:12px}
-.card{flex:1 1 200px;border:1px solid #dfe3ea;border-radius:6px;padding:10px 14px}
-.card .v{font-size:22px;font-weight:bold}.card .k{font-size:13px;color:#5a6376}
-table{border-collapse:collapse;font-size:13px;margin:6px 0 14px}
-th,td{border-bottom:1px solid #e3e6ec;padding:4px 10px;text-align:right}
+*,*::before,*::after{box-sizing:border-box}
+html{-webkit-text-size-adjust:100%}
+body{font-family:'DejaVu Sans',Verdana,Arial,sans-serif;margin:0;background:#f4f5f7;color:#1d2433;font-size:15px;line-height:1.45;overflow-wrap:anywhere}
+main{max-width:1180px;margin:0 auto;padding:20px}
+header{background:#1d2433;color:#fff;padding:20px}
+header h1{margin:0 0 6px;font-size:24px}header p{margin:4px 0;color:#cfd5e3}
+section{background:#fff;border-radius:8px;padding:16px 20px;margin:0 0 20px;box-shadow:0 1px 3px rgba(0,0,0,.08);min-width:0}
+h2{font-size:20px;margin:4px 0 12px}h3{font-size:16px;margin:14px 0 8px}
+.cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(min(100%,210px),1fr));gap:12px;margin-bottom:12px}
+.card{border:1px solid #dfe3ea;border-radius:6px;padding:10px 14px}
+.card .v{font-size:21px;font-weight:bold}.card .k{font-size:13px;color:#5a6376}
+.card.bad{border-color:#e8a09a;background:#fdf0ef}.card.ok{border-color:#9fd3a6;background:#f0f9f1}
+.verdict{display:inline-block;font-size:20px;font-weight:bold;padding:6px 14px;border-radius:6px;margin:0 0 10px}
+.verdict.ok{background:#e3f4e3;color:#1b5e20}.verdict.bad{background:#fde7e5;color:#b3261e}
+.scroll{overflow-x:auto;max-width:100%;margin:6px 0 14px}
+table{border-collapse:collapse;font-size:13px}
+th,td{border-bottom:1px solid #e3e6ec;padding:4px 10px;text-align:right;white-space:nowrap}
 th:first-child,td:first-child{text-align:left}th{background:#f0f2f6}
-td.best{background:#e3f4e3;font-weight:bold}
-.ok{color:#1b7f2a}.bad{color:#b3261e}
-figure.chart{margin:0 0 20px}figure.chart svg{max-width:100%;height:auto;display:block}
-figcaption{font-size:13px;color:#5a6376}
+tr.budget td{background:#eef4fd}td.best{background:#e3f4e3;font-weight:bold}tr.worst td{font-weight:bold}
+.ok{color:#1b7f2a}.bad{color:#b3261e}td.bad{background:#fdf0ef}
+.est{font-size:11px;color:#7a4b00;background:#fff4d6;border:1px solid #f0d48a;border-radius:3px;padding:0 3px;margin-left:4px;cursor:help;white-space:nowrap}
+.legend{display:flex;flex-wrap:wrap;gap:4px 16px;list-style:none;padding:0;margin:4px 0 10px;font-size:13px}
+.legend li{display:flex;align-items:center;gap:6px}.sw{display:inline-block;width:22px;height:4px;border-radius:2px}
+.sw.band{height:12px;width:14px;opacity:.35}.sw.dash{background:repeating-linear-gradient(90deg,#c62828 0 6px,transparent 6px 10px)!important}
+.multiples{display:grid;grid-template-columns:repeat(auto-fill,minmax(min(100%,340px),1fr));gap:14px 18px}
+figure.chart{margin:0;min-width:0}figure.chart h4{margin:0 0 2px;font-size:14px}
+figure.chart svg{width:100%;height:auto;display:block}
+svg .hover rect:hover{fill-opacity:.07}
+figcaption,.note{font-size:13px;color:#5a6376}
 ul.warn li{font-size:13px;color:#7a4b00}
-dl{display:grid;grid-template-columns:max-content auto;gap:4px 16px;font-size:14px}dt{color:#5a6376}dd{margin:0}
+ul.rules{padding-left:20px;margin:6px 0}ul.rules li{margin:2px 0}
+details{margin:6px 0}summary{cursor:pointer}
+dl{display:grid;grid-template-columns:max-content minmax(0,1fr);gap:4px 16px;font-size:14px}dt{color:#5a6376}dd{margin:0}
+@media (max-width:640px){main{padding:10px}section{padding:12px;border-radius:6px}header{padding:14px}header h1{font-size:20px}h2{font-size:18px}dl{grid-template-columns:minmax(0,1fr)}dd{margin-bottom:6px}}
 ";
 
 /// Escape text for HTML element content and attribute values.
@@ -76,23 +91,31 @@ pub(crate) fn page_start(title: &str) -> String {
     )
 }
 
-/// The page.
+/// The page: the decision first (verdict, cost per variant, SLOs, alerts, outages), then
+/// capacity tables, the charts over the run and at the peak day, monthly cost and assumptions.
 pub fn render(r: &RunReport) -> String {
     let sc = &r.scenario;
     let mut h = page_start(&format!("capsim report: {}", sc.name));
     let _ = write!(
         h,
-        "<header><h1>Capacity and cost report: {}</h1><p>{}</p><p>Simulated {} to {} ({}), {} hours; capsim {}.</p></header>\n<main>\n",
+        "<header><h1>Capacity and cost report: {}</h1><p>{}</p><p>Simulated {} to {} ({}), {} hours; seed {}; capsim {}.</p></header>\n<main>\n",
         esc(&sc.name),
         esc(&sc.description),
         esc(&sc.start),
         esc(&sc.end),
         esc(&sc.time_zone),
         sc.duration_hours,
+        sc.seed,
         esc(&r.capsim_version)
     );
-    headline(&mut h, r);
+    verdict(&mut h, r);
+    cost_variants(&mut h, r);
+    slo_section(&mut h, r);
+    alerts(&mut h, r);
+    outages(&mut h, r);
+    capacity(&mut h, r);
     charts_section(&mut h, r);
+    peak_day(&mut h, r);
     cost_tables(&mut h, r);
     assumptions(&mut h, r);
     h.push_str("</main>\n</body>\n</html>\n");
@@ -105,18 +128,147 @@ fn per_year_factor(r: &RunReport) -> f64 {
     if hours > 0.0 { 8760.0 / hours } else { 1.0 }
 }
 
-fn card(h: &mut String, value: &str, key: &str) {
+fn card(h: &mut String, class: &str, value: &str, key: &str) {
     let _ = write!(
         h,
-        "<div class=\"card\"><div class=\"v\">{}</div><div class=\"k\">{}</div></div>",
+        "<div class=\"card {class}\"><div class=\"v\">{}</div><div class=\"k\">{}</div></div>",
         esc(value),
         esc(key)
     );
 }
 
-fn headline(h: &mut String, r: &RunReport) {
-    h.push_str("<section id=\"headline\"><h2>At a glance</h2>\n<div class=\"cards\">");
+/// A table inside a horizontally scrolling wrapper: `head` cells, then rows of (class, cells).
+/// Cells are HTML already (escape text before).
+fn table(h: &mut String, id: &str, head: &[&str], rows: &[(String, Vec<String>)]) {
+    let _ = write!(h, "<div class=\"scroll\"><table id=\"{id}\"><tr>");
+    for c in head {
+        let _ = write!(h, "<th>{}</th>", esc(c));
+    }
+    h.push_str("</tr>\n");
+    for (class, cells) in rows {
+        if class.is_empty() {
+            h.push_str("<tr>");
+        } else {
+            let _ = write!(h, "<tr class=\"{class}\">");
+        }
+        for c in cells {
+            let _ = write!(h, "<td>{c}</td>");
+        }
+        h.push_str("</tr>\n");
+    }
+    h.push_str("</table></div>\n");
+}
+
+/// `est.` / `stale` markers for an amount of which `estimate` and `stale` dollars come from
+/// price-book rows so marked (empty when neither).
+fn price_marker(total: f64, estimate: f64, stale: f64) -> String {
+    let mut out = String::new();
+    let share = |x: f64| {
+        if total.abs() > 0.0 {
+            format!(" ({:.0} %)", x / total * 100.0)
+        } else {
+            String::new()
+        }
+    };
+    if estimate.abs() >= 0.005 {
+        let _ = write!(
+            out,
+            "<span class=\"est\" title=\"{}{} of this is priced from price-book rows marked estimate (not a price-list reading)\">est.</span>",
+            money(estimate),
+            share(estimate)
+        );
+    }
+    if stale.abs() >= 0.005 {
+        let _ = write!(
+            out,
+            "<span class=\"est\" title=\"{}{} of this is priced from price-book rows more than 12 months old\">stale</span>",
+            money(stale),
+            share(stale)
+        );
+    }
+    out
+}
+
+/// Markers for a month's total (or the run's, `month` = None) under `variant`.
+fn marker_for(r: &RunReport, month: Option<&str>, variant: &str, total: f64) -> String {
+    let Some(m) = &r.price_marks else {
+        return String::new();
+    };
+    let (e, s) = match month {
+        Some(mo) => m.month(mo, variant),
+        None => m.run(variant),
+    };
+    price_marker(total, e, s)
+}
+
+fn month_total(c: &super::cost::CostSummary, month: &str, variant: &str) -> Option<f64> {
+    c.months
+        .iter()
+        .find(|m| m.month == month)
+        .and_then(|m| m.totals_usd.get(variant))
+        .map(|x| usd(x))
+}
+
+/// The verdict of the scenario's own gate (`spec.check`), judged by `capsim check`'s evaluation,
+/// and the cards a decision needs.
+fn verdict(h: &mut String, r: &RunReport) {
+    h.push_str("<section id=\"verdict\"><h2>Verdict</h2>\n");
     let slo = &r.slo;
+    match &r.check {
+        None => h.push_str("<p class=\"note\">The scenario sets no rules in <code>spec.check</code>; <code>capsim check</code> with <code>--budget</code>, <code>--min-availability</code>, … judges a run.</p>\n"),
+        Some(c) => {
+            let rules = c.rules(false);
+            let v = check::evaluate(r, None, &rules);
+            let holding = v
+                .checked
+                .iter()
+                .filter(|line| !v.failures.iter().any(|f| line.starts_with(&format!("{}:", f.rule))))
+                .count();
+            let _ = write!(
+                h,
+                "<div class=\"verdict {}\">{} — {holding} of {} rules hold</div>\n<ul class=\"rules\">",
+                if v.passed { "ok" } else { "bad" },
+                if v.passed { "✔ Passes its check" } else { "✘ Fails its check" },
+                v.checked.len()
+            );
+            for line in &v.checked {
+                let rule = line.split(':').next().unwrap_or_default();
+                let fails: Vec<&check::Failure> =
+                    v.failures.iter().filter(|f| f.rule == rule).collect();
+                if fails.is_empty() {
+                    let _ = write!(h, "<li><span class=\"ok\">✔</span> {}</li>", esc(line));
+                } else {
+                    let months = fails.iter().filter(|f| f.month.is_some()).count();
+                    let _ = write!(
+                        h,
+                        "<li><span class=\"bad\">✘</span> {} — <b class=\"bad\">{}</b><details><summary>{} failure(s)</summary><ul>",
+                        esc(line),
+                        if months > 0 {
+                            format!("fails in {months} month(s)")
+                        } else {
+                            "fails".to_string()
+                        },
+                        fails.len()
+                    );
+                    for f in &fails {
+                        let _ = write!(h, "<li>{}</li>", esc(&f.message));
+                    }
+                    h.push_str("</ul></details></li>");
+                }
+            }
+            h.push_str("</ul>\n");
+            if c.max_increase_usd.is_some() || c.max_increase_pct.is_some() {
+                let _ = writeln!(
+                    h,
+                    "<p class=\"note\">The increase rule compares with a baseline run ({}); run <code>capsim check</code> to judge it.</p>",
+                    esc(c.baseline.as_deref().unwrap_or("no baseline named"))
+                );
+            }
+            budget_table(h, r, &rules, &v);
+        }
+    }
+    // The cards.
+    h.push_str("<div class=\"cards\">");
     let windows: u32 = slo.months.iter().map(|m| m.windows).sum();
     let ok_windows: f64 = slo
         .months
@@ -128,217 +280,1244 @@ fn headline(h: &mut String, r: &RunReport) {
     } else {
         1.0
     };
+    let min_avail = r
+        .check
+        .as_ref()
+        .and_then(|c| c.min_availability)
+        .unwrap_or(slo.availability_target);
     let months_ok = slo
         .months
         .iter()
-        .filter(|m| m.availability >= slo.availability_target)
+        .filter(|m| m.availability >= min_avail)
         .count();
     let worst = slo
         .months
         .iter()
-        .map(|m| m.availability)
-        .fold(1.0, f64::min);
+        .min_by(|a, b| a.availability.total_cmp(&b.availability));
     card(
         h,
-        &pct(latency_ok, 2),
-        &format!(
-            "of {}-second windows with p95 under {} ms",
-            slo.window_s, slo.latency_p95_target_ms
-        ),
-    );
-    card(
-        h,
+        if months_ok == slo.months.len() {
+            "ok"
+        } else {
+            "bad"
+        },
         &format!("{months_ok} of {}", slo.months.len()),
         &format!(
-            "months meeting availability {} (worst month {})",
-            pct(slo.availability_target, 2),
-            pct(worst, 3)
+            "months with availability ≥ {}{}",
+            pct(min_avail, 2),
+            worst
+                .map(|w| format!(" (worst {} in {})", pct(w.availability, 3), w.month))
+                .unwrap_or_default()
         ),
     );
-    let peak = r
-        .services
+    let worst_p95 = slo
+        .months
         .iter()
-        .map(|s| s.peak_replicas)
-        .max()
-        .unwrap_or(0);
-    card(h, &peak.to_string(), "most replicas any service needed");
-    if let Some(c) = &r.cost
-        && let Some(t) = c.run_totals_usd.get(&c.cheapest_overall)
-    {
-        let per_month = usd(t) * per_year_factor(r) / 12.0;
-        card(
-            h,
-            &format!("{}/month", money(per_month)),
-            &format!("cheapest variant: {}", c.cheapest_overall),
-        );
-        if let Some(od) = c.run_totals_usd.get("on-demand").map(|v| usd(v))
-            && od > 0.0
-        {
-            card(h, &pct(1.0 - usd(t) / od, 1), "saved against on-demand");
-        }
-    }
-    h.push_str("</div>\n");
-    let _ = writeln!(
+        .map(|m| m.worst_window_p95_ms)
+        .fold(0.0, f64::max);
+    card(
         h,
-        "<p>SLO on the path <b>{}</b>: p95 latency under {} ms in each {}-second window, availability at least {}. {} windows violated it.</p>",
-        esc(&slo.path.join(" → ")),
-        slo.latency_p95_target_ms,
-        slo.window_s,
-        pct(slo.availability_target, 3),
-        slo.violating_windows
+        if worst_p95 <= slo.latency_p95_target_ms {
+            "ok"
+        } else {
+            "bad"
+        },
+        &pct(latency_ok, 2),
+        &format!(
+            "of {}-minute windows with p95 under {} ms; worst window p95 {} ms",
+            slo.window_s / 60.0,
+            slo.latency_p95_target_ms,
+            svg::num(worst_p95)
+        ),
     );
-    h.push_str("<h3>Peak replicas per service</h3>\n<table><tr><th>service</th><th>cloud</th><th>HPA min..max</th><th>peak replicas</th><th>peak at</th><th>peak req/s</th><th>mean replicas</th><th>availability</th></tr>\n");
-    for s in &r.services {
-        let at_max = s.hpa_max_replicas.is_some_and(|m| s.peak_replicas >= m);
-        let _ = writeln!(
-            h,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td{}>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            esc(&s.name),
-            esc(&s.cloud),
-            esc(&s.hpa_range()),
-            if at_max { " class=\"bad\"" } else { "" },
-            s.peak_replicas,
-            esc(&s.peak_replicas_at),
-            s.peak_rps,
-            s.mean_replicas,
-            pct(s.availability, 3)
-        );
-    }
-    h.push_str("</table>\n");
+    let fired: u32 = slo.alerts.iter().map(|a| a.firings).sum();
+    card(
+        h,
+        if fired == 0 { "ok" } else { "bad" },
+        &fired.to_string(),
+        &format!(
+            "alert firings{}",
+            slo.alerts
+                .iter()
+                .filter(|a| a.firings > 0)
+                .max_by_key(|a| a.firings)
+                .map(|a| format!(", most {} ({}×)", a.name, a.firings))
+                .unwrap_or_default()
+        ),
+    );
     if let Some(c) = &r.cost {
         let f = per_year_factor(r);
-        let _ = write!(
-            h,
-            "<h3>Cost per purchase variant</h3>\n<p>{} month(s) priced with {} (prices as of {}). Per year = the run's total scaled to 8,760 hours ({} h simulated); per month = per year / 12.</p>\n<table><tr><th>variant</th><th>per month (average)</th><th>per year</th><th>whole run</th></tr>\n",
-            c.months.len(),
-            esc(&c.price_book),
-            esc(&c.price_book_date),
-            r.scenario.duration_hours
-        );
-        for v in &c.variants {
-            let t = c.run_totals_usd.get(v).map_or(0.0, |x| usd(x));
-            let best = *v == c.cheapest_overall;
-            let cls = if best { " class=\"best\"" } else { "" };
-            let _ = writeln!(
+        let variant = r.check.as_ref().map_or("on-demand", |k| k.variant.as_str());
+        if let Some(t) = c.run_totals_usd.get(variant).map(|x| usd(x)) {
+            let _ = write!(
                 h,
-                "<tr><td{cls}>{}{}</td><td{cls}>{}</td><td{cls}>{}</td><td{cls}>{}</td></tr>",
-                esc(v),
-                if best { " (cheapest)" } else { "" },
+                "<div class=\"card\"><div class=\"v\">{}/month{}</div><div class=\"k\">average under {}{}</div></div>",
                 money(t * f / 12.0),
-                money(t * f),
-                money(t)
+                marker_for(r, None, variant, t),
+                esc(variant),
+                if r.check
+                    .as_ref()
+                    .is_some_and(|k| k.monthly_budget_usd.is_some())
+                {
+                    " (the budget's variant)"
+                } else {
+                    ""
+                }
             );
         }
-        h.push_str("</table>\n");
-    } else {
-        h.push_str("<p>This run was not priced.</p>\n");
+        if let Some(t) = c.run_totals_usd.get(&c.cheapest_overall).map(|x| usd(x)) {
+            let _ = write!(
+                h,
+                "<div class=\"card\"><div class=\"v\">{}/month{}</div><div class=\"k\">cheapest variant: {}</div></div>",
+                money(t * f / 12.0),
+                marker_for(r, None, &c.cheapest_overall, t),
+                esc(&c.cheapest_overall)
+            );
+        }
+    }
+    if !r.outages.is_empty() {
+        let rec = r
+            .outages
+            .iter()
+            .filter_map(|o| o.recovery_minutes)
+            .fold(0.0, f64::max);
+        card(
+            h,
+            "bad",
+            &format!("{} min", svg::num(rec)),
+            &format!("longest recovery after {} outage(s)", r.outages.len()),
+        );
+    }
+    h.push_str("</div>\n</section>\n");
+}
+
+/// Month by month under the budget's variant: total, budget, headroom, estimate part; the worst
+/// month in bold. The worst month and the headrooms are `capsim check --format json`'s totals.
+fn budget_table(h: &mut String, r: &RunReport, rules: &check::Rules, v: &check::Verdict) {
+    let (Some(_), Some(budget)) = (&r.cost, rules.monthly_budget_usd) else {
+        return;
+    };
+    let totals: serde_json::Value =
+        serde_json::from_str::<serde_json::Value>(&check::json(v, r, rules))
+            .map(|j| j["totals"].clone())
+            .unwrap_or_default();
+    let worst = totals["worst_month"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    if let (Some(t), Some(room)) = (
+        totals["worst_month_total_usd"].as_f64(),
+        totals["worst_month_headroom_usd"].as_f64(),
+    ) {
+        let _ = writeln!(
+            h,
+            "<p>Worst month <b>{}</b>: {}{} under {}, {} the {} budget by <b class=\"{}\">{}</b>.</p>",
+            esc(&worst),
+            money(t),
+            marker_for(r, Some(&worst), &rules.variant, t),
+            esc(&rules.variant),
+            if room < 0.0 { "over" } else { "within" },
+            money(budget),
+            if room < 0.0 { "bad" } else { "ok" },
+            money(room.abs())
+        );
+    }
+    let months: &[serde_json::Value] = totals["months"]
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    let mut within = 0;
+    let rows: Vec<(String, Vec<String>)> = months
+        .iter()
+        .map(|m| {
+            let month = m["month"].as_str().unwrap_or_default();
+            let total = m["total_usd"].as_f64();
+            let room = m["headroom_usd"].as_f64();
+            let over = room.is_none_or(|x| x < 0.0);
+            if !over {
+                within += 1;
+            }
+            let (e, _) = r
+                .price_marks
+                .as_ref()
+                .map_or((0.0, 0.0), |pm| pm.month(month, &rules.variant));
+            (
+                if month == worst {
+                    "worst".into()
+                } else {
+                    String::new()
+                },
+                vec![
+                    esc(month),
+                    format!(
+                        "{}{}",
+                        total.map(money).unwrap_or_else(|| "–".into()),
+                        total.map_or(String::new(), |t| marker_for(
+                            r,
+                            Some(month),
+                            &rules.variant,
+                            t
+                        ))
+                    ),
+                    money(budget),
+                    format!(
+                        "<span class=\"{}\">{}{}</span>",
+                        if over { "bad" } else { "ok" },
+                        if over { "−" } else { "+" },
+                        room.map(|x| money(x.abs())).unwrap_or_else(|| "–".into())
+                    ),
+                    if e.abs() >= 0.005 {
+                        money(e)
+                    } else {
+                        "–".into()
+                    },
+                ],
+            )
+        })
+        .collect();
+    let _ = write!(
+        h,
+        "<details{}><summary>Budget month by month ({}: {within} of {} months within {})</summary>",
+        if rows.len() <= 3 { " open" } else { "" },
+        esc(&rules.variant),
+        rows.len(),
+        money(budget)
+    );
+    table(
+        h,
+        "budget-months",
+        &["month", "total", "budget", "headroom", "of it estimated"],
+        &rows,
+    );
+    h.push_str("</details>\n");
+}
+
+/// Cost per purchase variant: the budget's variant highlighted, the cheapest marked, months
+/// within the budget per variant, estimate markers.
+fn cost_variants(h: &mut String, r: &RunReport) {
+    h.push_str("<section id=\"cost-variants\"><h2>Cost per purchase variant</h2>\n");
+    let Some(c) = &r.cost else {
+        h.push_str("<p>This run was not priced.</p>\n</section>\n");
+        return;
+    };
+    let f = per_year_factor(r);
+    let budget = r.check.as_ref().and_then(|k| k.monthly_budget_usd);
+    let budget_variant = r.check.as_ref().map(|k| k.variant.as_str());
+    let _ = writeln!(
+        h,
+        "<p>{} month(s) priced with {} (prices as of {}). Per year = the run's total scaled to 8,760 hours ({} h simulated); per month = per year / 12.{}</p>",
+        c.months.len(),
+        esc(&c.price_book),
+        esc(&c.price_book_date),
+        r.scenario.duration_hours,
+        match (budget, budget_variant) {
+            (Some(b), Some(v)) => format!(
+                " The budget of {} a month applies to <b>{}</b> (highlighted).",
+                money(b),
+                esc(v)
+            ),
+            _ => String::new(),
+        }
+    );
+    let mut head = vec!["variant", "per month (average)", "per year", "whole run"];
+    if budget.is_some() {
+        head.push("months within budget");
+    }
+    let rows: Vec<(String, Vec<String>)> = c
+        .variants
+        .iter()
+        .map(|v| {
+            let t = c.run_totals_usd.get(v).map_or(0.0, |x| usd(x));
+            let mark = marker_for(r, None, v, t);
+            let is_budget = Some(v.as_str()) == budget_variant && budget.is_some();
+            let mut cells = vec![
+                format!(
+                    "{}{}{}",
+                    esc(v),
+                    if *v == c.cheapest_overall {
+                        " (cheapest)"
+                    } else {
+                        ""
+                    },
+                    if is_budget { " (budget)" } else { "" }
+                ),
+                format!("{}{mark}", money(t * f / 12.0)),
+                money(t * f),
+                money(t),
+            ];
+            if let Some(b) = budget {
+                let within = c
+                    .months
+                    .iter()
+                    .filter(|m| month_total(c, &m.month, v).is_some_and(|x| x <= b))
+                    .count();
+                cells.push(format!(
+                    "<span class=\"{}\">{within} of {}</span>",
+                    if within == c.months.len() {
+                        "ok"
+                    } else {
+                        "bad"
+                    },
+                    c.months.len()
+                ));
+            }
+            (
+                if is_budget {
+                    "budget".to_string()
+                } else {
+                    String::new()
+                },
+                cells,
+            )
+        })
+        .collect();
+    table(h, "variants", &head, &rows);
+    if r.price_marks.as_ref().is_some_and(|m| !m.rows.is_empty()) {
+        h.push_str("<p class=\"note\"><span class=\"est\">est.</span> marks a total that includes prices the price book flags as estimates; <span class=\"est\">stale</span> one that includes rows more than 12 months old. Hover for how much.</p>\n");
     }
     h.push_str("</section>\n");
 }
 
-fn chart_note(r: &RunReport, c: Chart) -> String {
-    let s = &r.series;
-    match c {
-        Chart::TrafficReplicas => {
-            if s.holidays.is_empty() {
-                "Daily peaks per service and cloud.".to_string()
-            } else {
-                format!("Daily peaks per service and cloud; red lines mark holidays: {}.", {
-                    let mut keys: Vec<String> = s.holidays.iter().map(|(d, k)| format!("{k} {d}")).collect();
-                    keys.dedup();
-                    keys.join(", ")
-                })
-            }
+fn slo_section(h: &mut String, r: &RunReport) {
+    let slo = &r.slo;
+    let min_lat = r.check.as_ref().and_then(|c| c.min_latency_compliance);
+    let min_avail = r
+        .check
+        .as_ref()
+        .and_then(|c| c.min_availability)
+        .unwrap_or(slo.availability_target);
+    let _ = writeln!(
+        h,
+        "<section id=\"slo\"><h2>SLOs</h2>\n<p>On the path <b>{}</b>: {}. {} windows violated it. The worst window p95 is the highest p95 of any window in the month, failing or not.</p>",
+        esc(&slo.path.join(" → ")),
+        esc(&slo.objective()),
+        slo.violating_windows
+    );
+    let bad = |ok: bool, text: String| {
+        if ok {
+            text
+        } else {
+            format!("<span class=\"bad\">{text}</span>")
         }
-        Chart::Nodes => "Ready and provisioning nodes per node pool, daily peak.".into(),
-        Chart::DbConnections => "Connections the primary held (daily max); the dashed line is max_connections minus the reserved ones.".into(),
-        Chart::CacheHitRatio => "The lowest hit ratio of any output interval that day.".into(),
-        Chart::LatencyP95 => format!("Worst interval p95 per day; the dashed line is the SLO target of {} ms.", r.slo.latency_p95_target_ms),
-        Chart::CostByCloud | Chart::CostVariants => r
-            .cost
-            .as_ref()
-            .map(|k| format!("USD, price book {} (prices as of {}).", k.price_book, k.price_book_date))
-            .unwrap_or_default(),
+    };
+    let rows: Vec<(String, Vec<String>)> = slo
+        .months
+        .iter()
+        .map(|m| {
+            (
+                String::new(),
+                vec![
+                    esc(&m.month),
+                    m.windows.to_string(),
+                    bad(
+                        min_lat.is_none_or(|x| m.latency_compliance >= x),
+                        pct(m.latency_compliance, 3),
+                    ),
+                    bad(m.availability >= min_avail, pct(m.availability, 3)),
+                    bad(
+                        m.error_budget_burn <= 1.0,
+                        format!("{:.2}", m.error_budget_burn),
+                    ),
+                    bad(
+                        m.worst_window_p95_ms <= slo.latency_p95_target_ms,
+                        ms(m.worst_window_p95_ms),
+                    ),
+                ],
+            )
+        })
+        .collect();
+    table(
+        h,
+        "slo-months",
+        &[
+            "month",
+            "windows",
+            "p95 compliance",
+            "availability",
+            "error budget burn",
+            "worst window p95",
+        ],
+        &rows,
+    );
+    h.push_str("<h3>Per service</h3>\n");
+    let rows: Vec<(String, Vec<String>)> = slo
+        .services
+        .iter()
+        .map(|s| {
+            let worst_av = s.months.iter().map(|m| m.availability).fold(1.0, f64::min);
+            let worst_lc = s
+                .months
+                .iter()
+                .map(|m| m.latency_compliance)
+                .fold(1.0, f64::min);
+            let worst_p95 = s
+                .months
+                .iter()
+                .map(|m| m.worst_window_p95_ms)
+                .fold(0.0, f64::max);
+            (
+                String::new(),
+                vec![
+                    esc(&s.service),
+                    pct(worst_lc, 3),
+                    bad(worst_av >= min_avail, pct(worst_av, 3)),
+                    ms(worst_p95),
+                ],
+            )
+        })
+        .collect();
+    table(
+        h,
+        "slo-services",
+        &[
+            "service",
+            "worst month p95 compliance",
+            "worst month availability",
+            "worst window p95",
+        ],
+        &rows,
+    );
+    h.push_str("</section>\n");
+}
+
+fn alerts(h: &mut String, r: &RunReport) {
+    h.push_str("<section id=\"alerts\"><h2>Alerts</h2>\n");
+    if r.slo.alerts.is_empty() {
+        h.push_str(
+            "<p>The scenario defines no alert rules (<code>spec.slo.alerts</code>).</p>\n</section>\n",
+        );
+        return;
+    }
+    let rows: Vec<(String, Vec<String>)> = r
+        .slo
+        .alerts
+        .iter()
+        .map(|a| {
+            (
+                String::new(),
+                vec![
+                    esc(&a.name),
+                    esc(&a.condition),
+                    if a.firings > 0 {
+                        format!("<b class=\"bad\">{}</b>", a.firings)
+                    } else {
+                        "<span class=\"ok\">0</span>".to_string()
+                    },
+                    svg::num(a.firing_hours),
+                ],
+            )
+        })
+        .collect();
+    table(
+        h,
+        "alerts-table",
+        &["alert", "fires when", "times fired", "hours firing"],
+        &rows,
+    );
+    h.push_str("</section>\n");
+}
+
+fn outages(h: &mut String, r: &RunReport) {
+    h.push_str("<section id=\"outages\"><h2>Outages</h2>\n");
+    if r.outages.is_empty() {
+        h.push_str(
+            "<p>No outage is simulated in this scenario (<code>spec.events</code>).</p>\n</section>\n",
+        );
+        return;
+    }
+    let rows: Vec<(String, Vec<String>)> = r
+        .outages
+        .iter()
+        .map(|o| {
+            (
+                String::new(),
+                vec![
+                    esc(&o.cloud),
+                    esc(&super::short_time(&o.start)),
+                    esc(&super::short_time(&o.end)),
+                    o.violating_windows.to_string(),
+                    pct(o.worst_window_availability, 3),
+                    ms(o.worst_window_p95_ms),
+                    o.recovered_at
+                        .as_deref()
+                        .map_or("no window failed".into(), |t| esc(&super::short_time(t))),
+                    o.recovery_minutes
+                        .map_or("–".into(), |m| format!("<b>{} min</b>", svg::num(m))),
+                ],
+            )
+        })
+        .collect();
+    table(
+        h,
+        "outages-table",
+        &[
+            "cloud",
+            "down from",
+            "to",
+            "failing SLO windows",
+            "worst window availability",
+            "worst window p95",
+            "SLO met again at",
+            "recovery",
+        ],
+        &rows,
+    );
+    for w in r.intraday.iter().filter(|w| w.kind == "outage") {
+        intraday_panels(h, r, w);
+    }
+    h.push_str("</section>\n");
+}
+
+fn capacity(h: &mut String, r: &RunReport) {
+    h.push_str("<section id=\"capacity\"><h2>Capacity</h2>\n<h3>Services</h3>\n");
+    let rows: Vec<(String, Vec<String>)> = r
+        .services
+        .iter()
+        .map(|s| {
+            let at_max = s.hpa_max_replicas.is_some_and(|m| s.peak_replicas >= m);
+            (
+                String::new(),
+                vec![
+                    esc(&s.name),
+                    esc(&s.cloud),
+                    esc(&s.hpa_range()),
+                    if at_max {
+                        format!(
+                            "<b class=\"bad\" title=\"reached maxReplicas\">{}</b>",
+                            s.peak_replicas
+                        )
+                    } else {
+                        s.peak_replicas.to_string()
+                    },
+                    esc(&super::short_time(&s.peak_replicas_at)),
+                    svg::num(s.peak_rps),
+                    svg::num(s.mean_replicas),
+                    svg::num(s.hours_at_max_replicas),
+                    pct(s.availability, 3),
+                ],
+            )
+        })
+        .collect();
+    table(
+        h,
+        "services",
+        &[
+            "service",
+            "cloud",
+            "HPA min..max",
+            "peak replicas",
+            "peak at",
+            "peak req/s",
+            "mean replicas",
+            "hours at max",
+            "availability",
+        ],
+        &rows,
+    );
+    if let Some(d) = &r.database {
+        let _ = writeln!(
+            h,
+            "<h3>Database</h3>\n<p>max_connections {} − {} reserved = <b>{}</b> per instance{}; at every HPA's maxReplicas the pools would ask for {} connections.</p>",
+            d.max_connections,
+            d.reserved_connections,
+            svg::num(d.connection_limit),
+            if d.pooler { ", behind a pooler" } else { "" },
+            svg::num(d.connections_at_max_replicas)
+        );
+        let rows: Vec<(String, Vec<String>)> = d
+            .instances
+            .iter()
+            .map(|i| {
+                (
+                    String::new(),
+                    vec![
+                        esc(&i.name),
+                        svg::num(i.peak_connections),
+                        esc(&super::short_time(&i.peak_connections_at)),
+                        svg::num(i.peak_demanded_connections),
+                        if i.minutes_with_refused_connections > 0 {
+                            format!(
+                                "<b class=\"bad\">{}</b>",
+                                i.minutes_with_refused_connections
+                            )
+                        } else {
+                            "0".into()
+                        },
+                        pct(i.peak_cpu_utilisation, 1),
+                    ],
+                )
+            })
+            .collect();
+        table(
+            h,
+            "database",
+            &[
+                "instance",
+                "peak connections",
+                "at",
+                "peak asked for",
+                "minutes refusing",
+                "peak CPU",
+            ],
+            &rows,
+        );
+    }
+    if let Some(c) = &r.cache {
+        let _ = writeln!(
+            h,
+            "<h3>Cache</h3>\n<p>{} × {}; mean hit ratio {}, lowest {} at {}{}.</p>",
+            c.nodes,
+            esc(&c.node_type),
+            pct(c.mean_hit_ratio, 2),
+            pct(c.min_hit_ratio, 2),
+            esc(&super::short_time(&c.min_hit_ratio_at)),
+            c.hit_ratio_target
+                .map(|t| format!("; objective ≥ {} every month", pct(t, 1)))
+                .unwrap_or_default()
+        );
+        let rows: Vec<(String, Vec<String>)> = c
+            .months
+            .iter()
+            .map(|m| {
+                let ok = c.hit_ratio_target.is_none_or(|t| m.mean_hit_ratio >= t);
+                (
+                    String::new(),
+                    vec![
+                        esc(&m.month),
+                        format!(
+                            "<span class=\"{}\">{}</span>",
+                            if ok { "" } else { "bad" },
+                            pct(m.mean_hit_ratio, 2)
+                        ),
+                    ],
+                )
+            })
+            .collect();
+        table(h, "cache", &["month", "mean hit ratio"], &rows);
+    }
+    if !r.node_pools.is_empty() {
+        h.push_str("<h3>Node pools</h3>\n");
+        let rows: Vec<(String, Vec<String>)> = r
+            .node_pools
+            .iter()
+            .map(|p| {
+                (
+                    String::new(),
+                    vec![
+                        esc(&p.name),
+                        esc(&p.cloud),
+                        esc(&p.instance_type),
+                        esc(&p.capacity_type),
+                        p.peak_nodes.to_string(),
+                        esc(&super::short_time(&p.peak_nodes_at)),
+                        svg::num(p.node_hours),
+                        p.spot_interruptions.to_string(),
+                    ],
+                )
+            })
+            .collect();
+        table(
+            h,
+            "node-pools",
+            &[
+                "pool",
+                "cloud",
+                "instance",
+                "capacity",
+                "peak nodes",
+                "at",
+                "node-hours",
+                "spot interruptions",
+            ],
+            &rows,
+        );
+    }
+    h.push_str("</section>\n");
+}
+
+/// A legend as HTML above the panels, so it never covers a chart: (label, colour, swatch class).
+fn legend(h: &mut String, items: &[(String, String, &str)]) {
+    h.push_str("<ul class=\"legend\">");
+    for (label, color, kind) in items {
+        let _ = write!(
+            h,
+            "<li><span class=\"sw {kind}\" style=\"background:{color}\"></span>{}</li>",
+            esc(label)
+        );
+    }
+    h.push_str("</ul>\n");
+}
+
+fn figure(h: &mut String, title: &str, p: &svg::Panel) {
+    let _ = writeln!(
+        h,
+        "<figure class=\"chart\" id=\"chart-{0}\" data-chart=\"{0}\"><h4>{1}</h4>{2}</figure>",
+        esc(&p.name),
+        esc(title),
+        svg::render(p)
+    );
+}
+
+/// The clouds in report order.
+fn clouds(r: &RunReport) -> Vec<String> {
+    let mut v: Vec<String> = r.clouds.iter().map(|c| c.name.clone()).collect();
+    for s in &r.series.services {
+        if !v.contains(&s.cloud) {
+            v.push(s.cloud.clone());
+        }
+    }
+    v
+}
+
+fn cloud_color(clouds: &[String], cloud: &str) -> &'static str {
+    svg::color(clouds.iter().position(|c| c == cloud).unwrap_or(0))
+}
+
+/// Names in first-seen order, each once.
+fn unique(names: impl Iterator<Item = String>) -> Vec<String> {
+    let mut v: Vec<String> = Vec::new();
+    for n in names {
+        if !v.contains(&n) {
+            v.push(n);
+        }
+    }
+    v
+}
+
+const MONTHS: [&str; 12] = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];
+
+fn month_name(yyyy_mm: &str) -> String {
+    let m: usize = yyyy_mm.get(5..7).and_then(|m| m.parse().ok()).unwrap_or(1);
+    MONTHS[(m + 11) % 12].to_string()
+}
+
+fn day_ticks(days: &[String]) -> Vec<(usize, String)> {
+    if days.len() > 62 {
+        svg::ticks(days.len(), 7, |i| {
+            days[i].ends_with("-01").then(|| month_name(&days[i]))
+        })
+    } else {
+        svg::ticks(days.len(), 5, |i| days.get(i).map(|d| d[5..].to_string()))
     }
 }
 
-fn charts_section(h: &mut String, r: &RunReport) {
-    h.push_str("<section id=\"charts\"><h2>Charts</h2>\n");
-    for c in charts::all_for(r) {
-        let svg = String::from_utf8_lossy(&charts::svg(r, c)).into_owned();
-        // plotters writes a bare <svg> element (its text escaped); drop an XML prolog if any.
-        let svg = match svg.find("<svg") {
-            Some(i) => svg[i..].to_string(),
-            None => svg,
+/// Holiday bands: consecutive days of the same holiday make one band.
+fn holiday_bands(r: &RunReport) -> Vec<svg::Band> {
+    let days = &r.series.days;
+    let mut bands: Vec<svg::Band> = Vec::new();
+    for (d, key) in &r.series.holidays {
+        let Some(i) = days.iter().position(|x| x == d) else {
+            continue;
         };
-        let _ = write!(
+        if let Some(b) = bands.last_mut()
+            && b.label == *key
+            && b.to + 1 >= i
+        {
+            b.to = i;
+            b.tooltip = format!("holiday {key}: {} – {d}", days[b.from]);
+            continue;
+        }
+        bands.push(svg::Band {
+            from: i,
+            to: i,
+            label: key.clone(),
+            tooltip: format!("holiday {key}: {d}"),
+            color: svg::RED,
+        });
+    }
+    bands
+}
+
+fn opt(v: &[f64]) -> Vec<Option<f64>> {
+    v.iter().map(|x| Some(*x)).collect()
+}
+
+fn opt_u(v: &[u32]) -> Vec<Option<f64>> {
+    v.iter().map(|x| Some(f64::from(*x))).collect()
+}
+
+fn ms(x: f64) -> String {
+    format!("{} ms", svg::num(x))
+}
+
+fn slug(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .collect()
+}
+
+/// One cloud's lines of a service: (cloud, offered req/s, ready replicas, p95 ms).
+type ServiceLines<'a> = (
+    &'a str,
+    Vec<Option<f64>>,
+    Vec<Option<f64>>,
+    Vec<Option<f64>>,
+);
+
+/// The three plots of a service panel: offered traffic, ready replicas, p95, one line per cloud.
+fn service_plots(
+    cl: &[String],
+    series: &[ServiceLines<'_>],
+    max_replicas: Option<u32>,
+) -> Vec<svg::Plot> {
+    let mut rps = svg::Plot::lines("offered req/s", svg::num);
+    let mut rep = svg::Plot::lines("ready replicas", svg::num);
+    let mut p95 = svg::Plot::lines("p95 latency, ms", svg::num);
+    for (cloud, r, n, p) in series {
+        let c = cloud_color(cl, cloud);
+        rps.series
+            .push(svg::Series::new(format!("{cloud} req/s"), c, r.clone()));
+        rep.series
+            .push(svg::Series::new(format!("{cloud} ready"), c, n.clone()));
+        p95.series
+            .push(svg::Series::new(format!("{cloud} p95 ms"), c, p.clone()));
+    }
+    if let Some(max) = max_replicas {
+        rep.rules
+            .push((f64::from(max), format!("maxReplicas {max}")));
+    }
+    vec![rps, rep, p95]
+}
+
+fn charts_section(h: &mut String, r: &RunReport) {
+    let s = &r.series;
+    h.push_str("<section id=\"charts\"><h2>Over the run</h2>\n");
+    if s.days.is_empty() {
+        h.push_str("<p>No days were simulated.</p></section>\n");
+        return;
+    }
+    let cl = clouds(r);
+    let mut items: Vec<(String, String, &str)> = cl
+        .iter()
+        .map(|c| (c.clone(), cloud_color(&cl, c).to_string(), ""))
+        .collect();
+    if !s.holidays.is_empty() {
+        items.push((
+            "holiday (named at the top; hover for dates)".into(),
+            svg::RED.into(),
+            "band",
+        ));
+    }
+    h.push_str("<h3>Per service: offered traffic, ready replicas and p95, daily peaks</h3>\n<p class=\"note\">Hover anywhere on a chart for that day's values.</p>\n");
+    legend(h, &items);
+    let ticks = day_ticks(&s.days);
+    let panel = |plots: Vec<svg::Plot>, name: String| svg::Panel {
+        name,
+        x: s.days.clone(),
+        ticks: ticks.clone(),
+        plots,
+        bands: holiday_bands(r),
+        markers: Vec::new(),
+        hover_note: "daily peak".into(),
+    };
+    h.push_str("<div class=\"multiples\">\n");
+    for name in unique(s.services.iter().map(|v| v.name.clone())) {
+        let series: Vec<_> = s
+            .services
+            .iter()
+            .filter(|v| v.name == name)
+            .map(|v| {
+                (
+                    v.cloud.as_str(),
+                    opt(&v.offered_rps_max),
+                    opt_u(&v.ready_replicas_max),
+                    v.p95_ms_max.clone(),
+                )
+            })
+            .collect();
+        let max = r
+            .services
+            .iter()
+            .find(|x| x.name == name)
+            .and_then(|x| x.hpa_max_replicas);
+        figure(
             h,
-            "<figure class=\"chart\" id=\"chart-{}\" data-chart=\"{}\"><h3>{}</h3>\n{}\n<figcaption>{}</figcaption></figure>\n",
-            c.name(),
-            c.name(),
-            esc(c.title()),
-            svg.trim_end(),
-            esc(&chart_note(r, c))
+            &name,
+            &panel(
+                service_plots(&cl, &series, max),
+                format!("service-{}", slug(&name)),
+            ),
         );
     }
+    h.push_str("</div>\n<h3>Platform</h3>\n<div class=\"multiples\">\n");
+    if s.node_pools.iter().any(|p| !p.nodes_max.is_empty()) {
+        let mut pl = svg::Plot::lines("nodes, daily peak", svg::num);
+        for (i, p) in s.node_pools.iter().enumerate() {
+            pl.series.push(svg::Series::new(
+                format!("{}@{}", p.name, p.cloud),
+                svg::color(i + 2),
+                opt_u(&p.nodes_max),
+            ));
+        }
+        figure(
+            h,
+            "Nodes per pool (ready + provisioning)",
+            &panel(vec![pl], "nodes".into()),
+        );
+    }
+    if r.database.is_some() && s.db_connections_max.iter().any(Option::is_some) {
+        let mut pl = svg::Plot::lines("connections on the primary, daily max", svg::num);
+        pl.series.push(svg::Series::new(
+            "connections",
+            svg::color(4),
+            s.db_connections_max.clone(),
+        ));
+        let limit = s
+            .db_connection_limit
+            .or(r.database.as_ref().map(|d| d.connection_limit));
+        if let Some(l) = limit {
+            pl.rules.push((l, format!("limit {}", svg::num(l))));
+        }
+        figure(
+            h,
+            "Database connections",
+            &panel(vec![pl], "db-connections".into()),
+        );
+    }
+    if r.cache.is_some() && s.cache_hit_ratio_min.iter().any(Option::is_some) {
+        let low = s
+            .cache_hit_ratio_min
+            .iter()
+            .flatten()
+            .copied()
+            .fold(1.0, f64::min);
+        let mut pl = svg::Plot::lines("hit ratio, lowest interval of the day", svg::pct);
+        pl.y_min = Some(((low - 0.05) * 20.0).floor().max(0.0) / 20.0);
+        pl.y_max = Some(1.0);
+        pl.series.push(svg::Series::new(
+            "hit ratio",
+            svg::color(2),
+            s.cache_hit_ratio_min.clone(),
+        ));
+        if let Some(t) = r.cache.as_ref().and_then(|c| c.hit_ratio_target) {
+            pl.rules.push((t, format!("objective {}", svg::pct(t))));
+        }
+        figure(
+            h,
+            "Cache hit ratio",
+            &panel(vec![pl], "cache-hit-ratio".into()),
+        );
+    }
+    h.push_str("</div>\n");
+    if let Some(c) = r.cost.as_ref().filter(|c| !c.months.is_empty()) {
+        cost_charts(h, r, c, &cl);
+    }
+    h.push_str("</section>\n");
+}
+
+fn cost_charts(h: &mut String, r: &RunReport, c: &super::cost::CostSummary, cl: &[String]) {
+    let months: Vec<String> = c.months.iter().map(|m| m.month.clone()).collect();
+    let ticks = svg::ticks(months.len(), 6, |i| Some(month_name(&months[i])));
+    let panel = |plots: Vec<svg::Plot>, name: &str| svg::Panel {
+        name: name.to_string(),
+        x: months.clone(),
+        ticks: ticks.clone(),
+        plots,
+        bands: Vec::new(),
+        markers: Vec::new(),
+        hover_note: String::new(),
+    };
+    let variant = r
+        .check
+        .as_ref()
+        .map_or("on-demand".to_string(), |k| k.variant.clone());
+    let budget = r.check.as_ref().and_then(|k| k.monthly_budget_usd);
+    let mut items: Vec<(String, String, &str)> = c
+        .variants
+        .iter()
+        .enumerate()
+        .map(|(k, v)| (v.clone(), svg::color(k).to_string(), ""))
+        .collect();
+    if budget.is_some() {
+        items.push(("over the budget".into(), svg::RED.into(), ""));
+        items.push(("budget".into(), svg::RED.into(), "dash"));
+    }
+    h.push_str("<h3>Cost</h3>\n<p class=\"note\">Variant colours below; the budget's variant and the cheapest are solid lines, the others dashed.</p>\n");
+    legend(h, &items);
+    h.push_str("<div class=\"multiples\">\n");
+    let totals: Vec<Option<f64>> = months.iter().map(|m| month_total(c, m, &variant)).collect();
+    let vi = c.variants.iter().position(|v| *v == variant).unwrap_or(0);
+    let mut pl = svg::Plot::lines(format!("USD per month, {variant}"), svg::usd);
+    pl.kind = svg::Kind::Stacked;
+    pl.series.push(svg::Series::new(
+        "within budget",
+        svg::color(vi),
+        totals
+            .iter()
+            .map(|t| t.filter(|t| budget.is_none_or(|b| *t <= b)))
+            .collect(),
+    ));
+    if let Some(b) = budget {
+        pl.series.push(svg::Series::new(
+            "over budget",
+            svg::RED,
+            totals.iter().map(|t| t.filter(|t| *t > b)).collect(),
+        ));
+        pl.rules.push((b, format!("budget {}", svg::usd(b))));
+    }
+    figure(
+        h,
+        &format!(
+            "Monthly cost under {variant}{}",
+            if budget.is_some() {
+                " against the budget"
+            } else {
+                ""
+            }
+        ),
+        &panel(vec![pl], "cost-budget"),
+    );
+    let mut pl = svg::Plot::lines("USD per month", svg::usd);
+    for (k, v) in c.variants.iter().enumerate() {
+        let mut s = svg::Series::new(
+            v.clone(),
+            svg::color(k),
+            months.iter().map(|m| month_total(c, m, v)).collect(),
+        );
+        s.dashed = *v != variant && *v != c.cheapest_overall;
+        pl.series.push(s);
+    }
+    if let Some(b) = budget {
+        pl.rules.push((b, format!("budget {}", svg::usd(b))));
+    }
+    figure(
+        h,
+        "Monthly cost per purchase variant",
+        &panel(vec![pl], "cost-variants"),
+    );
+    let mut pl = svg::Plot::lines("USD per month, on-demand", svg::usd);
+    pl.kind = svg::Kind::Stacked;
+    for cloud in c.clouds() {
+        pl.series.push(svg::Series::new(
+            cloud.clone(),
+            cloud_color(cl, cloud),
+            c.months
+                .iter()
+                .map(|m| m.on_demand_by_cloud_usd.get(cloud).map(|x| usd(x)))
+                .collect(),
+        ));
+    }
+    figure(
+        h,
+        "Monthly on-demand cost by cloud (colours as the clouds above)",
+        &panel(vec![pl], "cost-by-cloud"),
+    );
+    h.push_str("</div>\n");
+}
+
+/// Per-service panels (offered traffic, ready replicas, p95) and a nodes/database panel for one
+/// intraday window.
+fn intraday_panels(h: &mut String, r: &RunReport, w: &super::series::IntradayWindow) {
+    let cl = clouds(r);
+    let n = w.times.len();
+    if n == 0 {
+        return;
+    }
+    let ticks = svg::ticks(n, 6, |i| {
+        let t = &w.times[i];
+        t.ends_with(":00").then(|| t[11..16].to_string())
+    });
+    let down = match (w.marked_from, w.marked_to) {
+        (Some(a), Some(b)) if a < n && b < n => Some((a, b)),
+        _ => None,
+    };
+    let bands = || -> Vec<svg::Band> {
+        down.map(|(a, b)| svg::Band {
+            from: a,
+            to: b,
+            label: format!("{} down", w.title.trim_start_matches("Outage of ")),
+            tooltip: format!("{}: {} – {}", w.title, w.times[a], w.times[b]),
+            color: svg::RED,
+        })
+        .into_iter()
+        .collect()
+    };
+    let markers: Vec<(usize, String)> = w
+        .recovered_index
+        .filter(|i| *i < n)
+        .map(|i| (i, format!("SLO met again from {}", w.times[i])))
+        .into_iter()
+        .collect();
+    let step = if w.step_s >= 60.0 {
+        format!("{} min", svg::num(w.step_s / 60.0))
+    } else {
+        format!("{} s", svg::num(w.step_s))
+    };
+    let _ = writeln!(
+        h,
+        "<h3>{}, every {step}</h3>\n<p class=\"note\">{} to {}, one point per {step} of the run's output{}. Hover for the values.</p>",
+        esc(&w.title),
+        esc(&w.times[0].replace('T', " ")),
+        esc(&w.times[n - 1].replace('T', " ")),
+        if markers.is_empty() {
+            ""
+        } else {
+            "; the green dashed line is when the SLO held again"
+        }
+    );
+    let mut items: Vec<(String, String, &str)> = cl
+        .iter()
+        .map(|c| (c.clone(), cloud_color(&cl, c).to_string(), ""))
+        .collect();
+    if down.is_some() {
+        items.push(("outage".into(), svg::RED.into(), "band"));
+    }
+    legend(h, &items);
+    h.push_str("<div class=\"multiples\">\n");
+    let x: Vec<String> = w.times.iter().map(|t| t.replace('T', " ")).collect();
+    let panel = |plots: Vec<svg::Plot>, name: String| svg::Panel {
+        name,
+        x: x.clone(),
+        ticks: ticks.clone(),
+        plots,
+        bands: bands(),
+        markers: markers.clone(),
+        hover_note: String::new(),
+    };
+    let prefix = format!("{}-{}", w.kind, slug(&w.title));
+    for name in unique(w.services.iter().map(|v| v.name.clone())) {
+        let series: Vec<_> = w
+            .services
+            .iter()
+            .filter(|v| v.name == name)
+            .map(|v| {
+                (
+                    v.cloud.as_str(),
+                    opt(&v.offered_rps),
+                    opt_u(&v.ready_replicas),
+                    v.p95_ms.clone(),
+                )
+            })
+            .collect();
+        figure(
+            h,
+            &name,
+            &panel(
+                service_plots(&cl, &series, None),
+                format!("{prefix}-{}", slug(&name)),
+            ),
+        );
+    }
+    let mut plots = Vec::new();
+    if w.node_pools
+        .iter()
+        .any(|p| p.nodes.iter().any(Option::is_some))
+    {
+        let mut pl = svg::Plot::lines("nodes", svg::num);
+        for (i, p) in w.node_pools.iter().enumerate() {
+            pl.series.push(svg::Series::new(
+                format!("{}@{}", p.name, p.cloud),
+                svg::color(i + 2),
+                p.nodes.iter().map(|x| x.map(f64::from)).collect(),
+            ));
+        }
+        plots.push(pl);
+    }
+    if w.db_connections_max.iter().any(Option::is_some) {
+        let mut pl = svg::Plot::lines("database connections", svg::num);
+        pl.series.push(svg::Series::new(
+            "connections",
+            svg::color(4),
+            w.db_connections_max.clone(),
+        ));
+        if let Some(l) = r.database.as_ref().map(|d| d.connection_limit) {
+            pl.rules.push((l, format!("limit {}", svg::num(l))));
+        }
+        plots.push(pl);
+    }
+    if !plots.is_empty() {
+        figure(
+            h,
+            "Nodes and database",
+            &panel(plots, format!("{prefix}-platform")),
+        );
+    }
+    h.push_str("</div>\n");
+}
+
+fn peak_day(h: &mut String, r: &RunReport) {
+    let Some(w) = r.intraday.iter().find(|w| w.kind == "peak-day") else {
+        return;
+    };
+    h.push_str("<section id=\"peak-day\"><h2>The peak day</h2>\n<p class=\"note\">The local day holding the step with the most offered traffic over all services, at the run's output resolution.</p>\n");
+    intraday_panels(h, r, w);
     h.push_str("</section>\n");
 }
 
 fn cost_tables(h: &mut String, r: &RunReport) {
     let Some(c) = &r.cost else { return };
-    let _ = write!(
+    let _ = writeln!(
         h,
-        "<section id=\"cost\"><h2>Cost per month</h2>\n<p>Totals in {} per month and purchase variant; the cheapest of each month is highlighted. Price book {} (prices as of {}, oldest row {}).</p>\n<table><tr><th>month</th>",
+        "<section id=\"cost\"><h2>Cost per month</h2>\n<p>Totals in {} per month and purchase variant; the cheapest of each month in bold. Price book {} (prices as of {}, oldest row {}).</p>",
         esc(&c.currency),
         esc(&c.price_book),
         esc(&c.price_book_date),
         esc(&c.price_book_oldest)
     );
-    for v in &c.variants {
-        let _ = write!(h, "<th>{}</th>", esc(v));
-    }
-    h.push_str("<th>cheapest</th></tr>\n");
-    for m in &c.months {
-        let _ = write!(h, "<tr><td>{}</td>", esc(&m.month));
-        for v in &c.variants {
-            let cls = if *v == m.cheapest {
-                " class=\"best\""
-            } else {
-                ""
-            };
-            let val = m.totals_usd.get(v).map_or(0.0, |x| usd(x));
-            let _ = write!(h, "<td{cls}>{}</td>", money(val));
+    let budget_variant = r.check.as_ref().map(|k| k.variant.as_str());
+    let mut head: Vec<String> = vec!["month".into()];
+    head.extend(c.variants.iter().map(|v| {
+        if Some(v.as_str()) == budget_variant {
+            format!("{v} (budget)")
+        } else {
+            v.clone()
         }
-        let _ = writeln!(h, "<td>{}</td></tr>", esc(&m.cheapest));
-    }
-    h.push_str("<tr><th>total</th>");
+    }));
+    head.push("cheapest".into());
+    let mut rows: Vec<(String, Vec<String>)> = c
+        .months
+        .iter()
+        .map(|m| {
+            let mut cells = vec![esc(&m.month)];
+            for v in &c.variants {
+                let val = m.totals_usd.get(v).map_or(0.0, |x| usd(x));
+                let text = if *v == m.cheapest {
+                    format!("<b>{}</b>", money(val))
+                } else {
+                    money(val)
+                };
+                cells.push(text + &marker_for(r, Some(&m.month), v, val));
+            }
+            cells.push(esc(&m.cheapest));
+            (String::new(), cells)
+        })
+        .collect();
+    let mut total = vec!["<b>total</b>".to_string()];
     for v in &c.variants {
-        let _ = write!(
-            h,
-            "<th>{}</th>",
-            money(c.run_totals_usd.get(v).map_or(0.0, |x| usd(x)))
-        );
+        let t = c.run_totals_usd.get(v).map_or(0.0, |x| usd(x));
+        total.push(format!("<b>{}</b>{}", money(t), marker_for(r, None, v, t)));
     }
-    let _ = writeln!(h, "<th>{}</th></tr>\n</table>", esc(&c.cheapest_overall));
+    total.push(format!("<b>{}</b>", esc(&c.cheapest_overall)));
+    rows.push((String::new(), total));
+    let head_refs: Vec<&str> = head.iter().map(String::as_str).collect();
+    table(h, "cost-months", &head_refs, &rows);
 
     let clouds = c.clouds();
-    h.push_str("<h3>On-demand cost by cloud</h3>\n<table><tr><th>month</th>");
-    for cl in &clouds {
-        let _ = write!(h, "<th>{}</th>", esc(cl));
-    }
-    h.push_str("</tr>\n");
-    for m in &c.months {
-        let _ = write!(h, "<tr><td>{}</td>", esc(&m.month));
-        for cl in &clouds {
-            let _ = write!(
-                h,
-                "<td>{}</td>",
-                money(m.on_demand_by_cloud_usd.get(*cl).map_or(0.0, |x| usd(x)))
-            );
-        }
-        h.push_str("</tr>\n");
-    }
-    h.push_str("</table>\n");
+    h.push_str("<h3>On-demand cost by cloud</h3>\n");
+    let mut head: Vec<&str> = vec!["month"];
+    head.extend(clouds.iter().map(|c| c.as_str()));
+    let rows: Vec<(String, Vec<String>)> = c
+        .months
+        .iter()
+        .map(|m| {
+            let mut cells = vec![esc(&m.month)];
+            for cl in &clouds {
+                cells.push(money(
+                    m.on_demand_by_cloud_usd.get(*cl).map_or(0.0, |x| usd(x)),
+                ));
+            }
+            (String::new(), cells)
+        })
+        .collect();
+    table(h, "cost-clouds", &head, &rows);
 
     let useful: Vec<_> = c
         .commitments
@@ -346,22 +1525,51 @@ fn cost_tables(h: &mut String, r: &RunReport) {
         .filter(|k| usd(&k.yearly_saving_usd) > 0.0)
         .collect();
     if !useful.is_empty() {
-        h.push_str("<h3>What commitments would save</h3>\n<table><tr><th>resource</th><th>cloud</th><th>environment</th><th>sku</th><th>variant</th><th>baseline instances</th><th>break-even utilisation</th><th>yearly saving</th></tr>\n");
-        for k in useful {
-            let _ = writeln!(
-                h,
-                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                esc(&k.resource),
-                esc(&k.cloud),
-                esc(&k.environment),
-                esc(&k.sku),
-                esc(&k.variant),
-                k.baseline_instances,
-                pct(k.break_even_utilisation, 0),
-                money(usd(&k.yearly_saving_usd))
-            );
-        }
-        h.push_str("</table>\n");
+        h.push_str("<h3>What commitments would save</h3>\n");
+        let est: &[String] = r
+            .price_marks
+            .as_ref()
+            .map_or(&[], |m| m.estimate_resources.as_slice());
+        let rows: Vec<(String, Vec<String>)> = useful
+            .iter()
+            .map(|k| {
+                let key = format!("{}/{}/{}", k.cloud, k.environment, k.resource);
+                let saving = usd(&k.yearly_saving_usd);
+                let mark = if est.contains(&key) {
+                    price_marker(saving, saving, 0.0)
+                } else {
+                    String::new()
+                };
+                (
+                    String::new(),
+                    vec![
+                        esc(&k.resource),
+                        esc(&k.cloud),
+                        esc(&k.environment),
+                        esc(&k.sku),
+                        esc(&k.variant),
+                        k.baseline_instances.to_string(),
+                        pct(k.break_even_utilisation, 0),
+                        money(saving) + &mark,
+                    ],
+                )
+            })
+            .collect();
+        table(
+            h,
+            "commitments",
+            &[
+                "resource",
+                "cloud",
+                "environment",
+                "sku",
+                "variant",
+                "baseline instances",
+                "break-even utilisation",
+                "yearly saving",
+            ],
+            &rows,
+        );
     }
     h.push_str("</section>\n");
 }
@@ -439,19 +1647,54 @@ fn assumptions(h: &mut String, r: &RunReport) {
         ),
     );
     h.push_str("</dl>\n");
+    if let Some(m) = r.price_marks.as_ref().filter(|m| !m.rows.is_empty()) {
+        let _ = write!(
+            h,
+            "<h3>Price-book rows behind the markers</h3>\n<details><summary>{} row(s) used are estimates or stale</summary>",
+            m.rows.len()
+        );
+        let rows: Vec<(String, Vec<String>)> = m
+            .rows
+            .iter()
+            .map(|x| {
+                (
+                    String::new(),
+                    vec![
+                        esc(&x.provider),
+                        esc(&x.sku),
+                        esc(&x.exactness),
+                        esc(&x.source_date),
+                        if x.stale {
+                            "stale".into()
+                        } else {
+                            String::new()
+                        },
+                        esc(&x.price_row),
+                    ],
+                )
+            })
+            .collect();
+        table(
+            h,
+            "marked-rows",
+            &["provider", "sku", "exactness", "source date", "", "row"],
+            &rows,
+        );
+        h.push_str("</details>\n");
+    }
     let warnings: &[String] = r.cost.as_ref().map_or(&[], |c| c.warnings.as_slice());
     if warnings.is_empty() {
         h.push_str("<p>No warnings.</p>\n");
     } else {
         let _ = write!(
             h,
-            "<h3>Warnings ({})</h3>\n<ul class=\"warn\">",
+            "<h3>Warnings</h3>\n<details><summary>{} warning(s) from pricing</summary><ul class=\"warn\">",
             warnings.len()
         );
         for w in warnings {
             let _ = write!(h, "<li>{}</li>", esc(w));
         }
-        h.push_str("</ul>\n");
+        h.push_str("</ul></details>\n");
     }
     h.push_str("</section>\n");
 }

@@ -11,7 +11,9 @@ pub mod focus;
 pub mod html;
 pub mod json;
 pub mod markdown;
+pub mod marks;
 pub mod series;
+pub mod svg;
 pub mod table;
 
 use serde::Serialize;
@@ -43,7 +45,63 @@ pub struct RunReport {
     pub cost: Option<cost::CostSummary>,
     /// Per local day: the peaks the charts draw.
     pub series: series::DailySeries,
+    /// Bounded detail at output resolution: the peak day and each outage's window.
+    #[serde(default)]
+    pub intraday: Vec<series::IntradayWindow>,
+    /// The scenario's own gate (`spec.check`, `slo.cacheHitRatio`), judged by the HTML report
+    /// with `capsim check`'s evaluation; `null` when the scenario sets no rule.
+    #[serde(default)]
+    pub check: Option<CheckRules>,
+    /// Which totals rest on price-book rows that are estimates or stale (`null`: not priced).
+    #[serde(default)]
+    pub price_marks: Option<marks::PriceMarks>,
     pub engine: EngineInfo,
+}
+
+/// `spec.check` as the scenario states it (with `slo.cacheHitRatio` as the cache rule, as
+/// `capsim check` takes it when no flag overrides it).
+#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq, schemars::JsonSchema)]
+pub struct CheckRules {
+    pub monthly_budget_usd: Option<f64>,
+    /// The purchase variant the budget applies to.
+    pub variant: String,
+    pub max_increase_usd: Option<f64>,
+    pub max_increase_pct: Option<f64>,
+    /// The baseline `summary.json` the increase rules compare against (as written in the scenario).
+    pub baseline: Option<String>,
+    pub min_latency_compliance: Option<f64>,
+    pub min_availability: Option<f64>,
+    pub min_cache_hit_ratio: Option<f64>,
+}
+
+impl CheckRules {
+    fn of(s: &Scenario) -> Option<CheckRules> {
+        let c = &s.check;
+        let r = CheckRules {
+            monthly_budget_usd: c.monthly_budget_usd,
+            variant: c.variant.clone().unwrap_or_else(|| "on-demand".to_string()),
+            max_increase_usd: c.max_increase_usd,
+            max_increase_pct: c.max_increase_pct,
+            baseline: c.baseline.clone(),
+            min_latency_compliance: c.min_latency_compliance,
+            min_availability: c.min_availability,
+            min_cache_hit_ratio: s.platform.slo.cache_hit_ratio,
+        };
+        (!r.rules(false).is_empty()).then_some(r)
+    }
+
+    /// The gate's rules; the increase rules only `with_increase` (they need a baseline run).
+    pub fn rules(&self, with_increase: bool) -> check::Rules {
+        check::Rules {
+            monthly_budget_usd: self.monthly_budget_usd,
+            variant: self.variant.clone(),
+            max_increase_usd: self.max_increase_usd.filter(|_| with_increase),
+            max_increase_pct: self.max_increase_pct.filter(|_| with_increase),
+            min_latency_compliance: self.min_latency_compliance,
+            min_availability: self.min_availability,
+            min_cache_hit_ratio: self.min_cache_hit_ratio,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq, schemars::JsonSchema)]
@@ -68,6 +126,9 @@ pub struct MonthSlo {
     pub failed_requests: f64,
     /// Worst p95 of a failing window (0 when no window failed).
     pub worst_p95_ms: f64,
+    /// Worst p95 of any window of the month, failing or not.
+    #[serde(default)]
+    pub worst_window_p95_ms: f64,
 }
 
 #[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq, schemars::JsonSchema)]
@@ -79,6 +140,9 @@ pub struct ServiceSlo {
 #[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq, schemars::JsonSchema)]
 pub struct AlertSummary {
     pub name: String,
+    /// The rule: `dbConnections > 80 for 5 min`.
+    #[serde(default)]
+    pub condition: String,
     pub firing_hours: f64,
     pub firings: u32,
 }
@@ -283,6 +347,23 @@ impl MonthSlo {
     }
 }
 
+/// An alert rule in words: `dbConnections > 80 for 5 min`.
+fn alert_condition(a: &crate::scenario::platform::AlertRule) -> String {
+    use crate::scenario::platform::AlertMetric;
+    let metric = match a.metric {
+        AlertMetric::ErrorRate => "error rate",
+        AlertMetric::DbConnections => "database connections",
+        AlertMetric::LatencyP95Ms => "path p95 (ms)",
+    };
+    let secs = a.for_ms as f64 / 1000.0;
+    let dur = if secs >= 60.0 && secs % 60.0 == 0.0 {
+        format!("{} min", secs / 60.0)
+    } else {
+        format!("{secs} s")
+    };
+    format!("{metric} > {} for {dur}", a.above)
+}
+
 fn month_slo(label: &str, m: &MonthAgg, target: f64) -> MonthSlo {
     let availability = m.availability();
     MonthSlo {
@@ -293,14 +374,19 @@ fn month_slo(label: &str, m: &MonthAgg, target: f64) -> MonthSlo {
         windows: m.windows,
         failed_requests: round3(m.failed),
         worst_p95_ms: round3(m.worst_p95_s * 1000.0),
+        worst_window_p95_ms: round3(m.worst_window_p95_s * 1000.0),
     }
 }
 
 impl RunReport {
+    /// The report of a run; `priced` is its cost and the price book it was priced with.
     pub fn build(
         s: &Scenario,
         out: &RunOutput,
-        priced: Option<&crate::cost::price::CostReport>,
+        priced: Option<(
+            &crate::cost::price::CostReport,
+            &crate::cost::pricebook::PriceBook,
+        )>,
     ) -> RunReport {
         let n_svc = s.services.len();
         let services = out
@@ -369,7 +455,9 @@ impl RunReport {
                 .slo
                 .alert_totals()
                 .into_iter()
-                .map(|a| AlertSummary {
+                .zip(&slo_cfg.alerts)
+                .map(|(a, rule)| AlertSummary {
+                    condition: alert_condition(rule),
                     name: a.name,
                     firing_hours: round3(a.firing_ms as f64 / HOUR_MS as f64),
                     firings: a.firings,
@@ -488,8 +576,11 @@ impl RunReport {
             cache,
             node_pools,
             outages,
-            cost: priced.map(cost::CostSummary::of),
+            cost: priced.map(|(c, _)| cost::CostSummary::of(c)),
             series: series::daily(s, out),
+            intraday: series::intraday(s, out),
+            check: CheckRules::of(s),
+            price_marks: priced.map(|(c, book)| marks::PriceMarks::of(c, book, s.simulation.start)),
             engine: EngineInfo {
                 events: out.events_handled,
             },
@@ -508,5 +599,5 @@ pub(crate) fn fixture_report(name: &str) -> RunReport {
     let out = crate::model::simulate(&s);
     let book = crate::cost::pricebook::PriceBook::builtin();
     let priced = crate::cost::cost_of(&s, &out, &book).unwrap();
-    RunReport::build(&s, &out, Some(&priced))
+    RunReport::build(&s, &out, Some((&priced, &book)))
 }

@@ -171,3 +171,205 @@ pub fn daily(s: &Scenario, out: &RunOutput) -> DailySeries {
         cache_hit_ratio_min: hit,
     }
 }
+
+/// At most this many points per intraday window; finer rows are merged (peaks kept).
+pub const INTRADAY_MAX_POINTS: usize = 1440;
+/// An outage window starts this long before the outage…
+const OUTAGE_BEFORE_MS: i64 = 30 * 60_000;
+/// …and ends this long after the later of its end and the recovery.
+const OUTAGE_AFTER_MS: i64 = 60 * 60_000;
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
+pub struct IntradayService {
+    pub name: String,
+    pub cloud: String,
+    /// Mean offered req/s of each step (the step's largest, when steps were merged).
+    pub offered_rps: Vec<f64>,
+    /// Ready pods at the end of each step (the largest, when merged).
+    pub ready_replicas: Vec<u32>,
+    /// The step's p95 (null when nothing was served).
+    pub p95_ms: Vec<Option<f64>>,
+    /// Requests that failed in the step.
+    pub failed_requests: Vec<f64>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
+pub struct IntradayPool {
+    pub name: String,
+    pub cloud: String,
+    /// Ready + provisioning nodes at each step (the largest, when merged); null where the run
+    /// recorded no count (its last, unfinished interval).
+    pub nodes: Vec<Option<u32>>,
+}
+
+/// A stretch of the run at output resolution (or merged to at most
+/// [`INTRADAY_MAX_POINTS`] steps): the peak day, or an outage with the time around it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
+pub struct IntradayWindow {
+    /// `peak-day` or `outage`.
+    pub kind: String,
+    /// What it shows, for a heading: `Peak day 2026-12-31`, `Outage of aws`.
+    pub title: String,
+    /// Local start of each step, `YYYY-MM-DDTHH:MM`.
+    pub times: Vec<String>,
+    pub step_s: f64,
+    /// For an outage: the index range of `times` the cloud was down, and the step the SLO
+    /// recovered in (null: no window failed).
+    pub marked_from: Option<usize>,
+    pub marked_to: Option<usize>,
+    pub recovered_index: Option<usize>,
+    pub services: Vec<IntradayService>,
+    pub node_pools: Vec<IntradayPool>,
+    pub db_connections_max: Vec<Option<f64>>,
+    pub cache_hit_ratio_min: Vec<Option<f64>>,
+}
+
+/// The peak day (the local day holding the step with the most offered traffic over all
+/// services) and each outage's window, from the run's rows.
+pub fn intraday(s: &Scenario, out: &RunOutput) -> Vec<IntradayWindow> {
+    let res = s.simulation.output_resolution_ms.max(1);
+    let mut windows = Vec::new();
+    // Total offered per step; rows come in time order, one per instance.
+    let mut peak: Option<(i64, f64)> = None;
+    let mut i = 0;
+    while i < out.rows.len() {
+        let t = out.rows[i].t_ms;
+        let mut total = 0.0;
+        while i < out.rows.len() && out.rows[i].t_ms == t {
+            total += out.rows[i].offered_rps;
+            i += 1;
+        }
+        if peak.is_none_or(|(_, m)| total > m) {
+            peak = Some((t, total));
+        }
+    }
+    if let Some((t, _)) = peak {
+        let day = local_time(s, t)[..10].to_string();
+        // The day's first and last step: scan from the peak outwards by date.
+        let same_day = |t: i64| local_time(s, t).starts_with(&day);
+        let mut from = t - t.rem_euclid(res);
+        while from - res >= 0 && same_day(from - res) {
+            from -= res;
+        }
+        let mut to = t - t.rem_euclid(res) + res;
+        while to < out.duration_ms && same_day(to) {
+            to += res;
+        }
+        windows.push(window(
+            s,
+            out,
+            "peak-day",
+            format!("Peak day {day}"),
+            from,
+            to,
+            None,
+            None,
+        ));
+    }
+    for o in &out.outages {
+        let from = (o.start_ms - OUTAGE_BEFORE_MS).max(0);
+        let from = from - from.rem_euclid(res);
+        let last = o.recovered_at_ms.unwrap_or(o.end_ms).max(o.end_ms);
+        let to = (last + OUTAGE_AFTER_MS).min(out.duration_ms);
+        windows.push(window(
+            s,
+            out,
+            "outage",
+            format!("Outage of {}", o.cloud),
+            from,
+            to,
+            Some((o.start_ms, o.end_ms)),
+            o.recovered_at_ms,
+        ));
+    }
+    windows
+}
+
+#[allow(clippy::too_many_arguments)]
+fn window(
+    s: &Scenario,
+    out: &RunOutput,
+    kind: &str,
+    title: String,
+    from: i64,
+    to: i64,
+    down: Option<(i64, i64)>,
+    recovered: Option<i64>,
+) -> IntradayWindow {
+    let res = s.simulation.output_resolution_ms.max(1);
+    let steps = ((to - from + res - 1) / res).max(1) as usize;
+    let merge = steps.div_ceil(INTRADAY_MAX_POINTS).max(1);
+    let n = steps.div_ceil(merge);
+    let step_ms = res * merge as i64;
+    let idx = |t: i64| -> Option<usize> {
+        (t >= from && t < to).then(|| ((t - from) / step_ms) as usize)
+    };
+    let times: Vec<String> = (0..n)
+        .map(|k| local_time(s, from + k as i64 * step_ms)[..16].to_string())
+        .collect();
+    let mut services: Vec<IntradayService> = out
+        .instance_names
+        .iter()
+        .map(|(cloud, name)| IntradayService {
+            name: name.clone(),
+            cloud: cloud.clone(),
+            offered_rps: vec![0.0; n],
+            ready_replicas: vec![0; n],
+            p95_ms: vec![None; n],
+            failed_requests: vec![0.0; n],
+        })
+        .collect();
+    let mut db = vec![None::<f64>; n];
+    let mut hit = vec![None::<f64>; n];
+    let max_opt = |a: Option<f64>, b: f64| Some(a.map_or(b, |m| m.max(b)));
+    // Rows are in time order: binary-search the window's first.
+    let first = out.rows.partition_point(|r| r.t_ms < from);
+    for r in out.rows[first..].iter().take_while(|r| r.t_ms < to) {
+        let Some(k) = idx(r.t_ms) else { continue };
+        let sv = &mut services[r.service];
+        sv.offered_rps[k] = sv.offered_rps[k].max(round3(r.offered_rps));
+        sv.ready_replicas[k] = sv.ready_replicas[k].max(r.ready_replicas);
+        if let Some(p) = r.p95_ms {
+            sv.p95_ms[k] = max_opt(sv.p95_ms[k], round3(p));
+        }
+        sv.failed_requests[k] = round3(sv.failed_requests[k] + r.failed_requests);
+        if let Some(c) = r.db_connections_max {
+            db[k] = max_opt(db[k], round3(c));
+        }
+        if let Some(h) = r.cache_hit_ratio_min {
+            let h = round6(h);
+            hit[k] = Some(hit[k].map_or(h, |m: f64| m.min(h)));
+        }
+    }
+    let mut node_pools: Vec<IntradayPool> = out
+        .pools
+        .iter()
+        .map(|p| IntradayPool {
+            name: p.name.clone(),
+            cloud: p.cloud.clone(),
+            nodes: vec![None; n],
+        })
+        .collect();
+    let first = out.node_rows.partition_point(|r| r.t_ms < from);
+    for r in out.node_rows[first..].iter().take_while(|r| r.t_ms < to) {
+        if let Some(k) = idx(r.t_ms) {
+            let p = &mut node_pools[r.pool];
+            let v = r.ready + r.provisioning;
+            p.nodes[k] = Some(p.nodes[k].map_or(v, |m| m.max(v)));
+        }
+    }
+    let clamp = |t: i64| idx(t.clamp(from, to - 1));
+    IntradayWindow {
+        kind: kind.to_string(),
+        title,
+        times,
+        step_s: step_ms as f64 / 1000.0,
+        marked_from: down.and_then(|(a, _)| clamp(a)),
+        marked_to: down.and_then(|(_, b)| clamp(b - 1)),
+        recovered_index: recovered.and_then(clamp),
+        services,
+        node_pools,
+        db_connections_max: db,
+        cache_hit_ratio_min: hit,
+    }
+}

@@ -168,7 +168,7 @@ impl Plan {
         s.simulation.seed = spec.seed;
         let out = crate::model::simulate_with_demand(&s, &self.demands[spec.point], &mut |_, _| {});
         let priced = crate::cost::cost_of(&s, &out, &self.books[spec.point])?;
-        let report = RunReport::build(&s, &out, Some(&priced));
+        let report = RunReport::build(&s, &out, Some((&priced, &self.books[spec.point])));
         let params: Vec<(String, String)> = self
             .manifest
             .grid

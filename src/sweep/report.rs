@@ -8,7 +8,7 @@ use super::frame::AggRow;
 use super::recommend::Recommendation;
 use super::record::{SLO_MET, cost_year_column};
 use crate::cost::price::Variant;
-use crate::report::charts::{self, Spread, usd0};
+use crate::report::charts::{Spread, usd0};
 use crate::report::html::esc;
 use crate::report::markdown::md_table;
 use crate::report::table::aligned;
@@ -347,15 +347,19 @@ pub fn html(r: &SweepReport) -> String {
         }
         out.push_str("</ul></section>");
     }
-    let svg = charts::spread_svg(&r.spread_title(), "USD", &r.spread());
     let _ = write!(
         out,
-        "<section><h2>Spread</h2><figure class=\"chart\">{}<figcaption>Bars run from the 5th to the 95th percentile of {} runs per grid point; the tick is the median, the dot the mean.</figcaption></figure></section>",
-        String::from_utf8_lossy(&svg),
+        "<section><h2>Spread</h2><figure class=\"chart\" data-chart=\"spread\" style=\"max-width:720px\"><h4>{}</h4>{}<figcaption>Bars run from the 5th to the 95th percentile of {} runs per grid point; the tick is the median, the dot the mean. Hover a bar for its figures.</figcaption></figure></section>",
+        esc(&r.spread_title()),
+        spread_svg(&r.spread()),
         r.manifest.runs_per_point
     );
     let table = |out: &mut String, title: &str, h: &[&str], rows: &[Vec<String>]| {
-        let _ = write!(out, "<section><h2>{}</h2><table><tr>", esc(title));
+        let _ = write!(
+            out,
+            "<section><h2>{}</h2><div class=\"scroll\"><table><tr>",
+            esc(title)
+        );
         for c in h {
             let _ = write!(out, "<th>{}</th>", esc(c));
         }
@@ -367,7 +371,7 @@ pub fn html(r: &SweepReport) -> String {
             }
             out.push_str("</tr>");
         }
-        out.push_str("</table></section>");
+        out.push_str("</table></div></section>");
     };
     let (h, rows) = r.overview();
     table(&mut out, "Grid points", &h, &rows);
@@ -385,4 +389,104 @@ pub fn html(r: &SweepReport) -> String {
     }
     out.push_str("</main></body></html>\n");
     out
+}
+
+/// The spread chart for the page: one row per grid point, its label above a p5–p95 bar with the
+/// median tick and the mean dot, each with a tooltip; scales to the page (`viewBox`).
+fn spread_svg(rows: &[Spread]) -> String {
+    use crate::report::svg;
+    const W: f64 = 440.0;
+    const ROW: f64 = 40.0;
+    const LEFT: f64 = 12.0;
+    const RIGHT: f64 = 16.0;
+    let lo = rows.iter().map(|r| r.p5).fold(f64::INFINITY, f64::min);
+    let hi = rows.iter().map(|r| r.p95).fold(f64::NEG_INFINITY, f64::max);
+    let height = 28.0 + ROW * rows.len().max(1) as f64 + 26.0;
+    let mut h = String::new();
+    svg::open(
+        &mut h,
+        W,
+        height,
+        "spread of the cost over the runs per grid point",
+    );
+    if rows.is_empty() || !lo.is_finite() || !hi.is_finite() {
+        h.push_str("<text x=\"12\" y=\"40\">no data</text></svg>");
+        return h;
+    }
+    let pad = ((hi - lo) * 0.08).max(hi.abs() * 0.01).max(1e-9);
+    let (x0, x1) = (lo - pad, hi + pad);
+    let x = |v: f64| LEFT + (v - x0) / (x1 - x0) * (W - LEFT - RIGHT);
+    let cents = hi - lo < 20.0;
+    let money = |v: f64| {
+        if cents {
+            format!("${}", svg::group(&format!("{v:.2}")))
+        } else {
+            svg::usd(v)
+        }
+    };
+    let axis_y = 28.0 + ROW * rows.len() as f64;
+    for (i, r) in rows.iter().enumerate() {
+        let y = 28.0 + ROW * i as f64;
+        let tip = format!(
+            "{}: p5 {}, median {}, mean {}, p95 {}",
+            r.label,
+            money(r.p5),
+            money(r.p50),
+            money(r.mean),
+            money(r.p95)
+        );
+        let _ = write!(
+            h,
+            "<text x=\"{LEFT}\" y=\"{:.1}\" fill=\"#333\">{}</text><rect x=\"{:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"14\" fill=\"#8fbbda\"><title>{}</title></rect><line x1=\"{:.1}\" x2=\"{:.1}\" y1=\"{:.1}\" y2=\"{:.1}\" stroke=\"#000\" stroke-width=\"2\"><title>median {}</title></line><circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"4\" fill=\"{}\"><title>mean {}</title></circle>",
+            y - 2.0,
+            esc(&r.label),
+            x(r.p5),
+            y + 4.0,
+            (x(r.p95) - x(r.p5)).max(1.5),
+            esc(&tip),
+            x(r.p50),
+            x(r.p50),
+            y + 1.0,
+            y + 21.0,
+            esc(&money(r.p50)),
+            x(r.mean),
+            y + 11.0,
+            svg::RED,
+            esc(&money(r.mean))
+        );
+    }
+    let step = {
+        let raw = (x1 - x0) / 4.0;
+        let mag = 10f64.powf(raw.log10().floor());
+        let f = raw / mag;
+        (if f <= 1.0 {
+            1.0
+        } else if f <= 2.0 {
+            2.0
+        } else if f <= 5.0 {
+            5.0
+        } else {
+            10.0
+        }) * mag
+    };
+    let _ = write!(
+        h,
+        "<line x1=\"{LEFT}\" x2=\"{:.1}\" y1=\"{axis_y:.1}\" y2=\"{axis_y:.1}\" stroke=\"#999\"/>",
+        W - RIGHT
+    );
+    let mut t = (x0 / step).ceil() * step;
+    while t <= x1 {
+        let _ = write!(
+            h,
+            "<line x1=\"{0:.1}\" x2=\"{0:.1}\" y1=\"{1:.1}\" y2=\"{2:.1}\" stroke=\"#999\"/><text x=\"{0:.1}\" y=\"{3:.1}\" text-anchor=\"middle\" fill=\"#555\">{4}</text>",
+            x(t),
+            axis_y,
+            axis_y + 4.0,
+            axis_y + 18.0,
+            esc(&money(t))
+        );
+        t += step;
+    }
+    h.push_str("</svg>");
+    h
 }

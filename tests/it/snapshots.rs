@@ -10,7 +10,7 @@ fn small_report() -> RunReport {
     let book = capsim::cost::pricebook::PriceBook::builtin();
     let out = capsim::model::simulate(&s);
     let priced = capsim::cost::cost_of(&s, &out, &book).expect("fixture prices");
-    let mut r = RunReport::build(&s, &out, Some(&priced));
+    let mut r = RunReport::build(&s, &out, Some((&priced, &book)));
     // The file path is where the test ran from; pin it.
     r.scenario.file = "tests/fixtures/platform.yaml".into();
     r
@@ -30,9 +30,18 @@ fn markdown_summary() {
 fn json_report() {
     let r = small_report();
     let bytes = json::to_bytes(&r);
-    // The daily series are long; the snapshot pins everything else.
+    // The daily and intraday series are long; the snapshot pins everything else.
     let mut v: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
     v["series"] = serde_json::Value::String(format!("{} days", r.series.days.len()));
+    v["intraday"] = serde_json::Value::String(format!(
+        "{} window(s): {}",
+        r.intraday.len(),
+        r.intraday
+            .iter()
+            .map(|w| format!("{} ({} steps)", w.title, w.times.len()))
+            .collect::<Vec<_>>()
+            .join(", ")
+    ));
     insta::assert_snapshot!(serde_json::to_string_pretty(&v).unwrap());
 }
 
