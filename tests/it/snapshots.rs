@@ -99,7 +99,7 @@ fn pr_comment_for_an_upsized_database() {
     let book = capsim::cost::pricebook::PriceBook::builtin();
     let out = capsim::model::simulate(&s);
     let priced = capsim::cost::cost_of(&s, &out, &book).expect("variant prices");
-    let mut r = RunReport::build(&s, &out, Some(&priced));
+    let mut r = RunReport::build(&s, &out, Some((&priced, &book)));
     r.scenario.file = "tests/fixtures/platform-upsized.yaml".into();
     let rules = check::Rules {
         max_increase_pct: Some(50.0),
