@@ -171,6 +171,16 @@ pub fn usage_of(s: &crate::scenario::Scenario, m: &crate::model::MonthlyUsage) -
             hours: *h,
         })
         .collect();
+    // Log GB ingested per cloud and month.
+    let log_ingested: Vec<Vec<f64>> = m
+        .requests
+        .iter()
+        .map(|r| {
+            r.iter()
+                .map(|n| n * cost.log_bytes_per_request / BYTES_PER_BILLED_GB)
+                .collect()
+        })
+        .collect();
     let mut lines = Vec::new();
     for (mi, month) in months.iter().enumerate() {
         let hours = month.hours;
@@ -232,7 +242,24 @@ pub fn usage_of(s: &crate::scenario::Scenario, m: &crate::model::MonthlyUsage) -
         }
         // Database instances and storage (each instance keeps a full copy of the data).
         if let Some(db) = &s.platform.database {
-            let gb = cost.database_base_gb + cost.database_gb_per_1k_dau * m.mean_dau[mi] / 1000.0;
+            let data_gb =
+                cost.database_base_gb + cost.database_gb_per_1k_dau * m.mean_dau[mi] / 1000.0;
+            // With provisioned storage (spec.database.storage) every instance is billed for the
+            // allocation as storage autoscaling grew it, hour by hour, and backups beyond the
+            // free 100 % of it for the data the run tracked; without it, for the data itself.
+            let (gb, backup) = match (&db.storage, m.db_allocated_gb_hours.get(mi)) {
+                (Some(_), Some(&allocated_gb_hours)) => {
+                    let allocated = allocated_gb_hours / hours.max(f64::MIN_POSITIVE);
+                    let data = m.db_data_gb_hours.get(mi).copied().unwrap_or(0.0)
+                        / hours.max(f64::MIN_POSITIVE);
+                    (allocated, (cost.backup_factor * data - allocated).max(0.0))
+                }
+                (Some(st), None) => (
+                    st.allocated_gb,
+                    (cost.backup_factor * data_gb - st.allocated_gb).max(0.0),
+                ),
+                (None, _) => (data_gb, (cost.backup_factor - 1.0).max(0.0) * data_gb),
+            };
             let replicas = db
                 .replicas
                 .iter()
@@ -279,7 +306,6 @@ pub fn usage_of(s: &crate::scenario::Scenario, m: &crate::model::MonthlyUsage) -
                 });
                 if role == "primary" && !cloud_sql {
                     // RDS includes backup storage up to the database size; the rest is billed.
-                    let backup = (cost.backup_factor - 1.0).max(0.0) * gb;
                     lines.push(UsageLine {
                         shared: Shared::Database,
                         ..here.line(
@@ -307,21 +333,22 @@ pub fn usage_of(s: &crate::scenario::Scenario, m: &crate::model::MonthlyUsage) -
                 )
             });
         }
-        // Objects (user uploads, static assets) in the primary cloud.
-        let objects_gb =
-            cost.objects_base_gb + cost.objects_gb_per_1k_dau * m.mean_dau[mi] / 1000.0;
-        lines.push(prod(0).line(
-            "object storage",
-            "s3-intelligent-tiering-frequent",
-            "GB-month",
-            prorated(objects_gb),
-            CostClass::Storage,
-        ));
+        // Objects (user uploads, static assets) in the primary cloud, in S3 Intelligent-Tiering.
+        for (sku, unit, quantity) in object_storage(cost, &m.mean_dau, mi) {
+            lines.push(prod(0).line(
+                "object storage",
+                sku,
+                unit,
+                prorated(quantity),
+                CostClass::Storage,
+            ));
+        }
         for (ci, c) in clouds.iter().enumerate() {
             let here = prod(ci);
             let aws = c.provider == "aws";
-            // Logs: one line per request, kept for the retention period.
-            let log_gb = m.requests[ci][mi] * cost.log_bytes_per_request / BYTES_PER_BILLED_GB;
+            // Logs: one line per request, ingested, then kept for the retention period (CloudWatch
+            // stores it compressed; Cloud Logging keeps 30 days free and bills the days beyond).
+            let log_gb = log_ingested[ci][mi];
             let ingestion = if aws {
                 "cloudwatch-logs-ingestion"
             } else {
@@ -331,18 +358,27 @@ pub fn usage_of(s: &crate::scenario::Scenario, m: &crate::model::MonthlyUsage) -
                 shared: Shared::Logs(ci),
                 ..here.line("log ingestion", ingestion, "GB", log_gb, CostClass::Logs)
             });
-            if aws {
-                lines.push(UsageLine {
-                    shared: Shared::Logs(ci),
-                    ..here.line(
-                        "log retention",
-                        "cloudwatch-logs-storage",
-                        "GB-month",
-                        log_gb * cost.log_retention_days / 30.0,
-                        CostClass::Logs,
-                    )
-                });
-            }
+            let (retained, sku) = if aws {
+                let days = (0.0, cost.log_retention_days);
+                let gb = retained_gb(&months, &log_ingested[ci], mi, days);
+                (gb * cost.log_stored_fraction, "cloudwatch-logs-storage")
+            } else {
+                let days = (GCP_INCLUDED_LOG_RETENTION_DAYS, cost.log_retention_days);
+                (
+                    retained_gb(&months, &log_ingested[ci], mi, days),
+                    "cloud-logging-retention",
+                )
+            };
+            lines.push(UsageLine {
+                shared: Shared::Logs(ci),
+                ..here.line(
+                    "log retention",
+                    sku,
+                    "GB-month",
+                    prorated(retained),
+                    CostClass::Logs,
+                )
+            });
             // Egress: page bytes the CDN does not serve leave the origin, priced by monthly tier.
             let egress_gb =
                 m.page_views[ci][mi] * cost.page_weight_bytes * (1.0 - cost.cdn_offload)
@@ -448,7 +484,85 @@ pub fn probe_usage(s: &crate::scenario::Scenario) -> crate::model::MonthlyUsage 
         mean_dau: vec![1.0],
         service_requests: vec![vec![1.0]; clouds * s.services.len()],
         pool_service_alloc: vec![vec![vec![(0.0, 0.0); clouds * s.services.len()]]; pools],
+        ..Default::default()
     }
+}
+
+/// Cloud Logging's retention included in the ingestion price (30 days); longer retention is
+/// billed per GiB-month.
+const GCP_INCLUDED_LOG_RETENTION_DAYS: f64 = 30.0;
+
+/// S3 Intelligent-Tiering neither monitors nor tiers objects under 128 KiB: they stay in the
+/// Frequent Access tier (AWS S3 User Guide, "How S3 Intelligent-Tiering works").
+const INTELLIGENT_TIERING_MIN_OBJECT_BYTES: f64 = 128.0 * 1024.0;
+
+/// Mean log volume kept during month `mi` (GB, not yet prorated), for logs kept from `days.0` to
+/// `days.1` days after ingestion. Ingestion is spread evenly over each month's days in the run;
+/// nothing was logged before the run. A day's volume counts from the end of that day.
+fn retained_gb(months: &[Month], ingested: &[f64], mi: usize, days: (f64, f64)) -> f64 {
+    let (from, to) = (days.0.max(0.0), days.1);
+    if to <= from || ingested.is_empty() {
+        return 0.0;
+    }
+    // Days of the run, oldest first, with their ingestion.
+    let mut per_day = Vec::new();
+    let mut first_of = Vec::with_capacity(months.len());
+    for (k, month) in months.iter().enumerate() {
+        first_of.push(per_day.len());
+        let n = (month.hours / 24.0).ceil().max(1.0) as usize;
+        let gb = ingested.get(k).copied().unwrap_or(0.0) / n as f64;
+        per_day.extend(std::iter::repeat_n(gb, n));
+    }
+    first_of.push(per_day.len());
+    // prefix[i] = volume of days 0..i.
+    let mut prefix = Vec::with_capacity(per_day.len() + 1);
+    prefix.push(0.0);
+    for gb in &per_day {
+        prefix.push(prefix.last().copied().unwrap_or(0.0) + gb);
+    }
+    let (start, end) = (first_of[mi], first_of[mi + 1]);
+    let kept: f64 = (start..end)
+        .map(|d| {
+            // Held at the end of day d: the days ingested from `to` to `from` days before.
+            let newest = (d + 1).saturating_sub(from.round() as usize);
+            let oldest = (d + 1).saturating_sub(to.round() as usize);
+            prefix[newest] - prefix[oldest]
+        })
+        .sum();
+    kept / (end - start).max(1) as f64
+}
+
+/// Object storage in month `mi` as (SKU, unit, quantity per whole month): S3 Intelligent-Tiering.
+/// User objects older than 30 days — about those of the previous month's users — that nobody
+/// read (`objectsColdShare`) sit in Infrequent Access; the rest in Frequent Access; each object
+/// of at least 128 KiB pays the monitoring fee.
+fn object_storage(
+    cost: &crate::scenario::cost_spec::CostCfg,
+    mean_dau: &[f64],
+    mi: usize,
+) -> Vec<(&'static str, &'static str, f64)> {
+    let user_gb = |dau: f64| cost.objects_gb_per_1k_dau * dau / 1000.0;
+    let total = cost.objects_base_gb + user_gb(mean_dau[mi]);
+    let tiered = cost
+        .object_size_bytes
+        .is_some_and(|b| b >= INTELLIGENT_TIERING_MIN_OBJECT_BYTES);
+    let cold = match mi.checked_sub(1) {
+        Some(prev) if tiered => (cost.objects_cold_share * user_gb(mean_dau[prev])).min(total),
+        _ => 0.0,
+    };
+    let mut out = vec![
+        ("s3-intelligent-tiering-frequent", "GB-month", total - cold),
+        ("s3-intelligent-tiering-infrequent", "GB-month", cold),
+    ];
+    if let Some(size) = cost.object_size_bytes.filter(|_| tiered) {
+        let objects = total * BYTES_PER_BILLED_GB / size;
+        out.push((
+            "s3-intelligent-tiering-monitoring",
+            "1k-objects-month",
+            objects / 1000.0,
+        ));
+    }
+    out
 }
 
 /// Split a month's internet egress (GB) over the provider's monthly price tiers (AWS: first 10 TB,
@@ -568,6 +682,66 @@ mod tests {
         let ingested = sum(&|l| l.sku == "cloudwatch-logs-ingestion");
         assert!((egress - 3.0).abs() < 1e-9, "egress {egress} GB");
         assert!((ingested - 2.0).abs() < 1e-9, "logs {ingested} GB");
+    }
+
+    /// Logs kept 90 days with 1 GB ingested a day (three 30-day months of 30 GB): the store holds
+    /// d + 1 GB at the end of day d until it is 90 days deep. Month means: days 1..30 → 15.5,
+    /// 31..60 → 45.5, 61..90 → 75.5. Cloud Logging bills only days 31..90: 0, then 1..30 → 15.5.
+    #[test]
+    fn logs_are_kept_as_they_accumulate() {
+        let month = |m: i8| Month {
+            first_day: Date::new(2026, 4 + m, 1).unwrap(),
+            hours: 720.0,
+        };
+        let months = [month(0), month(1), month(2)];
+        let ingested = [30.0, 30.0, 30.0];
+        let aws: Vec<f64> = (0..3)
+            .map(|m| retained_gb(&months, &ingested, m, (0.0, 90.0)))
+            .collect();
+        assert_eq!(aws, vec![15.5, 45.5, 75.5]);
+        let gcp: Vec<f64> = (0..3)
+            .map(|m| retained_gb(&months, &ingested, m, (30.0, 90.0)))
+            .collect();
+        assert_eq!(gcp, vec![0.0, 15.5, 45.5]);
+        // Thirty days kept: a full month's volume once the store is a month deep.
+        assert_eq!(retained_gb(&months, &ingested, 2, (0.0, 30.0)), 30.0);
+        assert_eq!(retained_gb(&months, &ingested, 1, (30.0, 30.0)), 0.0);
+    }
+
+    /// S3 Intelligent-Tiering: 20 GB base + 1 GB per 1k DAU; 10k users last month, 12k now.
+    /// Total 32 GB; 70 % of last month's 10 GB of user objects are cold → 7 GB Infrequent Access,
+    /// 25 GB Frequent; 32 GiB of 256 KiB objects = 131,072 objects monitored.
+    #[test]
+    fn intelligent_tiering_moves_cold_user_objects() {
+        let mut cost = crate::scenario::cost_spec::CostCfg::defaults(&["aws".to_string()]);
+        cost.objects_base_gb = 20.0;
+        cost.objects_gb_per_1k_dau = 1.0;
+        cost.objects_cold_share = 0.7;
+        cost.object_size_bytes = Some(256.0 * 1024.0);
+        let dau = [10_000.0, 12_000.0];
+        assert_eq!(
+            object_storage(&cost, &dau, 1),
+            vec![
+                ("s3-intelligent-tiering-frequent", "GB-month", 25.0),
+                ("s3-intelligent-tiering-infrequent", "GB-month", 7.0),
+                (
+                    "s3-intelligent-tiering-monitoring",
+                    "1k-objects-month",
+                    131.072
+                ),
+            ]
+        );
+        // The first month has nothing 30 days old.
+        assert_eq!(object_storage(&cost, &dau, 0)[1].2, 0.0);
+        // Objects under 128 KiB are neither tiered nor monitored.
+        cost.object_size_bytes = Some(64.0 * 1024.0);
+        assert_eq!(
+            object_storage(&cost, &dau, 1),
+            vec![
+                ("s3-intelligent-tiering-frequent", "GB-month", 32.0),
+                ("s3-intelligent-tiering-infrequent", "GB-month", 0.0),
+            ]
+        );
     }
 
     /// EKS: 14 months of standard support after release (the EKS user guide's rule).

@@ -316,6 +316,7 @@ mod tests {
             replicas: vec![inst(0, "db.r6g.xlarge", 4.0), inst(1, "db.r6g.xlarge", 4.0)],
             query_cpu_ms: 1.0,
             pooler,
+            storage: None,
         }
     }
 

@@ -48,6 +48,22 @@ impl World<'_> {
             &self.pool_offset,
             |i, bound| instances[i].allocation(bound),
         );
+        // Database storage: per-user data plus what the writes so far added.
+        if let Some(cost) = self.db_data.as_ref() {
+            let writes: f64 = (0..n)
+                .filter(|&i| self.routing.is_up(i / self.n_svc))
+                .filter_map(|i| {
+                    self.instances[i]
+                        .cfg
+                        .database
+                        .map(|d| rates[i] * d.queries_per_request * d.write_fraction)
+                })
+                .sum();
+            self.usage.db_writes += writes * dt_s;
+            let data_gb = cost.data_gb(dau, self.usage.db_writes);
+            self.usage
+                .track_db_storage(self.eval.last_eval_ms, now, data_gb);
+        }
         // Cache: lookups are the reads that could be cached.
         let hit = if let Some(cache) = self.cache.as_mut() {
             let lookups: f64 = (0..n)

@@ -156,13 +156,34 @@ pub fn simulate_with_demand(
     let n_clouds = platform.clouds.len();
     let mut instances = Vec::new();
     let mut instance_names = Vec::new();
-    for c in &platform.clouds {
-        for svc in &s.services {
-            let mut st = ServiceState::new(svc.clone());
+    // A service that names node pools runs only in the clouds of those pools: elsewhere it has
+    // no pods and no HPA, and its users' requests go to the clouds where it runs.
+    let pool_cfgs = platform.cluster.as_ref().map_or(&[][..], |c| &c.pools[..]);
+    let runs_in: Vec<bool> = (0..n_clouds)
+        .flat_map(|ci| {
+            s.services.iter().map(move |svc| {
+                svc.node_pools.is_empty()
+                    || pool_cfgs
+                        .iter()
+                        .any(|p| p.cloud == ci && svc.node_pools.contains(&p.name))
+            })
+        })
+        .collect();
+    let everywhere: Vec<bool> = (0..n_svc)
+        .map(|si| (0..n_clouds).all(|ci| runs_in[ci * n_svc + si]))
+        .collect();
+    for (ci, c) in platform.clouds.iter().enumerate() {
+        for (si, svc) in s.services.iter().enumerate() {
+            let mut svc = svc.clone();
+            if !runs_in[ci * n_svc + si] {
+                svc.hpa = None;
+                svc.initial_replicas = 0;
+            }
+            instance_names.push((c.name.clone(), svc.name.clone()));
+            let mut st = ServiceState::new(svc);
             st.needs_nodes = platform.cluster.is_some();
             st.start_initial_pods();
             instances.push(st);
-            instance_names.push((c.name.clone(), svc.name.clone()));
         }
     }
     // Clusters: one per cloud, with that cloud's pools; the initial pods are bound at t = 0.
@@ -176,10 +197,10 @@ pub fn simulate_with_demand(
             clusters.push(None);
             continue;
         };
-        let specs: Vec<nodes::PoolSpec> = cfg
-            .pools
+        let local: Vec<&crate::scenario::platform::NodePoolCfg> =
+            cfg.pools.iter().filter(|p| p.cloud == ci).collect();
+        let specs: Vec<nodes::PoolSpec> = local
             .iter()
-            .filter(|p| p.cloud == ci)
             .map(|p| {
                 pools.push(PoolStats {
                     name: p.name.clone(),
@@ -197,6 +218,12 @@ pub fn simulate_with_demand(
             autoscaler,
             streams.stream(&format!("nodes.{}", cloud.name)),
         );
+        for (si, svc) in s.services.iter().enumerate() {
+            if !svc.node_pools.is_empty() {
+                let allowed = local.iter().map(|p| svc.node_pools.contains(&p.name));
+                cluster.set_placement(ci * n_svc + si, allowed.collect());
+            }
+        }
         let initial: Vec<(nodes::PodKey, i64, i64)> = (0..n_svc)
             .flat_map(|si| {
                 let inst = &instances[ci * n_svc + si];
@@ -227,15 +254,21 @@ pub fn simulate_with_demand(
             }
         }
         // A container without a CPU limit still cannot use more than its node: the largest
-        // node the cloud's pools offer (allocatable − DaemonSets) is its limit.
-        if let Some(node_cpu) = cluster
-            .pools()
-            .iter()
-            .map(|p| p.allocatable_cpu_milli - p.daemonset_cpu_milli)
-            .max()
-            .filter(|&c| c > 0)
+        // node of the pools it may use (allocatable − DaemonSets) is its limit.
+        for (k, inst) in instances[ci * n_svc..(ci + 1) * n_svc]
+            .iter_mut()
+            .enumerate()
         {
-            for inst in &mut instances[ci * n_svc..(ci + 1) * n_svc] {
+            let allowed = cluster.allowed_pools(ci * n_svc + k);
+            if let Some(node_cpu) = cluster
+                .pools()
+                .iter()
+                .zip(allowed)
+                .filter(|(_, ok)| **ok)
+                .map(|(p, _)| p.allocatable_cpu_milli - p.daemonset_cpu_milli)
+                .max()
+                .filter(|&c| c > 0)
+            {
                 inst.cfg.cpu_limit_milli.get_or_insert(node_cpu);
             }
         }
@@ -276,7 +309,16 @@ pub fn simulate_with_demand(
     let slo =
         SloTracker::new(platform.slo.clone(), months.clone(), n_svc).with_p95_caps(timeouts_s);
     let n = instances.len();
-    let usage = usage::UsageMeter::new(months, end, pools.len(), n_clouds, n);
+    let mut usage = usage::UsageMeter::new(months, end, pools.len(), n_clouds, n);
+    usage.db_storage = platform
+        .database
+        .as_ref()
+        .and_then(|d| d.storage.as_ref())
+        .map(|st| usage::StorageAutoscaler::new(st.allocated_gb, st.max_allocated_gb));
+    let db_data = platform
+        .database
+        .as_ref()
+        .map(|_| usage::DataGrowth::of(&s.cost));
     let tick_ms = crate::scenario::limits::tick_period_ms(s);
     let mut world = World {
         demand,
@@ -314,6 +356,9 @@ pub fn simulate_with_demand(
         },
         node_rows: Vec::new(),
         usage,
+        db_data,
+        runs_in,
+        everywhere,
     };
     world.track_node_counts(0);
     let mut engine = Engine::default();

@@ -80,6 +80,9 @@ pub struct PoolSpec {
     pub spot_notice_ms: TimeMs,
     /// From CA's request to the node being Ready for pods.
     pub provisioning_delay_ms: TimeMs,
+    /// Tainted NoSchedule: only pods whose placement names the pool
+    /// ([`Cluster::set_placement`]) go there.
+    pub dedicated: bool,
 }
 
 impl Default for PoolSpec {
@@ -101,6 +104,7 @@ impl Default for PoolSpec {
             spot_interruptions_per_node_day: 0.0,
             spot_notice_ms: AWS_SPOT_NOTICE_MS,
             provisioning_delay_ms: 180_000,
+            dedicated: false,
         }
     }
 }
@@ -406,9 +410,10 @@ struct Scratch {
     order: Vec<usize>,
     undo: Vec<(usize, i64, i64)>,
     prev: Vec<Unneeded>,
-    upcoming: Vec<Free>,
+    upcoming: Vec<(usize, Free)>,
     bins: Vec<Free>,
-    remaining: Vec<(i64, i64)>,
+    /// Pending pods no upcoming node takes: (CPU, memory, instance).
+    remaining: Vec<(i64, i64, usize)>,
     options: Vec<ScaleUpOption>,
     ties: Vec<usize>,
 }
@@ -426,6 +431,10 @@ pub struct Cluster {
     pods: HashMap<PodKey, PodRec>,
     /// Pending pods with their requests, oldest first.
     pending: Vec<(PodKey, i64, i64)>,
+    /// Per instance (`PodKey.0`) that names its pools: which pools its pods may use.
+    placement: HashMap<usize, Vec<bool>>,
+    /// The pools of every other pod: those not dedicated.
+    open_pools: Vec<bool>,
     spot_rng: SimRng,
     expander_rng: SimRng,
     /// Bumped by every change of nodes or pods; lets a scan skip work when nothing changed.
@@ -454,6 +463,7 @@ impl Cluster {
         }
         let expander_rng = SimRng::seed_from_u64(rng.random::<u64>());
         let n = pools.len();
+        let open_pools = pools.iter().map(|p| !p.dedicated).collect();
         let mut c = Cluster {
             pools,
             spec: autoscaler,
@@ -463,6 +473,8 @@ impl Cluster {
             next_node_id: 1,
             pods: HashMap::new(),
             pending: Vec::new(),
+            placement: HashMap::new(),
+            open_pools,
             spot_rng: rng,
             expander_rng,
             generation: 0,
@@ -481,6 +493,19 @@ impl Cluster {
             }
         }
         c
+    }
+
+    /// The pods of `instance` may use only the pools marked in `allowed` (indexed like
+    /// [`Cluster::pools`]) — a nodeSelector with the tolerations of those pools' taints — in
+    /// scheduling, scale-up and scale-down alike. Call before the instance's first pod.
+    pub fn set_placement(&mut self, instance: usize, allowed: Vec<bool>) {
+        debug_assert_eq!(allowed.len(), self.pools.len());
+        self.placement.insert(instance, allowed);
+    }
+
+    /// The pools the pods of `instance` may use.
+    pub fn allowed_pools(&self, instance: usize) -> &[bool] {
+        self.placement.get(&instance).unwrap_or(&self.open_pools)
     }
 
     /// At t = 0, before the run: bind the pods that exist from the start, adding Ready nodes
@@ -526,7 +551,7 @@ impl Cluster {
                 node: None,
             },
         );
-        match self.first_fit(cpu_milli, mem_bytes) {
+        match self.first_fit(pod.0, cpu_milli, mem_bytes) {
             Some(idx) => {
                 let node = self.bind(idx, pod, cpu_milli, mem_bytes);
                 out.push(ClusterAction::PodBound { pod, node });
@@ -724,11 +749,13 @@ impl Cluster {
         }
     }
 
-    /// The first Ready node (pool order, node order) with room for the requests.
-    fn first_fit(&self, cpu: i64, mem: i64) -> Option<usize> {
-        self.nodes
-            .iter()
-            .position(|n| n.state == NodeState::Ready && self.free_of(n).fits(cpu, mem))
+    /// The first Ready node (pool order, node order) of a pool the instance may use with room
+    /// for the requests.
+    fn first_fit(&self, instance: usize, cpu: i64, mem: i64) -> Option<usize> {
+        let allowed = self.allowed_pools(instance);
+        self.nodes.iter().position(|n| {
+            n.state == NodeState::Ready && allowed[n.pool] && self.free_of(n).fits(cpu, mem)
+        })
     }
 
     fn bind(&mut self, idx: usize, pod: PodKey, cpu: i64, mem: i64) -> NodeId {
@@ -748,7 +775,7 @@ impl Cluster {
         let mut kept = 0;
         for i in 0..self.pending.len() {
             let (pod, cpu, mem) = self.pending[i];
-            match self.first_fit(cpu, mem) {
+            match self.first_fit(pod.0, cpu, mem) {
                 Some(idx) => {
                     let node = self.bind(idx, pod, cpu, mem);
                     out.push(ClusterAction::PodBound { pod, node });
@@ -873,14 +900,20 @@ impl Cluster {
         s.upcoming.clear();
         for n in &self.nodes {
             if n.state == NodeState::Provisioning {
-                s.upcoming.push(self.pools[n.pool].template_free());
+                s.upcoming
+                    .push((n.pool, self.pools[n.pool].template_free()));
             }
         }
         s.remaining.clear();
-        for &(_, cpu, mem) in &self.pending {
-            match s.upcoming.iter_mut().find(|f| f.fits(cpu, mem)) {
-                Some(f) => f.take(cpu, mem),
-                None => s.remaining.push((cpu, mem)),
+        for &(pod, cpu, mem) in &self.pending {
+            let allowed = self.allowed_pools(pod.0);
+            match s
+                .upcoming
+                .iter_mut()
+                .find(|(p, f)| allowed[*p] && f.fits(cpu, mem))
+            {
+                Some((_, f)) => f.take(cpu, mem),
+                None => s.remaining.push((cpu, mem, pod.0)),
             }
         }
         s.options.clear();
@@ -895,10 +928,10 @@ impl Cluster {
                 // CA's binpacking estimator: pods that fit a fresh node, largest first
                 // (score = cpu/allocatable cpu + mem/allocatable mem), first fit over new nodes.
                 s.order.clear();
-                s.order.extend(
-                    (0..s.remaining.len())
-                        .filter(|&i| template.fits(s.remaining[i].0, s.remaining[i].1)),
-                );
+                s.order.extend((0..s.remaining.len()).filter(|&i| {
+                    let (cpu, mem, inst) = s.remaining[i];
+                    self.allowed_pools(inst)[p] && template.fits(cpu, mem)
+                }));
                 if s.order.is_empty() {
                     continue;
                 }
@@ -906,7 +939,7 @@ impl Cluster {
                     pool.allocatable_cpu_milli as f64,
                     pool.allocatable_memory_bytes as f64,
                 );
-                let score = |r: (i64, i64)| r.0 as f64 / ac + r.1 as f64 / am;
+                let score = |r: (i64, i64, usize)| r.0 as f64 / ac + r.1 as f64 / am;
                 let rem = &s.remaining;
                 s.order
                     .sort_by(|&a, &b| score(rem[b]).total_cmp(&score(rem[a])));
@@ -919,7 +952,7 @@ impl Cluster {
                     mem: 0,
                 };
                 for &i in &s.order {
-                    let (cpu, mem) = s.remaining[i];
+                    let (cpu, mem, _) = s.remaining[i];
                     let bin = match s.bins.iter().position(|b| b.fits(cpu, mem)) {
                         Some(b) => b,
                         None if s.bins.len() < limit => {
@@ -1035,9 +1068,11 @@ impl Cluster {
             }
             s.undo.clear();
             let mut fits = true;
-            for &(_, cpu, mem) in &node.pods {
+            for &(pod, cpu, mem) in &node.pods {
+                let allowed = self.allowed_pools(pod.0);
                 let dest = (0..self.nodes.len()).find(|&j| {
                     j != idx
+                        && allowed[self.nodes[j].pool]
                         && self.nodes[j].state == NodeState::Ready
                         && s.flags[j] & SIM_REMOVED == 0
                         && s.free[j].fits(cpu, mem)
@@ -1160,6 +1195,7 @@ pub fn pool_spec(p: &crate::scenario::platform::NodePoolCfg, provider: &str) -> 
         spot_interruptions_per_node_day: p.spot_interruptions_per_node_day,
         spot_notice_ms: notice,
         provisioning_delay_ms: p.provisioning_delay_ms,
+        dedicated: p.dedicated,
         ..PoolSpec::default()
     }
 }
@@ -1438,6 +1474,50 @@ mod tests {
         assert_eq!(bound(&out), vec![((1, 2), ids[1]), ((1, 3), ids[2])]);
         assert_eq!(c.node_of((1, 3)), Some(ids[2]));
         assert_eq!(c.pods_on(ids[1]).collect::<Vec<_>>(), vec![(0, 1), (1, 2)]);
+    }
+
+    /// Pools `open` (a, 1 node) and `gpu` (dedicated, 1 node): pods of instance 0 (no
+    /// placement) never go to `gpu`, pods of instance 1 (placed on `gpu`) never go to `a`, in
+    /// binding, in scale-up and in scale-down's moves.
+    #[test]
+    fn placement_restricts_binding_scale_up_and_scale_down() {
+        let gpu = PoolSpec {
+            dedicated: true,
+            ..pool("gpu", 1, 3)
+        };
+        let mut c = cluster(vec![pool("a", 1, 3), gpu]);
+        c.set_placement(1, vec![false, true]);
+        let ids: Vec<NodeId> = c.nodes().map(|n| n.id).collect();
+        let mut out = Vec::new();
+        // 1.5 cores each: instance 0's first pod takes node a; its second fits only the gpu
+        // node, which it may not use: pending. Instance 1's pod goes to gpu though a has room
+        // for a small one.
+        c.add_pending((0, 1), 1500, GIB, 0, &mut out);
+        c.add_pending((0, 2), 1500, GIB, 0, &mut out);
+        c.add_pending((1, 1), 100, GIB, 0, &mut out);
+        assert_eq!(bound(&out), vec![((0, 1), ids[0]), ((1, 1), ids[1])]);
+        assert!(c.is_pending((0, 2)));
+        // Scale-up for (0, 2) adds to `a` only.
+        let mut w = World::new(c);
+        let grown = provisioned(&w.run_to(10_000));
+        assert_eq!(grown.iter().map(|g| g.1).collect::<Vec<_>>(), vec![0]);
+        // A second small gpu pod binds on the gpu node; a big one (1.95 cores) fits no gpu
+        // node and grows `gpu`, not `a`.
+        assert_eq!(bound(&w.add((1, 2), 100, GIB)), vec![((1, 2), ids[1])]);
+        assert!(bound(&w.add((1, 3), 1950, GIB)).is_empty());
+        let grown = provisioned(&w.run_to(20_000));
+        assert_eq!(grown.iter().map(|g| g.1).collect::<Vec<_>>(), vec![1]);
+        // Scale-down: the first gpu node is under the threshold (max(200 m / 2 cores, 2 GiB /
+        // 8 GiB) = 25 %) and node a has room for its two pods, but they may not move there and
+        // the other gpu node has 50 m free: it stays. (Without placement it would go.)
+        let removed_nodes = removed(&w.run_to(40 * MINUTE_MS));
+        for (node, pods) in &removed_nodes {
+            assert!(
+                pods.iter().all(|p| p.0 == 0),
+                "node {node} evicted gpu pods {pods:?}"
+            );
+        }
+        assert!(w.c.node_of((1, 1)).is_some() && w.c.node_of((1, 2)).is_some());
     }
 
     #[test]

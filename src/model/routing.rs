@@ -65,6 +65,29 @@ impl Routing {
         }
     }
 
+    /// Cloud `c`'s share of the traffic of a service that runs only in the clouds `runs_in`
+    /// marks: the routed ones among them share by weight; when none of them is routed, the
+    /// traffic still goes to them by weight (and fails in the clouds that are down).
+    pub fn share_among(&self, c: usize, runs_in: impl Fn(usize) -> bool) -> f64 {
+        if !runs_in(c) {
+            return 0.0;
+        }
+        let members = || (0..self.clouds.len()).filter(|&k| runs_in(k));
+        let routed: f64 = members()
+            .filter(|&k| self.clouds[k].routed)
+            .map(|k| self.clouds[k].weight)
+            .sum();
+        if routed > 0.0 {
+            return self.share(c, routed);
+        }
+        let all: f64 = members().map(|k| self.clouds[k].weight).sum();
+        if all > 0.0 {
+            self.clouds[c].weight / all
+        } else {
+            0.0
+        }
+    }
+
     /// The cloud fails (traffic still goes there until the failure is detected).
     pub fn down(&mut self, c: usize) {
         self.clouds[c].up = false;

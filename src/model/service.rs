@@ -931,6 +931,7 @@ mod tests {
             service_time_dist: crate::scenario::ServiceTimeDist::Exponential,
             timeout_ms: 10_000,
             database: None,
+            node_pools: Vec::new(),
         }
     }
 

@@ -82,6 +82,12 @@ pub(super) struct World<'d> {
     pub eval: EvalState,
     pub node_rows: Vec<NodeRow>,
     pub usage: UsageMeter,
+    /// How the database's data grows (with a database).
+    pub db_data: Option<super::usage::DataGrowth>,
+    /// Per instance: whether its service runs in its cloud (a service naming node pools runs
+    /// only in their clouds); per service: whether it runs in every cloud.
+    pub runs_in: Vec<bool>,
+    pub everywhere: Vec<bool>,
 }
 
 /// What the recorder needs of a service instance right now.
@@ -235,9 +241,15 @@ impl Model for World<'_> {
                 let scrape = now % self.metric_resolution_ms == 0;
                 for i in 0..self.instances.len() {
                     let cloud = i / self.n_svc;
-                    let offered = pv
-                        * self.instances[i].cfg.requests_per_page_view
-                        * self.routing.share(cloud, routed_weight);
+                    let svc = i % self.n_svc;
+                    let share = if self.everywhere[svc] {
+                        self.routing.share(cloud, routed_weight)
+                    } else {
+                        let (n_svc, runs_in) = (self.n_svc, &self.runs_in);
+                        self.routing
+                            .share_among(cloud, |c| runs_in[c * n_svc + svc])
+                    };
+                    let offered = pv * self.instances[i].cfg.requests_per_page_view * share;
                     // A down cloud that is still routed receives traffic it cannot serve; its
                     // pods see none of it.
                     let rps = if self.routing.is_up(cloud) {

@@ -48,6 +48,9 @@ pub struct CostCfg {
     pub kubernetes_version: String,
     pub database_base_gb: f64,
     pub database_gb_per_1k_dau: f64,
+    /// Bytes each write query adds to the database for good (rows, index entries), on top of
+    /// the per-user data (`databaseBytesPerWrite`).
+    pub database_bytes_per_write: f64,
     /// Backup storage as a multiple of the database size (RDS gives 100 % free).
     pub backup_factor: f64,
     pub database_multi_az: bool,
@@ -55,6 +58,15 @@ pub struct CostCfg {
     pub objects_gb_per_1k_dau: f64,
     pub log_bytes_per_request: f64,
     pub log_retention_days: f64,
+    /// Stored log bytes per ingested byte (`logStoredFraction`): CloudWatch Logs bills archived
+    /// storage on compressed bytes. 1 (the default) stores what was ingested.
+    pub log_stored_fraction: f64,
+    /// Share of the user objects older than 30 days that nobody read in those 30 days
+    /// (`objectsColdShare`): S3 Intelligent-Tiering moves them to its Infrequent Access tier.
+    pub objects_cold_share: f64,
+    /// Mean size of a user object (`objectSize`), for Intelligent-Tiering's monitoring fee per
+    /// object; `None`: no monitoring line. Objects under 128 KiB are neither monitored nor tiered.
+    pub object_size_bytes: Option<f64>,
     pub page_weight_bytes: f64,
     /// Share of page bytes the CDN serves from its edge.
     pub cdn_offload: f64,
@@ -77,12 +89,16 @@ impl CostCfg {
             kubernetes_version: "1.34".into(),
             database_base_gb: 100.0,
             database_gb_per_1k_dau: 2.0,
+            database_bytes_per_write: 0.0,
             backup_factor: 2.0,
             database_multi_az: false,
             objects_base_gb: 50.0,
             objects_gb_per_1k_dau: 1.0,
             log_bytes_per_request: 400.0,
             log_retention_days: 30.0,
+            log_stored_fraction: 1.0,
+            objects_cold_share: 0.0,
+            object_size_bytes: None,
             page_weight_bytes: 2_000_000.0,
             cdn_offload: 0.9,
             nat_gateways: 1,
@@ -95,6 +111,8 @@ impl CostCfg {
 
 /// The largest page weight (bytes one page view transfers).
 const MAX_PAGE_WEIGHT_BYTES: f64 = 1024.0 * 1024.0 * 1024.0;
+/// S3's largest object (5 TiB).
+const MAX_OBJECT_SIZE_BYTES: f64 = 5.0 * 1024.0 * 1024.0 * 1024.0 * 1024.0;
 /// The largest amount of a fixed-inventory line in GB-month or month units.
 const MAX_INVENTORY_AMOUNT: f64 = 1e9;
 
@@ -162,12 +180,18 @@ pub(super) fn decode(
     for (key, slot, max) in [
         ("databaseBaseGb", &mut c.database_base_gb, 1e7),
         ("databaseGbPer1kDau", &mut c.database_gb_per_1k_dau, 1e6),
+        (
+            "databaseBytesPerWrite",
+            &mut c.database_bytes_per_write,
+            1e9,
+        ),
         ("backupFactor", &mut c.backup_factor, 100.0),
         ("objectsBaseGb", &mut c.objects_base_gb, 1e9),
         ("objectsGbPer1kDau", &mut c.objects_gb_per_1k_dau, 1e6),
         ("logBytesPerRequest", &mut c.log_bytes_per_request, 1e7),
         ("logRetentionDays", &mut c.log_retention_days, 3650.0),
         ("cdnOffload", &mut c.cdn_offload, 1.0),
+        ("objectsColdShare", &mut c.objects_cold_share, 1.0),
     ] {
         ok &= m.opt_set(cx, key, slot, |cx, n, p| {
             let v = cx.non_negative(n, p)?;
@@ -205,6 +229,33 @@ pub(super) fn decode(
             return None;
         }
         Some(bytes)
+    });
+    ok &= m.opt_set(
+        cx,
+        "logStoredFraction",
+        &mut c.log_stored_fraction,
+        |cx, n, p| {
+            cx.f64_where(
+                n,
+                p,
+                |v| v > 0.0 && v <= 1.0,
+                |v| format!("{} is not a fraction in (0, 1]", show(v)),
+                "write the stored (compressed) bytes per ingested byte, e.g. 0.15",
+            )
+        },
+    );
+    ok &= m.opt_set(cx, "objectSize", &mut c.object_size_bytes, |cx, n, p| {
+        let bytes = cx.positive_quantity_milli(n, p, "write e.g. 256Ki")? as f64 / 1000.0;
+        if bytes > MAX_OBJECT_SIZE_BYTES {
+            cx.problem(
+                n,
+                p,
+                format!("{bytes} bytes per object is out of range (at most 5Ti, S3's limit)"),
+                "write the mean size of a stored object, e.g. 256Ki",
+            );
+            return None;
+        }
+        Some(Some(bytes))
     });
     ok &= m.opt_set(cx, "databaseMultiAz", &mut c.database_multi_az, Cx::bool);
     ok &= m.opt_set(cx, "cdnPlan", &mut c.cdn_plan, |cx, n, p| {

@@ -517,7 +517,7 @@ pub fn show(v: f64) -> String {
 }
 
 /// The allowed name closest to a misspelt one (edit distance ≤ 3, or same letters ignoring case).
-fn closest<'a>(name: &str, allowed: &[&'a str]) -> Option<&'a str> {
+pub fn closest<'a>(name: &str, allowed: &[&'a str]) -> Option<&'a str> {
     allowed
         .iter()
         .map(|a| (edit_distance(&name.to_lowercase(), &a.to_lowercase()), *a))

@@ -191,6 +191,11 @@ pub struct Service {
     /// Requests that would wait longer than this fail.
     pub timeout_ms: TimeMs,
     pub database: Option<ServiceDb>,
+    /// Node pools its pods may use (`nodePools`, like a nodeSelector on the pool label, with the
+    /// toleration of a dedicated pool's taint). Empty: any pool that is not dedicated. A service
+    /// that names pools runs only in the clouds of those pools; the other clouds' users reach
+    /// it there.
+    pub node_pools: Vec<String>,
 }
 
 /// The distribution of a request's service time (mean `service_time_ms`).

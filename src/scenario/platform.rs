@@ -84,6 +84,9 @@ pub struct NodePoolCfg {
     pub provisioning_delay_ms: TimeMs,
     /// Kubernetes' limit of pods per node (EKS: ENI-based; GKE: 110), used for allocatable memory.
     pub max_pods: u32,
+    /// A NoSchedule taint (`dedicated: true`): only services that name the pool in `nodePools`
+    /// schedule there, as GKE taints GPU nodes (`nvidia.com/gpu=present:NoSchedule`).
+    pub dedicated: bool,
 }
 
 /// Cluster Autoscaler settings; defaults are its documented flag defaults.
@@ -129,7 +132,23 @@ pub struct DatabaseCfg {
     /// CPU time one query costs on the instance.
     pub query_cpu_ms: f64,
     pub pooler: Option<PoolerCfg>,
+    /// Provisioned storage with storage autoscaling (`spec.database.storage`); `None`: every
+    /// instance is billed for the data it holds.
+    pub storage: Option<StorageCfg>,
 }
+
+/// Provisioned database storage and its autoscaling limit (RDS `AllocatedStorage` and
+/// `MaxAllocatedStorage`, in GiB). Every instance holds a full copy at the primary's size.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StorageCfg {
+    pub allocated_gb: f64,
+    /// Storage autoscaling grows the allocation up to this; equal to `allocated_gb`: no
+    /// autoscaling.
+    pub max_allocated_gb: f64,
+}
+
+/// RDS's largest gp3 volume for PostgreSQL: 64 TiB (65,536 GiB).
+pub const MAX_DATABASE_STORAGE_GB: f64 = 65_536.0;
 
 /// A PgBouncer-style pooler in transaction mode in front of each instance.
 #[derive(Debug, Clone, PartialEq)]
@@ -586,7 +605,10 @@ fn decode_cluster(
             }
             (other, _, _) => other,
         };
+        let dedicated = n.opt_or(cx, "dedicated", false, Cx::bool);
         n.finish(cx);
+        ok &= dedicated.is_some();
+        let dedicated = dedicated.unwrap_or(false);
         match (cloud, inst, min, max, spot, rate, delay, max_pods) {
             (
                 Some(cloud),
@@ -609,6 +631,7 @@ fn decode_cluster(
                 spot_interruptions_per_node_day: rate,
                 provisioning_delay_ms: delay,
                 max_pods,
+                dedicated,
             }),
             _ => ok = false,
         }
@@ -625,6 +648,9 @@ fn decode_cluster(
             ok = false;
         }
     }
+    // The run builds one cluster per cloud and lists pools cloud by cloud; keep the file's order
+    // within each cloud, so that pool indices mean the same pool everywhere (usage, cost).
+    pools.sort_by_key(|p| p.cloud);
     ok.then_some(ClusterCfg { pools, autoscaler })
 }
 
@@ -745,6 +771,10 @@ fn decode_database(
         }
         None => Some(None),
     };
+    let storage = match m.opt("storage") {
+        Some(n) => decode_storage(n, cx).map(Some),
+        None => Some(None),
+    };
     m.finish(cx);
     let (max_conn, reserved) = (max_conn?, reserved?);
     if reserved >= max_conn {
@@ -778,6 +808,52 @@ fn decode_database(
         replicas: replicas?,
         query_cpu_ms: query_cpu?,
         pooler: pooler?,
+        storage: storage?,
+    })
+}
+
+fn decode_storage(node: &Node, cx: &mut Cx) -> Option<StorageCfg> {
+    let p = "spec.database.storage";
+    let mut m = cx.map(node, p)?;
+    let size = |cx: &mut Cx, n: &Node, path: &str| {
+        cx.f64_where(
+            n,
+            path,
+            |v| (1.0..=MAX_DATABASE_STORAGE_GB).contains(&v),
+            |v| format!("{} GiB is out of range", show(v)),
+            "write GiB from 1 to 65536 (RDS's largest volume), e.g. 2000",
+        )
+    };
+    let allocated = m
+        .req(
+            cx,
+            "allocatedGb",
+            "the storage provisioned at the start, in GiB",
+        )
+        .and_then(|n| size(cx, n, &format!("{p}.allocatedGb")));
+    let max_node = m.opt("maxAllocatedGb");
+    let max = match max_node {
+        Some(n) => size(cx, n, &format!("{p}.maxAllocatedGb")),
+        None => allocated,
+    };
+    m.finish(cx);
+    let (allocated, max) = (allocated?, max?);
+    if max < allocated {
+        cx.problem(
+            max_node.unwrap_or(node),
+            &format!("{p}.maxAllocatedGb"),
+            format!(
+                "{} GiB is below the {} GiB allocated at the start",
+                show(max),
+                show(allocated)
+            ),
+            "make maxAllocatedGb at least allocatedGb (equal: no autoscaling)",
+        );
+        return None;
+    }
+    Some(StorageCfg {
+        allocated_gb: allocated,
+        max_allocated_gb: max,
     })
 }
 

@@ -76,6 +76,9 @@ pub(super) fn decode_scenario(root: &Node, cx: &mut Cx, base_dir: &Path) -> Opti
                 catalogue,
             };
             let p = platform::decode(&mut s, cx, &ctx);
+            if let Some(p) = &p {
+                check_node_pools(spec, cx, svcs, p);
+            }
             if let (Some(p), Some(svcs)) = (&p, &services)
                 && p.database.is_none()
                 && let Some(svc) = svcs.iter().find(|s| s.database.is_some())
@@ -915,6 +918,10 @@ fn decode_service(name: &str, node: &Node, cx: &mut Cx) -> Option<Service> {
         }
         None => Some(None),
     };
+    let node_pools = match m.opt("nodePools") {
+        Some(n) => decode_node_pools(n, cx, &m.child("nodePools")),
+        None => Some(Vec::new()),
+    };
     let initial_node = m.opt("initialReplicas");
     let initial = match initial_node {
         Some(n) => cx
@@ -970,7 +977,116 @@ fn decode_service(name: &str, node: &Node, cx: &mut Cx) -> Option<Service> {
         service_time_dist: service_time_dist?,
         timeout_ms: timeout?,
         database: database?,
+        node_pools: node_pools?,
     })
+}
+
+/// `nodePools`: a non-empty list of distinct pool names (checked against `spec.cluster` later).
+fn decode_node_pools(node: &Node, cx: &mut Cx, path: &str) -> Option<Vec<String>> {
+    let items = cx.seq(node, path)?;
+    if items.is_empty() {
+        cx.problem(
+            node,
+            path,
+            "the list is empty",
+            "name the node pools the pods may use, e.g. [aws-general, gcp-general], or remove it",
+        );
+        return None;
+    }
+    let mut out: Vec<String> = Vec::new();
+    let mut ok = true;
+    for (i, it) in items.iter().enumerate() {
+        let p = format!("{path}[{i}]");
+        match cx.string(it, &p) {
+            Some(name) if out.contains(&name) => {
+                cx.problem(it, &p, format!("{name:?} is listed twice"), "list it once");
+                ok = false;
+            }
+            Some(name) => out.push(name),
+            None => ok = false,
+        }
+    }
+    ok.then_some(out)
+}
+
+/// Each service's `nodePools` against the cluster: every name a pool of `spec.cluster`, and in
+/// every cloud a pool that the services without `nodePools` may use (one not dedicated).
+fn check_node_pools(spec: &Node, cx: &mut Cx, services: &[Service], platform: &platform::Platform) {
+    let at = |path: &[&str]| -> &Node {
+        let mut node = spec;
+        for key in path {
+            let next = match &node.value {
+                Value::Map(entries) => entries.iter().find_map(|(k, v)| {
+                    matches!(&k.value, Value::Scalar { text, .. } if text == key).then_some(v)
+                }),
+                _ => None,
+            };
+            match next {
+                Some(n) => node = n,
+                None => break,
+            }
+        }
+        node
+    };
+    let pools = platform
+        .cluster
+        .as_ref()
+        .map(|c| &c.pools[..])
+        .unwrap_or(&[]);
+    let names: Vec<&str> = pools.iter().map(|p| p.name.as_str()).collect();
+    for svc in services.iter().filter(|s| !s.node_pools.is_empty()) {
+        let list = at(&["services", &svc.name, "nodePools"]);
+        let path = format!("spec.services.{}.nodePools", svc.name);
+        if platform.cluster.is_none() {
+            cx.problem(
+                list,
+                &path,
+                "there are no node pools to choose from",
+                "add spec.cluster.nodePools, or remove nodePools",
+            );
+            continue;
+        }
+        let items = match &list.value {
+            Value::Seq(items) => &items[..],
+            _ => &[],
+        };
+        for (i, name) in svc.node_pools.iter().enumerate() {
+            if names.contains(&name.as_str()) {
+                continue;
+            }
+            let suggestion = super::decode::closest(name, &names)
+                .map(|s| format!("did you mean `{s}`? "))
+                .unwrap_or_default();
+            cx.problem(
+                items.get(i).unwrap_or(list),
+                &format!("{path}[{i}]"),
+                format!("unknown node pool {name:?}"),
+                format!(
+                    "{suggestion}use pools of spec.cluster.nodePools: {}",
+                    names.join(", ")
+                ),
+            );
+        }
+    }
+    let Some(cluster) = &platform.cluster else {
+        return;
+    };
+    if let Some(svc) = services.iter().find(|s| s.node_pools.is_empty()) {
+        for (ci, cloud) in platform.clouds.iter().enumerate() {
+            let open = cluster.pools.iter().any(|p| p.cloud == ci && !p.dedicated);
+            if !open && cluster.pools.iter().any(|p| p.cloud == ci) {
+                cx.problem(
+                    at(&["services", &svc.name]),
+                    &format!("spec.services.{}.nodePools", svc.name),
+                    format!(
+                        "every node pool of cloud {:?} is dedicated, and {} names none of them",
+                        cloud.name, svc.name
+                    ),
+                    "list the pools it may use in nodePools, or add a pool that is not dedicated",
+                );
+            }
+        }
+    }
 }
 
 /// (cpu request milli, memory request bytes, cpu limit milli, memory limit bytes)

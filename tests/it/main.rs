@@ -13,6 +13,7 @@ mod hpa;
 mod html;
 mod import;
 mod overload;
+mod plan;
 mod queue;
 mod replay;
 mod run;
