@@ -327,7 +327,8 @@ pub fn simulate_with_demand(
         routing: routing::Routing::new(
             platform.clouds.iter().map(|c| c.weight),
             platform.failover_detection_ms,
-        ),
+        )
+        .with_geo(platform.geo.iter().map(|g| (g.share, g.cloud))),
         queue_cfgs: instances
             .iter()
             .map(|i| ServiceQueueCfg::of(&i.cfg))

@@ -1,5 +1,6 @@
-//! Which clouds are up and which receive traffic: the weighted split between the routed clouds
-//! and the failover sequence (a cloud fails → after the detection delay traffic moves away → it
+//! Which clouds are up and which receive traffic: geo steering (a region's users to one cloud
+//! while it is routed), the weighted split of the rest between the routed clouds, and the
+//! failover sequence (a cloud fails → after the detection delay traffic moves away → it
 //! recovers → after the delay traffic returns).
 
 use crate::sim::TimeMs;
@@ -13,6 +14,8 @@ struct CloudState {
 /// The routing state of every cloud.
 pub struct Routing {
     clouds: Vec<CloudState>,
+    /// Geo steering: (share of all users, cloud). The rest of the users are split by weight.
+    geo: Vec<(f64, usize)>,
     /// Health checks + DNS TTL before traffic moves (either way).
     pub failover_ms: TimeMs,
 }
@@ -29,8 +32,17 @@ impl Routing {
                     routed: true,
                 })
                 .collect(),
+            geo: Vec::new(),
             failover_ms,
         }
+    }
+
+    /// Geo steering ahead of the weights, as Cloudflare Load Balancing does it: the users of a
+    /// region (a `share` of all users) go to their `cloud` while it is routed, and like the
+    /// unsteered rest (split by weight between the routed clouds) once it is not.
+    pub fn with_geo(mut self, geo: impl IntoIterator<Item = (f64, usize)>) -> Routing {
+        self.geo = geo.into_iter().collect();
+        self
     }
 
     pub fn len(&self) -> usize {
@@ -58,11 +70,31 @@ impl Routing {
     /// share by weight.
     pub fn share(&self, c: usize, routed_weight: f64) -> f64 {
         let cloud = &self.clouds[c];
-        if cloud.routed && routed_weight > 0.0 {
+        let by_weight = if cloud.routed && routed_weight > 0.0 {
             cloud.weight / routed_weight
         } else {
             0.0
+        };
+        if self.geo.is_empty() {
+            return by_weight;
         }
+        self.steered(c, by_weight, |k| self.clouds[k].routed)
+    }
+
+    /// Cloud `c`'s share with geo steering: each rule's users go to its cloud when `goes(cloud)`,
+    /// else they join the rest, which is split `by_weight` (`c`'s share of it).
+    fn steered(&self, c: usize, by_weight: f64, goes: impl Fn(usize) -> bool) -> f64 {
+        let mut rest = 1.0;
+        let mut steered = 0.0;
+        for &(share, cloud) in &self.geo {
+            if goes(cloud) {
+                rest -= share;
+                if cloud == c {
+                    steered += share;
+                }
+            }
+        }
+        steered + rest.max(0.0) * by_weight
     }
 
     /// Cloud `c`'s share of the traffic of a service that runs only in the clouds `runs_in`
@@ -78,14 +110,28 @@ impl Routing {
             .map(|k| self.clouds[k].weight)
             .sum();
         if routed > 0.0 {
-            return self.share(c, routed);
+            let cloud = &self.clouds[c];
+            let by_weight = if cloud.routed {
+                cloud.weight / routed
+            } else {
+                0.0
+            };
+            if self.geo.is_empty() {
+                return by_weight;
+            }
+            return self.steered(c, by_weight, |k| runs_in(k) && self.clouds[k].routed);
         }
         let all: f64 = members().map(|k| self.clouds[k].weight).sum();
-        if all > 0.0 {
+        let by_weight = if all > 0.0 {
             self.clouds[c].weight / all
         } else {
             0.0
+        };
+        if self.geo.is_empty() {
+            return by_weight;
         }
+        // None of its clouds is routed: the traffic still goes to them, and fails.
+        self.steered(c, by_weight, &runs_in)
     }
 
     /// The cloud fails (traffic still goes there until the failure is detected).
@@ -110,5 +156,44 @@ impl Routing {
         if self.clouds[c].up {
             self.clouds[c].routed = true;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn close(a: f64, b: f64) -> bool {
+        (a - b).abs() < 1e-12
+    }
+
+    /// Weights 70/30, KR (85 % of users) → aws, JP (10 %) → gcp; by hand the 5 % left is split
+    /// 70/30: aws 0.85 + 0.05 × 0.7 = 0.885, gcp 0.10 + 0.05 × 0.3 = 0.115.
+    #[test]
+    fn geo_steering_then_weights() {
+        let mut r = Routing::new([0.7, 0.3], 60_000).with_geo([(0.85, 0), (0.10, 1)]);
+        let w = r.routed_weight();
+        assert!(close(r.share(0, w), 0.885) && close(r.share(1, w), 0.115));
+        // AWS fails and its traffic moves: KR's users fail over with the rest, all to gcp.
+        r.down(0);
+        let w = r.routed_weight();
+        assert!(close(r.share(0, w), 0.885), "still routed until detected");
+        r.route_away(0);
+        let w = r.routed_weight();
+        assert!(close(r.share(0, w), 0.0) && close(r.share(1, w), 1.0));
+        // A service that runs only on gcp takes every user, steered or not.
+        r.up(0);
+        r.route_back(0);
+        assert!(close(r.share_among(1, |c| c == 1), 1.0));
+        assert!(close(r.share_among(0, |c| c == 1), 0.0));
+    }
+
+    /// Without geo rules the shares are the weights' exactly (bit for bit the former formula).
+    #[test]
+    fn no_geo_is_the_weights() {
+        let r = Routing::new([0.7, 0.3], 60_000);
+        let w = r.routed_weight();
+        assert_eq!(r.share(0, w), 0.7 / w);
+        assert_eq!(r.share_among(1, |_| true), 0.3 / w);
     }
 }

@@ -17,7 +17,7 @@ pub const DEFAULT_USABLE_FRACTION: f64 = 0.75;
 /// The sections of `spec` this module decodes (the decoder of `spec` knows them as fields even
 /// when it cannot decode them).
 pub const KEYS: &[&str] = &[
-    "clouds", "failover", "cluster", "database", "cache", "slo", "events",
+    "clouds", "failover", "steering", "cluster", "database", "cache", "slo", "events",
 ];
 
 /// Cluster Autoscaler's `--max-node-provision-time` (15 min, `model::nodes::AutoscalerSpec`):
@@ -51,10 +51,24 @@ pub struct Cloud {
     pub provider: String,
 }
 
+/// A geo-steering rule (Cloudflare Load Balancing's geo steering): the users of one region go to
+/// one cloud while it is routed; the users no rule names are split by the clouds' weights.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GeoRoute {
+    /// The region's name as the scenario gives it (e.g. a country code), for reports.
+    pub region: String,
+    /// Share of all users (0..1]; the rules' shares sum to at most 1.
+    pub share: f64,
+    /// Index into `Platform::clouds`.
+    pub cloud: usize,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Platform {
     /// At least one; a scenario without `clouds` has one cloud named `default`.
     pub clouds: Vec<Cloud>,
+    /// Geo steering ahead of the weights (`spec.steering.geo`); empty: weights only.
+    pub geo: Vec<GeoRoute>,
     /// Time from a cloud failing to its traffic moving (health checks + DNS TTL).
     pub failover_detection_ms: TimeMs,
     pub cluster: Option<ClusterCfg>,
@@ -234,6 +248,7 @@ impl Platform {
                 weight: 1.0,
                 provider: "aws".into(),
             }],
+            geo: Vec::new(),
             failover_detection_ms: 60_000,
             cluster: None,
             database: None,
@@ -308,6 +323,12 @@ pub(super) fn decode(s: &mut MapReader, cx: &mut Cx, ctx: &Context<'_>) -> Optio
         }
     }
     let clouds: Vec<String> = p.clouds.iter().map(|c| c.name.clone()).collect();
+    if let Some(n) = s.opt("steering") {
+        match decode_steering(n, cx, &clouds) {
+            Some(g) => p.geo = g,
+            None => ok = false,
+        }
+    }
     if let Some(n) = s.opt("cluster") {
         p.cluster = decode_cluster(n, cx, &clouds, &p.clouds, catalogue);
         ok &= p.cluster.is_some();
@@ -353,6 +374,80 @@ fn cloud_index(n: &Node, cx: &mut Cx, path: &str, clouds: &[String]) -> Option<u
             None
         }
     }
+}
+
+/// `spec.steering`: `geo`, a list of `{ region, share, cloud }` (shares of all users, summing to
+/// at most 1; each region once).
+fn decode_steering(node: &Node, cx: &mut Cx, clouds: &[String]) -> Option<Vec<GeoRoute>> {
+    let mut m = cx.map(node, "spec.steering")?;
+    let mut out = Vec::new();
+    let mut ok = true;
+    if let Some(list) = m.opt("geo") {
+        let items = cx.seq(list, "spec.steering.geo")?;
+        for (i, item) in items.iter().enumerate() {
+            let p = format!("spec.steering.geo[{i}]");
+            let Some(mut r) = cx.map(item, &p) else {
+                ok = false;
+                continue;
+            };
+            let region = r
+                .req(cx, "region", "the users' region, e.g. KR")
+                .and_then(|n| cx.string(n, &format!("{p}.region")));
+            let share = r
+                .req(cx, "share", "the region's share of all users, e.g. 0.85")
+                .and_then(|n| {
+                    cx.fraction(
+                        n,
+                        &format!("{p}.share"),
+                        "a share of all users between 0 and 1, e.g. 0.85",
+                    )
+                });
+            let cloud = r
+                .req(cx, "cloud", "the cloud its users are sent to")
+                .and_then(|n| cloud_index(n, cx, &format!("{p}.cloud"), clouds));
+            r.finish(cx);
+            match (region, share, cloud) {
+                (Some(region), Some(share), Some(cloud)) => {
+                    if share <= 0.0 {
+                        cx.problem(
+                            item,
+                            &format!("{p}.share"),
+                            "a share of 0 sends nobody",
+                            "give the region's share of users (> 0), or remove the rule",
+                        );
+                        ok = false;
+                    } else if out.iter().any(|g: &GeoRoute| g.region == region) {
+                        cx.problem(
+                            item,
+                            &format!("{p}.region"),
+                            format!("region {region:?} has a rule already"),
+                            "give each region one rule",
+                        );
+                        ok = false;
+                    } else {
+                        out.push(GeoRoute {
+                            region,
+                            share,
+                            cloud,
+                        });
+                    }
+                }
+                _ => ok = false,
+            }
+        }
+        let total: f64 = out.iter().map(|g| g.share).sum();
+        if ok && total > 1.0 + 1e-9 {
+            cx.problem(
+                list,
+                "spec.steering.geo",
+                format!("the regions' shares sum to {total}, more than all users"),
+                "make the shares sum to at most 1 (the rest is split by the clouds' weights)",
+            );
+            ok = false;
+        }
+    }
+    m.finish(cx);
+    ok.then_some(out)
 }
 
 fn decode_clouds(node: &Node, cx: &mut Cx) -> Option<Vec<Cloud>> {

@@ -94,9 +94,7 @@ pub(super) fn decode_scenario(root: &Node, cx: &mut Cx, base_dir: &Path) -> Opti
         }
         _ => {
             // Their problems would only repeat the ones that stopped the platform's decoding.
-            s.ignore(&[
-                "clouds", "failover", "cluster", "database", "cache", "slo", "events",
-            ]);
+            s.ignore(platform::KEYS);
             None
         }
     };

@@ -283,3 +283,33 @@ fn zero_slo_latency_target() {
         ],
     );
 }
+
+#[test]
+fn geo_steering_rules_are_checked() {
+    let with = |rules: &str| {
+        platform_variant(
+            "    gcp: { weight: 30 }\n",
+            &format!("    gcp: {{ weight: 30 }}\n  steering:\n    geo:\n{rules}"),
+        )
+    };
+    rejects(
+        &with(
+            "      - { region: KR, share: 0.9, cloud: aws }\n      - { region: JP, share: 0.2, cloud: gcp }\n",
+        ),
+        &["spec.steering.geo", "sum to 1.1", "at most 1"],
+    );
+    rejects(
+        &with("      - { region: KR, share: 0.5, cloud: azure }\n"),
+        &["spec.steering.geo[0].cloud", "unknown cloud \"azure\""],
+    );
+    rejects(
+        &with(
+            "      - { region: KR, share: 0.5, cloud: aws }\n      - { region: KR, share: 0.1, cloud: gcp }\n",
+        ),
+        &["spec.steering.geo[1].region", "has a rule already"],
+    );
+    rejects(
+        &with("      - { region: KR, share: 1.5, cloud: aws }\n"),
+        &["spec.steering.geo[0].share", "not a fraction"],
+    );
+}

@@ -248,3 +248,32 @@ fn pools_of_interleaved_clouds_are_priced_as_themselves() {
     assert_eq!(line("gcp-general").sku, "n2-standard-4");
     assert!(line("gcp-general").quantity >= 96.0);
 }
+
+/// Geo steering by hand: platform.yaml's clouds are weighted 70/30; with KR (85 % of users) →
+/// aws and JP (10 %) → gcp, the remaining 5 % splits 70/30, so web@aws is offered 0.885 of web's
+/// requests and web@gcp 0.115 (against 0.7 and 0.3 without rules) — in the first output interval,
+/// before the fixture's AWS outage moves everyone to gcp.
+#[test]
+fn geo_steering_splits_users_before_the_weights() {
+    let text = std::fs::read_to_string("tests/fixtures/platform.yaml").unwrap().replace(
+        "    gcp: { weight: 30 }\n",
+        "    gcp: { weight: 30 }\n  steering:\n    geo:\n      - { region: KR, share: 0.85, cloud: aws }\n      - { region: JP, share: 0.10, cloud: gcp }\n",
+    );
+    let s = parse(&text);
+    let out = capsim::model::simulate(&s);
+    let first = |cloud: &str| -> f64 {
+        let i = out
+            .instance_names
+            .iter()
+            .position(|(c, n)| c == cloud && n == "web")
+            .unwrap();
+        out.rows
+            .iter()
+            .find(|r| r.service == i)
+            .unwrap()
+            .offered_rps
+    };
+    let (aws, gcp) = (first("aws"), first("gcp"));
+    let share = aws / (aws + gcp);
+    assert!((share - 0.885).abs() < 1e-9, "aws share {share}");
+}
