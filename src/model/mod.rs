@@ -416,8 +416,12 @@ pub fn simulate_with_demand(
                 every_ms,
                 strategy,
             } => {
-                // Every occurrence up front (one-off events), in every cloud the service runs in.
-                let mut t = at_ms;
+                // Every occurrence up front (one-off events), in every cloud the service runs in;
+                // a cadence anchored before the start begins at its first occurrence after it.
+                let mut t = match every_ms {
+                    Some(e) if at_ms < 0 => at_ms + (-at_ms + e - 1) / e * e,
+                    _ => at_ms,
+                };
                 while t < end {
                     for ci in 0..n_clouds {
                         if world.runs_in[ci * n_svc + service] {

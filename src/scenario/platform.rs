@@ -1120,6 +1120,18 @@ fn decode_slo(node: &Node, cx: &mut Cx, ctx: &Context<'_>, has_cache: bool) -> O
 
 /// A local date-time (`2026-09-25T19:00` or `2026-09-25 19:00`) → ms since the start.
 fn local_ms(n: &Node, cx: &mut Cx, path: &str, ctx: &Context<'_>) -> Option<TimeMs> {
+    local_ms_from(n, cx, path, ctx, false)
+}
+
+/// [`local_ms`]; with `before_ok` a time before the start is accepted (negative), e.g. the
+/// anchor of a cadence.
+fn local_ms_from(
+    n: &Node,
+    cx: &mut Cx,
+    path: &str,
+    ctx: &Context<'_>,
+    before_ok: bool,
+) -> Option<TimeMs> {
     let text = cx.scalar(n, path, "a local date and time")?;
     let dt = text
         .trim()
@@ -1137,7 +1149,7 @@ fn local_ms(n: &Node, cx: &mut Cx, path: &str, ctx: &Context<'_>) -> Option<Time
     match at {
         Some(at) => {
             let ms = at.as_millisecond() - start.as_millisecond();
-            if ms < 0 || ms >= ctx.duration_ms {
+            if (ms < 0 && !before_ok) || ms >= ctx.duration_ms {
                 cx.problem(
                     n,
                     path,
@@ -1286,10 +1298,24 @@ fn decode_deploy(
         }
         ix
     });
+    let every = m.opt_read(cx, "every", |cx, v, path| {
+        let ms = cx.positive_duration_ms(v, path)?;
+        if ms < crate::sim::HOUR_MS {
+            cx.problem(
+                v,
+                path,
+                "deploys repeat at most once an hour",
+                "write a cadence such as 7d (weekly) or 4w",
+            );
+            return None;
+        }
+        Some(ms)
+    });
+    // A cadence may be anchored before the run: its first occurrence inside the run counts.
+    let anchored = matches!(every, Some(Some(_)));
     let at = m
         .req(cx, "at", "local date-time")
-        .and_then(|v| local_ms(v, cx, &format!("{p}.at"), ctx));
-    let every = m.opt_read(cx, "every", |cx, v, path| cx.positive_duration_ms(v, path));
+        .and_then(|v| local_ms_from(v, cx, &format!("{p}.at"), ctx, anchored));
     let strategy = m.req(cx, "strategy", "rolling or blueGreen").and_then(|v| {
         cx.choice(
             v,

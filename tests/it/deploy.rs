@@ -73,7 +73,20 @@ fn rolling_update_of_three_pods_surges_one_at_a_time() {
     assert_eq!(format!("{:?}", again.rows), format!("{:?}", out.rows));
 }
 
-/// Weekly: `every: 6h` over one day from 10:00 gives deploys at 10:00 and 16:00 (22:00 too).
+/// A cadence anchored before the run starts at its first occurrence inside it: weekly from
+/// Monday 2026-02-23 10:00 gives 2026-03-02 10:00 in a run from 2026-03-02.
+#[test]
+fn a_cadence_may_be_anchored_before_the_run() {
+    let text = ROLLING.replace(
+        "at: \"2026-03-02T10:00\", strategy: rolling, maxSurge: 1, maxUnavailable: 0 }",
+        "at: \"2026-02-23T10:00\", every: 7d, strategy: rolling, maxSurge: 1, maxUnavailable: 0 }",
+    );
+    let out = capsim::model::simulate(&parse(&text));
+    let starts: Vec<i64> = out.deploys[0].0.iter().map(|d| d.started_ms).collect();
+    assert_eq!(starts, vec![600 * MIN]);
+}
+
+/// `every: 6h` over one day from 10:00 gives deploys at 10:00 and 16:00 (22:00 too).
 #[test]
 fn a_cadence_repeats_the_deploy() {
     let text = ROLLING.replace("maxUnavailable: 0 }", "maxUnavailable: 0, every: 6h }");
@@ -186,5 +199,14 @@ fn negative_durations_are_rejected() {
     rejected(
         "    - { type: deploy, service: web, at: \"2026-03-02T10:00\", strategy: blueGreen, canaryPercent: 120 }\n",
         &["spec.events[0].canaryPercent"],
+    );
+    // Too often to be a deploy cadence; a one-off deploy before the run.
+    rejected(
+        "    - { type: deploy, service: web, at: \"2026-03-02T10:00\", strategy: rolling, every: 1m }\n",
+        &["spec.events[0].every", "at most once an hour"],
+    );
+    rejected(
+        "    - { type: deploy, service: web, at: \"2026-02-02T10:00\", strategy: rolling }\n",
+        &["spec.events[0].at", "outside the simulation"],
     );
 }
