@@ -47,12 +47,11 @@ def failover(base: str) -> str:
                      "    duration: 2w                 # to 2026-09-28: the run-up to Chuseok, the holiday, the return\n")
     s = replace_once(s, "    outputResolution: 1h         # timeseries.csv: one row per hour and service (26,280 rows)\n",
                      "    outputResolution: 1m         # one row per minute and service: the failover race in detail\n")
-    return replace_once(s, "\n  kubernetes:\n    hpaController:",
+    return replace_once(s, "\n  events:\n",
                         "\n  events:\n"
                         "    # The whole AWS side fails at the evening peak of Chuseok day; after failover.detectionDelay\n"
                         "    # all traffic goes to GCP, whose HPAs and cluster autoscaler must race to absorb 3.3× their load.\n"
-                        "    - { type: outage, cloud: aws, start: \"2026-09-25T20:00\", duration: 2h }\n"
-                        "\n  kubernetes:\n    hpaController:")
+                        "    - { type: outage, cloud: aws, start: \"2026-09-25T20:00\", duration: 2h }\n")
 
 
 def main() -> None:

@@ -90,7 +90,7 @@ impl World<'_> {
                     let q = rates[i] * d.queries_per_request;
                     demands.push(database::Demand {
                         cloud,
-                        pods: if up { f64::from(inst.ready_count) } else { 0.0 },
+                        pods: if up { f64::from(inst.pool_pods()) } else { 0.0 },
                         pool_size: f64::from(d.pool_size),
                         reads_per_s: if up {
                             q * (1.0 - d.write_fraction) * miss

@@ -86,6 +86,9 @@ pub struct RunOutput {
     pub cache_monthly_hit_ratio: Vec<Option<f64>>,
     pub slo: SloTracker,
     pub outages: Vec<OutageStats>,
+    /// Per instance: its deploys (start, end, peak pods), in order, and how many were skipped
+    /// because one was still in progress.
+    pub deploys: Vec<(Vec<service::DeployRecord>, u32)>,
     /// Usage by calendar month, for cost.
     pub monthly: MonthlyUsage,
     pub duration_ms: TimeMs,
@@ -408,6 +411,30 @@ pub fn simulate_with_demand(
                 engine.schedule_at(start_ms + duration_ms, Event::CloudUp(cloud));
             }
             PlatformEvent::CacheFlush { at_ms } => engine.schedule_at(at_ms, Event::CacheFlush),
+            PlatformEvent::Deploy {
+                service,
+                at_ms,
+                every_ms,
+                strategy,
+            } => {
+                // Every occurrence up front (one-off events), in every cloud the service runs in;
+                // a cadence anchored before the start begins at its first occurrence after it.
+                let mut t = match every_ms {
+                    Some(e) if at_ms < 0 => at_ms + (-at_ms + e - 1) / e * e,
+                    _ => at_ms,
+                };
+                while t < end {
+                    for ci in 0..n_clouds {
+                        if world.runs_in[ci * n_svc + service] {
+                            engine.schedule_at(t, Event::Deploy(ci * n_svc + service, strategy));
+                        }
+                    }
+                    match every_ms {
+                        Some(e) => t += e,
+                        None => break,
+                    }
+                }
+            }
         }
     }
     let mut at = 0;
@@ -437,6 +464,11 @@ pub fn simulate_with_demand(
             .close_interval(end, world.demand.dau(end), &cpu);
     }
     let outages = outage_stats(s, &world.slo);
+    let deploys = world
+        .instances
+        .iter_mut()
+        .map(|i| (std::mem::take(&mut i.deploys), i.deploys_skipped))
+        .collect();
     let (rows, stats) = world.recorder.finish(end);
     let (db, db_connection_limit) = match world.db {
         Some(d) => (d.stats, Some(d.db.connection_limit())),
@@ -459,6 +491,7 @@ pub fn simulate_with_demand(
             .unwrap_or_default(),
         slo: world.slo,
         outages,
+        deploys,
         monthly: world.usage.finish(),
         duration_ms: end,
         events_handled: engine.events_handled(),

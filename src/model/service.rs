@@ -4,6 +4,7 @@
 
 use crate::hpa;
 use crate::scenario::Service;
+use crate::scenario::platform::DeployStrategy;
 use crate::sim::TimeMs;
 
 /// Where a pod is in its life.
@@ -44,6 +45,33 @@ pub struct Pod {
     pub memory_sample: Option<hpa::Sample>,
     pub rps_sample: Option<hpa::Sample>,
     pub inflight_sample: Option<hpa::Sample>,
+    /// The pod template's revision it was created from (0: the one the run starts with).
+    pub revision: u32,
+    /// Deleted by a deploy, it keeps its database pool open until it is gone (an old pod shutting
+    /// down after a rolling update replaced it, or blue kept for `switchFor` after a switch).
+    pub holds_pool: bool,
+}
+
+/// A deploy in progress on one service instance.
+#[derive(Debug, Clone, Copy)]
+pub struct Rollout {
+    pub strategy: DeployStrategy,
+    pub started_ms: TimeMs,
+    /// Blue-green: the switch has been scheduled (every green pod was Ready).
+    switch_scheduled: bool,
+    /// The most pods (not terminating) there were during it.
+    pub peak_active: u32,
+}
+
+/// A finished (or still running, at the end of a run) deploy of one instance.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct DeployRecord {
+    pub started_ms: TimeMs,
+    /// When the last old pod was deleted and every new one was Ready (`None`: still running at
+    /// the end).
+    pub done_ms: Option<TimeMs>,
+    pub peak_active: u32,
+    pub blue_green: bool,
 }
 
 /// A service's live state during a run.
@@ -94,6 +122,13 @@ pub struct ServiceState {
     /// Take the settled-pod path of a sync when it applies (false: always the general path;
     /// the tests run both and compare).
     settled_path: bool,
+    /// The current pod template's revision (each deploy adds one).
+    pub revision: u32,
+    pub rollout: Option<Rollout>,
+    /// Every deploy of this instance, in order; deploys that came while one was in progress
+    /// were skipped and are counted in `deploys_skipped`.
+    pub deploys: Vec<DeployRecord>,
+    pub deploys_skipped: u32,
 }
 
 #[derive(Default)]
@@ -290,6 +325,11 @@ pub enum Followup {
         pod: u64,
         at_ms: TimeMs,
     },
+    /// Blue-green: switch all traffic to revision `revision` at `at_ms`.
+    Switch {
+        revision: u32,
+        at_ms: TimeMs,
+    },
 }
 
 impl ServiceState {
@@ -350,6 +390,10 @@ impl ServiceState {
             settled_plan: None,
             latest_start_ms: TimeMs::MIN,
             settled_path: true,
+            revision: 0,
+            rollout: None,
+            deploys: Vec::new(),
+            deploys_skipped: 0,
         }
     }
 
@@ -720,58 +764,257 @@ impl ServiceState {
 
     /// The Deployment controller: create or delete pods to match `spec.replicas`. New pods wait
     /// for a node when a cluster is modelled (`needs_nodes`), else they are bound at once.
+    /// During a deploy the rollout decides which revision's pods to add or delete.
     pub fn set_replicas(&mut self, now: TimeMs, replicas: u32, out: &mut Vec<Followup>) {
         self.settle_all(now);
         self.spec_replicas = replicas;
+        if self.rollout.is_some() {
+            self.advance_rollout(now, out);
+            return;
+        }
         let active = self.active_pods();
         if replicas > active {
             for _ in active..replicas {
-                let id = self.new_pod_id();
-                if self.needs_nodes {
-                    self.pods
-                        .push(Pod::new(id, PodStage::Unscheduled, now, now));
-                    out.push(Followup::NeedsNode {
-                        pod: id,
-                        cpu_milli: self.cfg.cpu_request_milli,
-                        memory_bytes: self.cfg.memory_request_bytes,
-                    });
-                } else {
-                    self.pods.push(Pod::new(id, PodStage::Starting, now, now));
-                    self.latest_start_ms = self.latest_start_ms.max(now);
-                    out.push(Followup::Running {
-                        pod: id,
-                        at_ms: now + self.cfg.startup_delay_ms,
-                    });
-                }
+                self.create_pod(now, out);
             }
         } else if replicas < active {
-            // ReplicaSet deletion order (ActivePodsWithRanks): not-ready before ready, then the
-            // most recently ready first.
-            let mut victims: Vec<(u8, TimeMs, u64)> = self
-                .pods
-                .iter()
-                .filter(|p| p.stage != PodStage::Terminating)
-                .map(|p| {
-                    let rank = match p.stage {
-                        PodStage::Unscheduled => 0,
-                        PodStage::Starting => 1,
-                        PodStage::Running => 2,
-                        _ => 3,
-                    };
-                    (rank, -p.ready_transition_ms, p.id)
-                })
-                .collect();
-            victims.sort_by(|a, b| a.cmp(b).then(b.2.cmp(&a.2)));
-            for (_, _, id) in victims.into_iter().take((active - replicas) as usize) {
-                self.terminate(now, id, out);
+            self.delete_ranked(now, (active - replicas) as usize, false, |_| true, out);
+        }
+    }
+
+    /// One new pod of the current revision.
+    fn create_pod(&mut self, now: TimeMs, out: &mut Vec<Followup>) {
+        let id = self.new_pod_id();
+        let mut pod = if self.needs_nodes {
+            out.push(Followup::NeedsNode {
+                pod: id,
+                cpu_milli: self.cfg.cpu_request_milli,
+                memory_bytes: self.cfg.memory_request_bytes,
+            });
+            Pod::new(id, PodStage::Unscheduled, now, now)
+        } else {
+            self.latest_start_ms = self.latest_start_ms.max(now);
+            out.push(Followup::Running {
+                pod: id,
+                at_ms: now + self.cfg.startup_delay_ms,
+            });
+            Pod::new(id, PodStage::Starting, now, now)
+        };
+        pod.revision = self.revision;
+        self.pods.push(pod);
+    }
+
+    /// Delete `count` of the pods (not terminating) that `which` picks, in the ReplicaSet's
+    /// deletion order (ActivePodsWithRanks): not-ready before ready, then the most recently
+    /// ready first. Returns how many were deleted.
+    fn delete_ranked(
+        &mut self,
+        now: TimeMs,
+        count: usize,
+        keeps_pool: bool,
+        which: impl Fn(&Pod) -> bool,
+        out: &mut Vec<Followup>,
+    ) -> usize {
+        let mut victims: Vec<(u8, TimeMs, u64)> = self
+            .pods
+            .iter()
+            .filter(|p| p.stage != PodStage::Terminating && which(p))
+            .map(|p| {
+                let rank = match p.stage {
+                    PodStage::Unscheduled => 0,
+                    PodStage::Starting => 1,
+                    PodStage::Running => 2,
+                    _ => 3,
+                };
+                (rank, -p.ready_transition_ms, p.id)
+            })
+            .collect();
+        victims.sort_by(|a, b| a.cmp(b).then(b.2.cmp(&a.2)));
+        let n = victims.len().min(count);
+        for (_, _, id) in victims.into_iter().take(n) {
+            self.terminate_after(now, id, 0, keeps_pool, out);
+        }
+        n
+    }
+
+    /// A deploy of a new revision starts now (skipped while another is in progress, or when
+    /// the instance has no replicas).
+    pub fn start_deploy(&mut self, now: TimeMs, strategy: DeployStrategy, out: &mut Vec<Followup>) {
+        if self.rollout.is_some() || self.spec_replicas == 0 {
+            self.deploys_skipped += 1;
+            return;
+        }
+        self.settle_all(now);
+        self.revision += 1;
+        self.rollout = Some(Rollout {
+            strategy,
+            started_ms: now,
+            switch_scheduled: false,
+            peak_active: self.active_pods(),
+        });
+        self.deploys.push(DeployRecord {
+            started_ms: now,
+            done_ms: None,
+            peak_active: self.active_pods(),
+            blue_green: matches!(strategy, DeployStrategy::BlueGreen { .. }),
+        });
+        self.advance_rollout(now, out);
+    }
+
+    /// Counts of the pods not terminating: (new revision, new Ready, old revision).
+    fn revision_counts(&self) -> (u32, u32, u32) {
+        let (mut new, mut new_ready, mut old) = (0, 0, 0);
+        for p in &self.pods {
+            if p.stage == PodStage::Terminating {
+                continue;
+            }
+            if p.revision == self.revision {
+                new += 1;
+                new_ready += u32::from(p.stage == PodStage::Ready);
+            } else {
+                old += 1;
             }
         }
+        (new, new_ready, old)
+    }
+
+    /// The Deployment controller's pass over a rollout in progress (after a pod change, a deploy
+    /// or a new `spec.replicas`). Rolling: scale the new ReplicaSet up within `replicas +
+    /// maxSurge`, then the old one down while `replicas − maxUnavailable` stay available
+    /// (`NewRSNewReplicas`, `reconcileOldReplicaSets`), and up again. Blue-green: the new set
+    /// follows `spec.replicas`; once it is all Ready the switch is scheduled. No-op without one.
+    pub fn advance_rollout(&mut self, now: TimeMs, out: &mut Vec<Followup>) {
+        let Some(r) = self.rollout else { return };
+        self.settle_all(now);
+        let n = self.spec_replicas;
+        let rev = self.revision;
+        match r.strategy {
+            DeployStrategy::Rolling {
+                max_surge,
+                max_unavailable,
+            } => {
+                let scale_up = |s: &mut Self, out: &mut Vec<Followup>| {
+                    let (new, _, old) = s.revision_counts();
+                    if new > n {
+                        s.delete_ranked(now, (new - n) as usize, false, |p| p.revision == rev, out);
+                        return;
+                    }
+                    let room = (n + max_surge).saturating_sub(new + old);
+                    for _ in 0..room.min(n - new) {
+                        s.create_pod(now, out);
+                    }
+                };
+                scale_up(self, out);
+                let (new, new_ready, old) = self.revision_counts();
+                let min_available = n.saturating_sub(max_unavailable);
+                let max_down =
+                    i64::from(new + old) - i64::from(min_available) - i64::from(new - new_ready);
+                if max_down > 0 && old > 0 {
+                    self.delete_ranked(now, max_down as usize, true, |p| p.revision != rev, out);
+                }
+                scale_up(self, out);
+            }
+            DeployStrategy::BlueGreen { canary_ms, .. } => {
+                let (new, new_ready, _) = self.revision_counts();
+                if new < n {
+                    for _ in new..n {
+                        self.create_pod(now, out);
+                    }
+                } else if new > n {
+                    self.delete_ranked(now, (new - n) as usize, false, |p| p.revision == rev, out);
+                }
+                if !r.switch_scheduled && new_ready >= n && n > 0 {
+                    out.push(Followup::Switch {
+                        revision: rev,
+                        at_ms: now + canary_ms,
+                    });
+                    if let Some(r) = self.rollout.as_mut() {
+                        r.switch_scheduled = true;
+                    }
+                }
+            }
+        }
+        self.note_rollout(now);
+    }
+
+    /// Blue-green: all traffic goes to green now; blue leaves the endpoints and is kept (holding
+    /// its nodes and database pools) for `switchFor`, then shuts down.
+    pub fn switch_to(&mut self, now: TimeMs, revision: u32, out: &mut Vec<Followup>) {
+        let Some(Rollout {
+            strategy: DeployStrategy::BlueGreen { switch_ms, .. },
+            ..
+        }) = self.rollout
+        else {
+            return;
+        };
+        if revision != self.revision {
+            return;
+        }
+        self.settle_all(now);
+        let old: Vec<u64> = self
+            .pods
+            .iter()
+            .filter(|p| p.stage != PodStage::Terminating && p.revision != revision)
+            .map(|p| p.id)
+            .collect();
+        for id in old {
+            self.terminate_after(now, id, switch_ms, true, out);
+        }
+        self.note_rollout(now);
+    }
+
+    /// Track the rollout's peak and close it once no old pod is left and every new one is
+    /// Ready (Kubernetes' "successfully rolled out").
+    fn note_rollout(&mut self, now: TimeMs) {
+        let active = self.active_pods();
+        let (new, new_ready, old) = self.revision_counts();
+        let done = old == 0 && new_ready == new;
+        let Some(r) = self.rollout.as_mut() else {
+            return;
+        };
+        r.peak_active = r.peak_active.max(active);
+        if let Some(rec) = self.deploys.last_mut() {
+            rec.peak_active = r.peak_active;
+            if done {
+                rec.done_ms = Some(now);
+            }
+        }
+        if done {
+            self.rollout = None;
+        }
+    }
+
+    /// Pods whose database pools are open: the Ready ones, and those a deploy deleted that are
+    /// still shutting down (or kept for a blue-green's `switchFor`).
+    pub fn pool_pods(&self) -> u32 {
+        if self.revision == 0 {
+            return self.ready_count;
+        }
+        self.ready_count
+            + self
+                .pods
+                .iter()
+                .filter(|p| p.holds_pool && p.stage == PodStage::Terminating)
+                .count() as u32
     }
 
     /// Delete pod `id` (if it is not already going): out of the endpoints now, gone after the
     /// termination delay — at once for a pod that never started, as it has nothing to shut down.
     /// The caller has settled the usage counters.
     fn terminate(&mut self, now: TimeMs, id: u64, out: &mut Vec<Followup>) {
+        self.terminate_after(now, id, 0, false, out);
+    }
+
+    /// [`Self::terminate`], kept `extra_ms` longer before the shutdown starts; with
+    /// `keeps_pool` (a deploy deletes it) a Ready pod keeps its database pool until it is gone.
+    fn terminate_after(
+        &mut self,
+        now: TimeMs,
+        id: u64,
+        extra_ms: TimeMs,
+        keeps_pool: bool,
+        out: &mut Vec<Followup>,
+    ) {
         let Some(p) = self
             .pods
             .iter_mut()
@@ -781,6 +1024,7 @@ impl ServiceState {
         };
         if p.stage == PodStage::Ready {
             self.ready_count -= 1;
+            p.holds_pool = keeps_pool;
         }
         let delay = if p.stage == PodStage::Unscheduled {
             0
@@ -790,7 +1034,7 @@ impl ServiceState {
         p.stage = PodStage::Terminating;
         out.push(Followup::Gone {
             pod: id,
-            at_ms: now + delay,
+            at_ms: now + extra_ms + delay,
         });
     }
 
@@ -900,6 +1144,8 @@ impl Pod {
             memory_sample: None,
             rps_sample: None,
             inflight_sample: None,
+            revision: 0,
+            holds_pool: false,
         }
     }
 }
@@ -933,6 +1179,93 @@ mod tests {
             database: None,
             node_pools: Vec::new(),
         }
+    }
+
+    /// Run a service's follow-ups (no cluster) until none is left, in time order; returns the
+    /// most pods not terminating there were.
+    fn drain(s: &mut ServiceState, mut f: Vec<Followup>) -> u32 {
+        let mut due: Vec<(TimeMs, u8, u64)> = Vec::new();
+        let mut peak = s.active_pods();
+        loop {
+            for x in f.drain(..) {
+                match x {
+                    Followup::Running { pod, at_ms } => due.push((at_ms, 0, pod)),
+                    Followup::Ready { pod, at_ms } => due.push((at_ms, 1, pod)),
+                    Followup::Gone { pod, at_ms } => due.push((at_ms, 2, pod)),
+                    Followup::Switch { revision, at_ms } => due.push((at_ms, 3, revision.into())),
+                    Followup::NeedsNode { .. } => unreachable!("no cluster"),
+                }
+            }
+            peak = peak.max(s.active_pods());
+            due.sort();
+            if due.is_empty() {
+                return peak;
+            }
+            let (at, kind, id) = due.remove(0);
+            match kind {
+                0 => s.pod_running(at, id, &mut f),
+                1 => {
+                    s.pod_ready(at, id);
+                    s.advance_rollout(at, &mut f);
+                }
+                2 => s.pod_gone(at, id),
+                _ => s.switch_to(at, id as u32, &mut f),
+            }
+        }
+    }
+
+    /// maxSurge 0, maxUnavailable 1 on 3 pods: an old pod goes first (it keeps its pool while it
+    /// shuts down), then each new Ready pod lets the next old one go; never more than 3 pods.
+    #[test]
+    fn rolling_update_without_surge_goes_one_down_one_up() {
+        let mut s = ServiceState::new(Service {
+            initial_replicas: 3,
+            ..service()
+        });
+        s.start_initial_pods();
+        let mut f = Vec::new();
+        let strategy = DeployStrategy::Rolling {
+            max_surge: 0,
+            max_unavailable: 1,
+        };
+        s.start_deploy(0, strategy, &mut f);
+        assert_eq!((s.active_pods(), s.ready_count, s.pool_pods()), (3, 2, 3));
+        let peak = drain(&mut s, f);
+        assert_eq!(peak, 3);
+        assert!(s.rollout.is_none());
+        assert!(
+            s.pods
+                .iter()
+                .all(|p| p.revision == 1 && p.stage == PodStage::Ready)
+        );
+        // Three waves of startup (20 s) + readiness (5 s).
+        assert_eq!(s.deploys[0].done_ms, Some(3 * 25_000));
+        assert_eq!(s.pods.len(), 3);
+        // A deploy while none is in progress starts; one during a rollout is skipped.
+        let mut f = Vec::new();
+        s.start_deploy(100_000, strategy, &mut f);
+        s.start_deploy(100_000, strategy, &mut f);
+        assert_eq!((s.deploys.len(), s.deploys_skipped), (2, 1));
+    }
+
+    /// Blue-green on 2 pods: 4 pods (and pools) until the switch + switchFor + termination.
+    #[test]
+    fn blue_green_holds_both_sets_until_blue_is_gone() {
+        let mut s = ServiceState::new(service());
+        s.start_initial_pods();
+        let mut f = Vec::new();
+        let strategy = DeployStrategy::BlueGreen {
+            canary_percent: 10.0,
+            canary_ms: 60_000,
+            switch_ms: 30_000,
+        };
+        s.start_deploy(0, strategy, &mut f);
+        assert_eq!(s.active_pods(), 4);
+        let peak = drain(&mut s, f);
+        assert_eq!(peak, 4);
+        // Green Ready at 25 s, switch at 85 s: done then; blue gone at 85 + 30 + 10 s.
+        assert_eq!(s.deploys[0].done_ms, Some(85_000));
+        assert_eq!((s.pods.len(), s.ready_count, s.pool_pods()), (2, 2, 2));
     }
 
     #[test]
@@ -1120,6 +1453,7 @@ mod tests {
                         Followup::Ready { pod, at_ms } => due[k].push((at_ms, 1, pod)),
                         Followup::Gone { pod, at_ms } => due[k].push((at_ms, 2, pod)),
                         Followup::NeedsNode { .. } => unreachable!("no cluster"),
+                        Followup::Switch { .. } => unreachable!("no deploy"),
                     }
                 }
             }

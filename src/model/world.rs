@@ -41,6 +41,10 @@ pub(super) enum Event {
     CloudUp(usize),
     RouteBack(usize),
     CacheFlush,
+    /// A deploy of a new revision starts on an instance.
+    Deploy(usize, crate::scenario::platform::DeployStrategy),
+    /// Blue-green: an instance's traffic switches to this revision.
+    DeploySwitch(usize, u32),
 }
 
 /// The evaluation step's running totals and scratch space.
@@ -123,6 +127,9 @@ impl World<'_> {
                     ctx.schedule_at(at_ms, Event::PodReady(inst, pod))
                 }
                 Followup::Gone { pod, at_ms } => ctx.schedule_at(at_ms, Event::PodGone(inst, pod)),
+                Followup::Switch { revision, at_ms } => {
+                    ctx.schedule_at(at_ms, Event::DeploySwitch(inst, revision))
+                }
                 Followup::NeedsNode {
                     pod,
                     cpu_milli,
@@ -283,6 +290,10 @@ impl Model for World<'_> {
             }
             Event::PodReady(i, pod) => {
                 self.instances[i].pod_ready(now, pod);
+                if self.instances[i].rollout.is_some() {
+                    self.instances[i].advance_rollout(now, &mut self.followups);
+                    self.apply_followups(i, now, ctx);
+                }
                 self.record(now, i);
             }
             Event::PodGone(i, pod) => {
@@ -343,6 +354,16 @@ impl Model for World<'_> {
             Event::RouteBack(c) => {
                 self.evaluate(now);
                 self.routing.route_back(c);
+            }
+            Event::Deploy(i, strategy) => {
+                self.instances[i].start_deploy(now, strategy, &mut self.followups);
+                self.apply_followups(i, now, ctx);
+                self.record(now, i);
+            }
+            Event::DeploySwitch(i, revision) => {
+                self.instances[i].switch_to(now, revision, &mut self.followups);
+                self.apply_followups(i, now, ctx);
+                self.record(now, i);
             }
             Event::CacheFlush => {
                 // Bring the cache up to the flush with the lookups so far, then empty it.

@@ -237,6 +237,32 @@ pub enum PlatformEvent {
     },
     /// The cache empties (flush or failover) and warms up again.
     CacheFlush { at_ms: TimeMs },
+    /// A new version of a service is rolled out (in every cloud where it runs) at `at_ms`, and
+    /// again every `every_ms` after it if set, until the run ends.
+    Deploy {
+        service: usize,
+        at_ms: TimeMs,
+        every_ms: Option<TimeMs>,
+        strategy: DeployStrategy,
+    },
+}
+
+/// How a deploy replaces a service's pods.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum DeployStrategy {
+    /// The Deployment controller's RollingUpdate: at most `replicas + max_surge` pods, at least
+    /// `replicas − max_unavailable` of them available.
+    Rolling {
+        max_surge: u32,
+        max_unavailable: u32,
+    },
+    /// A second full set (green) beside the old one (blue): `canary_percent` of traffic to green
+    /// for `canary_ms` once it is Ready, then all of it; blue kept `switch_ms`, then deleted.
+    BlueGreen {
+        canary_percent: f64,
+        canary_ms: TimeMs,
+        switch_ms: TimeMs,
+    },
 }
 
 impl Platform {
@@ -1189,6 +1215,18 @@ fn decode_slo(node: &Node, cx: &mut Cx, ctx: &Context<'_>, has_cache: bool) -> O
 
 /// A local date-time (`2026-09-25T19:00` or `2026-09-25 19:00`) → ms since the start.
 fn local_ms(n: &Node, cx: &mut Cx, path: &str, ctx: &Context<'_>) -> Option<TimeMs> {
+    local_ms_from(n, cx, path, ctx, false)
+}
+
+/// [`local_ms`]; with `before_ok` a time before the start is accepted (negative), e.g. the
+/// anchor of a cadence.
+fn local_ms_from(
+    n: &Node,
+    cx: &mut Cx,
+    path: &str,
+    ctx: &Context<'_>,
+    before_ok: bool,
+) -> Option<TimeMs> {
     let text = cx.scalar(n, path, "a local date and time")?;
     let dt = text
         .trim()
@@ -1206,7 +1244,7 @@ fn local_ms(n: &Node, cx: &mut Cx, path: &str, ctx: &Context<'_>) -> Option<Time
     match at {
         Some(at) => {
             let ms = at.as_millisecond() - start.as_millisecond();
-            if ms < 0 || ms >= ctx.duration_ms {
+            if (ms < 0 && !before_ok) || ms >= ctx.duration_ms {
                 cx.problem(
                     n,
                     path,
@@ -1245,13 +1283,15 @@ fn decode_events(
             ok = false;
             continue;
         };
-        let kind = m.req(cx, "type", "outage or cacheFlush").and_then(|v| {
-            cx.choice(
-                v,
-                &format!("{p}.type"),
-                &[("outage", 0u8), ("cacheFlush", 1)],
-            )
-        });
+        let kind = m
+            .req(cx, "type", "outage, cacheFlush or deploy")
+            .and_then(|v| {
+                cx.choice(
+                    v,
+                    &format!("{p}.type"),
+                    &[("outage", 0u8), ("cacheFlush", 1), ("deploy", 2)],
+                )
+            });
         let ev = match kind {
             Some(0) => {
                 let cloud = m
@@ -1283,6 +1323,10 @@ fn decode_events(
                     _ => None,
                 }
             }
+            Some(2) => {
+                m.ignore(&["cloud", "start", "duration"]);
+                decode_deploy(&mut m, cx, &p, ctx)
+            }
             Some(_) => {
                 if !has_cache {
                     cx.problem(
@@ -1298,7 +1342,20 @@ fn decode_events(
                     .map(|at_ms| PlatformEvent::CacheFlush { at_ms })
             }
             None => {
-                m.ignore(&["cloud", "start", "duration", "at"]);
+                m.ignore(&[
+                    "cloud",
+                    "start",
+                    "duration",
+                    "at",
+                    "service",
+                    "strategy",
+                    "maxSurge",
+                    "maxUnavailable",
+                    "canaryPercent",
+                    "canaryFor",
+                    "switchFor",
+                    "every",
+                ]);
                 None
             }
         };
@@ -1309,4 +1366,139 @@ fn decode_events(
         }
     }
     ok.then_some(out)
+}
+
+/// One `type: deploy` event: which service, when (and how often), and how its pods are replaced.
+fn decode_deploy(
+    m: &mut MapReader<'_>,
+    cx: &mut Cx,
+    p: &str,
+    ctx: &Context<'_>,
+) -> Option<PlatformEvent> {
+    let service = m.req(cx, "service", "the service to deploy").and_then(|v| {
+        let path = format!("{p}.service");
+        let name = cx.string(v, &path)?;
+        let ix = ctx.service_names.iter().position(|s| *s == name);
+        if ix.is_none() {
+            let names: Vec<&str> = ctx.service_names.iter().map(String::as_str).collect();
+            let hint = crate::scenario::decode::closest(&name, &names)
+                .map(|s| format!("did you mean `{s}`? "))
+                .unwrap_or_default();
+            cx.problem(
+                v,
+                &path,
+                format!("unknown service {name:?}"),
+                format!("{hint}use one of: {}", ctx.service_names.join(", ")),
+            );
+        }
+        ix
+    });
+    let every = m.opt_read(cx, "every", |cx, v, path| {
+        let ms = cx.positive_duration_ms(v, path)?;
+        if ms < crate::sim::HOUR_MS {
+            cx.problem(
+                v,
+                path,
+                "deploys repeat at most once an hour",
+                "write a cadence such as 7d (weekly) or 4w",
+            );
+            return None;
+        }
+        Some(ms)
+    });
+    // A cadence may be anchored before the run: its first occurrence inside the run counts.
+    let anchored = matches!(every, Some(Some(_)));
+    let at = m
+        .req(cx, "at", "local date-time")
+        .and_then(|v| local_ms_from(v, cx, &format!("{p}.at"), ctx, anchored));
+    let strategy = m.req(cx, "strategy", "rolling or blueGreen").and_then(|v| {
+        cx.choice(
+            v,
+            &format!("{p}.strategy"),
+            &[("rolling", false), ("blueGreen", true)],
+        )
+    });
+    let count = |cx: &mut Cx, v: &Node, path: &str| cx.int(v, path, 0, 10_000).map(|x| x as u32);
+    let strategy = match strategy {
+        Some(false) => {
+            m.ignore(&["canaryPercent", "canaryFor", "switchFor"]);
+            let surge = m.opt_or(cx, "maxSurge", 1, count);
+            let unavailable = m.opt_or(cx, "maxUnavailable", 0, count);
+            match (surge, unavailable) {
+                (Some(0), Some(0)) => {
+                    cx.problem(
+                        m.opt("maxSurge").unwrap_or(m.node),
+                        &format!("{p}.maxSurge"),
+                        "maxSurge and maxUnavailable are both 0: the rollout could never make progress \
+                         (Kubernetes rejects this Deployment)",
+                        "set maxSurge: 1 (one extra pod at a time) or maxUnavailable: 1",
+                    );
+                    None
+                }
+                (Some(max_surge), Some(max_unavailable)) => Some(DeployStrategy::Rolling {
+                    max_surge,
+                    max_unavailable,
+                }),
+                _ => None,
+            }
+        }
+        Some(true) => {
+            m.ignore(&["maxSurge", "maxUnavailable"]);
+            let canary = m.opt_or(cx, "canaryPercent", 10.0, |cx, v, path| {
+                let x = cx.f64(v, path)?;
+                if !(0.0..100.0).contains(&x) {
+                    cx.problem(
+                        v,
+                        path,
+                        format!("must be at least 0 and under 100, found {}", show(x)),
+                        "write the canary's share of traffic in percent, e.g. 10 (0: no canary)",
+                    );
+                    return None;
+                }
+                Some(x)
+            });
+            let canary_for = m.opt_or(cx, "canaryFor", 0, |cx, v, path| cx.duration_ms(v, path));
+            let switch_for = m.opt_or(cx, "switchFor", 0, |cx, v, path| cx.duration_ms(v, path));
+            let mut ok = true;
+            for (key, val) in [("canaryFor", canary_for), ("switchFor", switch_for)] {
+                if let Some(ms) = val
+                    && ms < 0
+                {
+                    cx.problem(
+                        m.opt(key).unwrap_or(m.node),
+                        &format!("{p}.{key}"),
+                        "must not be negative",
+                        "write a duration such as 30m (0s: none)",
+                    );
+                    ok = false;
+                }
+            }
+            match (canary, canary_for, switch_for, ok) {
+                (Some(canary_percent), Some(canary_ms), Some(switch_ms), true) => {
+                    Some(DeployStrategy::BlueGreen {
+                        canary_percent,
+                        canary_ms,
+                        switch_ms,
+                    })
+                }
+                _ => None,
+            }
+        }
+        None => {
+            m.ignore(&[
+                "maxSurge",
+                "maxUnavailable",
+                "canaryPercent",
+                "canaryFor",
+                "switchFor",
+            ]);
+            None
+        }
+    };
+    Some(PlatformEvent::Deploy {
+        service: service?,
+        at_ms: at?,
+        every_ms: every?,
+        strategy: strategy?,
+    })
 }

@@ -6,6 +6,7 @@ mod check;
 mod common;
 mod compare;
 mod cost_files;
+mod deploy;
 mod errors;
 mod fuzz;
 mod headroom;
