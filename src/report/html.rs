@@ -653,7 +653,10 @@ fn slo_section(h: &mut String, r: &RunReport) {
         ],
         &rows,
     );
-    h.push_str("<h3>Per service</h3>\n");
+    h.push_str(&format!(
+        "<h3>Per service</h3>\n<p class=\"note\">Each service against the path's target ({}); a service off the path (marked) has no target of its own, so its compliance says only how often it would meet this one.</p>\n",
+        ms(slo.latency_p95_target_ms)
+    ));
     let rows: Vec<(String, Vec<String>)> = slo
         .services
         .iter()
@@ -672,7 +675,11 @@ fn slo_section(h: &mut String, r: &RunReport) {
             (
                 String::new(),
                 vec![
-                    esc(&s.service),
+                    if slo.path.contains(&s.service) {
+                        esc(&s.service)
+                    } else {
+                        format!("{} (off the path)", esc(&s.service))
+                    },
                     pct(worst_lc, 3),
                     bad(worst_av >= min_avail, pct(worst_av, 3)),
                     ms(worst_p95),
