@@ -158,9 +158,12 @@ pub struct UsageMeter {
     /// `[pool][month][n]` = ms with exactly n nodes (converted to hours at the end).
     pool_node_ms: Vec<Vec<Vec<TimeMs>>>,
     node_count_since: TimeMs,
-    /// Scratch for [`UsageMeter::track_allocation`]: pods per (pool, instance), and per instance.
+    /// For [`UsageMeter::track_allocation`]: bound pods per (pool, instance), and per instance.
     pod_counts: Vec<u32>,
     bound: Vec<u32>,
+    /// Each cluster's generation when `pod_counts` and `bound` were counted: they change only
+    /// when a pod is bound or unbound, which moves the generation.
+    counted_generations: Vec<Option<u64>>,
 }
 
 impl UsageMeter {
@@ -199,6 +202,7 @@ impl UsageMeter {
             node_count_since: 0,
             pod_counts: vec![0; pools * instances],
             bound: vec![0; instances],
+            counted_generations: Vec::new(),
         }
     }
 
@@ -272,16 +276,27 @@ impl UsageMeter {
         if n == 0 || self.pod_counts.is_empty() || dt_ms <= 0 {
             return;
         }
-        self.pod_counts.fill(0);
-        self.bound.fill(0);
-        for (ci, c) in clusters.iter().enumerate() {
-            let Some(c) = c else { continue };
-            for (pool, (inst, _)) in c.bound_pods() {
-                if inst < n {
-                    self.pod_counts[(pool_offset[ci] + pool) * n + inst] += 1;
-                    self.bound[inst] += 1;
+        let unchanged = self.counted_generations.len() == clusters.len()
+            && clusters
+                .iter()
+                .zip(&self.counted_generations)
+                .all(|(c, g)| c.as_ref().map(Cluster::generation) == *g);
+        if !unchanged {
+            self.pod_counts.fill(0);
+            self.bound.fill(0);
+            for (ci, c) in clusters.iter().enumerate() {
+                let Some(c) = c else { continue };
+                for (pool, (inst, _)) in c.bound_pods() {
+                    if inst < n {
+                        self.pod_counts[(pool_offset[ci] + pool) * n + inst] += 1;
+                        self.bound[inst] += 1;
+                    }
                 }
             }
+            self.counted_generations = clusters
+                .iter()
+                .map(|c| c.as_ref().map(Cluster::generation))
+                .collect();
         }
         let hours = dt_ms as f64 / HOUR_MS as f64;
         for inst in 0..n {
