@@ -16,26 +16,6 @@ fn platform_variant(from: &str, to: &str) -> String {
     base.replacen(from, to, 1)
 }
 
-/// `validate` and `run` on `text` both exit 2 without a panic and without a report; stderr names
-/// the file, a line, the fix, and each of `needles`. Returns `validate`'s stderr.
-fn rejected(text: &str, needles: &[&str]) -> String {
-    let (dir, path) = write_temp("bad.yaml", text);
-    let v = capsim(&["validate", path_str(&path)]);
-    let err = stderr(&v);
-    assert_eq!(v.status.code(), Some(2), "validate: {err}");
-    assert!(!err.contains("panicked"), "{err}");
-    assert!(err.contains("bad.yaml:"), "names the file and line: {err}");
-    assert!(err.contains("fix:"), "says how to fix it: {err}");
-    for n in needles {
-        assert!(err.contains(n), "expected {n:?} in: {err}");
-    }
-    let out = dir.path().join("out");
-    let r = capsim(&["run", path_str(&path), "--out", path_str(&out), "-q"]);
-    assert_eq!(r.status.code(), Some(2), "run: {}", stderr(&r));
-    assert!(!out.exists(), "no report for bad input");
-    err
-}
-
 #[test]
 fn money_overflow_inputs_are_out_of_range() {
     for (from, to, field) in [

@@ -146,29 +146,17 @@ fn blue_green_doubles_connection_demand_for_the_switch_window() {
     );
 }
 
-fn rejected(events: &str, needles: &[&str]) {
+fn rejected_events(events: &str, needles: &[&str]) {
     let text = ROLLING.replace(
         "    - { type: deploy, service: web, at: \"2026-03-02T10:00\", strategy: rolling, maxSurge: 1, maxUnavailable: 0 }\n",
         events,
     );
-    let (dir, path) = write_temp("bad.yaml", &text);
-    let v = capsim(&["validate", path_str(&path)]);
-    let err = stderr(&v);
-    assert_eq!(v.status.code(), Some(2), "validate: {err}");
-    assert!(!err.contains("panicked"), "{err}");
-    assert!(err.contains("bad.yaml:"), "names the file and line: {err}");
-    assert!(err.contains("fix:"), "says how to fix it: {err}");
-    for n in needles {
-        assert!(err.contains(n), "expected {n:?} in: {err}");
-    }
-    let out = dir.path().join("out");
-    let r = capsim(&["run", path_str(&path), "--out", path_str(&out), "-q"]);
-    assert_eq!(r.status.code(), Some(2), "run: {}", stderr(&r));
+    crate::common::rejected(&text, needles);
 }
 
 #[test]
 fn unknown_service_is_named() {
-    rejected(
+    rejected_events(
         "    - { type: deploy, service: wbe, at: \"2026-03-02T10:00\", strategy: rolling }\n",
         &[
             "spec.events[0].service",
@@ -180,7 +168,7 @@ fn unknown_service_is_named() {
 
 #[test]
 fn zero_surge_and_zero_unavailable_is_rejected() {
-    rejected(
+    rejected_events(
         "    - { type: deploy, service: web, at: \"2026-03-02T10:00\", strategy: rolling, maxSurge: 0, maxUnavailable: 0 }\n",
         &["spec.events[0].maxSurge", "maxUnavailable"],
     );
@@ -188,24 +176,24 @@ fn zero_surge_and_zero_unavailable_is_rejected() {
 
 #[test]
 fn negative_durations_are_rejected() {
-    rejected(
+    rejected_events(
         "    - { type: deploy, service: web, at: \"2026-03-02T10:00\", strategy: blueGreen, canaryFor: -5m }\n",
         &["spec.events[0].canaryFor"],
     );
-    rejected(
+    rejected_events(
         "    - { type: deploy, service: web, at: \"2026-03-02T10:00\", strategy: rolling, every: -7d }\n",
         &["spec.events[0].every"],
     );
-    rejected(
+    rejected_events(
         "    - { type: deploy, service: web, at: \"2026-03-02T10:00\", strategy: blueGreen, canaryPercent: 120 }\n",
         &["spec.events[0].canaryPercent"],
     );
     // Too often to be a deploy cadence; a one-off deploy before the run.
-    rejected(
+    rejected_events(
         "    - { type: deploy, service: web, at: \"2026-03-02T10:00\", strategy: rolling, every: 1m }\n",
         &["spec.events[0].every", "at most once an hour"],
     );
-    rejected(
+    rejected_events(
         "    - { type: deploy, service: web, at: \"2026-02-02T10:00\", strategy: rolling }\n",
         &["spec.events[0].at", "outside the simulation"],
     );

@@ -23,20 +23,6 @@ fn parse(text: &str) -> capsim::scenario::Scenario {
     capsim::scenario::parse(text, "plan.yaml", &repo(".")).expect("the variant is valid")
 }
 
-/// `validate` exits 2 naming the file, a line, the fix and each needle.
-fn rejected(text: &str, needles: &[&str]) {
-    let (_dir, path) = write_temp("bad.yaml", text);
-    let v = capsim(&["validate", path_str(&path)]);
-    let err = stderr(&v);
-    assert_eq!(v.status.code(), Some(2), "validate: {err}");
-    assert!(!err.contains("panicked"), "{err}");
-    assert!(err.contains("bad.yaml:"), "names the file and line: {err}");
-    assert!(err.contains("fix:"), "says how to fix it: {err}");
-    for n in needles {
-        assert!(err.contains(n), "expected {n:?} in: {err}");
-    }
-}
-
 const STORAGE: &str =
     "    maxConnections: 200\n    storage: { allocatedGb: 150, maxAllocatedGb: 200 }\n";
 
