@@ -753,13 +753,7 @@ fn cache<DB: DrawingBackend>(
     r: &RunReport,
 ) -> DrawResult<DB, Vec<LegendEntry>> {
     let s = &r.series;
-    let low = s
-        .cache_hit_ratio_min
-        .iter()
-        .flatten()
-        .copied()
-        .fold(1.0, f64::min);
-    let bottom = ((low - 0.05) * 20.0).floor().max(0.0) / 20.0;
+    let bottom = s.cache_axis_bottom();
     let (mut c, mut legend) = day_frame(
         area,
         r,

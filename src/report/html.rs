@@ -1204,14 +1204,8 @@ fn charts_section(h: &mut String, r: &RunReport) {
         );
     }
     if r.cache.is_some() && s.cache_hit_ratio_min.iter().any(Option::is_some) {
-        let low = s
-            .cache_hit_ratio_min
-            .iter()
-            .flatten()
-            .copied()
-            .fold(1.0, f64::min);
         let mut pl = svg::Plot::lines("hit ratio, lowest interval of the day", svg::pct);
-        pl.y_min = Some(((low - 0.05) * 20.0).floor().max(0.0) / 20.0);
+        pl.y_min = Some(s.cache_axis_bottom());
         pl.y_max = Some(1.0);
         pl.series.push(svg::Series::new(
             "hit ratio",

@@ -179,6 +179,20 @@ const OUTAGE_BEFORE_MS: i64 = 30 * 60_000;
 /// …and ends this long after the later of its end and the recovery.
 const OUTAGE_AFTER_MS: i64 = 60 * 60_000;
 
+impl DailySeries {
+    /// The bottom of a hit-ratio axis: 5 points below the lowest daily minimum, on a 5 % step,
+    /// not below 0 (the HTML panel and the PNG/SVG chart share it).
+    pub fn cache_axis_bottom(&self) -> f64 {
+        let low = self
+            .cache_hit_ratio_min
+            .iter()
+            .flatten()
+            .copied()
+            .fold(1.0, f64::min);
+        ((low - 0.05) * 20.0).floor().max(0.0) / 20.0
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 pub struct IntradayService {
     pub name: String,
