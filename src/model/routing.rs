@@ -75,14 +75,12 @@ impl Routing {
         } else {
             0.0
         };
-        if self.geo.is_empty() {
-            return by_weight;
-        }
         self.steered(c, by_weight, |k| self.clouds[k].routed)
     }
 
     /// Cloud `c`'s share with geo steering: each rule's users go to its cloud when `goes(cloud)`,
-    /// else they join the rest, which is split `by_weight` (`c`'s share of it).
+    /// else they join the rest, which is split `by_weight` (`c`'s share of it). Without rules
+    /// this is `by_weight` itself, bit for bit (0 + 1 × x = x).
     fn steered(&self, c: usize, by_weight: f64, goes: impl Fn(usize) -> bool) -> f64 {
         let mut rest = 1.0;
         let mut steered = 0.0;
@@ -116,9 +114,6 @@ impl Routing {
             } else {
                 0.0
             };
-            if self.geo.is_empty() {
-                return by_weight;
-            }
             return self.steered(c, by_weight, |k| runs_in(k) && self.clouds[k].routed);
         }
         let all: f64 = members().map(|k| self.clouds[k].weight).sum();
@@ -127,9 +122,6 @@ impl Routing {
         } else {
             0.0
         };
-        if self.geo.is_empty() {
-            return by_weight;
-        }
         // None of its clouds is routed: the traffic still goes to them, and fails.
         self.steered(c, by_weight, &runs_in)
     }
