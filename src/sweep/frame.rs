@@ -354,9 +354,9 @@ pub fn aggregate(runs: &DataFrame, params: &[(String, Vec<String>)]) -> Result<D
                 ci.map(|c| c.0),
                 ci.map(|c| c.1),
                 s.min,
-                s.quantile(&v, 0.05),
-                s.quantile(&v, 0.50),
-                s.quantile(&v, 0.95),
+                quantile(&v, 0.05),
+                quantile(&v, 0.50),
+                quantile(&v, 0.95),
                 s.max,
             ];
             for (col, x) in stats.iter_mut().zip(row) {
@@ -412,22 +412,22 @@ impl Summary {
             max: v.last().copied(),
         }
     }
+}
 
-    /// The `p` quantile of the sorted values by linear interpolation between order statistics
-    /// (numpy's default, polars' `Linear`): position p·(n − 1).
-    fn quantile(&self, sorted: &[f64], p: f64) -> Option<f64> {
-        if sorted.is_empty() {
-            return None;
-        }
-        let at = p * (sorted.len() - 1) as f64;
-        let (lo, hi) = (at.floor() as usize, at.ceil() as usize);
-        let (a, b) = (sorted[lo], sorted[hi]);
-        Some(if a == b {
-            a
-        } else {
-            (at - lo as f64) * (b - a) + a
-        })
+/// The `p` quantile of sorted values by linear interpolation between order statistics (numpy's
+/// default, polars' `Linear`): position p·(n − 1).
+fn quantile(sorted: &[f64], p: f64) -> Option<f64> {
+    if sorted.is_empty() {
+        return None;
     }
+    let at = p * (sorted.len() - 1) as f64;
+    let (lo, hi) = (at.floor() as usize, at.ceil() as usize);
+    let (a, b) = (sorted[lo], sorted[hi]);
+    Some(if a == b {
+        a
+    } else {
+        (at - lo as f64) * (b - a) + a
+    })
 }
 
 /// An integer column (nulls as `None`).
@@ -657,12 +657,12 @@ mod tests {
         let s = Summary::of(&mut one);
         assert_eq!((s.n, s.mean, s.sd), (1, Some(7.5), None));
         assert_eq!(
-            (s.min, s.max, s.quantile(&one, 0.95)),
+            (s.min, s.max, quantile(&one, 0.95)),
             (Some(7.5), Some(7.5), Some(7.5))
         );
         let s = Summary::of(&mut []);
         assert_eq!(
-            (s.n, s.mean, s.sd, s.min, s.quantile(&[], 0.5)),
+            (s.n, s.mean, s.sd, s.min, quantile(&[], 0.5)),
             (0, None, None, None, None)
         );
     }
