@@ -24,18 +24,17 @@ impl World<'_> {
             rates[i] = (total - self.eval.last_offered[i]) / dt_s;
             self.eval.last_offered[i] = total;
         }
-        // Usage for cost: requests and page views per cloud and month, and DAU-time.
+        // Usage for cost: requests per cloud and per service instance, page views per cloud, and
+        // DAU-time, per month.
         let month = self.usage.monthly.month_of(self.eval.last_eval_ms);
         for (i, r) in rates.iter().enumerate() {
             let cloud = i / self.n_svc;
             self.usage.monthly.requests[cloud][month] += r * dt_s;
+            self.usage.monthly.service_requests[i][month] += r * dt_s;
             if i % self.n_svc == 0 {
                 let rpv = self.instances[i].cfg.requests_per_page_view;
                 self.usage.monthly.page_views[cloud][month] += r * dt_s / rpv;
             }
-        }
-        for (i, r) in rates.iter().enumerate() {
-            self.usage.monthly.service_requests[i][month] += r * dt_s;
         }
         let dau = self.demand.dau(now);
         self.usage.monthly.mean_dau[month] += dau * dt_s * 1000.0;
