@@ -54,13 +54,11 @@ pub struct Pod {
 
 /// A deploy in progress on one service instance.
 #[derive(Debug, Clone, Copy)]
+/// Its start and peak are kept in its [`DeployRecord`], the last of `ServiceState::deploys`.
 pub struct Rollout {
     pub strategy: DeployStrategy,
-    pub started_ms: TimeMs,
     /// Blue-green: the switch has been scheduled (every green pod was Ready).
     switch_scheduled: bool,
-    /// The most pods (not terminating) there were during it.
-    pub peak_active: u32,
 }
 
 /// A finished (or still running, at the end of a run) deploy of one instance.
@@ -848,9 +846,7 @@ impl ServiceState {
         self.revision += 1;
         self.rollout = Some(Rollout {
             strategy,
-            started_ms: now,
             switch_scheduled: false,
-            peak_active: self.active_pods(),
         });
         self.deploys.push(DeployRecord {
             started_ms: now,
@@ -969,12 +965,12 @@ impl ServiceState {
         let active = self.active_pods();
         let (new, new_ready, old) = self.revision_counts();
         let done = old == 0 && new_ready == new;
-        let Some(r) = self.rollout.as_mut() else {
+        if self.rollout.is_none() {
             return;
-        };
-        r.peak_active = r.peak_active.max(active);
+        }
         if let Some(rec) = self.deploys.last_mut() {
-            rec.peak_active = r.peak_active;
+            // The most pods (not terminating) there were during it.
+            rec.peak_active = rec.peak_active.max(active);
             if done {
                 rec.done_ms = Some(now);
             }
