@@ -131,7 +131,19 @@ pub fn plan(path: &Path, grid: Grid, runs_per_point: usize, seed: Option<u64>) -
         grid,
         shard: Shard::ALL,
     };
-    let demands = scenarios.iter().map(crate::traffic::Demand::new).collect();
+    // Each point's runs differ only in their seed: its curve is tabulated at the traffic ticks
+    // once when more than one run will read it.
+    let demands = scenarios
+        .iter()
+        .map(|s| {
+            let mut demand = crate::traffic::Demand::new(s);
+            if runs_per_point > 1 {
+                let tick_ms = crate::scenario::limits::tick_period_ms(s);
+                demand.tabulate(tick_ms, s.simulation.duration_ms);
+            }
+            demand
+        })
+        .collect();
     Ok(Plan {
         manifest,
         scenarios,
