@@ -300,7 +300,8 @@ fn write_service(o: &mut String, w: &Workload, name: &str, m: &Manifests) {
     if let Some(s) = &w.strategy {
         let _ = writeln!(
             o,
-            "      # rollout: {s} (capsim does not simulate rollouts)"
+            "      # rollout: {s}. TODO: deploys are simulated as spec.events (type: deploy, at, every, \
+             strategy: rolling with maxSurge/maxUnavailable in whole pods); a manifest gives no cadence"
         );
     }
     for p in m.pdbs.iter().filter(|p| {
