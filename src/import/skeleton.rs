@@ -300,7 +300,8 @@ fn write_service(o: &mut String, w: &Workload, name: &str, m: &Manifests) {
     if let Some(s) = &w.strategy {
         let _ = writeln!(
             o,
-            "      # rollout: {s} (capsim does not simulate rollouts)"
+            "      # rollout: {s}. TODO: deploys are simulated as spec.events (type: deploy, at, every, \
+             strategy: rolling with maxSurge/maxUnavailable in whole pods); a manifest gives no cadence"
         );
     }
     for p in m.pdbs.iter().filter(|p| {
@@ -467,29 +468,35 @@ fn rds_default_max_connections(memory_bytes: f64) -> i64 {
     ((memory_bytes / 9_531_392.0).floor() as i64).clamp(1, 5000)
 }
 
-/// Cloud SQL for PostgreSQL's default `max_connections` by instance memory (the table in Cloud
-/// SQL's "Maximum concurrent connections" documentation, as recalled: check it for your tier).
-fn cloudsql_default_max_connections(memory_bytes: f64) -> i64 {
-    let gib = memory_bytes / (1024.0 * 1024.0 * 1024.0);
-    match gib {
-        g if g < 3.75 => 50,
-        g if g < 6.0 => 100,
-        g if g < 7.5 => 200,
-        g if g < 15.0 => 400,
-        g if g < 30.0 => 500,
-        g if g < 60.0 => 600,
-        g if g < 120.0 => 800,
-        _ => 1000,
-    }
-}
-
 fn write_infra(o: &mut String, infra: &Infra, providers: &[String], start: jiff::civil::Date) {
     let catalogue = Catalogue::builtin();
     let several = providers.len() > 1;
-    if !infra.pools.is_empty() {
+    // A pool of an instance type the catalogue lacks would not validate (the simulation needs its
+    // vCPU and memory, the cost model its price), and any stand-in type would be a guess: such a
+    // pool is written as a TODO comment carrying the plan's values instead.
+    let (pools, unknown): (Vec<_>, Vec<_>) = infra
+        .pools
+        .iter()
+        .partition(|p| catalogue.get(&p.instance_type).is_some());
+    for p in &unknown {
+        let _ = writeln!(
+            o,
+            "  # TODO: node pool {} (from {}: {}, {}..{} nodes{}) not written: {} is not in the \
+             built-in catalogue;\n  #   add it with spec.catalogue (and its price to the price \
+             book), then write the pool under cluster.nodePools",
+            p.name,
+            p.source,
+            p.instance_type,
+            p.min_nodes.max(0),
+            p.max_nodes.max(p.min_nodes).max(1),
+            if p.spot { ", spot" } else { "" },
+            p.instance_type
+        );
+    }
+    if !pools.is_empty() {
         o.push_str("  cluster:\n    nodePools:\n");
         let mut seen: Vec<String> = Vec::new();
-        for p in &infra.pools {
+        for p in pools {
             let mut name = p.name.clone();
             let mut k = 2;
             while seen.contains(&name) {
@@ -501,17 +508,7 @@ fn write_infra(o: &mut String, infra: &Infra, providers: &[String], start: jiff:
             if several {
                 let _ = writeln!(o, "        cloud: {}", p.provider);
             }
-            let known = catalogue.get(&p.instance_type).is_some();
-            let _ = writeln!(
-                o,
-                "        instanceType: {}{}",
-                p.instance_type,
-                if known {
-                    ""
-                } else {
-                    "  # TODO: not in the built-in catalogue: add a row with spec.catalogue"
-                }
-            );
+            let _ = writeln!(o, "        instanceType: {}", p.instance_type);
             let _ = writeln!(
                 o,
                 "        minNodes: {}\n        maxNodes: {}",
@@ -567,7 +564,12 @@ fn write_infra(o: &mut String, infra: &Infra, providers: &[String], start: jiff:
                 "    # {}: EKS version {v} has no known release date; the default {} is used",
                 c.address, "1.34"
             )),
-            None => {}
+            // Unset in the configuration: EKS picks its default version when it creates the
+            // cluster, so the plan knows it only after apply.
+            None => cost.push(format!(
+                "    # {}: the plan leaves the version to EKS (known after apply); the default {} is used",
+                c.address, "1.34"
+            )),
         }
     }
     if let Some(db) = primary {
@@ -587,12 +589,13 @@ fn write_infra(o: &mut String, infra: &Infra, providers: &[String], start: jiff:
             ));
         }
     }
-    if !cost.is_empty() {
+    // `cost:` holding only comments would be a null section: such notes stand alone.
+    let header = cost.iter().any(|l| !l.trim_start().starts_with('#'));
+    if header {
         o.push_str("  cost:\n");
-        for l in cost {
-            o.push_str(&l);
-            o.push('\n');
-        }
+    }
+    for l in cost {
+        let _ = writeln!(o, "{}", if header { &l[..] } else { &l[2..] });
     }
 }
 
@@ -620,21 +623,22 @@ fn write_database(
                 "    maxConnections: {n}  # the plan's max_connections parameter"
             );
         }
-        (None, Some(mem)) => {
-            let (n, why) = if db.provider == "gcp" {
-                (
-                    cloudsql_default_max_connections(mem),
-                    "Cloud SQL's default for the tier's memory",
-                )
-            } else {
-                (
-                    rds_default_max_connections(mem),
-                    "RDS's default LEAST(memory/9531392, 5000)",
-                )
-            };
+        // Cloud SQL sets its default by the tier's memory in a table capsim has no copy of (its
+        // "Quotas and limits" page, "Maximum concurrent connections"): rather than a remembered
+        // number, PostgreSQL's own default (100) stands in, marked TODO.
+        (None, _) if db.provider == "gcp" => {
             let _ = writeln!(
                 o,
-                "    maxConnections: {n}  # TODO: the plan sets none; {why}"
+                "    maxConnections: 100  # TODO: the plan sets no max_connections flag; Cloud SQL's default \
+                 depends on the tier's memory (Cloud SQL \"Quotas and limits\"): set the flag or this value \
+                 (100 is PostgreSQL's own default)"
+            );
+        }
+        (None, Some(mem)) => {
+            let _ = writeln!(
+                o,
+                "    maxConnections: {}  # TODO: the plan sets none; RDS's default LEAST(memory/9531392, 5000)",
+                rds_default_max_connections(mem)
             );
         }
         (None, None) => {
@@ -739,6 +743,5 @@ mod tests {
         // db.r6g.large (16 GiB): 17179869184 / 9531392 = 1802.
         assert_eq!(rds_default_max_connections(16.0 * gib), 1802);
         assert_eq!(rds_default_max_connections(512.0 * gib), 5000);
-        assert_eq!(cloudsql_default_max_connections(16.0 * gib), 500);
     }
 }

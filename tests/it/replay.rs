@@ -71,6 +71,49 @@ fn prometheus_matrix_replay_per_service() {
     assert_hourly_means(&rps);
 }
 
+/// Per service with a second service: `web`'s recorded requests (requestsPerPageView 2) become
+/// page views = rps / 2, and `api` (requestsPerPageView 3) follows the same page views, so its
+/// offered rate is 3/2 of `web`'s at every hour. Both read from `timeseries.csv`'s per-service rows.
+#[test]
+fn per_service_replay_drives_the_other_services_through_page_views() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        repo(&format!("{DIR}/prometheus-web-rps.json")),
+        dir.path().join("prometheus-web-rps.json"),
+    )
+    .unwrap();
+    let api = "    api:\n      requestsPerPageView: 3\n      cpuPerRequest: 20ms\n      serviceTime: 50ms\n      concurrencyPerPod: 8\n      resources: { requests: { cpu: 250m, memory: 256Mi } }\n      startupDelay: 10s\n      readinessDelay: 5s\n      hpa: { minReplicas: 1, maxReplicas: 30 }\n";
+    let text =
+        scenario("{ file: prometheus-web-rps.json, service: web, labels: { service: web } }") + api;
+    let path = dir.path().join("s.yaml");
+    std::fs::write(&path, text).unwrap();
+    let out = dir.path().join("out");
+    let o = capsim(&["run", path_str(&path), "--out", path_str(&out), "--quiet"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let csv = std::fs::read_to_string(out.join("timeseries.csv")).unwrap();
+    let header: Vec<&str> = csv.lines().next().unwrap().split(',').collect();
+    let at = |name: &str| header.iter().position(|h| *h == name).unwrap();
+    let (svc, rps) = (at("service"), at("offered_rps"));
+    let of = |name: &str| -> Vec<f64> {
+        csv.lines()
+            .skip(1)
+            .map(|l| l.split(',').collect::<Vec<_>>())
+            .filter(|f| f[svc] == name)
+            .map(|f| f[rps].parse().unwrap())
+            .collect()
+    };
+    let (web, api) = (of("web"), of("api"));
+    assert_hourly_means(&web);
+    assert_eq!(api.len(), 24);
+    for (h, (w, a)) in web.iter().zip(&api).enumerate() {
+        // The file rounds to 3 decimals: compare with a tolerance of that rounding × 3/2.
+        assert!(
+            (a - w * 1.5).abs() < 0.002,
+            "hour {h}: api {a} vs web {w} × 3/2"
+        );
+    }
+}
+
 /// A Grafana CSV export with epoch-millisecond times, product-level page views.
 #[test]
 fn grafana_csv_replay_per_product() {
