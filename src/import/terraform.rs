@@ -236,6 +236,12 @@ fn map_resources(resources: &[Resource<'_>]) -> Infra {
             ))
         })
         .collect();
+    // GKE clusters by name: a node pool names its cluster and inherits its zones.
+    let gke_clusters: Vec<(&str, &Value)> = resources
+        .iter()
+        .filter(|r| r.ty == "google_container_cluster")
+        .filter_map(|r| Some((s(r.values, "name")?, r.values)))
+        .collect();
     for r in resources {
         let v = r.values;
         match r.ty {
@@ -274,13 +280,34 @@ fn map_resources(resources: &[Resource<'_>]) -> Infra {
                     let name = s(np, "name")
                         .map(str::to_string)
                         .unwrap_or_else(|| format!("{}-pool-{k}", s(v, "name").unwrap_or("gke")));
-                    infra.pools.push(gke_pool(np, name, r.address));
+                    infra
+                        .pools
+                        .push(gke_pool(np, name, r.address, gke_zones(np, Some(v))));
+                    n += 1;
+                }
+                // The default pool GKE creates unless the plan removes it (or lists its pools).
+                if n == 0
+                    && v.get("remove_default_node_pool").and_then(Value::as_bool) != Some(true)
+                {
+                    let cluster_name = s(v, "name").unwrap_or("gke");
+                    let mut pool = gke_pool(
+                        v,
+                        format!("{cluster_name}-default-pool"),
+                        r.address,
+                        gke_zones(v, None),
+                    );
+                    // The cluster's autoscaling block is node auto-provisioning, not this pool's.
+                    let count = i(v, "initial_node_count")
+                        .unwrap_or(1)
+                        .saturating_mul(gke_zones(v, None));
+                    (pool.min_nodes, pool.max_nodes) = (count, count.max(1));
+                    infra.pools.push(pool);
                     n += 1;
                 }
                 used(
                     &mut infra,
                     r,
-                    format!("a gcp cloud ({n} inline node pools → spec.cluster.nodePools)"),
+                    format!("a gcp cloud ({n} node pools → spec.cluster.nodePools)"),
                 );
             }
             "aws_eks_node_group" => {
@@ -322,7 +349,12 @@ fn map_resources(resources: &[Resource<'_>]) -> Infra {
                 let name = s(v, "name")
                     .map(str::to_string)
                     .unwrap_or_else(|| resource_name(r.address));
-                let pool = gke_pool(v, name, r.address);
+                let cluster = s(v, "cluster").and_then(|c| {
+                    // `cluster` is a name or a projects/…/clusters/NAME id.
+                    let c = c.rsplit('/').next().unwrap_or(c);
+                    gke_clusters.iter().find(|(n, _)| *n == c).map(|(_, v)| *v)
+                });
+                let pool = gke_pool(v, name, r.address, gke_zones(v, cluster));
                 used(
                     &mut infra,
                     r,
@@ -412,17 +444,60 @@ fn resource_name(address: &str) -> String {
     last.split('[').next().unwrap_or(last).to_string()
 }
 
-fn gke_pool(v: &Value, name: String, address: &str) -> Pool {
+/// The zones a GKE node pool's nodes are spread over: its `node_locations`, else (when the
+/// resource names one) `cluster`'s, else one for a zonal `location` (`asia-northeast3-a`) and
+/// three for a regional one (`asia-northeast3`: GKE replicates a regional cluster's node pools
+/// across three of the region's zones by default), else one. `node_count`,
+/// `initial_node_count` and autoscaling's `min_node_count`/`max_node_count` are per zone
+/// (Google provider docs: "Minimum number of nodes per zone in the NodePool"); the
+/// `total_*` bounds are not.
+fn gke_zones(v: &Value, cluster: Option<&Value>) -> i64 {
+    let listed = |x: &Value| {
+        x.get("node_locations")
+            .and_then(Value::as_array)
+            .map_or(0, Vec::len)
+    };
+    let n = listed(v);
+    if n > 0 {
+        return n as i64;
+    }
+    if let Some(c) = cluster {
+        let n = listed(c);
+        if n > 0 {
+            return n as i64;
+        }
+    }
+    let location = s(v, "location").or_else(|| cluster.and_then(|c| s(c, "location")));
+    match location.map(str::as_bytes) {
+        // A zone is its region plus "-" and a letter.
+        Some([.., b'-', z]) if z.is_ascii_lowercase() => 1,
+        Some([.., d]) if d.is_ascii_digit() => 3,
+        _ => 1,
+    }
+}
+
+fn gke_pool(v: &Value, name: String, address: &str, zones: i64) -> Pool {
     let config = block(v, "node_config");
     let auto = block(v, "autoscaling");
-    let count = i(v, "node_count").or_else(|| i(v, "initial_node_count"));
-    // Per-zone or total bounds; a pool without autoscaling stays at node_count.
+    let per_zone = |n: i64| n.saturating_mul(zones);
+    let count = i(v, "node_count")
+        .or_else(|| i(v, "initial_node_count"))
+        .map(per_zone);
+    // Per-zone bounds × zones, or the total ones; a pool without autoscaling stays at its count.
     let min = auto
-        .and_then(|a| i(a, "min_node_count").or_else(|| i(a, "total_min_node_count")))
+        .and_then(|a| {
+            i(a, "min_node_count")
+                .map(per_zone)
+                .or_else(|| i(a, "total_min_node_count"))
+        })
         .or(count)
         .unwrap_or(1);
     let max = auto
-        .and_then(|a| i(a, "max_node_count").or_else(|| i(a, "total_max_node_count")))
+        .and_then(|a| {
+            i(a, "max_node_count")
+                .map(per_zone)
+                .or_else(|| i(a, "total_max_node_count"))
+        })
         .or(count)
         .unwrap_or(min)
         .max(min.max(1));
@@ -449,6 +524,47 @@ fn gke_pool(v: &Value, name: String, address: &str) -> Pool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// GKE counts per zone (Google provider docs: node_count, min/max_node_count are per zone;
+    /// the total_* bounds are the pool's): a regional location spreads a pool over three zones,
+    /// a zonal one over one, node_locations (the pool's, else its cluster's) over as many as it
+    /// lists; a cluster that keeps its default pool gets it.
+    #[test]
+    fn gke_pools_count_per_zone_and_the_default_pool_is_kept() {
+        let plan = r#"{"format_version": "1.2", "planned_values": {"root_module": {"resources": [
+          {"address": "google_container_cluster.a", "type": "google_container_cluster",
+           "values": {"name": "a", "location": "us-central1", "initial_node_count": 1,
+                      "node_config": [{"machine_type": "e2-standard-4"}]}},
+          {"address": "google_container_cluster.b", "type": "google_container_cluster",
+           "values": {"name": "b", "location": "us-central1",
+                      "node_locations": ["us-central1-a", "us-central1-b"],
+                      "remove_default_node_pool": true}},
+          {"address": "google_container_node_pool.on_b", "type": "google_container_node_pool",
+           "values": {"name": "on-b", "cluster": "projects/p/locations/us-central1/clusters/b",
+                      "autoscaling": [{"min_node_count": 1, "max_node_count": 4}]}},
+          {"address": "google_container_node_pool.zonal", "type": "google_container_node_pool",
+           "values": {"name": "zonal", "location": "us-central1-c", "node_count": 2}},
+          {"address": "google_container_node_pool.total", "type": "google_container_node_pool",
+           "values": {"name": "total", "location": "us-central1",
+                      "autoscaling": [{"total_min_node_count": 0, "total_max_node_count": 5}]}}
+        ]}}}"#;
+        let infra = parse(plan, "plan.json").expect("parses");
+        let bounds: Vec<(&str, i64, i64)> = infra
+            .pools
+            .iter()
+            .map(|p| (p.name.as_str(), p.min_nodes, p.max_nodes))
+            .collect();
+        assert_eq!(
+            bounds,
+            [
+                ("a-default-pool", 3, 3),
+                ("on-b", 2, 8),
+                ("zonal", 2, 2),
+                ("total", 0, 5)
+            ]
+        );
+        assert_eq!(infra.pools[0].instance_type, "e2-standard-4");
+    }
 
     #[test]
     fn not_json_and_not_a_plan_are_short_problems() {

@@ -251,7 +251,7 @@ fn gcp_plan_maps_gke_and_cloud_sql() {
         "name: shop",
         "gcp: { weight: 100 }",
         "primary-nodes:",
-        "instanceType: e2-standard-4\n        minNodes: 1\n        maxNodes: 6",
+        "instanceType: e2-standard-4\n        minNodes: 3\n        maxNodes: 18",
         "spot-pool:",
         "instanceType: n2-standard-4\n        minNodes: 0\n        maxNodes: 12\n        capacityType: spot",
         "maxConnections: 300  # the plan's max_connections parameter",
