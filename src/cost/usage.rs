@@ -333,8 +333,10 @@ pub fn usage_of(s: &crate::scenario::Scenario, m: &crate::model::MonthlyUsage) -
                 )
             });
         }
-        // Objects (user uploads, static assets) in the primary cloud, in S3 Intelligent-Tiering.
-        for (sku, unit, quantity) in object_storage(cost, &m.mean_dau, mi) {
+        // Objects (user uploads, static assets) in the primary cloud: S3 Intelligent-Tiering on
+        // AWS, Cloud Storage Standard on GCP.
+        let aws_objects = clouds.first().is_some_and(|c| c.provider == "aws");
+        for (sku, unit, quantity) in object_storage(cost, &m.mean_dau, mi, aws_objects) {
             lines.push(prod(0).line(
                 "object storage",
                 sku,
@@ -532,17 +534,23 @@ fn retained_gb(months: &[Month], ingested: &[f64], mi: usize, days: (f64, f64)) 
     kept / (end - start).max(1) as f64
 }
 
-/// Object storage in month `mi` as (SKU, unit, quantity per whole month): S3 Intelligent-Tiering.
-/// User objects older than 30 days — about those of the previous month's users — that nobody
-/// read (`objectsColdShare`) sit in Infrequent Access; the rest in Frequent Access; each object
-/// of at least 128 KiB pays the monitoring fee.
+/// Object storage in month `mi` as (SKU, unit, quantity per whole month). On AWS, S3
+/// Intelligent-Tiering: user objects older than 30 days — about those of the previous month's
+/// users — that nobody read (`objectsColdShare`) sit in Infrequent Access; the rest in Frequent
+/// Access; each object of at least 128 KiB pays the monitoring fee. On GCP, a regional Cloud
+/// Storage Standard bucket (Autoclass, GCS's counterpart, is not modelled: the price book has
+/// no sourced row for its management fee).
 fn object_storage(
     cost: &crate::scenario::cost_spec::CostCfg,
     mean_dau: &[f64],
     mi: usize,
+    aws: bool,
 ) -> Vec<(&'static str, &'static str, f64)> {
     let user_gb = |dau: f64| cost.objects_gb_per_1k_dau * dau / 1000.0;
     let total = cost.objects_base_gb + user_gb(mean_dau[mi]);
+    if !aws {
+        return vec![("gcs-standard", "GB-month", total)];
+    }
     let tiered = cost
         .object_size_bytes
         .is_some_and(|b| b >= INTELLIGENT_TIERING_MIN_OBJECT_BYTES);
@@ -720,7 +728,7 @@ mod tests {
         cost.object_size_bytes = Some(256.0 * 1024.0);
         let dau = [10_000.0, 12_000.0];
         assert_eq!(
-            object_storage(&cost, &dau, 1),
+            object_storage(&cost, &dau, 1, true),
             vec![
                 ("s3-intelligent-tiering-frequent", "GB-month", 25.0),
                 ("s3-intelligent-tiering-infrequent", "GB-month", 7.0),
@@ -732,11 +740,11 @@ mod tests {
             ]
         );
         // The first month has nothing 30 days old.
-        assert_eq!(object_storage(&cost, &dau, 0)[1].2, 0.0);
+        assert_eq!(object_storage(&cost, &dau, 0, true)[1].2, 0.0);
         // Objects under 128 KiB are neither tiered nor monitored.
         cost.object_size_bytes = Some(64.0 * 1024.0);
         assert_eq!(
-            object_storage(&cost, &dau, 1),
+            object_storage(&cost, &dau, 1, true),
             vec![
                 ("s3-intelligent-tiering-frequent", "GB-month", 32.0),
                 ("s3-intelligent-tiering-infrequent", "GB-month", 0.0),

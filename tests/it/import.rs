@@ -233,24 +233,22 @@ fn aws_plan_maps_eks_rds_and_elasticache() {
     assert!(!summary.contains("aws_partition"), "{summary}");
 }
 
-/// Source: reconstructed for the Google provider. A GCP-only scenario does not price yet (the
-/// cost model prices object storage with an S3 SKU in the first cloud, whatever its provider), so
-/// this test checks the text; the multi-cloud test below validates GCP pools end to end.
+/// Source: reconstructed for the Google provider. The GCP-only scenario validates, runs and
+/// prices: its object storage is a Cloud Storage Standard line (it was an S3 SKU in the first
+/// cloud, whatever its provider, so a GCP-only scenario failed validation).
 #[test]
 fn gcp_plan_maps_gke_and_cloud_sql() {
-    let o = capsim(&[
-        "import",
+    let (text, _) = import_ok(&[
         "terraform",
         &format!("{TF}/gcp-gke-cloudsql-plan.json"),
         "--name",
         "shop",
     ]);
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    let text = stdout(&o);
     for want in [
         "name: shop",
         "gcp: { weight: 100 }",
         "primary-nodes:",
+        // A regional pool (asia-northeast3): 1..6 per zone over GKE's three zones.
         "instanceType: e2-standard-4\n        minNodes: 3\n        maxNodes: 18",
         "spot-pool:",
         "instanceType: n2-standard-4\n        minNodes: 0\n        maxNodes: 12\n        capacityType: spot",
@@ -261,6 +259,25 @@ fn gcp_plan_maps_gke_and_cloud_sql() {
     ] {
         assert!(text.contains(want), "{want:?} missing in\n{text}");
     }
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = dir.path().join("shop.yaml");
+    std::fs::write(&scenario, &text).unwrap();
+    let out = dir.path().join("out");
+    let o = capsim(&["run", path_str(&scenario), "--out", path_str(&out)]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let csv = std::fs::read_to_string(out.join("cost_monthly.csv")).unwrap();
+    let line = csv
+        .lines()
+        .find(|l| l.contains("object storage"))
+        .unwrap_or_else(|| panic!("no object storage line in\n{csv}"));
+    // The price book's Cloud Storage Standard row: $0.023 per GB-month in asia-northeast3.
+    assert!(
+        line.contains(",gcp,gcp,asia-northeast3,") && line.contains(",gcs-standard,"),
+        "{line}"
+    );
+    let cols: Vec<&str> = line.split(',').collect();
+    let (gb, usd): (f64, f64) = (cols[11].parse().unwrap(), cols[14].parse().unwrap());
+    assert!((usd - gb * 0.023).abs() < 1e-6, "{line}");
 }
 
 /// Manifests and both plans in one scenario: two clouds, pools placed in their clouds.
