@@ -528,22 +528,41 @@ fn write_infra(o: &mut String, infra: &Infra, providers: &[String], start: jiff:
         }
     }
     let primary = infra.databases.iter().find(|d| d.replica_of.is_none());
+    // A class the catalogue lacks cannot validate, and its size is not in the plan: the section
+    // is written commented out, with what to add (as for an unknown node pool type).
     if let Some(db) = primary {
-        write_database(o, db, infra, several, &catalogue);
+        let mut section = String::new();
+        write_database(&mut section, db, infra, several, &catalogue);
+        let unknown = infra
+            .databases
+            .iter()
+            .filter(|d| {
+                d.provider == db.provider && (d.address == db.address || d.replica_of.is_some())
+            })
+            .map(|d| d.instance_class.as_str())
+            .filter(|c| catalogue.get(c).is_none())
+            .collect::<Vec<_>>();
+        push_section(o, &section, &unknown);
     }
     if let Some(c) = infra.caches.first() {
+        let mut section = String::new();
         let _ = write!(
-            o,
+            section,
             "  cache:\n    # from {} ({} shard(s), {} replica(s) each; replicas hold copies, not more data)\n    nodeType: {}\n    nodes: {}\n    hitRatio: 0.9  # TODO: your measured hit ratio, or {{keysPerUser, itemSize, zipfAlpha}}\n",
             c.address, c.shards, c.replicas_per_shard, c.node_type, c.shards
         );
         for extra in &infra.caches[1..] {
             let _ = writeln!(
-                o,
+                section,
                 "    # {} ({}) not written: a scenario has one cache",
                 extra.address, extra.node_type
             );
         }
+        let unknown: Vec<&str> = [c.node_type.as_str()]
+            .into_iter()
+            .filter(|t| catalogue.get(t).is_none())
+            .collect();
+        push_section(o, &section, &unknown);
     }
     // The cost section: the EKS version decides the control plane's support tier.
     let mut cost = Vec::new();
@@ -596,6 +615,24 @@ fn write_infra(o: &mut String, infra: &Infra, providers: &[String], start: jiff:
     }
     for l in cost {
         let _ = writeln!(o, "{}", if header { &l[..] } else { &l[2..] });
+    }
+}
+
+/// Append a written section, commented out under a TODO when it names instance classes the
+/// catalogue does not have (`unknown`).
+fn push_section(o: &mut String, section: &str, unknown: &[&str]) {
+    if unknown.is_empty() {
+        o.push_str(section);
+        return;
+    }
+    let _ = writeln!(
+        o,
+        "  # TODO: {} not in the built-in catalogue: add a row for each (vCPU, memory, ...) in a CSV \
+         named by spec.catalogue (docs/import.md), then uncomment this section",
+        unknown.join(", ")
+    );
+    for line in section.lines() {
+        let _ = writeln!(o, "  # {}", line.trim_start_matches("  "));
     }
 }
 
