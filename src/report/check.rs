@@ -839,6 +839,7 @@ mod tests {
                 .collect(),
             cheapest_overall: "spot".into(),
             commitments: Vec::new(),
+            sizing: Vec::new(),
             warnings: Vec::new(),
         });
         r

@@ -3,6 +3,7 @@
 mod bad_input;
 mod catalogue;
 mod check;
+mod commitments;
 mod common;
 mod compare;
 mod cost_files;
