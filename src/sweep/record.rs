@@ -25,7 +25,9 @@ pub const SLO_MET: &str = "slo_met";
 
 /// When a run counts as meeting its SLOs: in every month, latency compliance (share of windows
 /// with p95 under target) and availability at or above these minimums.
-#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
 pub struct SloRule {
     pub min_latency_compliance: f64,
     pub min_availability: f64,

@@ -14,7 +14,7 @@ use crate::report::markdown::md_table;
 use crate::report::table::aligned;
 
 /// A whole sweep's result: what ran, every grid point's aggregates, the recommendation.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
 pub struct SweepReport {
     pub schema_version: u32,
     pub manifest: Manifest,
@@ -25,7 +25,7 @@ pub struct SweepReport {
     pub recommendation: Option<Recommendation>,
 }
 
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
 pub struct PointInfo {
     pub point: usize,
     pub label: String,

@@ -19,5 +19,6 @@ mod plan;
 mod queue;
 mod replay;
 mod run;
+mod schemas;
 mod snapshots;
 mod sweep;
