@@ -12,9 +12,6 @@ pub struct Args {
     /// `compare --format json`, or sweep.json of `sweep`.
     #[arg(value_enum, default_value_t = Kind::Summary)]
     pub output: Kind,
-    /// Accepted for the same flags on every command; the schema is the only output.
-    #[arg(short, long)]
-    pub quiet: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

@@ -3,6 +3,7 @@
 mod bad_input;
 mod catalogue;
 mod check;
+mod cli;
 mod commitments;
 mod common;
 mod compare;
