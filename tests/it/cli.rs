@@ -169,3 +169,53 @@ fn completions_and_man_pages_name_every_command() {
         assert!(text.contains(".TH"), "{page}");
     }
 }
+
+/// docs/ci.md's example budget is one the bundled heal7 plan passes (its worst month, December
+/// 2026, is $10,999.09 on-demand), and the action's inputs are `capsim check` flags.
+#[test]
+fn the_ci_example_budget_passes_heal7_and_the_action_inputs_are_check_flags() {
+    let ci = std::fs::read_to_string(crate::common::repo("docs/ci.md")).unwrap();
+    let budget = ci
+        .split_once("budget: \"")
+        .and_then(|(_, rest)| rest.split_once('"'))
+        .map(|(b, _)| b.to_string())
+        .expect("docs/ci.md's workflow sets a budget");
+    let o = capsim(&["check", "scenarios/heal7.yaml", "--budget", &budget, "-q"]);
+    assert_eq!(o.status.code(), Some(0), "budget {budget}: {}", stderr(&o));
+    assert!(
+        ci.contains(&format!("--budget {budget} ")),
+        "the prose names it"
+    );
+
+    let action = std::fs::read_to_string(crate::common::repo("action.yml")).unwrap();
+    let help = stdout(&capsim(&["check", "--help"]));
+    let inputs = action
+        .split_once("\ninputs:\n")
+        .and_then(|(_, rest)| rest.split_once("\noutputs:\n"))
+        .map(|(i, _)| i)
+        .unwrap();
+    let mut flags = 0;
+    for line in inputs.lines() {
+        let Some(name) = line.strip_prefix("  ").and_then(|l| l.strip_suffix(':')) else {
+            continue;
+        };
+        if name.starts_with(' ') {
+            continue;
+        }
+        if [
+            "scenario",
+            "args",
+            "install",
+            "comment",
+            "fail-on-gate",
+            "github-token",
+        ]
+        .contains(&name)
+        {
+            continue;
+        }
+        assert!(help.contains(&format!("--{name} ")), "action input {name}");
+        flags += 1;
+    }
+    assert_eq!(flags, 8);
+}
