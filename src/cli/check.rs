@@ -44,7 +44,7 @@ pub struct Args {
     #[arg(long, value_name = "RATIO")]
     pub min_cache_hit_ratio: Option<f64>,
     /// What to print on stdout.
-    #[arg(long, value_enum, default_value_t = Format::Text)]
+    #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
     /// Seed for the random streams (overrides spec.simulation.seed).
     #[arg(long, allow_negative_numbers = true, value_parser = super::parse_seed)]
@@ -57,7 +57,9 @@ pub struct Args {
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
 pub enum Format {
-    Text,
+    /// The verdict as plain lines (`text` is accepted too, the name before 0.2).
+    #[value(alias = "text")]
+    Table,
     Markdown,
     Json,
 }
@@ -189,14 +191,16 @@ pub fn exec(args: Args) -> Result<Outcome> {
     let verdict = check::evaluate(&report, baseline.as_ref(), &rules);
     let md = check::markdown_with(&verdict, &report, baseline.as_ref(), &rules);
     let text = match args.format {
-        Format::Text => check::text(&verdict, &report, &rules),
+        Format::Table => check::text(&verdict, &report, &rules),
         Format::Markdown => md.clone(),
         Format::Json => check::json(&verdict, &report, &rules),
     };
     if let Some(summary) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|s| !s.is_empty()) {
         append(Path::new(&summary), &md)?;
     }
-    print_stdout(&text)?;
+    if !super::quiet() {
+        print_stdout(&text)?;
+    }
     Ok(if verdict.passed {
         Outcome::Success
     } else {

@@ -46,9 +46,6 @@ pub struct Args {
     /// What to print on stdout.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
-    /// Print nothing on stdout and no progress bar (files are still written).
-    #[arg(long, short)]
-    pub quiet: bool,
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -98,7 +95,7 @@ pub fn exec(args: Args) -> Result<Outcome> {
     };
     let bar = progress_bar(
         1,
-        args.quiet,
+        super::quiet(),
         "{msg} [{bar:30}] {pos}/{len} simulations ({elapsed})",
         format!("headroom of {}", scenario.name),
     );
@@ -127,7 +124,7 @@ pub fn exec(args: Args) -> Result<Outcome> {
             ],
         )?;
     }
-    if !args.quiet {
+    if !super::quiet() {
         match args.format {
             Format::Table => print_stdout(&render::table(&report))?,
             Format::Json => print_stdout(&render::json(&report))?,

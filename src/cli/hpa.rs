@@ -22,15 +22,17 @@ pub struct EvalArgs {
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
     /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Text)]
+    #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
 }
 
 /// How `hpa eval` prints its results.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
-    /// One line per case, then `N passed, M failed`.
-    Text,
+    /// One line per case, then `N passed, M failed` (`text` is accepted too, the name before
+    /// 0.2).
+    #[value(alias = "text")]
+    Table,
     /// The same content as one JSON object.
     Json,
 }
@@ -59,10 +61,12 @@ fn eval(args: &EvalArgs) -> crate::Result<Outcome> {
     let failed = results.iter().filter(|r| !r.passed).count();
     let passed = results.len() - failed;
     let out = match args.format {
-        Format::Text => render_text(&results, passed, failed),
+        Format::Table => render_text(&results, passed, failed),
         Format::Json => render_json(&results, passed, failed),
     };
-    print_stdout(&out)?;
+    if !super::quiet() {
+        print_stdout(&out)?;
+    }
     Ok(if failed == 0 {
         Outcome::Success
     } else {

@@ -126,7 +126,9 @@ fn finish(
     );
     let mut summary = skeleton::summary_lines(m, infra).join("\n");
     summary.push('\n');
-    eprint!("{summary}");
+    if !super::quiet() {
+        eprint!("{summary}");
+    }
     match &c.out {
         Some(out) => {
             write_files_atomic(&[(Path::new(out), text.as_bytes())])?;

@@ -9,6 +9,7 @@ use clap::{Parser, Subcommand};
 pub mod calibrate;
 pub mod check;
 pub mod compare;
+pub mod docs;
 pub mod headroom;
 pub mod hpa;
 pub mod import;
@@ -44,11 +45,24 @@ pub struct Cli {
     /// `sweep --threads` is over capsim's limits (README "Limits").
     #[arg(long, global = true)]
     pub allow_large: bool,
+    /// No progress bars and no notes on stderr; the commands that write files or judge a gate
+    /// (run, check, sweep, headroom, validate, hpa eval, import) print nothing on stdout either:
+    /// their files and exit code are the result. Accepted by every command.
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
 }
 
 /// Set once from `--allow-large` before any command runs (a process-wide switch, read by
 /// [`check_work`]).
 static ALLOW_LARGE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Set once from `--quiet` before any command runs.
+static QUIET: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Whether `-q/--quiet` was given (before or after the subcommand).
+pub fn quiet() -> bool {
+    QUIET.load(std::sync::atomic::Ordering::Relaxed)
+}
 
 /// Whether `--allow-large` was given.
 pub fn allow_large() -> bool {
@@ -123,7 +137,8 @@ pub enum Command {
     Headroom(headroom::Args),
     /// Check scenario files without running them; report every problem at once.
     Validate(validate::Args),
-    /// Print the JSON Schema of summary.json (the versioned RunReport).
+    /// Print the JSON Schema of an output: summary (summary.json, the default), check, compare or
+    /// sweep (their --format json and sweep.json).
     Schema(schema::Args),
     /// Kubernetes HPA tools: evaluate conformance cases.
     #[command(subcommand)]
@@ -135,6 +150,10 @@ pub enum Command {
     /// Write a scenario skeleton from Kubernetes manifests (Helm output) and Terraform plans.
     #[command(subcommand)]
     Import(import::Command),
+    /// Print a shell completion script: bash, zsh, fish, elvish or powershell.
+    Completions(docs::CompletionsArgs),
+    /// Print capsim's man page (roff), or write one page per command into --out.
+    Man(docs::ManArgs),
 }
 
 /// Parse the process arguments, run the command, and map the result to an exit code.
@@ -149,6 +168,7 @@ pub fn main() -> ExitCode {
         }
     };
     ALLOW_LARGE.store(cli.allow_large, std::sync::atomic::Ordering::Relaxed);
+    QUIET.store(cli.quiet, std::sync::atomic::Ordering::Relaxed);
     match dispatch(cli.command) {
         Ok(Outcome::Success) => ExitCode::SUCCESS,
         Ok(Outcome::GateFailed) => ExitCode::from(1),
@@ -172,5 +192,7 @@ fn dispatch(command: Command) -> crate::Result<Outcome> {
         Command::Queue(args) => queue::exec(args),
         Command::Import(cmd) => import::exec(cmd),
         Command::Calibrate(args) => calibrate::exec(args),
+        Command::Completions(args) => docs::completions(args),
+        Command::Man(args) => docs::man(args),
     }
 }

@@ -49,7 +49,7 @@ pub struct Args {
     #[arg(long, value_name = "S", requires = "simulate", default_value_t = 1)]
     pub seed: u64,
     /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Text)]
+    #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
 }
 
@@ -65,8 +65,9 @@ pub enum ServiceTime {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
-    /// An aligned table with units.
-    Text,
+    /// An aligned table with units (`text` is accepted too, the name before 0.2).
+    #[value(alias = "text")]
+    Table,
     /// One JSON object (field names documented in docs/queueing.md).
     Json,
 }
@@ -99,7 +100,7 @@ pub fn exec(args: Args) -> Result<Outcome> {
         Format::Json => {
             crate::report::json::pretty(&JsonReport::new(inputs, &analysis, simulated.as_ref()))
         }
-        Format::Text => render_text(
+        Format::Table => render_text(
             &inputs,
             &analysis,
             simulated.as_ref(),

@@ -22,9 +22,6 @@ pub struct Args {
     /// What to print on stdout.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
-    /// Print nothing on stdout and no progress bar (files are still written).
-    #[arg(long, short)]
-    pub quiet: bool,
     /// The purchase variant focus.csv (the FOCUS 1.2 export) holds: on-demand, spot,
     /// committed-1y, committed-3y, committed-1y-spot, committed-3y-spot.
     #[arg(long, value_name = "VARIANT", default_value = "on-demand")]
@@ -54,13 +51,13 @@ pub fn exec(args: Args) -> Result<Outcome> {
     if let Some(dir) = &args.out {
         super::output::check_output_folder(dir)?;
     }
-    let prepared = prepare(&args.scenario, args.seed, args.quiet)?;
+    let prepared = prepare(&args.scenario, args.seed, super::quiet())?;
     let dir = args
         .out
         .unwrap_or_else(|| PathBuf::from("reports").join(&prepared.scenario.name));
     let html_path = write_report(&dir, &prepared, variant)?;
     let report = &prepared.report;
-    if !args.quiet {
+    if !super::quiet() {
         match args.format {
             Format::Table => {
                 let mut text = report::table::render(report);

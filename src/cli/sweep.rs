@@ -83,9 +83,6 @@ pub struct PickArgs {
     /// What to print on stdout (json: sweep.json).
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
-    /// Print nothing on stdout and no progress bar (files are still written).
-    #[arg(long, short)]
-    pub quiet: bool,
 }
 
 pub const MANIFEST: &str = "manifest.json";
@@ -131,7 +128,7 @@ pub fn exec(args: Args) -> Result<Outcome> {
     let specs = plan.runs(shard);
     let bar = super::output::progress_bar(
         specs.len() as u64,
-        args.pick.quiet,
+        super::quiet(),
         "{msg} [{bar:40}] {pos}/{len} runs ({elapsed} elapsed, {eta} left)",
         format!("sweep {}", manifest.scenario),
     );
@@ -145,7 +142,7 @@ pub fn exec(args: Args) -> Result<Outcome> {
     if shard.is_all() {
         finish(manifest, runs, &dir, &args.pick, &requirements)
     } else {
-        write_shard(&manifest, runs, &dir, args.pick.quiet).map(|()| Outcome::Success)
+        write_shard(&manifest, runs, &dir, super::quiet()).map(|()| Outcome::Success)
     }
 }
 
@@ -283,7 +280,7 @@ fn finish(
     ];
     let files: Vec<(&Path, &[u8])> = names.iter().map(PathBuf::as_path).zip(bodies).collect();
     write_folder_atomic(dir, &files)?;
-    if !pick.quiet {
+    if !super::quiet() {
         match pick.format {
             Format::Table => {
                 let mut text = sweep_report::table(&report);

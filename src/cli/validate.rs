@@ -40,7 +40,9 @@ pub fn exec(args: Args) -> Result<Outcome> {
             Err(e) => problems.push(crate::error::Problem::new("", "", e.to_string(), "")),
         }
     }
-    print_stdout(&report)?;
+    if !super::quiet() {
+        print_stdout(&report)?;
+    }
     if problems.is_empty() {
         Ok(Outcome::Success)
     } else {

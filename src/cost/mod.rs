@@ -2,12 +2,14 @@
 //! calendar month (node-hours per pool, managed instance-hours, control-plane hours, GB-months,
 //! GB of egress); `pricebook` loads dated price rows with their sources; `price` multiplies them
 //! into cost lines for every purchase variant, in exact integer money (`money`); `allocation`
-//! splits the priced lines over the services that caused them (OpenCost-style), idle apart.
+//! splits the priced lines over the services that caused them (OpenCost-style), idle apart;
+//! `sizing` says how many units of each pool to commit to (the break-even rule).
 
 pub mod allocation;
 pub mod money;
 pub mod price;
 pub mod pricebook;
+pub mod sizing;
 pub mod usage;
 
 use crate::model::RunOutput;

@@ -45,7 +45,7 @@ use crate::error::{Error, Problem};
 const HOURS_EPS: f64 = 1e-6;
 
 /// Hours in a year, for [`Commitment::yearly_saving`].
-const HOURS_PER_YEAR: f64 = 8760.0;
+pub(crate) const HOURS_PER_YEAR: f64 = 8760.0;
 
 /// GCP SUD for N2, N2D and C2 (at most 20 % a month): share of the base rate charged for the
 /// usage in each quarter of the month (0–25 %, 25–50 %, 50–75 %, 75–100 %). Google Cloud,
@@ -142,6 +142,10 @@ pub struct CostReport {
     pub cheapest_overall: Variant,
     /// Per discountable resource line with a committed price, per committed variant.
     pub commitments: Vec<Commitment>,
+    /// Per instance-hour resource line with a committed price, per term: how many units the
+    /// break-even rule would commit to (`cost::sizing`).
+    #[serde(default)]
+    pub sizing: Vec<crate::cost::sizing::Sizing>,
     /// The price book's file, as loaded.
     pub price_book: String,
     /// Newest and oldest `source_date` of the rows this usage used (of the whole book when no
@@ -276,6 +280,8 @@ pub fn price(usage: &Usage, book: &PriceBook, on: Date) -> crate::Result<CostRep
 
     let commitments = commitments(usage, &rows, &key_baselines, &lines)
         .ok_or_else(|| too_costly(usage.lines.first()))?;
+    let sizing = crate::cost::sizing::size(usage, &rows, &levels, &|i| line_sud(&usage.lines[i]))
+        .ok_or_else(|| too_costly(usage.lines.first()))?;
 
     for (i, row) in rows.iter().enumerate() {
         let l = &usage.lines[i];
@@ -309,6 +315,7 @@ pub fn price(usage: &Usage, book: &PriceBook, on: Date) -> crate::Result<CostRep
         cheapest_per_month,
         cheapest_overall,
         commitments,
+        sizing,
         price_book: file,
         price_book_newest,
         price_book_oldest,
@@ -359,6 +366,15 @@ pub fn sud_tiers(sku: &str) -> Option<&'static [f64; 4]> {
         "n2" | "n2d" | "c2" => Some(&SUD_TIERS_20),
         "n1" | "m1" | "m2" | "f1" | "g1" | "custom" => Some(&SUD_TIERS_30),
         _ => None,
+    }
+}
+
+/// SUD tiers when a line's on-demand usage earns SUD: GCE compute of an SUD family.
+pub fn line_sud(l: &UsageLine) -> Option<&'static [f64; 4]> {
+    if l.class == CostClass::Compute && l.provider.eq_ignore_ascii_case("gcp") {
+        sud_tiers(&l.sku)
+    } else {
+        None
     }
 }
 
@@ -528,11 +544,7 @@ impl LineCtx<'_> {
 
     /// SUD tiers when this line's on-demand usage earns SUD.
     fn sud(&self) -> Option<&'static [f64; 4]> {
-        if self.line.class == CostClass::Compute && self.line.provider.eq_ignore_ascii_case("gcp") {
-            sud_tiers(&self.line.sku)
-        } else {
-            None
-        }
+        line_sud(self.line)
     }
 
     fn price(&self, variant: Variant) -> Vec<CostLine> {
@@ -640,7 +652,7 @@ fn month_totals(usage: &Usage, labels: &[String], lines: &[(usize, CostLine)]) -
 
 /// `amount × factor`, rounded once, half to even, to the micro-dollar (zero for a factor that is
 /// not finite, e.g. a run of zero hours); `None` when the result does not fit in [`Money`].
-fn scale(amount: Money, factor: f64) -> Option<Money> {
+pub(crate) fn scale(amount: Money, factor: f64) -> Option<Money> {
     if !factor.is_finite() {
         return Some(Money::ZERO);
     }

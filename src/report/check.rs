@@ -15,7 +15,7 @@ use crate::cost::money::Money;
 const TOP_LINES: usize = 5;
 
 /// The rules to check; `None` means the rule is not checked.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Rules {
     /// Every month's total under `variant` must be at most this many dollars.
     pub monthly_budget_usd: Option<f64>,
@@ -77,7 +77,7 @@ impl Rules {
 }
 
 /// One broken rule.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Failure {
     /// `budget`, `increase`, `latency-compliance`, `availability`.
     pub rule: String,
@@ -690,29 +690,105 @@ fn plural(n: usize, what: &str) -> String {
     }
 }
 
-/// The verdict as pretty JSON (`capsim check --format json`).
-pub fn json(v: &Verdict, r: &RunReport, rules: &Rules) -> String {
-    super::json::pretty(&serde_json::json!({
-        "passed": v.passed,
-        "scenario": r.scenario.name,
-        "file": r.scenario.file,
-        "seed": r.scenario.seed,
-        "rules": rules,
-        "price_book": r.cost.as_ref().map(|c| &c.price_book),
-        "price_book_date": r.cost.as_ref().map(|c| &c.price_book_date),
-        "failures": v.failures,
-        "checked": v.checked,
-        "totals": totals(r, rules),
-    }))
+/// Version of `capsim check --format json`; bumped when a field changes meaning, type or
+/// disappears (JSON Schema: `docs/check.schema.json`, `capsim schema check`).
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// What `capsim check --format json` prints: the verdict, the rules, and the checked variant's
+/// money and the worst SLO months as numbers, so a CI script reads them without parsing text.
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
+pub struct CheckOutput {
+    pub schema_version: u32,
+    /// Every rule held (exit 0); false: one broke (exit 1).
+    pub passed: bool,
+    pub scenario: String,
+    pub file: String,
+    pub seed: u64,
+    pub rules: Rules,
+    pub price_book: Option<String>,
+    pub price_book_date: Option<String>,
+    pub failures: Vec<Failure>,
+    /// What was checked, one line per rule.
+    pub checked: Vec<String>,
+    /// The checked variant's money (`null`: the run was not priced).
+    pub totals: Option<CheckTotals>,
+    /// The worst month of the SLO path (`null`: the run has no month).
+    pub slo: Option<CheckSlo>,
 }
 
-/// The checked variant's money as numbers (dollars, exact to the cent as decimals): each month's
-/// total and its headroom under the budget, the run total, and the worst month — so a CI script
-/// can compare without parsing strings.
-fn totals(r: &RunReport, rules: &Rules) -> serde_json::Value {
-    let Some(c) = &r.cost else {
-        return serde_json::Value::Null;
+/// The checked variant's money in US dollars (JSON numbers, exact to the micro-dollar).
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
+pub struct CheckTotals {
+    pub variant: String,
+    pub monthly_budget_usd: Option<f64>,
+    pub run_total_usd: Option<f64>,
+    pub worst_month: Option<String>,
+    pub worst_month_total_usd: Option<f64>,
+    /// Budget − the worst month's total (negative: over the budget; `null`: no budget).
+    pub worst_month_headroom_usd: Option<f64>,
+    pub months: Vec<CheckMonth>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
+pub struct CheckMonth {
+    pub month: String,
+    pub total_usd: Option<f64>,
+    /// Budget − total (negative: over; `null`: no budget).
+    pub headroom_usd: Option<f64>,
+    /// How far the total is over the budget, 0 within it (`null`: no budget).
+    pub over_by_usd: Option<f64>,
+}
+
+/// The SLO path's worst month for each figure the gate checks.
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
+pub struct CheckSlo {
+    pub worst_month_latency_compliance: f64,
+    pub worst_latency_month: String,
+    pub worst_month_availability: f64,
+    pub worst_availability_month: String,
+}
+
+/// The verdict as [`CheckOutput`].
+pub fn output(v: &Verdict, r: &RunReport, rules: &Rules) -> CheckOutput {
+    let worst = |f: fn(&super::MonthSlo) -> f64| {
+        r.slo
+            .months
+            .iter()
+            .min_by(|a, b| f(a).total_cmp(&f(b)))
+            .map(|m| (f(m), m.month.clone()))
     };
+    CheckOutput {
+        schema_version: SCHEMA_VERSION,
+        passed: v.passed,
+        scenario: r.scenario.name.clone(),
+        file: r.scenario.file.clone(),
+        seed: r.scenario.seed,
+        rules: rules.clone(),
+        price_book: r.cost.as_ref().map(|c| c.price_book.clone()),
+        price_book_date: r.cost.as_ref().map(|c| c.price_book_date.clone()),
+        failures: v.failures.clone(),
+        checked: v.checked.clone(),
+        totals: totals(r, rules),
+        slo: worst(|m| m.latency_compliance)
+            .zip(worst(|m| m.availability))
+            .map(|((lc, lm), (av, am))| CheckSlo {
+                worst_month_latency_compliance: lc,
+                worst_latency_month: lm,
+                worst_month_availability: av,
+                worst_availability_month: am,
+            }),
+    }
+}
+
+/// The verdict as pretty JSON (`capsim check --format json`).
+pub fn json(v: &Verdict, r: &RunReport, rules: &Rules) -> String {
+    super::json::pretty(&output(v, r, rules))
+}
+
+/// The checked variant's money as numbers (dollars, exact to the micro-dollar as decimals): each
+/// month's total and its headroom under the budget, the run total, and the worst month.
+fn totals(r: &RunReport, rules: &Rules) -> Option<CheckTotals> {
+    let c = r.cost.as_ref()?;
     let variant = &rules.variant;
     let dollars = |s: Option<&String>| s.and_then(|s| parse_money(s)).map(Money::as_dollars_f64);
     let headroom = |total: f64| rules.monthly_budget_usd.map(|b| super::round6(b - total));
@@ -721,28 +797,29 @@ fn totals(r: &RunReport, rules: &Rules) -> serde_json::Value {
         .iter()
         .map(|m| (&m.month, dollars(m.totals_usd.get(variant))))
         .collect();
-    let months: Vec<serde_json::Value> = totals
+    let months = totals
         .iter()
-        .map(|&(month, total)| {
-            serde_json::json!({
-                "month": month,
-                "total_usd": total,
-                "headroom_usd": total.and_then(headroom),
-            })
+        .map(|&(month, total)| CheckMonth {
+            month: month.clone(),
+            total_usd: total,
+            headroom_usd: total.and_then(headroom),
+            over_by_usd: total
+                .and_then(headroom)
+                .map(|h| if h < 0.0 { -h } else { 0.0 }),
         })
         .collect();
     let worst = totals
         .iter()
         .filter_map(|&(month, t)| t.map(|t| (month, t)))
         .max_by(|a, b| a.1.total_cmp(&b.1));
-    serde_json::json!({
-        "variant": variant,
-        "monthly_budget_usd": rules.monthly_budget_usd,
-        "run_total_usd": dollars(c.run_totals_usd.get(variant)),
-        "worst_month": worst.map(|w| w.0),
-        "worst_month_total_usd": worst.map(|w| w.1),
-        "worst_month_headroom_usd": worst.and_then(|w| headroom(w.1)),
-        "months": months,
+    Some(CheckTotals {
+        variant: variant.clone(),
+        monthly_budget_usd: rules.monthly_budget_usd,
+        run_total_usd: dollars(c.run_totals_usd.get(variant)),
+        worst_month: worst.map(|w| w.0.clone()),
+        worst_month_total_usd: worst.map(|w| w.1),
+        worst_month_headroom_usd: worst.and_then(|w| headroom(w.1)),
+        months,
     })
 }
 
@@ -839,6 +916,7 @@ mod tests {
                 .collect(),
             cheapest_overall: "spot".into(),
             commitments: Vec::new(),
+            sizing: Vec::new(),
             warnings: Vec::new(),
         });
         r

@@ -9,7 +9,7 @@ use super::RunReport;
 use crate::cost::money::Money;
 
 /// A number in A and in B, and B − A (absent where a side lacks it).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Num {
     pub a: Option<f64>,
     pub b: Option<f64>,
@@ -37,13 +37,16 @@ impl Num {
 
 /// An amount in A and in B (USD, exact decimals; JSON numbers of dollars as in `summary.json`),
 /// B − A, and B − A in percent of A.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Usd {
     #[serde(serialize_with = "super::cost::usd::opt::serialize")]
+    #[schemars(with = "Option<super::cost::usd::Usd>")]
     pub a: Option<String>,
     #[serde(serialize_with = "super::cost::usd::opt::serialize")]
+    #[schemars(with = "Option<super::cost::usd::Usd>")]
     pub b: Option<String>,
     #[serde(serialize_with = "super::cost::usd::opt::serialize")]
+    #[schemars(with = "Option<super::cost::usd::Usd>")]
     pub delta_usd: Option<String>,
     pub delta_pct: Option<f64>,
 }
@@ -75,7 +78,7 @@ impl Usd {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct RunInfo {
     pub scenario: String,
     pub file: String,
@@ -86,7 +89,7 @@ pub struct RunInfo {
     pub price_book_date: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct ServiceDelta {
     pub service: String,
     pub cloud: String,
@@ -95,7 +98,7 @@ pub struct ServiceDelta {
     pub availability: Num,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct SloMonthDelta {
     pub month: String,
     pub latency_compliance: Num,
@@ -103,28 +106,33 @@ pub struct SloMonthDelta {
 }
 
 /// One platform figure (a database instance's peak connections, a pool's peak nodes, ...).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct FigureDelta {
     pub figure: String,
     pub value: Num,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct CostMonthDelta {
     pub month: String,
     pub variant: String,
     pub total: Usd,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct CostRunDelta {
     pub variant: String,
     pub total: Usd,
 }
 
+/// Version of `capsim compare --format json`; bumped when a field changes meaning, type or
+/// disappears (JSON Schema: `docs/compare.schema.json`, `capsim schema compare`).
+pub const SCHEMA_VERSION: u32 = 1;
+
 /// Everything `capsim compare` prints.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Comparison {
+    pub schema_version: u32,
     pub a: RunInfo,
     pub b: RunInfo,
     pub services: Vec<ServiceDelta>,
@@ -260,6 +268,7 @@ pub fn compare(a: &RunReport, b: &RunReport) -> Comparison {
         })
         .collect();
     Comparison {
+        schema_version: SCHEMA_VERSION,
         a: info(a),
         b: info(b),
         services,

@@ -160,6 +160,49 @@ pub struct CommitmentSummary {
     pub yearly_saving_usd: String,
 }
 
+/// How many units of one resource line to commit to under one commitment kind, by the
+/// break-even rule on the run's usage histogram (`cost::sizing`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
+pub struct SizingSummary {
+    pub resource: String,
+    pub cloud: String,
+    pub environment: String,
+    /// The instance type or class one unit is.
+    pub sku: String,
+    pub term_years: u8,
+    /// `AWS RI 1y, standard-ri-no-upfront`, `GCP CUD 3y, resource-cud`.
+    pub kind: String,
+    /// `buy 3 × m6i.xlarge (AWS RI 1y, standard-ri-no-upfront)`.
+    pub recommendation: String,
+    /// Units to commit to: those whose share of the run's hours is at least the break-even.
+    pub units: u32,
+    /// Units that ran every hour of the run (what the committed variants commit).
+    pub always_on_units: u32,
+    /// Committed rate ÷ on-demand rate.
+    pub break_even_utilisation: f64,
+    /// Per unit k = 1, 2, …: the share of the run's hours it ran (for GCE families with
+    /// sustained-use discounts, its SUD-charged hours), non-increasing.
+    pub unit_utilisation: Vec<f64>,
+    /// The commitment's effective price of one unit per hour.
+    pub committed_usd_per_unit_hour: f64,
+    /// What committing `units` saves against on-demand, per 8,760 hours.
+    #[serde(with = "usd::one")]
+    #[schemars(with = "usd::Usd")]
+    pub yearly_saving_usd: String,
+}
+
+impl SizingSummary {
+    /// The resource as tables name it: `prod node pool aws-general`, `dev t3.large` (fixed
+    /// inventories already carry their environment).
+    pub fn label(&self) -> String {
+        if self.resource.starts_with(&format!("{} ", self.environment)) {
+            self.resource.clone()
+        } else {
+            format!("{} {}", self.environment, self.resource)
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 pub struct CostSummary {
     pub currency: String,
@@ -175,6 +218,9 @@ pub struct CostSummary {
     pub run_totals_usd: BTreeMap<String, String>,
     pub cheapest_overall: String,
     pub commitments: Vec<CommitmentSummary>,
+    /// Commitment sizing per resource line and term (`cost::sizing`).
+    #[serde(default)]
+    pub sizing: Vec<SizingSummary>,
     pub warnings: Vec<String>,
 }
 
@@ -259,6 +305,29 @@ impl CostSummary {
                     baseline_instances: c.baseline_instances,
                     break_even_utilisation: super::round6(c.break_even_utilisation),
                     yearly_saving_usd: c.yearly_saving.to_decimal_string(),
+                })
+                .collect(),
+            sizing: r
+                .sizing
+                .iter()
+                .map(|z| SizingSummary {
+                    resource: z.resource.clone(),
+                    cloud: z.cloud.clone(),
+                    environment: z.environment.clone(),
+                    sku: z.sku.clone(),
+                    term_years: z.term_years,
+                    kind: z.kind.clone(),
+                    recommendation: z.recommendation(),
+                    units: z.units,
+                    always_on_units: z.always_on_units,
+                    break_even_utilisation: super::round6(z.break_even_utilisation),
+                    unit_utilisation: z
+                        .unit_utilisation
+                        .iter()
+                        .map(|u| super::round6(*u))
+                        .collect(),
+                    committed_usd_per_unit_hour: z.committed_rate.as_dollars_f64(),
+                    yearly_saving_usd: z.yearly_saving.to_decimal_string(),
                 })
                 .collect(),
             warnings: r.warnings.clone(),

@@ -1534,6 +1534,38 @@ fn cost_tables(h: &mut String, r: &RunReport) {
         .collect();
     table(h, "cost-clouds", &head, &rows);
 
+    let buy: Vec<_> = c.sizing.iter().filter(|z| z.units > 0).collect();
+    if !buy.is_empty() {
+        h.push_str("<h3>Commitment sizing</h3>\n<p class=\"note\">Commit the k-th unit while its share of the run's hours is at least the break-even (committed ÷ on-demand rate; GCE on-demand after sustained-use discounts). Savings per year against on-demand.</p>\n");
+        let rows: Vec<(String, Vec<String>)> = buy
+            .iter()
+            .map(|z| {
+                (
+                    String::new(),
+                    vec![
+                        esc(&z.label()),
+                        esc(&z.recommendation),
+                        format!("{} of {}", z.always_on_units, z.unit_utilisation.len()),
+                        pct(z.break_even_utilisation, 0),
+                        money(usd(&z.yearly_saving_usd)),
+                    ],
+                )
+            })
+            .collect();
+        table(
+            h,
+            "sizing",
+            &[
+                "resource",
+                "recommendation",
+                "always on / peak units",
+                "break-even use",
+                "saving / year",
+            ],
+            &rows,
+        );
+    }
+
     let useful: Vec<_> = c
         .commitments
         .iter()

@@ -182,9 +182,46 @@ pub fn render(r: &RunReport) -> String {
                     " (stale or estimated rows; see summary.json cost.warnings)"
                 }
             ));
+            out.push_str(&sizing(c));
         }
     }
     out
+}
+
+/// The commitment-sizing table (units worth committing only), or nothing when none pays.
+pub(crate) fn sizing(c: &super::cost::CostSummary) -> String {
+    let rows: Vec<Vec<String>> = c
+        .sizing
+        .iter()
+        .filter(|z| z.units > 0)
+        .map(|z| {
+            vec![
+                z.label(),
+                z.recommendation.clone(),
+                format!("{} of {}", z.always_on_units, z.unit_utilisation.len()),
+                pct(z.break_even_utilisation),
+                money(&z.yearly_saving_usd),
+            ]
+        })
+        .collect();
+    if rows.is_empty() {
+        return String::new();
+    }
+    format!(
+        "\n### Commitment sizing\n\nCommit the k-th unit while its share of the run's hours is at \
+         least the break-even (committed ÷ on-demand rate; GCE on-demand after sustained-use \
+         discounts). Savings per year against on-demand.\n\n{}",
+        md_table(
+            &[
+                "resource",
+                "recommendation",
+                "always on / peak units",
+                "break-even use",
+                "saving / year",
+            ],
+            &rows,
+        )
+    )
 }
 
 #[cfg(test)]
@@ -205,6 +242,8 @@ mod tests {
             "**Node pool aws-general**",
             "prices as of",
             "price warning",
+            "### Commitment sizing",
+            "| prod node pool aws-general | buy ",
         ] {
             assert!(md.contains(part), "missing {part:?} in\n{md}");
         }

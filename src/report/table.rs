@@ -260,33 +260,32 @@ pub fn render(r: &RunReport) -> String {
                 parts.join(", ")
             ));
         }
-        let worth: Vec<&super::cost::CommitmentSummary> = c
-            .commitments
-            .iter()
-            .filter(|k| k.baseline_instances > 0 && !k.variant.ends_with("-spot"))
-            .collect();
-        if !worth.is_empty() {
-            let rows: Vec<Vec<String>> = worth
+        let buy: Vec<&super::cost::SizingSummary> =
+            c.sizing.iter().filter(|z| z.units > 0).collect();
+        if !buy.is_empty() {
+            out.push_str(
+                "Commitment sizing: commit the k-th unit while its share of the run's hours \
+                 ≥ committed ÷ on-demand rate (saving per year vs on-demand)\n",
+            );
+            let rows: Vec<Vec<String>> = buy
                 .iter()
-                .map(|k| {
+                .map(|z| {
                     vec![
-                        format!("{} {}", k.environment, k.resource),
-                        k.sku.clone(),
-                        k.variant.clone(),
-                        k.baseline_instances.to_string(),
-                        pct(k.break_even_utilisation),
-                        money(&k.yearly_saving_usd),
+                        z.label(),
+                        z.recommendation.clone(),
+                        format!("{}/{}", z.always_on_units, z.unit_utilisation.len()),
+                        pct(z.break_even_utilisation),
+                        money(&z.yearly_saving_usd),
                     ]
                 })
                 .collect();
             out.push_str(&aligned(
                 &[
-                    "commitment",
-                    "sku",
-                    "term",
-                    "baseline",
+                    "resource",
+                    "recommendation",
+                    "always on/peak",
                     "break-even use",
-                    "saving/year vs on-demand",
+                    "saving/year",
                 ],
                 &rows,
             ));

@@ -6,7 +6,9 @@ use crate::error::{Error, Problem, Result};
 use crate::scenario::yaml::{Node, Value};
 
 /// One swept parameter: a dotted path below `spec` and the values it takes, in the given order.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
 pub struct Param {
     /// As the user wrote it, without a leading `spec.` (e.g. `services.web-main.hpa.maxReplicas`).
     pub path: String,
@@ -49,7 +51,9 @@ impl Param {
 
 /// The parameter grid: every combination of the parameters' values. Point 0 takes every
 /// parameter's first value; the last parameter varies fastest.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
 pub struct Grid {
     pub params: Vec<Param>,
 }
@@ -219,7 +223,9 @@ fn scalar(text: &str, (line, col): (usize, usize)) -> Node {
 
 /// Which runs of a sweep a process does: all of them, or shard `index` of `count` (every
 /// `count`-th run from `index`, so each shard gets a similar mix of grid points).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
 pub struct Shard {
     pub index: usize,
     pub count: usize,

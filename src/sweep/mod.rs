@@ -30,7 +30,7 @@ pub const SCHEMA_VERSION: u32 = 1;
 pub const MAX_RUNS: usize = 10_000_000;
 
 /// What a sweep is: enough to check that shards belong together and to label every table.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
 pub struct Manifest {
     pub schema_version: u32,
     pub capsim_version: String,

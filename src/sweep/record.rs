@@ -25,7 +25,9 @@ pub const SLO_MET: &str = "slo_met";
 
 /// When a run counts as meeting its SLOs: in every month, latency compliance (share of windows
 /// with p95 under target) and availability at or above these minimums.
-#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
 pub struct SloRule {
     pub min_latency_compliance: f64,
     pub min_availability: f64,
@@ -162,6 +164,25 @@ pub fn row(
         put("cache.min_hit_ratio".into(), Cell::Float(c.min_hit_ratio));
         put("cache.mean_hit_ratio".into(), Cell::Float(c.mean_hit_ratio));
     }
+    // Commitment sizing per node pool and term, so the aggregates give its spread over the
+    // runs (min, p50, max): 0 where the book has no such commitment.
+    for p in &report.node_pools {
+        for term in COMMIT_TERMS {
+            let z = priced.sizing.iter().find(|z| {
+                z.environment == "prod"
+                    && z.resource == format!("node pool {}", p.name)
+                    && z.term_years == term
+            });
+            put(
+                commit_units_column(&p.name, term),
+                Cell::Int(z.map_or(0, |z| i64::from(z.units))),
+            );
+            put(
+                commit_saving_column(&p.name, term),
+                Cell::Float(z.map_or(0.0, |z| z.yearly_saving.as_dollars_f64())),
+            );
+        }
+    }
     for v in Variant::ALL {
         if let Some(total) = priced.year_totals.get(&v) {
             put(cost_year_column(v), Cell::Float(total.as_dollars_f64()));
@@ -199,6 +220,12 @@ pub fn metric_names(s: &crate::scenario::Scenario) -> Vec<String> {
                 .iter()
                 .map(|p| format!("peak_nodes.{}", p.name)),
         );
+        for p in &cluster.pools {
+            for term in COMMIT_TERMS {
+                out.push(commit_units_column(&p.name, term));
+                out.push(commit_saving_column(&p.name, term));
+            }
+        }
     }
     if s.platform.database.is_some() {
         for m in [
@@ -221,6 +248,19 @@ pub fn metric_names(s: &crate::scenario::Scenario) -> Vec<String> {
         }
     }
     out
+}
+
+/// The commitment terms sized per pool, in years.
+const COMMIT_TERMS: [u8; 2] = [1, 3];
+
+/// `commit_units.aws-general.1y`: the units of a pool the break-even rule commits to.
+pub fn commit_units_column(pool: &str, term_years: u8) -> String {
+    format!("commit_units.{pool}.{term_years}y")
+}
+
+/// `commit_saving.aws-general.1y_usd`: what that commitment saves per year vs on-demand.
+pub fn commit_saving_column(pool: &str, term_years: u8) -> String {
+    format!("commit_saving.{pool}.{term_years}y_usd")
 }
 
 /// The column of a purchase variant's cost over the run.

@@ -14,7 +14,7 @@ use crate::report::markdown::md_table;
 use crate::report::table::aligned;
 
 /// A whole sweep's result: what ran, every grid point's aggregates, the recommendation.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
 pub struct SweepReport {
     pub schema_version: u32,
     pub manifest: Manifest,
@@ -25,7 +25,7 @@ pub struct SweepReport {
     pub recommendation: Option<Recommendation>,
 }
 
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
 pub struct PointInfo {
     pub point: usize,
     pub label: String,
@@ -177,6 +177,42 @@ impl SweepReport {
         (header, rows)
     }
 
+    /// Commitment sizing per pool and term over the runs: units min / p50 / max and the p50
+    /// yearly saving, per point (pools where no run commits a unit left out).
+    fn commitment_rows(&self) -> (Vec<&'static str>, Vec<Vec<String>>) {
+        let header = vec![
+            "point",
+            "pool",
+            "term",
+            "units min / p50 / max",
+            "saving/year p50 (USD)",
+        ];
+        let mut rows = Vec::new();
+        for p in &self.points {
+            for a in &self.aggregates {
+                let Some(rest) = a.metric.strip_prefix("commit_units.") else {
+                    continue;
+                };
+                if a.point != p.point || a.max.is_none_or(|m| m <= 0.0) {
+                    continue;
+                }
+                let Some((pool, term)) = rest.rsplit_once('.') else {
+                    continue;
+                };
+                let saving = self.agg(p.point, &format!("commit_saving.{rest}_usd"));
+                let n = |x: Option<f64>| x.map_or("–".into(), |x| format!("{x:.0}"));
+                rows.push(vec![
+                    p.point.to_string(),
+                    pool.to_string(),
+                    term.to_string(),
+                    format!("{} / {} / {}", n(a.min), n(a.p50), n(a.max)),
+                    saving.and_then(|s| s.p50).map_or("–".into(), usd0),
+                ]);
+            }
+        }
+        (header, rows)
+    }
+
     /// Peak replicas per service and cloud: p50 and p95 over the runs, per point.
     fn replica_rows(&self) -> (Vec<String>, Vec<Vec<String>>) {
         let mut metrics: Vec<&str> = Vec::new();
@@ -285,6 +321,11 @@ pub fn table(r: &SweepReport) -> String {
         let h: Vec<&str> = h.iter().map(String::as_str).collect();
         out.push_str(&aligned(&h, &rows));
     }
+    let (h, rows) = r.commitment_rows();
+    if !rows.is_empty() {
+        out.push_str("\ncommitment sizing per pool (break-even rule), over the runs\n");
+        out.push_str(&aligned(&h, &rows));
+    }
     if let Some(rec) = &r.recommendation {
         let _ = writeln!(
             out,
@@ -324,6 +365,11 @@ pub fn markdown(r: &SweepReport) -> String {
     if h.len() > 1 {
         out.push_str("\n### Peak replicas and nodes (p50 / p95)\n\n");
         let h: Vec<&str> = h.iter().map(String::as_str).collect();
+        out.push_str(&md_table(&h, &rows));
+    }
+    let (h, rows) = r.commitment_rows();
+    if !rows.is_empty() {
+        out.push_str("\n### Commitment sizing per pool (break-even rule), over the runs\n\n");
         out.push_str(&md_table(&h, &rows));
     }
     out
@@ -386,6 +432,15 @@ pub fn html(r: &SweepReport) -> String {
     if h.len() > 1 {
         let h: Vec<&str> = h.iter().map(String::as_str).collect();
         table(&mut out, "Peak replicas and nodes (p50 / p95)", &h, &rows);
+    }
+    let (h, rows) = r.commitment_rows();
+    if !rows.is_empty() {
+        table(
+            &mut out,
+            "Commitment sizing per pool (break-even rule), over the runs",
+            &h,
+            &rows,
+        );
     }
     out.push_str("</main></body></html>\n");
     out

@@ -3,6 +3,8 @@
 mod bad_input;
 mod catalogue;
 mod check;
+mod cli;
+mod commitments;
 mod common;
 mod compare;
 mod cost_files;
@@ -18,5 +20,6 @@ mod plan;
 mod queue;
 mod replay;
 mod run;
+mod schemas;
 mod snapshots;
 mod sweep;
