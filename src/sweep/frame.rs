@@ -91,6 +91,8 @@ fn column_of(name: &str, cells: &[Option<&Cell>]) -> Column {
 /// `cost_monthly.parquet`: the rows of `cost_monthly.csv` (same columns, same order), money as
 /// Float64 dollars (each value the nearest double to its exact micro-dollar amount: sums agree
 /// with the CSV's to the cent; the CSV's decimal text is the exact form), booleans as Boolean.
+/// Hours, quantities and shares are the CSV's rounded decimals too (3, 6 and 6 places), so the
+/// two files hold the same values whichever a reader opens (tests/readers.py).
 pub fn cost_monthly_frame(rows: &[crate::cost::allocation::CostRow]) -> Result<DataFrame> {
     let text = |name: &str, f: &dyn Fn(&crate::cost::allocation::CostRow) -> String| {
         Column::new(
@@ -110,7 +112,7 @@ pub fn cost_monthly_frame(rows: &[crate::cost::allocation::CostRow]) -> Result<D
             PlSmallStr::from_str("partial_month"),
             rows.iter().map(|r| r.partial_month).collect::<Vec<bool>>(),
         ),
-        float("hours_in_month", &|r| r.hours_in_month),
+        float("hours_in_month", &|r| as_written(r.hours_in_month, 3)),
         text("provider", &|r| r.provider.clone()),
         text("cloud", &|r| r.cloud.clone()),
         text("region", &|r| r.region.clone()),
@@ -121,9 +123,9 @@ pub fn cost_monthly_frame(rows: &[crate::cost::allocation::CostRow]) -> Result<D
         }),
         text("resource", &|r| r.resource.clone()),
         text("sku", &|r| r.sku.clone()),
-        float("quantity", &|r| r.quantity),
+        float("quantity", &|r| as_written(r.quantity, 6)),
         text("unit", &|r| r.unit.clone()),
-        float("share", &|r| r.share),
+        float("share", &|r| as_written(r.share, 6)),
     ];
     for (v, variant) in crate::billing::Variant::ALL.iter().enumerate() {
         let name = format!("{}_usd", variant.label().replace('-', "_"));
@@ -131,6 +133,11 @@ pub fn cost_monthly_frame(rows: &[crate::cost::allocation::CostRow]) -> Result<D
     }
     columns.push(text("price_row", &|r| r.price_row.clone()));
     DataFrame::new(rows.len(), columns).map_err(failed("building the cost table"))
+}
+
+/// `x` as `cost_monthly.csv` writes it with `places` decimals, read back.
+fn as_written(x: f64, places: usize) -> f64 {
+    crate::report::csv::fixed(x, places).parse().unwrap_or(x)
 }
 
 /// A frame as Parquet bytes (zstd, statistics on; the bytes depend only on the frame).

@@ -18,6 +18,7 @@ mod import;
 mod overload;
 mod plan;
 mod queue;
+mod readers;
 mod replay;
 mod run;
 mod schemas;
