@@ -1,6 +1,7 @@
 //! Latency and errors of one service instance over one step: the pooled queue over
 //! ready pods × concurrency (Erlang C from `crate::queueing`), CPU throttling at the limit, a fluid
-//! backlog when capacity falls short, and timeouts. Response times are
+//! backlog when capacity falls short, and timeouts; during a blue-green's canary, two such queues
+//! (blue and green) whose served requests are mixed. Response times are
 //! [`Moments`](crate::queueing::moments::Moments).
 
 use crate::queueing::moments::Moments;
@@ -167,6 +168,59 @@ pub fn step(
         timed_out: timed_out.min(offered),
         response,
         utilisation: 1.0,
+    }
+}
+
+/// One step of a blue-green's canary: the ingress splits the requests by weight before they
+/// queue, so blue's and green's Ready pods are two queues — blue with (1 − `green_share`)·rps
+/// over `blue_pods`, green with `green_share`·rps over `green_pods` —, each carrying its own
+/// fluid backlog (`backlogs`: blue's, green's). Offered and timed-out requests add up; the
+/// served requests' response time is the mixture of the two groups weighted by the requests
+/// each served, carried as its exact first two moments (a single [`Moments`], as a request
+/// path sums one per hop).
+pub fn step_split(
+    cfg: &ServiceQueueCfg,
+    rps: f64,
+    (blue_pods, green_pods): (u32, u32),
+    green_share: f64,
+    dt_s: f64,
+    (blue_backlog, green_backlog): (&mut f64, &mut f64),
+) -> StepOutcome {
+    let blue = step(cfg, rps * (1.0 - green_share), blue_pods, dt_s, blue_backlog);
+    let green = step(cfg, rps * green_share, green_pods, dt_s, green_backlog);
+    let served = |o: &StepOutcome| (o.offered - o.timed_out).max(0.0);
+    let (wb, wg) = (served(&blue), served(&green));
+    let pods = f64::from(blue_pods) + f64::from(green_pods);
+    StepOutcome {
+        offered: blue.offered + green.offered,
+        timed_out: blue.timed_out + green.timed_out,
+        response: mix(&[(wb, blue.response), (wg, green.response)]),
+        // Both groups have the same servers per pod: a mean over pods.
+        utilisation: if pods > 0.0 {
+            (blue.utilisation * f64::from(blue_pods) + green.utilisation * f64::from(green_pods))
+                / pods
+        } else {
+            1.0
+        },
+    }
+}
+
+/// The first two moments of a mixture of response times in (weight, moments) groups: mean
+/// Σwm/Σw and E[T²] = Σw(v + m²)/Σw. Zero when no group has weight.
+fn mix(parts: &[(f64, Moments)]) -> Moments {
+    let total: f64 = parts.iter().map(|(w, _)| w).sum();
+    if total <= 0.0 {
+        return Moments::ZERO;
+    }
+    let mean = parts.iter().map(|(w, m)| w * m.mean_s).sum::<f64>() / total;
+    let second = parts
+        .iter()
+        .map(|(w, m)| w * (m.var_s2 + m.mean_s * m.mean_s))
+        .sum::<f64>()
+        / total;
+    Moments {
+        mean_s: mean,
+        var_s2: (second - mean * mean).max(0.0),
     }
 }
 
