@@ -1,5 +1,5 @@
 //! One service: its Deployment's pods (Pending → Starting → Ready → Terminating), how offered
-//! load spreads over ready pods, the usage each pod accumulates, and metrics-server's windowed,
+//! load spreads over ready pods (blue and green apart during a blue-green's canary), the usage each pod accumulates, and metrics-server's windowed,
 //! lagging view of it that the HPA reads.
 
 use crate::hpa;
@@ -1037,7 +1037,7 @@ impl ServiceState {
             DeployStrategy::BlueGreen {
                 canary_ms,
                 canary_percent,
-            ..
+                ..
             } => {
                 let (new, new_ready, _) = self.revision_counts();
                 if new < n {

@@ -198,3 +198,38 @@ fn negative_durations_are_rejected() {
         &["spec.events[0].at", "outside the simulation"],
     );
 }
+
+fn blue_green(canary_percent: u32) -> capsim::model::RunOutput {
+    let text = ROLLING.replace(
+        "strategy: rolling, maxSurge: 1, maxUnavailable: 0 }",
+        &format!(
+            "strategy: blueGreen, canaryPercent: {canary_percent}, canaryFor: 5m, switchFor: 0s }}"
+        ),
+    );
+    capsim::model::simulate(&parse(&text))
+}
+
+/// The canary's share changes only the canary: green (3 pods) is Ready at 10:00:30, the switch
+/// comes 5 min later (10:05:30) and blue is gone 10 s after. With a 0 % and a 10 % canary the
+/// runs are the same row for row outside 10:00–10:06 (the canary shifts requests between two
+/// sets of pods, nothing else), and differ inside it: blue's 3 pods serve 100 % or 90 % of the
+/// requests, which changes their queue's wait.
+#[test]
+fn the_canary_share_changes_only_the_canary_window() {
+    let (none, tenth) = (blue_green(0), blue_green(10));
+    assert_eq!(none.deploys[0].0[0].done_ms, Some(600 * MIN + 330_000));
+    assert_eq!(none.rows.len(), tenth.rows.len());
+    let window = 600 * MIN..606 * MIN;
+    let mut differ = 0;
+    for (a, b) in none.rows.iter().zip(&tenth.rows) {
+        if window.contains(&a.t_ms) {
+            differ += usize::from(a.p95_ms != b.p95_ms);
+        } else {
+            assert_eq!(format!("{a:?}"), format!("{b:?}"), "at {} ms", a.t_ms);
+        }
+    }
+    assert!(differ >= 5, "{differ} rows of the canary differ");
+    // Nothing fails either way (beyond the exponential's tail past the 10 s timeout): 10 rps
+    // over 3 pods of 8 slots × 20 ms is light.
+    assert!(tenth.rows.iter().all(|r| r.failed_requests < 1e-9));
+}
