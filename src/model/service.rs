@@ -70,6 +70,11 @@ pub struct DeployRecord {
     pub done_ms: Option<TimeMs>,
     pub peak_active: u32,
     pub blue_green: bool,
+    /// `spec.replicas` when it started (what the peak is compared with in the report).
+    pub replicas_at_start: u32,
+    /// The most pods holding database pools during it (Ready, or deleted by it and shutting
+    /// down), for the extra connections it asked for.
+    pub peak_pool_pods: u32,
 }
 
 /// A service's live state during a run.
@@ -977,6 +982,8 @@ impl ServiceState {
             done_ms: None,
             peak_active: self.active_pods(),
             blue_green: matches!(strategy, DeployStrategy::BlueGreen { .. }),
+            replicas_at_start: self.spec_replicas,
+            peak_pool_pods: self.pool_pods(),
         });
         self.advance_rollout(now, out);
     }
@@ -1101,9 +1108,11 @@ impl ServiceState {
         if self.rollout.is_none() {
             return;
         }
+        let pool_pods = self.pool_pods();
         if let Some(rec) = self.deploys.last_mut() {
-            // The most pods (not terminating) there were during it.
+            // The most pods (not terminating) there were during it, and holding pools.
             rec.peak_active = rec.peak_active.max(active);
+            rec.peak_pool_pods = rec.peak_pool_pods.max(pool_pods);
             if done {
                 rec.done_ms = Some(now);
             }

@@ -58,6 +58,9 @@ fn rolling_update_of_three_pods_surges_one_at_a_time() {
     assert_eq!(d.done_ms, Some(600 * MIN + 3 * 30_000));
     assert_eq!(d.peak_active, 4);
     assert!(!d.blue_green);
+    // A new pod Ready beside 3 old ones, then the old one deleted keeps its pool while it
+    // shuts down: 4 pools at the peak, for spec.replicas 3.
+    assert_eq!((d.peak_pool_pods, d.replicas_at_start), (4, 3));
     // Rows: the minute rows around the rollout never have fewer than 3 Ready pods, and end
     // with 3 pods, all Ready.
     let rows: Vec<_> = out.rows.iter().filter(|r| r.service == 0).collect();
@@ -132,6 +135,7 @@ fn blue_green_doubles_connection_demand_for_the_switch_window() {
     let d = out.deploys[0].0[0];
     assert!(d.blue_green);
     assert_eq!(d.peak_active, 4);
+    assert_eq!((d.peak_pool_pods, d.replicas_at_start), (4, 2));
     // Blue leaves when the switch comes (10:00:15 + 30 min), kept 10 min more before shutdown.
     assert_eq!(d.done_ms, Some(630 * MIN + 15_000));
     // After blue is gone the demand is back to 20 (the last minute's figure).
@@ -232,4 +236,51 @@ fn the_canary_share_changes_only_the_canary_window() {
     // Nothing fails either way (beyond the exponential's tail past the 10 s timeout): 10 rps
     // over 3 pods of 8 slots × 20 ms is light.
     assert!(tenth.rows.iter().all(|r| r.failed_requests < 1e-9));
+}
+
+/// The report lists each deploy: the headroom fixture's blue-green of the API (2 replicas,
+/// pools of 10) peaks at 4 pods, 2 more pools, 20 extra connections, and rolls out at the
+/// switch, 15 s + 30 min after it started (1,815 s). The HTML report has the table and a
+/// deploy tick, titled, on the API's panel; summary.json carries the list.
+#[test]
+fn the_report_lists_the_deploys() {
+    let s = headroom_db(
+        "    - { type: deploy, service: api, at: \"2026-03-02T10:00\", strategy: blueGreen, \
+         canaryPercent: 10, canaryFor: 30m, switchFor: 10m }\n",
+    );
+    let out = capsim::model::simulate(&s);
+    let r = capsim::report::RunReport::build(&s, &out, None);
+    assert_eq!(r.deploys.len(), 1);
+    let d = &r.deploys[0];
+    assert_eq!(
+        (d.service.as_str(), d.strategy.as_str()),
+        ("api", "blueGreen")
+    );
+    assert!(
+        d.started.starts_with("2026-03-02T10:00:00"),
+        "{}",
+        d.started
+    );
+    assert_eq!(d.rolled_out_after_s, Some(1_815.0));
+    assert_eq!((d.peak_pods, d.replicas), (4, 2));
+    assert_eq!(d.extra_db_connections_at_peak, Some(20.0));
+    assert_eq!(r.deploys_skipped, 0);
+    let html = capsim::report::html::render(&r);
+    assert!(html.contains("<h3>Deploys</h3>"));
+    assert!(html.contains("<table id=\"deploys\">"));
+    assert!(
+        html.contains("<td>4 / 2</td><td>20</td>"),
+        "peak and extra connections"
+    );
+    assert!(html.contains(&format!(
+        "<title>deploy api@{} blueGreen 2026-03-02 10:00: rolled out after 30.2 min, peak 4 pods (2 replicas), +20 database connections</title>",
+        d.cloud
+    )));
+    let json = String::from_utf8(capsim::report::json::to_bytes(&r)).unwrap();
+    assert!(json.contains("\"extra_db_connections_at_peak\": 20.0"));
+    // Without deploys summary.json has no such field (outputs of such runs are unchanged).
+    let steady = headroom_db("");
+    let r = capsim::report::RunReport::build(&steady, &capsim::model::simulate(&steady), None);
+    let json = String::from_utf8(capsim::report::json::to_bytes(&r)).unwrap();
+    assert!(!json.contains("\"deploys\""));
 }
