@@ -121,6 +121,7 @@ impl World<'_> {
                 let (failed, served, moments) = if !self.routing.is_up(cloud) {
                     // The cloud is down: whatever is still routed to it fails.
                     self.eval.backlogs[i] = 0.0;
+                    self.eval.green_backlogs[i] = 0.0;
                     (offered, 0.0, Moments::ZERO)
                 } else {
                     // Pods whose pools were refused a connection fail their requests at once.
@@ -139,15 +140,33 @@ impl World<'_> {
                         }
                         _ => (0.0, Moments::ZERO, 0.0),
                     };
-                    let working = (f64::from(inst.ready_count) * (1.0 - refused)).round() as u32;
+                    let working = |pods: u32| (f64::from(pods) * (1.0 - refused)).round() as u32;
                     let rate = rates[i] * (1.0 - refused);
-                    let o = latency::step(
-                        &self.queue_cfgs[i],
-                        rate,
-                        working,
-                        dt_s,
-                        &mut self.eval.backlogs[i],
-                    );
+                    let o = match inst.canary_split() {
+                        None => {
+                            // Green's backlog of a canary that just ended queues with the rest.
+                            let green = std::mem::take(&mut self.eval.green_backlogs[i]);
+                            if green > 0.0 {
+                                self.eval.backlogs[i] += green;
+                            }
+                            latency::step(
+                                &self.queue_cfgs[i],
+                                rate,
+                                working(inst.ready_count),
+                                dt_s,
+                                &mut self.eval.backlogs[i],
+                            )
+                        }
+                        // A blue-green before its switch: blue and green are two queues.
+                        Some((blue, green, share)) => latency::step_split(
+                            &self.queue_cfgs[i],
+                            rate,
+                            (working(blue), working(green)),
+                            share,
+                            dt_s,
+                            (&mut self.eval.backlogs[i], &mut self.eval.green_backlogs[i]),
+                        ),
+                    };
                     let response = o.response.plus(db_time);
                     let failed_db = offered * refused;
                     let served = (o.offered - o.timed_out).max(0.0) * (1.0 - saturated);

@@ -1,6 +1,7 @@
 //! Latency and errors of one service instance over one step: the pooled queue over
 //! ready pods × concurrency (Erlang C from `crate::queueing`), CPU throttling at the limit, a fluid
-//! backlog when capacity falls short, and timeouts. Response times are
+//! backlog when capacity falls short, and timeouts; during a blue-green's canary, two such queues
+//! (blue and green) whose served requests are mixed. Response times are
 //! [`Moments`](crate::queueing::moments::Moments).
 
 use crate::queueing::moments::Moments;
@@ -170,6 +171,65 @@ pub fn step(
     }
 }
 
+/// One step of a blue-green's canary: the ingress splits the requests by weight before they
+/// queue, so blue's and green's Ready pods are two queues — blue with (1 − `green_share`)·rps
+/// over `blue_pods`, green with `green_share`·rps over `green_pods` —, each carrying its own
+/// fluid backlog (`backlogs`: blue's, green's). Offered and timed-out requests add up; the
+/// served requests' response time is the mixture of the two groups weighted by the requests
+/// each served, carried as its exact first two moments (a single [`Moments`], as a request
+/// path sums one per hop).
+pub fn step_split(
+    cfg: &ServiceQueueCfg,
+    rps: f64,
+    (blue_pods, green_pods): (u32, u32),
+    green_share: f64,
+    dt_s: f64,
+    (blue_backlog, green_backlog): (&mut f64, &mut f64),
+) -> StepOutcome {
+    let blue = step(
+        cfg,
+        rps * (1.0 - green_share),
+        blue_pods,
+        dt_s,
+        blue_backlog,
+    );
+    let green = step(cfg, rps * green_share, green_pods, dt_s, green_backlog);
+    let served = |o: &StepOutcome| (o.offered - o.timed_out).max(0.0);
+    let (wb, wg) = (served(&blue), served(&green));
+    let pods = f64::from(blue_pods) + f64::from(green_pods);
+    StepOutcome {
+        offered: blue.offered + green.offered,
+        timed_out: blue.timed_out + green.timed_out,
+        response: mix(&[(wb, blue.response), (wg, green.response)]),
+        // Both groups have the same servers per pod: a mean over pods.
+        utilisation: if pods > 0.0 {
+            (blue.utilisation * f64::from(blue_pods) + green.utilisation * f64::from(green_pods))
+                / pods
+        } else {
+            1.0
+        },
+    }
+}
+
+/// The first two moments of a mixture of response times in (weight, moments) groups: mean
+/// Σwm/Σw and E[T²] = Σw(v + m²)/Σw. Zero when no group has weight.
+fn mix(parts: &[(f64, Moments)]) -> Moments {
+    let total: f64 = parts.iter().map(|(w, _)| w).sum();
+    if total <= 0.0 {
+        return Moments::ZERO;
+    }
+    let mean = parts.iter().map(|(w, m)| w * m.mean_s).sum::<f64>() / total;
+    let second = parts
+        .iter()
+        .map(|(w, m)| w * (m.var_s2 + m.mean_s * m.mean_s))
+        .sum::<f64>()
+        / total;
+    Moments {
+        mean_s: mean,
+        var_s2: (second - mean * mean).max(0.0),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -246,6 +306,54 @@ mod tests {
         );
         assert!(o.timed_out < 1e-9);
         assert_eq!(b, 0.0);
+    }
+
+    /// The canary's two queues, hand-derived. With 1,000 slots a pod nothing waits, so a
+    /// request takes its service time (exponential): 0.09 s plus 0.01 s of CPU slowed by
+    /// 1/(1 − u), u = per-pod rps × 0.01 s / 1 core. 40 rps with a 10 % canary on 2 + 2 pods:
+    /// blue 18 rps a pod, s_b = 0.09 + 0.01/0.82; green 2 rps a pod, s_g = 0.09 + 0.01/0.98.
+    /// The served mix weighs them 0.9 / 0.1: mean 0.9 s_b + 0.1 s_g, E[T²] = 0.9 · 2s_b² +
+    /// 0.1 · 2s_g² (an exponential's second moment is 2s²).
+    #[test]
+    fn a_canary_is_two_queues_mixed_by_their_requests() {
+        let cfg = ServiceQueueCfg {
+            concurrency: 1_000,
+            ..cfg()
+        };
+        let (mut b, mut g) = (0.0, 0.0);
+        let o = step_split(&cfg, 40.0, (2, 2), 0.1, 60.0, (&mut b, &mut g));
+        let s_b = 0.09 + 0.01 / 0.82;
+        let s_g = 0.09 + 0.01 / 0.98;
+        let mean = 0.9 * s_b + 0.1 * s_g;
+        let second = 0.9 * 2.0 * s_b * s_b + 0.1 * 2.0 * s_g * s_g;
+        assert!((o.response.mean_s - mean).abs() < 1e-9, "{o:?}");
+        assert!((o.response.var_s2 - (second - mean * mean)).abs() < 1e-9);
+        assert_eq!(o.offered, 40.0 * 60.0);
+        assert!(o.timed_out < 1e-9);
+        // One pooled queue of 4 pods (10 rps each) would say 0.09 + 0.01/0.9 on average.
+        let pooled = step(&cfg, 40.0, 4, 60.0, &mut 0.0);
+        assert!((pooled.response.mean_s - (0.09 + 0.01 / 0.9)).abs() < 1e-9);
+        assert!((pooled.response.mean_s - o.response.mean_s).abs() > 1e-4);
+    }
+
+    /// Timeouts add up over the groups: a 50 % canary of 120 rps on one green pod (capacity 4
+    /// slots / 0.1 s = 40 rps) falls 20 rps short for 60 s, 1,200 requests, of which 40 × 5 s =
+    /// 200 may wait: 1,000 time out, all green's; blue's 60 rps over 4 pods (15 a pod) are
+    /// served. The green backlog stays green's.
+    #[test]
+    fn a_canary_overloading_green_times_out_green_requests() {
+        let (mut b, mut g) = (0.0, 0.0);
+        let o = step_split(&cfg(), 120.0, (4, 1), 0.5, 60.0, (&mut b, &mut g));
+        assert_eq!(o.offered, 7_200.0);
+        assert!((o.timed_out - 1_000.0).abs() < 1e-6, "{o:?}");
+        assert_eq!(b, 0.0);
+        assert!((g - 200.0).abs() < 1e-6);
+        // A canary of 0 % leaves green's queue empty: the response is blue's alone.
+        let (mut b, mut g) = (0.0, 0.0);
+        let o = step_split(&cfg(), 40.0, (2, 2), 0.0, 60.0, (&mut b, &mut g));
+        let blue = step(&cfg(), 40.0, 2, 60.0, &mut 0.0);
+        assert!((o.response.mean_s - blue.response.mean_s).abs() < 1e-12);
+        assert!((o.response.var_s2 - blue.response.var_s2).abs() < 1e-12);
     }
 
     #[test]

@@ -357,6 +357,7 @@ pub fn simulate_with_demand(
             path_parts: Vec::new(),
             svc_parts: vec![Vec::new(); n_svc],
             backlogs: vec![0.0; n],
+            green_backlogs: vec![0.0; n],
         },
         node_rows: Vec::new(),
         usage,

@@ -1,5 +1,5 @@
 //! One service: its Deployment's pods (Pending → Starting → Ready → Terminating), how offered
-//! load spreads over ready pods, the usage each pod accumulates, and metrics-server's windowed,
+//! load spreads over ready pods (blue and green apart during a blue-green's canary), the usage each pod accumulates, and metrics-server's windowed,
 //! lagging view of it that the HPA reads.
 
 use crate::hpa;
@@ -70,6 +70,11 @@ pub struct DeployRecord {
     pub done_ms: Option<TimeMs>,
     pub peak_active: u32,
     pub blue_green: bool,
+    /// `spec.replicas` when it started (what the peak is compared with in the report).
+    pub replicas_at_start: u32,
+    /// The most pods holding database pools during it (Ready, or deleted by it and shutting
+    /// down), for the extra connections it asked for.
+    pub peak_pool_pods: u32,
 }
 
 /// A service's live state during a run.
@@ -84,9 +89,18 @@ pub struct ServiceState {
     pub offered_rps: f64,
     /// Requests per second users send right now (for error accounting).
     accounted_rps: f64,
-    /// Per-ready-pod integrals of CPU (millicore·ms) and requests since the start, at `integ_ms`.
+    /// Per-ready-pod integrals of CPU (millicore·ms) and requests since the start, at `integ_ms`
+    /// (during a blue-green before its switch: per Ready pod of blue, the old revisions).
     ready_cpu_integral: f64,
     ready_req_integral: f64,
+    /// During a blue-green before its switch, green's share of the requests (0 until every
+    /// green pod is Ready, then `canaryPercent` / 100); `None` otherwise, when every Ready pod
+    /// gets the same share (the fast path: this is `None` almost all the time).
+    canary_share: Option<f64>,
+    /// The same integrals per Ready pod of green (the current revision) while `canary_share`
+    /// is set.
+    green_cpu_integral: f64,
+    green_req_integral: f64,
     /// Total offered requests since the start (for the service-level windowed rate).
     total_req_integral: f64,
     /// Requests that reached the pods since the start (what an ingress metric counts).
@@ -377,6 +391,9 @@ impl ServiceState {
             accounted_rps: 0.0,
             ready_cpu_integral: 0.0,
             ready_req_integral: 0.0,
+            canary_share: None,
+            green_cpu_integral: 0.0,
+            green_req_integral: 0.0,
             total_req_integral: 0.0,
             served_req_integral: 0.0,
             integ_ms: 0,
@@ -423,10 +440,71 @@ impl ServiceState {
 
     /// CPU one Ready pod uses (millicores): rps × CPU per request plus idle, capped at the limit.
     fn per_pod_cpu_milli(&self) -> f64 {
-        let cpu = self.cfg.idle_cpu_milli + self.per_pod_rps() * self.cfg.cpu_per_request_ms;
+        self.cpu_milli_at(self.per_pod_rps())
+    }
+
+    /// CPU (millicores) of a Ready pod receiving `rps`: idle plus rps × CPU per request, capped
+    /// at the limit.
+    fn cpu_milli_at(&self, rps: f64) -> f64 {
+        let cpu = self.cfg.idle_cpu_milli + rps * self.cfg.cpu_per_request_ms;
         match self.cfg.cpu_limit_milli {
             Some(limit) => cpu.min(limit as f64),
             None => cpu,
+        }
+    }
+
+    /// Ready pods of green (the current revision); only meaningful while `canary_share` is set.
+    fn green_ready(&self) -> u32 {
+        self.pods
+            .iter()
+            .filter(|p| p.stage == PodStage::Ready && p.revision == self.revision)
+            .count() as u32
+    }
+
+    /// While a blue-green splits the load: (blue Ready pods, green Ready pods, green's share of
+    /// the requests). A group without Ready pods passes its share to the other (an empty
+    /// backend drops out of the ingress's weighted split). `None` when every Ready pod gets the
+    /// same share.
+    pub fn canary_split(&self) -> Option<(u32, u32, f64)> {
+        let share = self.canary_share?;
+        let green = self.green_ready();
+        let blue = self.ready_count - green;
+        let share = match (blue, green) {
+            (0, g) if g > 0 => 1.0,
+            (_, 0) => 0.0,
+            _ => share,
+        };
+        Some((blue, green, share))
+    }
+
+    /// Requests per second one Ready pod of blue and one of green receive while a blue-green
+    /// splits the load.
+    fn split_rps(&self) -> (f64, f64) {
+        let Some((blue, green, share)) = self.canary_split() else {
+            return (self.per_pod_rps(), 0.0);
+        };
+        let per = |pods: u32, part: f64| {
+            if pods == 0 {
+                0.0
+            } else {
+                self.offered_rps * part / f64::from(pods)
+            }
+        };
+        (per(blue, 1.0 - share), per(green, share))
+    }
+
+    /// The load split ends (blue left the endpoints, or the rollout ended): green's pods join
+    /// the common per-ready-pod integrals. Exact because every pod is settled first and then
+    /// marked at the common integrals it accrues from.
+    fn end_split(&mut self, now: TimeMs) {
+        if self.canary_share.is_none() {
+            return;
+        }
+        self.settle_all(now);
+        self.canary_share = None;
+        for p in &mut self.pods {
+            p.ready_cpu_mark = self.ready_cpu_integral;
+            p.ready_req_mark = self.ready_req_integral;
         }
     }
 
@@ -442,15 +520,28 @@ impl ServiceState {
         );
         let ready = self.ready_count.min(bound);
         let other = bound - ready;
-        let inflight = self.per_pod_rps() * self.cfg.service_time_ms / 1000.0;
-        let ready_mem = self.cfg.memory_baseline_bytes as f64
-            + inflight * self.cfg.memory_per_inflight_bytes as f64;
         let idle_mem = self.cfg.memory_baseline_bytes as f64;
-        (
-            f64::from(ready) * cpu_req.max(self.per_pod_cpu_milli())
-                + f64::from(other) * cpu_req.max(self.cfg.idle_cpu_milli),
-            f64::from(ready) * mem_req.max(ready_mem) + f64::from(other) * mem_req.max(idle_mem),
-        )
+        let idle = (
+            f64::from(other) * cpu_req.max(self.cfg.idle_cpu_milli),
+            f64::from(other) * mem_req.max(idle_mem),
+        );
+        let held = |pods: u32, rps: f64| {
+            let inflight = rps * self.cfg.service_time_ms / 1000.0;
+            let mem = idle_mem + inflight * self.cfg.memory_per_inflight_bytes as f64;
+            (
+                f64::from(pods) * cpu_req.max(self.cpu_milli_at(rps)),
+                f64::from(pods) * mem_req.max(mem),
+            )
+        };
+        if let Some((_, green, _)) = self.canary_split() {
+            // Blue and green pods carry different loads.
+            let (blue_rps, green_rps) = self.split_rps();
+            let green = green.min(ready);
+            let (b, g) = (held(ready - green, blue_rps), held(green, green_rps));
+            return (b.0 + g.0 + idle.0, b.1 + g.1 + idle.1);
+        }
+        let (cpu, mem) = held(ready, self.per_pod_rps());
+        (cpu + idle.0, mem + idle.1)
     }
 
     /// Bring the service-level integrals up to `now` at the current rates. Must run before any
@@ -458,8 +549,17 @@ impl ServiceState {
     fn integrate(&mut self, now: TimeMs) {
         let dt = (now - self.integ_ms) as f64;
         if dt > 0.0 {
-            self.ready_cpu_integral += self.per_pod_cpu_milli() * dt;
-            self.ready_req_integral += self.per_pod_rps() * dt / 1000.0;
+            if self.canary_share.is_none() {
+                self.ready_cpu_integral += self.per_pod_cpu_milli() * dt;
+                self.ready_req_integral += self.per_pod_rps() * dt / 1000.0;
+            } else {
+                // Blue and green apart, each pod's CPU capped at the limit on its own load.
+                let (blue, green) = self.split_rps();
+                self.ready_cpu_integral += self.cpu_milli_at(blue) * dt;
+                self.ready_req_integral += blue * dt / 1000.0;
+                self.green_cpu_integral += self.cpu_milli_at(green) * dt;
+                self.green_req_integral += green * dt / 1000.0;
+            }
             self.total_req_integral += self.accounted_rps * dt / 1000.0;
             self.served_req_integral += self.offered_rps * dt / 1000.0;
         }
@@ -490,6 +590,23 @@ impl ServiceState {
             self.ready_cpu_integral,
             self.ready_req_integral,
         );
+        if self.canary_share.is_some() {
+            // Green's pods accrue from green's integrals (a pod's group changes only at
+            // `end_split`, which re-marks it).
+            let (gc, gr, rev) = (
+                self.green_cpu_integral,
+                self.green_req_integral,
+                self.revision,
+            );
+            for p in &mut self.pods {
+                if p.revision == rev {
+                    Self::settle_pod(p, now, idle, gc, gr);
+                } else {
+                    Self::settle_pod(p, now, idle, ci, ri);
+                }
+            }
+            return;
+        }
         for p in &mut self.pods {
             Self::settle_pod(p, now, idle, ci, ri);
         }
@@ -512,7 +629,12 @@ impl ServiceState {
     /// the previous scrape, time-stamped now. A pod needs two readings before it has a sample.
     pub fn scrape(&mut self, now: TimeMs) {
         self.settle_all(now);
-        let per_pod_inflight = self.per_pod_rps() * self.cfg.service_time_ms / 1000.0;
+        // While a blue-green splits the load, blue's and green's pods have their own requests
+        // in flight (without a split the first is every Ready pod's).
+        let (blue_rps, green_rps) = self.split_rps();
+        let per_pod_inflight = blue_rps * self.cfg.service_time_ms / 1000.0;
+        let green_inflight = green_rps * self.cfg.service_time_ms / 1000.0;
+        let (split, rev) = (self.canary_share.is_some(), self.revision);
         for p in &mut self.pods {
             if matches!(p.stage, PodStage::Starting | PodStage::Unscheduled) {
                 continue;
@@ -522,10 +644,12 @@ impl ServiceState {
                 if window > 0 {
                     let cpu = (p.cpu_cum - c0) / window as f64;
                     let rps = (p.req_cum - r0) * 1000.0 / window as f64;
-                    let inflight = if p.stage == PodStage::Ready {
-                        per_pod_inflight
-                    } else {
+                    let inflight = if p.stage != PodStage::Ready {
                         0.0
+                    } else if split && p.revision == rev {
+                        green_inflight
+                    } else {
+                        per_pod_inflight
                     };
                     let mem = self.cfg.memory_baseline_bytes as f64
                         + inflight * self.cfg.memory_per_inflight_bytes as f64;
@@ -844,6 +968,11 @@ impl ServiceState {
         }
         self.settle_all(now);
         self.revision += 1;
+        if matches!(strategy, DeployStrategy::BlueGreen { .. }) {
+            // Green (the new revision, no pod yet) gets nothing until it is all Ready: blue
+            // serves everything, as the previous revision's integrals already count.
+            self.canary_share = Some(0.0);
+        }
         self.rollout = Some(Rollout {
             strategy,
             switch_scheduled: false,
@@ -853,6 +982,8 @@ impl ServiceState {
             done_ms: None,
             peak_active: self.active_pods(),
             blue_green: matches!(strategy, DeployStrategy::BlueGreen { .. }),
+            replicas_at_start: self.spec_replicas,
+            peak_pool_pods: self.pool_pods(),
         });
         self.advance_rollout(now, out);
     }
@@ -910,7 +1041,11 @@ impl ServiceState {
                 }
                 scale_up(self, out);
             }
-            DeployStrategy::BlueGreen { canary_ms, .. } => {
+            DeployStrategy::BlueGreen {
+                canary_ms,
+                canary_percent,
+                ..
+            } => {
                 let (new, new_ready, _) = self.revision_counts();
                 if new < n {
                     for _ in new..n {
@@ -920,6 +1055,9 @@ impl ServiceState {
                     self.delete_ranked(now, (new - n) as usize, false, |p| p.revision == rev, out);
                 }
                 if !r.switch_scheduled && new_ready >= n && n > 0 {
+                    // The canary: green's share from now until the switch (the integrals are
+                    // current, settled above).
+                    self.canary_share = Some(canary_percent / 100.0);
                     out.push(Followup::Switch {
                         revision: rev,
                         at_ms: now + canary_ms,
@@ -956,6 +1094,8 @@ impl ServiceState {
         for id in old {
             self.terminate_after(now, id, switch_ms, true, out);
         }
+        // Blue left the endpoints: green takes everything.
+        self.end_split(now);
         self.note_rollout(now);
     }
 
@@ -968,14 +1108,18 @@ impl ServiceState {
         if self.rollout.is_none() {
             return;
         }
+        let pool_pods = self.pool_pods();
         if let Some(rec) = self.deploys.last_mut() {
-            // The most pods (not terminating) there were during it.
+            // The most pods (not terminating) there were during it, and holding pools.
             rec.peak_active = rec.peak_active.max(active);
+            rec.peak_pool_pods = rec.peak_pool_pods.max(pool_pods);
             if done {
                 rec.done_ms = Some(now);
             }
         }
         if done {
+            // No blue is left (a switch, or blue's pods all evicted before it).
+            self.end_split(now);
             self.rollout = None;
         }
     }
@@ -1262,6 +1406,186 @@ mod tests {
         // Green Ready at 25 s, switch at 85 s: done then; blue gone at 85 + 30 + 10 s.
         assert_eq!(s.deploys[0].done_ms, Some(85_000));
         assert_eq!((s.pods.len(), s.ready_count, s.pool_pods()), (2, 2, 2));
+    }
+
+    /// A service with `replicas` Ready pods, an HPA reading CPU utilisation and requests per pod
+    /// (so metrics-server keeps both samples), idle 50 m, 10 ms of CPU a request, limit 1 core.
+    fn sampled(replicas: u32) -> ServiceState {
+        let spec = hpa::Spec {
+            min_replicas: 1,
+            max_replicas: 10,
+            metrics: vec![
+                hpa::MetricSpec::Resource {
+                    resource: hpa::Resource::Cpu,
+                    target: hpa::Target::Utilization(70),
+                },
+                hpa::MetricSpec::Pods {
+                    name: "requests_per_second".into(),
+                    target: hpa::Target::AverageValue(100_000),
+                },
+            ],
+            behavior: None,
+        };
+        let mut s = ServiceState::new(Service {
+            initial_replicas: replicas,
+            idle_cpu_milli: 50.0,
+            hpa: Some(spec),
+            ..service()
+        });
+        s.start_initial_pods();
+        s
+    }
+
+    /// Run the follow-ups due up to `until` (no cluster), in time order.
+    fn run_until(s: &mut ServiceState, due: &mut Vec<(TimeMs, u8, u64)>, until: TimeMs) {
+        loop {
+            due.sort();
+            let Some(&(at, kind, id)) = due.first() else {
+                return;
+            };
+            if at > until {
+                return;
+            }
+            due.remove(0);
+            let mut f = Vec::new();
+            match kind {
+                0 => s.pod_running(at, id, &mut f),
+                1 => {
+                    s.pod_ready(at, id);
+                    s.advance_rollout(at, &mut f);
+                }
+                2 => s.pod_gone(at, id),
+                _ => s.switch_to(at, id as u32, &mut f),
+            }
+            queue(due, f);
+        }
+    }
+
+    fn queue(due: &mut Vec<(TimeMs, u8, u64)>, f: Vec<Followup>) {
+        for x in f {
+            due.push(match x {
+                Followup::Running { pod, at_ms } => (at_ms, 0, pod),
+                Followup::Ready { pod, at_ms } => (at_ms, 1, pod),
+                Followup::Gone { pod, at_ms } => (at_ms, 2, pod),
+                Followup::Switch { revision, at_ms } => (at_ms, 3, revision.into()),
+                Followup::NeedsNode { .. } => unreachable!("no cluster"),
+            });
+        }
+    }
+
+    /// (CPU millicores, requests per second) samples of the Ready pods of revision `rev`.
+    fn samples_of(s: &ServiceState, rev: u32) -> Vec<(i64, i64)> {
+        s.pods
+            .iter()
+            .filter(|p| p.revision == rev && p.stage == PodStage::Ready)
+            .map(|p| {
+                (
+                    p.cpu_sample.unwrap().value_milli,
+                    p.rps_sample.unwrap().value_milli / 1000,
+                )
+            })
+            .collect()
+    }
+
+    /// A blue-green of 2 pods with a `canary` % canary for 60 s (green Ready at 25 s, switch at
+    /// 85 s, blue gone at 85 + 10 s), 40 rps offered from the start; scrapes every 15 s from
+    /// 0 s. Returns the state and its pending follow-ups at `until`.
+    fn canary_run(canary: f64, rps: f64, until: TimeMs) -> (ServiceState, Vec<(TimeMs, u8, u64)>) {
+        let mut s = sampled(2);
+        s.set_offered_rps(0, rps);
+        let mut f = Vec::new();
+        let strategy = DeployStrategy::BlueGreen {
+            canary_percent: canary,
+            canary_ms: 60_000,
+            switch_ms: 0,
+        };
+        s.start_deploy(0, strategy, &mut f);
+        let mut due = Vec::new();
+        queue(&mut due, f);
+        let mut t = 0;
+        while t <= until {
+            run_until(&mut s, &mut due, t);
+            s.scrape(t);
+            t += 15_000;
+        }
+        (s, due)
+    }
+
+    /// The canary routes 10 % of the requests to green: with 2 blue and 2 green Ready pods and
+    /// 40 rps, a green pod gets 0.1 × 40 / 2 = 2 rps and uses 50 + 2 × 10 = 70 m; a blue pod
+    /// 0.9 × 40 / 2 = 18 rps and 50 + 18 × 10 = 230 m (an equal share would have been 10 rps
+    /// and 150 m for all four). Samples over the scrape window 30–45 s, inside the canary
+    /// (25–85 s).
+    #[test]
+    fn a_canary_sends_its_percentage_to_green() {
+        let (s, _) = canary_run(10.0, 40.0, 45_000);
+        assert_eq!(s.canary_split(), Some((2, 2, 0.1)));
+        assert_eq!(samples_of(&s, 1), vec![(70, 2), (70, 2)]);
+        assert_eq!(samples_of(&s, 0), vec![(230, 18), (230, 18)]);
+        // The HPA's total is unchanged by the split: 2 × 70 + 2 × 230 = 600 m over 4 pods of a
+        // 500 m request = 30 %, as 4 × 150 m would be.
+        let mut s = s;
+        s.hpa_sync(50_000, &hpa::Config::default());
+        assert_eq!(s.last_cpu_utilization_pct(), Some(30));
+    }
+
+    /// Each pod's CPU is capped at the limit on its own group's load: at 300 rps a blue pod gets
+    /// 0.9 × 300 / 2 = 135 rps, 50 + 1,350 m, capped at 1,000 m; a green pod 15 rps, 50 + 150 =
+    /// 200 m.
+    #[test]
+    fn the_cpu_limit_caps_each_group_on_its_own_load() {
+        let (s, _) = canary_run(10.0, 300.0, 45_000);
+        assert_eq!(samples_of(&s, 1), vec![(200, 15), (200, 15)]);
+        assert_eq!(samples_of(&s, 0), vec![(1_000, 135), (1_000, 135)]);
+    }
+
+    /// canaryPercent 0: nothing reaches green before the switch (green at idle, 50 m; blue at
+    /// 40 / 2 = 20 rps, 250 m), then everything does.
+    #[test]
+    fn a_zero_canary_sends_nothing_to_green_before_the_switch() {
+        let (s, _) = canary_run(0.0, 40.0, 75_000);
+        assert_eq!(s.canary_split(), Some((2, 2, 0.0)));
+        assert_eq!(samples_of(&s, 1), vec![(50, 0), (50, 0)]);
+        assert_eq!(samples_of(&s, 0), vec![(250, 20), (250, 20)]);
+        // After the switch (85 s) blue has left the endpoints: the window 90–105 s sees green
+        // alone at 20 rps, 250 m per pod.
+        let (s, _) = canary_run(0.0, 40.0, 105_000);
+        assert_eq!(s.canary_split(), None);
+        assert!(s.rollout.is_none());
+        assert_eq!(samples_of(&s, 1), vec![(250, 20), (250, 20)]);
+    }
+
+    /// Across the switch at 85 s the counters stay exact: over the window 75–90 s a green pod
+    /// had 10 s at 70 m and 5 s at 250 m, (700 + 1,250) / 15 = 130 m; a blue pod 10 s at 230 m
+    /// and 5 s shutting down at idle 50 m, (2,300 + 250) / 15 = 170 m. Green's requests:
+    /// (10 s × 2 + 5 s × 20) / 15 = 8 rps.
+    #[test]
+    fn counters_stay_exact_across_the_switch() {
+        let (s, _) = canary_run(10.0, 40.0, 90_000);
+        assert_eq!(samples_of(&s, 1), vec![(130, 8), (130, 8)]);
+        let blue: Vec<i64> = s
+            .pods
+            .iter()
+            .filter(|p| p.revision == 0)
+            .map(|p| p.cpu_sample.unwrap().value_milli)
+            .collect();
+        assert_eq!(blue, vec![170, 170]);
+    }
+
+    /// Before green is all Ready (and so before the canary starts) green gets nothing; a rolling
+    /// update splits nothing (both revisions share the endpoints alike).
+    #[test]
+    fn only_a_blue_green_splits_the_load() {
+        let (s, _) = canary_run(10.0, 40.0, 15_000);
+        assert_eq!(s.canary_split(), Some((2, 0, 0.0)));
+        let mut s = sampled(2);
+        let mut f = Vec::new();
+        let strategy = DeployStrategy::Rolling {
+            max_surge: 1,
+            max_unavailable: 0,
+        };
+        s.start_deploy(0, strategy, &mut f);
+        assert_eq!(s.canary_split(), None);
     }
 
     #[test]

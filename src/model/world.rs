@@ -60,6 +60,9 @@ pub(super) struct EvalState {
     pub svc_parts: Vec<Vec<(f64, f64, f64, Moments)>>,
     /// Fluid backlog per instance (requests), carried across steps.
     pub backlogs: Vec<f64>,
+    /// Green's own backlog per instance during a blue-green's canary (`backlogs` is blue's
+    /// then); folded into `backlogs` when the split ends.
+    pub green_backlogs: Vec<f64>,
 }
 
 pub(super) struct World<'d> {

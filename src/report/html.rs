@@ -953,6 +953,7 @@ fn capacity(h: &mut String, r: &RunReport) {
             &rows,
         );
     }
+    deploys(h, r);
     h.push_str("</section>\n");
 }
 
@@ -1022,6 +1023,162 @@ fn day_ticks(days: &[String]) -> Vec<(usize, String)> {
     } else {
         svg::ticks(days.len(), 5, |i| days.get(i).map(|d| d[5..].to_string()))
     }
+}
+
+/// A duration for people: `45 s`, `12.5 min`, `2.3 h`.
+fn duration(s: f64) -> String {
+    if s < 120.0 {
+        format!("{} s", svg::num(s))
+    } else if s < 7_200.0 {
+        format!("{} min", svg::num(s / 60.0))
+    } else {
+        format!("{} h", svg::num(s / 3_600.0))
+    }
+}
+
+/// One deploy in words, for tooltips: `web@aws rolling 2026-01-06 14:00: rolled out after 2
+/// min, peak 4 pods (3 replicas), +10 connections`.
+fn deploy_words(d: &super::DeploySummary) -> String {
+    let mut w = format!(
+        "deploy {}@{} {} {}: ",
+        d.service,
+        d.cloud,
+        d.strategy,
+        super::short_time(&d.started)
+    );
+    match d.rolled_out_after_s {
+        Some(t) => {
+            let _ = write!(w, "rolled out after {}", duration(t));
+        }
+        None => w.push_str("still rolling out at the end"),
+    }
+    let _ = write!(w, ", peak {} pods ({} replicas)", d.peak_pods, d.replicas);
+    if let Some(c) = d.extra_db_connections_at_peak {
+        let _ = write!(w, ", +{} database connections", svg::num(c));
+    }
+    w
+}
+
+/// A service's deploys (every cloud) as event ticks on its daily panel: one per day, its
+/// tooltip listing that day's deploys.
+fn deploy_events(r: &RunReport, service: &str) -> Vec<(usize, String)> {
+    let mut events: Vec<(usize, String)> = Vec::new();
+    for d in r.deploys.iter().filter(|d| d.service == service) {
+        let Some(i) = r.series.days.iter().position(|x| d.started.starts_with(x)) else {
+            continue;
+        };
+        match events.iter_mut().find(|(k, _)| *k == i) {
+            Some((_, tip)) => {
+                tip.push('\n');
+                tip.push_str(&deploy_words(d));
+            }
+            None => events.push((i, deploy_words(d))),
+        }
+    }
+    events
+}
+
+/// Deploys: per service, cloud and strategy how many, the longest rollout and the largest
+/// peak, then every deploy (folded away when there are many).
+fn deploys(h: &mut String, r: &RunReport) {
+    if r.deploys.is_empty() {
+        return;
+    }
+    h.push_str("<h3>Deploys</h3>\n");
+    let skipped = if r.deploys_skipped > 0 {
+        format!(
+            " {} more came while one was still rolling out and were skipped.",
+            r.deploys_skipped
+        )
+    } else {
+        String::new()
+    };
+    let _ = writeln!(
+        h,
+        "<p class=\"note\">{} deploys. Peak pods are the most pods not terminating during a rollout, against spec.replicas when it started; extra connections are what the rollout's extra pools asked of the primary at its peak (as many again of a read replica where the cloud has one).{}</p>",
+        r.deploys.len(),
+        skipped
+    );
+    let cell = |d: &super::DeploySummary| {
+        vec![
+            esc(&format!("{}@{}", d.service, d.cloud)),
+            esc(&d.strategy),
+            esc(&super::short_time(&d.started)),
+            d.rolled_out_after_s
+                .map_or("still rolling out".to_string(), duration),
+            format!("{} / {}", d.peak_pods, d.replicas),
+            d.extra_db_connections_at_peak
+                .map_or("–".to_string(), svg::num),
+        ]
+    };
+    // One row per service@cloud and strategy: the count, the first deploy, the longest
+    // rollout and the largest peak.
+    let mut groups: Vec<(&super::DeploySummary, u32, f64, &super::DeploySummary)> = Vec::new();
+    for d in &r.deploys {
+        let key =
+            |x: &super::DeploySummary| (x.service.clone(), x.cloud.clone(), x.strategy.clone());
+        let took = d.rolled_out_after_s.unwrap_or(f64::INFINITY);
+        match groups.iter_mut().find(|g| key(g.0) == key(d)) {
+            Some(g) => {
+                g.1 += 1;
+                g.2 = g.2.max(took);
+                if d.peak_pods > g.3.peak_pods {
+                    g.3 = d;
+                }
+            }
+            None => groups.push((d, 1, took, d)),
+        }
+    }
+    let rows: Vec<(String, Vec<String>)> = groups
+        .iter()
+        .map(|(first, count, longest, peak)| {
+            let mut c = cell(peak);
+            c[2] = esc(&super::short_time(&first.started));
+            c[3] = if longest.is_finite() {
+                duration(*longest)
+            } else {
+                "still rolling out".into()
+            };
+            c.insert(2, count.to_string());
+            (String::new(), c)
+        })
+        .collect();
+    table(
+        h,
+        "deploys",
+        &[
+            "service@cloud",
+            "strategy",
+            "deploys",
+            "first",
+            "longest rollout",
+            "peak pods / replicas",
+            "extra connections at peak",
+        ],
+        &rows,
+    );
+    let rows: Vec<(String, Vec<String>)> =
+        r.deploys.iter().map(|d| (String::new(), cell(d))).collect();
+    let _ = write!(
+        h,
+        "<details{}><summary>Every deploy ({})</summary>",
+        if r.deploys.len() <= 12 { " open" } else { "" },
+        r.deploys.len()
+    );
+    table(
+        h,
+        "deploy-list",
+        &[
+            "service@cloud",
+            "strategy",
+            "started",
+            "rolled out after",
+            "peak pods / replicas",
+            "extra connections at peak",
+        ],
+        &rows,
+    );
+    h.push_str("</details>\n");
 }
 
 /// Holiday bands: consecutive days of the same holiday make one band.
@@ -1127,16 +1284,24 @@ fn charts_section(h: &mut String, r: &RunReport) {
             "band",
         ));
     }
+    if !r.deploys.is_empty() {
+        items.push((
+            "deploy (▼ at the top; hover for its rollout)".into(),
+            svg::EVENT.into(),
+            "",
+        ));
+    }
     h.push_str("<h3>Per service: offered traffic, ready replicas and p95, daily peaks</h3>\n<p class=\"note\">Hover anywhere on a chart for that day's values.</p>\n");
     legend(h, &items);
     let ticks = day_ticks(&s.days);
-    let panel = |plots: Vec<svg::Plot>, name: String| svg::Panel {
+    let panel = |plots: Vec<svg::Plot>, name: String, events| svg::Panel {
         name,
         x: s.days.clone(),
         ticks: ticks.clone(),
         plots,
         bands: holiday_bands(r),
         markers: Vec::new(),
+        events,
         hover_note: "daily peak".into(),
     };
     h.push_str("<div class=\"multiples\">\n");
@@ -1165,6 +1330,7 @@ fn charts_section(h: &mut String, r: &RunReport) {
             &panel(
                 service_plots(&cl, &series, max),
                 format!("service-{}", slug(&name)),
+                deploy_events(r, &name),
             ),
         );
     }
@@ -1181,7 +1347,7 @@ fn charts_section(h: &mut String, r: &RunReport) {
         figure(
             h,
             "Nodes per pool (ready + provisioning)",
-            &panel(vec![pl], "nodes".into()),
+            &panel(vec![pl], "nodes".into(), Vec::new()),
         );
     }
     if r.database.is_some() && s.db_connections_max.iter().any(Option::is_some) {
@@ -1200,7 +1366,7 @@ fn charts_section(h: &mut String, r: &RunReport) {
         figure(
             h,
             "Database connections",
-            &panel(vec![pl], "db-connections".into()),
+            &panel(vec![pl], "db-connections".into(), Vec::new()),
         );
     }
     if r.cache.is_some() && s.cache_hit_ratio_min.iter().any(Option::is_some) {
@@ -1218,7 +1384,7 @@ fn charts_section(h: &mut String, r: &RunReport) {
         figure(
             h,
             "Cache hit ratio",
-            &panel(vec![pl], "cache-hit-ratio".into()),
+            &panel(vec![pl], "cache-hit-ratio".into(), Vec::new()),
         );
     }
     h.push_str("</div>\n");
@@ -1238,6 +1404,7 @@ fn cost_charts(h: &mut String, r: &RunReport, c: &super::cost::CostSummary, cl: 
         plots,
         bands: Vec::new(),
         markers: Vec::new(),
+        events: Vec::new(),
         hover_note: String::new(),
     };
     let variant = r
@@ -1395,6 +1562,7 @@ fn intraday_panels(h: &mut String, r: &RunReport, w: &super::series::IntradayWin
         plots,
         bands: bands(),
         markers: markers.clone(),
+        events: Vec::new(),
         hover_note: String::new(),
     };
     let prefix = format!("{}-{}", w.kind, slug(&w.title));

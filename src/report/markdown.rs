@@ -123,6 +123,32 @@ pub fn render(r: &RunReport) -> String {
             p.spot_interruptions
         ));
     }
+    if !r.deploys.is_empty() {
+        // One line for all deploys: how many, the longest rollout and the largest peak.
+        let longest = r
+            .deploys
+            .iter()
+            .filter_map(|d| d.rolled_out_after_s)
+            .fold(0.0, f64::max);
+        let peak = r
+            .deploys
+            .iter()
+            .max_by_key(|d| d.peak_pods.saturating_sub(d.replicas));
+        notes.push(format!(
+            "**Deploys**: {} ({} skipped), longest rollout {:.0} s{}",
+            r.deploys.len(),
+            r.deploys_skipped,
+            longest,
+            peak.map_or(String::new(), |d| format!(
+                ", largest peak {} pods for {} replicas ({}@{} at {})",
+                d.peak_pods,
+                d.replicas,
+                d.service,
+                d.cloud,
+                short_time(&d.started)
+            ))
+        ));
+    }
     if !notes.is_empty() {
         out.push_str("\n### Platform\n\n");
         for n in notes {

@@ -41,6 +41,13 @@ pub struct RunReport {
     pub cache: Option<CacheSummary>,
     pub node_pools: Vec<NodePoolSummary>,
     pub outages: Vec<OutageSummary>,
+    /// Every deploy (`type: deploy` events) of every service instance, in start order; absent
+    /// from `summary.json` when the scenario has none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub deploys: Vec<DeploySummary>,
+    /// Deploys that came while one of the same instance was still rolling out, and were skipped.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub deploys_skipped: u32,
     /// Monthly cost per purchase variant (absent when the run was not priced).
     pub cost: Option<cost::CostSummary>,
     /// Per local day: the peaks the charts draw.
@@ -229,6 +236,66 @@ pub struct OutageSummary {
     pub recovered_at: Option<String>,
     /// From the outage start to `recovered_at`.
     pub recovery_minutes: Option<f64>,
+}
+
+/// One deploy of one service instance.
+#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq, schemars::JsonSchema)]
+pub struct DeploySummary {
+    pub service: String,
+    pub cloud: String,
+    /// `rolling` or `blueGreen`.
+    pub strategy: String,
+    pub started: String,
+    /// When the last old pod was deleted and every new one was Ready (a blue-green: its switch);
+    /// null when it was still rolling out at the end of the run.
+    pub rolled_out: Option<String>,
+    pub rolled_out_after_s: Option<f64>,
+    /// The most pods (not terminating) during the rollout, against `spec.replicas` when it
+    /// started.
+    pub peak_pods: u32,
+    pub replicas: u32,
+    /// What the rollout's extra pools asked of the primary at its peak: (pods holding a pool −
+    /// replicas) × poolSize (as many again to a read replica where the cloud has one); null for
+    /// a service without a database.
+    pub extra_db_connections_at_peak: Option<f64>,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
+}
+
+/// The run's deploys in start order (then by instance), and how many were skipped.
+fn deploys(s: &Scenario, out: &RunOutput) -> (Vec<DeploySummary>, u32) {
+    let n_svc = s.services.len();
+    let mut all: Vec<(i64, usize, DeploySummary)> = Vec::new();
+    let mut skipped = 0;
+    for (i, (records, skip)) in out.deploys.iter().enumerate() {
+        skipped += skip;
+        let svc = &s.services[i % n_svc];
+        let (cloud, name) = &out.instance_names[i];
+        for d in records {
+            let extra = d.peak_pool_pods.saturating_sub(d.replicas_at_start);
+            all.push((
+                d.started_ms,
+                i,
+                DeploySummary {
+                    service: name.clone(),
+                    cloud: cloud.clone(),
+                    strategy: if d.blue_green { "blueGreen" } else { "rolling" }.to_string(),
+                    started: local_time(s, d.started_ms),
+                    rolled_out: d.done_ms.map(|t| local_time(s, t)),
+                    rolled_out_after_s: d.done_ms.map(|t| (t - d.started_ms) as f64 / 1000.0),
+                    peak_pods: d.peak_active,
+                    replicas: d.replicas_at_start,
+                    extra_db_connections_at_peak: svc
+                        .database
+                        .map(|db| f64::from(extra) * f64::from(db.pool_size)),
+                },
+            ));
+        }
+    }
+    all.sort_by_key(|(t, i, _)| (*t, *i));
+    (all.into_iter().map(|(_, _, d)| d).collect(), skipped)
 }
 
 #[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq, schemars::JsonSchema)]
@@ -546,6 +613,7 @@ impl RunReport {
                     .map(|t| round3((t - o.start_ms) as f64 / 60_000.0)),
             })
             .collect();
+        let (deploys, deploys_skipped) = deploys(s, out);
         RunReport {
             schema_version: SCHEMA_VERSION,
             capsim_version: env!("CARGO_PKG_VERSION").to_string(),
@@ -576,6 +644,8 @@ impl RunReport {
             cache,
             node_pools,
             outages,
+            deploys,
+            deploys_skipped,
             cost: priced.map(|(c, _)| cost::CostSummary::of(c)),
             series: series::daily(s, out),
             intraday: series::intraday(s, out),

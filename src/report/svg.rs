@@ -1,7 +1,8 @@
 //! The charts of `report.html`, written as SVG by hand: small panels that scale with the page
 //! (`viewBox`, width 100 %), one or more plots stacked on a shared x axis, each with its own y
 //! axis; a `<title>` tooltip on every mark (lines, points, bars, bands, limits) and on hover
-//! columns that read out every series at that x; labelled bands (holidays, outages). No script.
+//! columns that read out every series at that x; labelled bands (holidays, outages); event ticks
+//! (deploys). No script.
 //! Pure string building, so the same report gives the same bytes.
 
 use std::fmt::Write as _;
@@ -100,6 +101,9 @@ pub struct Band {
     pub color: &'static str,
 }
 
+/// The colour of event ticks (deploys).
+pub const EVENT: &str = "#6a3d9a";
+
 /// A chart: plots stacked on one x axis.
 pub struct Panel {
     /// `data-chart` name.
@@ -112,6 +116,9 @@ pub struct Panel {
     pub bands: Vec<Band>,
     /// Vertical markers: (index, label).
     pub markers: Vec<(usize, String)>,
+    /// Events (deploys): a thin line through the plots and a small triangle on top of them, and
+    /// a line in the hover column, each saying the tooltip: (index, tooltip).
+    pub events: Vec<(usize, String)>,
     /// What the hover columns say values are (`daily peak`, …), appended to the x label.
     pub hover_note: String,
 }
@@ -445,6 +452,19 @@ pub fn render(p: &Panel) -> String {
         );
     }
 
+    // Event lines under the hover columns (the triangles go on top of them, below).
+    for (i, label) in &p.events {
+        let x = xc((*i).min(n - 1));
+        let _ = write!(
+            h,
+            "<line class=\"event\" x1=\"{0}\" x2=\"{0}\" y1=\"{1}\" y2=\"{2}\" stroke=\"{EVENT}\" stroke-width=\"1\" stroke-opacity=\"0.35\"><title>{3}</title></line>",
+            f1(x),
+            f1(plots_top),
+            f1(plots_bottom),
+            esc(label)
+        );
+    }
+
     // X ticks.
     for (i, label) in &p.ticks {
         let x = xc((*i).min(n - 1));
@@ -482,6 +502,9 @@ pub fn render(p: &Panel) -> String {
                 let _ = write!(tip, " · {}", b.label);
             }
         }
+        for (_, label) in p.events.iter().filter(|(k, _)| (i..j).contains(k)) {
+            let _ = write!(tip, "\n{label}");
+        }
         for pl in &p.plots {
             for s in &pl.series {
                 let v = s.values[i.min(s.values.len())..j.min(s.values.len())]
@@ -508,7 +531,19 @@ pub fn render(p: &Panel) -> String {
         );
         i = j;
     }
-    h.push_str("</g></svg>");
+    h.push_str("</g>");
+    // Event triangles last, so they are hovered above the columns.
+    for (i, label) in &p.events {
+        let x = xc((*i).min(n - 1));
+        let _ = write!(
+            h,
+            "<path class=\"event\" d=\"M{} {}h8l-4 7z\" fill=\"{EVENT}\"><title>{}</title></path>",
+            f1(x - 4.0),
+            f1(plots_top - 7.0),
+            esc(label)
+        );
+    }
+    h.push_str("</svg>");
     h
 }
 
@@ -555,6 +590,7 @@ mod tests {
                 color: RED,
             }],
             markers: vec![(4, "recovered".into())],
+            events: vec![(2, "deploy web@aws".into())],
             hover_note: "peak".into(),
         }
     }
@@ -575,6 +611,15 @@ mod tests {
         assert!(s.matches("<title>").count() > 10 + 2 + 1 + 1);
         assert!(s.contains("d3 (peak)\nweb: –"));
         assert!(s.contains(">holiday</text>"));
+        // The event at d2: a line and a triangle (drawn after the hover columns, so it is
+        // hovered above them), both titled, and a line in d2's hover column.
+        for mark in ["<line class=\"event\"", "<path class=\"event\""] {
+            let part = s.split(mark).nth(1).unwrap();
+            let end = part.find('>').unwrap();
+            assert!(part[end + 1..].starts_with("<title>deploy web@aws</title>"));
+        }
+        assert!(s.find("<path class=\"event\"").unwrap() > s.find("<g class=\"hover\"").unwrap());
+        assert!(s.contains("d2 (peak) · holiday\ndeploy web@aws\nweb: 2"));
     }
 
     #[test]

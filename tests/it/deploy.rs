@@ -58,6 +58,9 @@ fn rolling_update_of_three_pods_surges_one_at_a_time() {
     assert_eq!(d.done_ms, Some(600 * MIN + 3 * 30_000));
     assert_eq!(d.peak_active, 4);
     assert!(!d.blue_green);
+    // A new pod Ready beside 3 old ones, then the old one deleted keeps its pool while it
+    // shuts down: 4 pools at the peak, for spec.replicas 3.
+    assert_eq!((d.peak_pool_pods, d.replicas_at_start), (4, 3));
     // Rows: the minute rows around the rollout never have fewer than 3 Ready pods, and end
     // with 3 pods, all Ready.
     let rows: Vec<_> = out.rows.iter().filter(|r| r.service == 0).collect();
@@ -132,6 +135,7 @@ fn blue_green_doubles_connection_demand_for_the_switch_window() {
     let d = out.deploys[0].0[0];
     assert!(d.blue_green);
     assert_eq!(d.peak_active, 4);
+    assert_eq!((d.peak_pool_pods, d.replicas_at_start), (4, 2));
     // Blue leaves when the switch comes (10:00:15 + 30 min), kept 10 min more before shutdown.
     assert_eq!(d.done_ms, Some(630 * MIN + 15_000));
     // After blue is gone the demand is back to 20 (the last minute's figure).
@@ -197,4 +201,86 @@ fn negative_durations_are_rejected() {
         "    - { type: deploy, service: web, at: \"2026-02-02T10:00\", strategy: rolling }\n",
         &["spec.events[0].at", "outside the simulation"],
     );
+}
+
+fn blue_green(canary_percent: u32) -> capsim::model::RunOutput {
+    let text = ROLLING.replace(
+        "strategy: rolling, maxSurge: 1, maxUnavailable: 0 }",
+        &format!(
+            "strategy: blueGreen, canaryPercent: {canary_percent}, canaryFor: 5m, switchFor: 0s }}"
+        ),
+    );
+    capsim::model::simulate(&parse(&text))
+}
+
+/// The canary's share changes only the canary: green (3 pods) is Ready at 10:00:30, the switch
+/// comes 5 min later (10:05:30) and blue is gone 10 s after. With a 0 % and a 10 % canary the
+/// runs are the same row for row outside 10:00–10:06 (the canary shifts requests between two
+/// sets of pods, nothing else), and differ inside it: blue's 3 pods serve 100 % or 90 % of the
+/// requests, which changes their queue's wait.
+#[test]
+fn the_canary_share_changes_only_the_canary_window() {
+    let (none, tenth) = (blue_green(0), blue_green(10));
+    assert_eq!(none.deploys[0].0[0].done_ms, Some(600 * MIN + 330_000));
+    assert_eq!(none.rows.len(), tenth.rows.len());
+    let window = 600 * MIN..606 * MIN;
+    let mut differ = 0;
+    for (a, b) in none.rows.iter().zip(&tenth.rows) {
+        if window.contains(&a.t_ms) {
+            differ += usize::from(a.p95_ms != b.p95_ms);
+        } else {
+            assert_eq!(format!("{a:?}"), format!("{b:?}"), "at {} ms", a.t_ms);
+        }
+    }
+    assert!(differ >= 5, "{differ} rows of the canary differ");
+    // Nothing fails either way (beyond the exponential's tail past the 10 s timeout): 10 rps
+    // over 3 pods of 8 slots × 20 ms is light.
+    assert!(tenth.rows.iter().all(|r| r.failed_requests < 1e-9));
+}
+
+/// The report lists each deploy: the headroom fixture's blue-green of the API (2 replicas,
+/// pools of 10) peaks at 4 pods, 2 more pools, 20 extra connections, and rolls out at the
+/// switch, 15 s + 30 min after it started (1,815 s). The HTML report has the table and a
+/// deploy tick, titled, on the API's panel; summary.json carries the list.
+#[test]
+fn the_report_lists_the_deploys() {
+    let s = headroom_db(
+        "    - { type: deploy, service: api, at: \"2026-03-02T10:00\", strategy: blueGreen, \
+         canaryPercent: 10, canaryFor: 30m, switchFor: 10m }\n",
+    );
+    let out = capsim::model::simulate(&s);
+    let r = capsim::report::RunReport::build(&s, &out, None);
+    assert_eq!(r.deploys.len(), 1);
+    let d = &r.deploys[0];
+    assert_eq!(
+        (d.service.as_str(), d.strategy.as_str()),
+        ("api", "blueGreen")
+    );
+    assert!(
+        d.started.starts_with("2026-03-02T10:00:00"),
+        "{}",
+        d.started
+    );
+    assert_eq!(d.rolled_out_after_s, Some(1_815.0));
+    assert_eq!((d.peak_pods, d.replicas), (4, 2));
+    assert_eq!(d.extra_db_connections_at_peak, Some(20.0));
+    assert_eq!(r.deploys_skipped, 0);
+    let html = capsim::report::html::render(&r);
+    assert!(html.contains("<h3>Deploys</h3>"));
+    assert!(html.contains("<table id=\"deploys\">"));
+    assert!(
+        html.contains("<td>4 / 2</td><td>20</td>"),
+        "peak and extra connections"
+    );
+    assert!(html.contains(&format!(
+        "<title>deploy api@{} blueGreen 2026-03-02 10:00: rolled out after 30.2 min, peak 4 pods (2 replicas), +20 database connections</title>",
+        d.cloud
+    )));
+    let json = String::from_utf8(capsim::report::json::to_bytes(&r)).unwrap();
+    assert!(json.contains("\"extra_db_connections_at_peak\": 20.0"));
+    // Without deploys summary.json has no such field (outputs of such runs are unchanged).
+    let steady = headroom_db("");
+    let r = capsim::report::RunReport::build(&steady, &capsim::model::simulate(&steady), None);
+    let json = String::from_utf8(capsim::report::json::to_bytes(&r)).unwrap();
+    assert!(!json.contains("\"deploys\""));
 }
