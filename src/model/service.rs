@@ -553,12 +553,7 @@ impl ServiceState {
                 self.ready_cpu_integral += self.per_pod_cpu_milli() * dt;
                 self.ready_req_integral += self.per_pod_rps() * dt / 1000.0;
             } else {
-                // Blue and green apart, each pod's CPU capped at the limit on its own load.
-                let (blue, green) = self.split_rps();
-                self.ready_cpu_integral += self.cpu_milli_at(blue) * dt;
-                self.ready_req_integral += blue * dt / 1000.0;
-                self.green_cpu_integral += self.cpu_milli_at(green) * dt;
-                self.green_req_integral += green * dt / 1000.0;
+                self.integrate_split(dt);
             }
             self.total_req_integral += self.accounted_rps * dt / 1000.0;
             self.served_req_integral += self.offered_rps * dt / 1000.0;
@@ -566,7 +561,21 @@ impl ServiceState {
         self.integ_ms = now;
     }
 
+    /// [`integrate`](Self::integrate)'s ready-pod part while a blue-green splits the load: blue
+    /// and green apart, each pod's CPU capped at the limit on its own load. Out of line: a few
+    /// minutes a deploy, against every 15 s of a run.
+    #[cold]
+    #[inline(never)]
+    fn integrate_split(&mut self, dt: f64) {
+        let (blue, green) = self.split_rps();
+        self.ready_cpu_integral += self.cpu_milli_at(blue) * dt;
+        self.ready_req_integral += blue * dt / 1000.0;
+        self.green_cpu_integral += self.cpu_milli_at(green) * dt;
+        self.green_req_integral += green * dt / 1000.0;
+    }
+
     /// Bring one pod's counters up to `now` (the service integrals must be current).
+    #[inline(always)]
     fn settle_pod(pod: &mut Pod, now: TimeMs, idle_cpu: f64, cpu_int: f64, req_int: f64) {
         match pod.stage {
             PodStage::Ready => {
@@ -591,24 +600,28 @@ impl ServiceState {
             self.ready_req_integral,
         );
         if self.canary_share.is_some() {
-            // Green's pods accrue from green's integrals (a pod's group changes only at
-            // `end_split`, which re-marks it).
-            let (gc, gr, rev) = (
-                self.green_cpu_integral,
-                self.green_req_integral,
-                self.revision,
-            );
-            for p in &mut self.pods {
-                if p.revision == rev {
-                    Self::settle_pod(p, now, idle, gc, gr);
-                } else {
-                    Self::settle_pod(p, now, idle, ci, ri);
-                }
-            }
+            self.settle_split(now);
             return;
         }
         for p in &mut self.pods {
             Self::settle_pod(p, now, idle, ci, ri);
+        }
+    }
+
+    /// [`settle_all`](Self::settle_all) while a blue-green splits the load: green's pods accrue
+    /// from green's integrals (a pod's group changes only at `end_split`, which re-marks it).
+    #[cold]
+    #[inline(never)]
+    fn settle_split(&mut self, now: TimeMs) {
+        let (idle, rev) = (self.cfg.idle_cpu_milli, self.revision);
+        let (ci, ri) = (self.ready_cpu_integral, self.ready_req_integral);
+        let (gc, gr) = (self.green_cpu_integral, self.green_req_integral);
+        for p in &mut self.pods {
+            if p.revision == rev {
+                Self::settle_pod(p, now, idle, gc, gr);
+            } else {
+                Self::settle_pod(p, now, idle, ci, ri);
+            }
         }
     }
 
@@ -629,12 +642,29 @@ impl ServiceState {
     /// the previous scrape, time-stamped now. A pod needs two readings before it has a sample.
     pub fn scrape(&mut self, now: TimeMs) {
         self.settle_all(now);
-        // While a blue-green splits the load, blue's and green's pods have their own requests
-        // in flight (without a split the first is every Ready pod's).
-        let (blue_rps, green_rps) = self.split_rps();
-        let per_pod_inflight = blue_rps * self.cfg.service_time_ms / 1000.0;
-        let green_inflight = green_rps * self.cfg.service_time_ms / 1000.0;
-        let (split, rev) = (self.canary_share.is_some(), self.revision);
+        let st = self.cfg.service_time_ms / 1000.0;
+        if self.canary_share.is_none() {
+            let inflight = self.per_pod_rps() * st;
+            self.scrape_pods(now, |_| inflight);
+        } else {
+            // While a blue-green splits the load, blue's and green's pods have their own
+            // requests in flight.
+            let (blue_rps, green_rps) = self.split_rps();
+            let (blue, green, rev) = (blue_rps * st, green_rps * st, self.revision);
+            self.scrape_pods(now, |p| if p.revision == rev { green } else { blue });
+        }
+        if let Some((t0, r0)) = self.last_total_scrape
+            && now > t0
+        {
+            self.total_rps_sample = (self.served_req_integral - r0) * 1000.0 / (now - t0) as f64;
+        }
+        self.last_total_scrape = Some((now, self.served_req_integral));
+    }
+
+    /// The per-pod part of [`scrape`](Self::scrape), given each Ready pod's requests in flight
+    /// (one copy per caller: the common one has no per-pod branch on the canary).
+    #[inline(always)]
+    fn scrape_pods(&mut self, now: TimeMs, ready_inflight: impl Fn(&Pod) -> f64) {
         for p in &mut self.pods {
             if matches!(p.stage, PodStage::Starting | PodStage::Unscheduled) {
                 continue;
@@ -644,12 +674,10 @@ impl ServiceState {
                 if window > 0 {
                     let cpu = (p.cpu_cum - c0) / window as f64;
                     let rps = (p.req_cum - r0) * 1000.0 / window as f64;
-                    let inflight = if p.stage != PodStage::Ready {
-                        0.0
-                    } else if split && p.revision == rev {
-                        green_inflight
+                    let inflight = if p.stage == PodStage::Ready {
+                        ready_inflight(p)
                     } else {
-                        per_pod_inflight
+                        0.0
                     };
                     let mem = self.cfg.memory_baseline_bytes as f64
                         + inflight * self.cfg.memory_per_inflight_bytes as f64;
@@ -674,12 +702,6 @@ impl ServiceState {
             }
             p.last_scrape = Some((now, p.cpu_cum, p.req_cum));
         }
-        if let Some((t0, r0)) = self.last_total_scrape
-            && now > t0
-        {
-            self.total_rps_sample = (self.served_req_integral - r0) * 1000.0 / (now - t0) as f64;
-        }
-        self.last_total_scrape = Some((now, self.served_req_integral));
     }
 
     /// Pods that count towards `status.replicas` (not terminating).

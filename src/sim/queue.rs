@@ -85,13 +85,16 @@ impl<E: Copy> EventQueue<E> {
         });
     }
 
+    #[inline]
     fn key(&self, timer: usize) -> (TimeMs, u64) {
         let t = &self.timers[timer];
         (t.time_ms, t.seq)
     }
 
     /// Put an armed timer into `armed` at its place. A re-armed timer has the newest sequence
-    /// number, so it usually lands near the front: the scan starts there.
+    /// number, so it usually lands near the front: the scan starts there. Inlined into the
+    /// engine loop through `rearm` (codegen has left it out of line, at ~+3 % of a run).
+    #[inline]
     fn arm(&mut self, timer: usize) {
         let key = self.key(timer);
         let at = self
