@@ -789,7 +789,7 @@ pub fn class_name(c: CostClass) -> &'static str {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::cost::usage::Month;
 
@@ -828,8 +828,9 @@ gcp,asia-northeast3,Compute Engine,e2-standard-4,instance-hour,0.17193,,0.10832,
         ]
     }
 
+    /// A usage line in Seoul (the test books' regions); also built by `sizing`'s tests.
     #[allow(clippy::too_many_arguments)]
-    fn line(
+    pub(crate) fn line(
         month: usize,
         cloud: &str,
         resource: &str,

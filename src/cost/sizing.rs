@@ -275,26 +275,18 @@ aws,ap-northeast-2,RDS,db.r6g.xlarge,instance-hour,0.54,,0.373,0.238,1y-no-upfro
 ";
 
     fn pool(month: usize, cloud: &str, sku: &str, levels: &[f64]) -> UsageLine {
-        let (provider, region) = if cloud == "gcp" {
-            ("gcp", "asia-northeast3")
-        } else {
-            ("aws", "ap-northeast-2")
-        };
-        UsageLine {
+        let quantity = levels.iter().sum();
+        crate::cost::price::tests::line(
             month,
-            cloud: cloud.into(),
-            environment: "prod".into(),
-            resource: format!("node pool {cloud}"),
-            provider: provider.into(),
-            region: region.into(),
-            sku: sku.into(),
-            unit: "instance-hour".into(),
-            quantity: levels.iter().sum(),
-            level_hours: levels.to_vec(),
-            class: CostClass::Compute,
-            spot_eligible: false,
-            shared: Default::default(),
-        }
+            cloud,
+            &format!("node pool {cloud}"),
+            sku,
+            "instance-hour",
+            quantity,
+            levels,
+            CostClass::Compute,
+            false,
+        )
     }
 
     fn two_months() -> Vec<Month> {

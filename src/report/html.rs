@@ -1720,18 +1720,7 @@ fn cost_tables(h: &mut String, r: &RunReport) {
                 )
             })
             .collect();
-        table(
-            h,
-            "sizing",
-            &[
-                "resource",
-                "recommendation",
-                "always on / peak units",
-                "break-even use",
-                "saving / year",
-            ],
-            &rows,
-        );
+        table(h, "sizing", &super::SIZING_COLUMNS, &rows);
     }
 
     let useful: Vec<_> = c

@@ -237,16 +237,7 @@ pub(crate) fn sizing(c: &super::cost::CostSummary) -> String {
         "\n### Commitment sizing\n\nCommit the k-th unit while its share of the run's hours is at \
          least the break-even (committed ÷ on-demand rate; GCE on-demand after sustained-use \
          discounts). Savings per year against on-demand.\n\n{}",
-        md_table(
-            &[
-                "resource",
-                "recommendation",
-                "always on / peak units",
-                "break-even use",
-                "saving / year",
-            ],
-            &rows,
-        )
+        md_table(&super::SIZING_COLUMNS, &rows)
     )
 }
 

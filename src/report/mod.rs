@@ -16,6 +16,15 @@ pub mod series;
 pub mod svg;
 pub mod table;
 
+/// The columns of the commitment-sizing table, in the HTML report and the Markdown summary.
+pub(crate) const SIZING_COLUMNS: [&str; 5] = [
+    "resource",
+    "recommendation",
+    "always on / peak units",
+    "break-even use",
+    "saving / year",
+];
+
 use serde::Serialize;
 
 use crate::metrics::slo::MonthAgg;
