@@ -24,7 +24,7 @@ fn heal7_run() -> &'static (capsim::scenario::Scenario, capsim::model::RunOutput
     })
 }
 
-/// One simulated year of heal7 (3 services, HPA sync every 15 s), items = engine events.
+/// One simulated year of heal7 (4 services × 2 clouds, HPA syncs every 15 s), items = engine events.
 #[divan::bench(sample_count = 10, sample_size = 1)]
 fn heal7_one_year(bencher: divan::Bencher) {
     let (scenario, out) = heal7_run();
