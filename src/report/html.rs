@@ -1079,6 +1079,54 @@ fn deploy_events(r: &RunReport, service: &str) -> Vec<(usize, String)> {
 }
 
 /// Deploys: per service, cloud and strategy how many, the longest rollout and the largest
+/// A service's deploys (every cloud) that started inside an intraday window, as event ticks at
+/// the step holding each start; deploys in one step share a tick and its tooltip.
+fn intraday_deploy_events(
+    r: &RunReport,
+    service: &str,
+    w: &super::series::IntradayWindow,
+) -> Vec<(usize, String)> {
+    let n = w.times.len();
+    let end_ms = (w.step_s * 1000.0) as i64;
+    let mut events: Vec<(usize, String)> = Vec::new();
+    for d in r.deploys.iter().filter(|d| d.service == service) {
+        // Both are local times: `YYYY-MM-DDTHH:MM` steps, RFC 3339 starts.
+        let Some(start) = d.started.get(..16) else {
+            continue;
+        };
+        let i = w.times.partition_point(|t| t.as_str() <= start);
+        if i == 0 || (i == n && !within_last_step(&w.times[n - 1], start, end_ms)) {
+            continue;
+        }
+        let i = i - 1;
+        match events.iter_mut().find(|(k, _)| *k == i) {
+            Some((_, tip)) => {
+                tip.push('\n');
+                tip.push_str(&deploy_words(d));
+            }
+            None => events.push((i, deploy_words(d))),
+        }
+    }
+    events
+}
+
+/// Whether local time `t` (`YYYY-MM-DDTHH:MM`) is within `step_ms` after the step `last`.
+fn within_last_step(last: &str, t: &str, step_ms: i64) -> bool {
+    let minutes = |x: &str| -> Option<i64> {
+        let (h, m) = (
+            x.get(11..13)?.parse::<i64>().ok()?,
+            x.get(14..16)?.parse::<i64>().ok()?,
+        );
+        Some(h * 60 + m)
+    };
+    match (minutes(last), minutes(t)) {
+        (Some(a), Some(b)) if last.get(..10) == t.get(..10) => {
+            (b - a) * 60_000 < step_ms.max(60_000)
+        }
+        _ => false,
+    }
+}
+
 /// peak, then every deploy (folded away when there are many).
 fn deploys(h: &mut String, r: &RunReport) {
     if r.deploys.is_empty() {
@@ -1555,14 +1603,14 @@ fn intraday_panels(h: &mut String, r: &RunReport, w: &super::series::IntradayWin
     legend(h, &items);
     h.push_str("<div class=\"multiples\">\n");
     let x: Vec<String> = w.times.iter().map(|t| t.replace('T', " ")).collect();
-    let panel = |plots: Vec<svg::Plot>, name: String| svg::Panel {
+    let panel = |plots: Vec<svg::Plot>, name: String, events: Vec<(usize, String)>| svg::Panel {
         name,
         x: x.clone(),
         ticks: ticks.clone(),
         plots,
         bands: bands(),
         markers: markers.clone(),
-        events: Vec::new(),
+        events,
         hover_note: String::new(),
     };
     let prefix = format!("{}-{}", w.kind, slug(&w.title));
@@ -1586,6 +1634,7 @@ fn intraday_panels(h: &mut String, r: &RunReport, w: &super::series::IntradayWin
             &panel(
                 service_plots(&cl, &series, None),
                 format!("{prefix}-{}", slug(&name)),
+                intraday_deploy_events(r, &name, w),
             ),
         );
     }
@@ -1620,7 +1669,7 @@ fn intraday_panels(h: &mut String, r: &RunReport, w: &super::series::IntradayWin
         figure(
             h,
             "Nodes and database",
-            &panel(plots, format!("{prefix}-platform")),
+            &panel(plots, format!("{prefix}-platform"), Vec::new()),
         );
     }
     h.push_str("</div>\n");
@@ -1905,6 +1954,28 @@ fn assumptions(h: &mut String, r: &RunReport) {
 
 #[cfg(test)]
 mod tests {
+    /// A start inside the last step of a window (15-min steps: 23:45 holds 23:45–23:59) is in it;
+    /// the next day, or past the step, is not.
+    #[test]
+    fn a_start_in_the_last_step_belongs_to_it() {
+        let ms = 15 * 60_000;
+        assert!(super::within_last_step(
+            "2026-03-02T23:45",
+            "2026-03-02T23:59",
+            ms
+        ));
+        assert!(!super::within_last_step(
+            "2026-03-02T23:45",
+            "2026-03-03T00:00",
+            ms
+        ));
+        assert!(!super::within_last_step(
+            "2026-03-02T22:00",
+            "2026-03-02T22:15",
+            ms
+        ));
+    }
+
     use super::*;
 
     /// 5 failing windows of 104,832 (heal7's year): 99.99523 %, which two decimals round to

@@ -276,6 +276,24 @@ fn the_report_lists_the_deploys() {
         "<title>deploy api@{} blueGreen 2026-03-02 10:00: rolled out after 30.2 min, peak 4 pods (2 replicas), +20 database connections</title>",
         d.cloud
     )));
+    // The peak day's intraday panel ticks the deploy at its step too, with the same tooltip.
+    let peak = r
+        .intraday
+        .iter()
+        .find(|w| w.kind == "peak-day")
+        .expect("a peak day");
+    assert!(
+        peak.times.iter().any(|t| t == "2026-03-02T10:00"),
+        "the deploy is on the peak day: {:?}",
+        peak.times.first()
+    );
+    let tip = format!(
+        "<title>deploy api@{} blueGreen 2026-03-02 10:00: rolled out after 30.2 min",
+        d.cloud
+    );
+    // Each tick is a line through the plots and a triangle above them, both titled: two on the
+    // daily panel, two on the peak day's.
+    assert_eq!(html.matches(&tip).count(), 4, "daily and intraday ticks");
     let json = String::from_utf8(capsim::report::json::to_bytes(&r)).unwrap();
     assert!(json.contains("\"extra_db_connections_at_peak\": 20.0"));
     // Without deploys summary.json has no such field (outputs of such runs are unchanged).
