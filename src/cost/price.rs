@@ -815,7 +815,8 @@ gcp,asia-northeast3,Compute Engine,e2-standard-4,instance-hour,0.17193,,0.10832,
         Date::new(2026, 12, 1).unwrap()
     }
 
-    fn months() -> Vec<Month> {
+    /// January (744 h) and February (672 h) 2026; also `sizing`'s tests' months.
+    pub(crate) fn months() -> Vec<Month> {
         vec![
             Month {
                 first_day: Date::new(2026, 1, 1).unwrap(),

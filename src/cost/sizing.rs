@@ -290,16 +290,7 @@ aws,ap-northeast-2,RDS,db.r6g.xlarge,instance-hour,0.54,,0.373,0.238,1y-no-upfro
     }
 
     fn two_months() -> Vec<Month> {
-        vec![
-            Month {
-                first_day: Date::new(2026, 1, 1).unwrap(),
-                hours: 744.0,
-            },
-            Month {
-                first_day: Date::new(2026, 2, 1).unwrap(),
-                hours: 672.0,
-            },
-        ]
+        crate::cost::price::tests::months()
     }
 
     /// Through `price`: January (744 h) and February (672 h), T = 1,416 h.

@@ -1059,6 +1059,17 @@ fn deploy_words(d: &super::DeploySummary) -> String {
     w
 }
 
+/// One tick per step: a second event at step `i` joins the first one's tooltip.
+fn add_event(events: &mut Vec<(usize, String)>, i: usize, words: String) {
+    match events.iter_mut().find(|(k, _)| *k == i) {
+        Some((_, tip)) => {
+            tip.push('\n');
+            tip.push_str(&words);
+        }
+        None => events.push((i, words)),
+    }
+}
+
 /// A service's deploys (every cloud) as event ticks on its daily panel: one per day, its
 /// tooltip listing that day's deploys.
 fn deploy_events(r: &RunReport, service: &str) -> Vec<(usize, String)> {
@@ -1067,13 +1078,7 @@ fn deploy_events(r: &RunReport, service: &str) -> Vec<(usize, String)> {
         let Some(i) = r.series.days.iter().position(|x| d.started.starts_with(x)) else {
             continue;
         };
-        match events.iter_mut().find(|(k, _)| *k == i) {
-            Some((_, tip)) => {
-                tip.push('\n');
-                tip.push_str(&deploy_words(d));
-            }
-            None => events.push((i, deploy_words(d))),
-        }
+        add_event(&mut events, i, deploy_words(d));
     }
     events
 }
@@ -1099,13 +1104,7 @@ fn intraday_deploy_events(
             continue;
         }
         let i = i - 1;
-        match events.iter_mut().find(|(k, _)| *k == i) {
-            Some((_, tip)) => {
-                tip.push('\n');
-                tip.push_str(&deploy_words(d));
-            }
-            None => events.push((i, deploy_words(d))),
-        }
+        add_event(&mut events, i, deploy_words(d));
     }
     events
 }
