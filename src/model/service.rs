@@ -1343,6 +1343,19 @@ mod tests {
         }
     }
 
+    /// One due follow-up, as the world handles it (0 running, 1 ready, 2 gone, 3 switch).
+    fn handle(s: &mut ServiceState, at: TimeMs, kind: u8, id: u64, f: &mut Vec<Followup>) {
+        match kind {
+            0 => s.pod_running(at, id, f),
+            1 => {
+                s.pod_ready(at, id);
+                s.advance_rollout(at, f);
+            }
+            2 => s.pod_gone(at, id),
+            _ => s.switch_to(at, id as u32, f),
+        }
+    }
+
     /// Run a service's follow-ups (no cluster) until none is left, in time order; returns the
     /// most pods not terminating there were.
     fn drain(s: &mut ServiceState, mut f: Vec<Followup>) -> u32 {
@@ -1364,15 +1377,7 @@ mod tests {
                 return peak;
             }
             let (at, kind, id) = due.remove(0);
-            match kind {
-                0 => s.pod_running(at, id, &mut f),
-                1 => {
-                    s.pod_ready(at, id);
-                    s.advance_rollout(at, &mut f);
-                }
-                2 => s.pod_gone(at, id),
-                _ => s.switch_to(at, id as u32, &mut f),
-            }
+            handle(s, at, kind, id, &mut f);
         }
     }
 
@@ -1470,15 +1475,7 @@ mod tests {
             }
             due.remove(0);
             let mut f = Vec::new();
-            match kind {
-                0 => s.pod_running(at, id, &mut f),
-                1 => {
-                    s.pod_ready(at, id);
-                    s.advance_rollout(at, &mut f);
-                }
-                2 => s.pod_gone(at, id),
-                _ => s.switch_to(at, id as u32, &mut f),
-            }
+            handle(s, at, kind, id, &mut f);
             queue(due, f);
         }
     }
