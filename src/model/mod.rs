@@ -95,6 +95,23 @@ pub struct RunOutput {
     pub events_handled: u64,
 }
 
+/// Per instance (cloud-major, as `RunOutput::instance_names`): whether the service runs in that
+/// cloud. A service that names node pools runs only in the clouds of those pools.
+pub fn placements(s: &Scenario) -> Vec<bool> {
+    let platform = &s.platform;
+    let pool_cfgs = platform.cluster.as_ref().map_or(&[][..], |c| &c.pools[..]);
+    (0..platform.clouds.len())
+        .flat_map(|ci| {
+            s.services.iter().map(move |svc| {
+                svc.node_pools.is_empty()
+                    || pool_cfgs
+                        .iter()
+                        .any(|p| p.cloud == ci && svc.node_pools.contains(&p.name))
+            })
+        })
+        .collect()
+}
+
 /// Controller flags from the scenario.
 pub fn hpa_config(s: &Scenario) -> hpa::Config {
     let k = &s.kubernetes;
@@ -161,17 +178,7 @@ pub fn simulate_with_demand(
     let mut instance_names = Vec::new();
     // A service that names node pools runs only in the clouds of those pools: elsewhere it has
     // no pods and no HPA, and its users' requests go to the clouds where it runs.
-    let pool_cfgs = platform.cluster.as_ref().map_or(&[][..], |c| &c.pools[..]);
-    let runs_in: Vec<bool> = (0..n_clouds)
-        .flat_map(|ci| {
-            s.services.iter().map(move |svc| {
-                svc.node_pools.is_empty()
-                    || pool_cfgs
-                        .iter()
-                        .any(|p| p.cloud == ci && svc.node_pools.contains(&p.name))
-            })
-        })
-        .collect();
+    let runs_in = placements(s);
     let everywhere: Vec<bool> = (0..n_svc)
         .map(|si| (0..n_clouds).all(|ci| runs_in[ci * n_svc + si]))
         .collect();

@@ -801,7 +801,10 @@ fn capacity(h: &mut String, r: &RunReport) {
                 vec![
                     esc(&s.name),
                     esc(&s.cloud),
-                    esc(&s.hpa_range()),
+                    match &s.not_placed {
+                        Some(why) => format!("<span title=\"{}\">not placed</span>", esc(why)),
+                        None => esc(&s.hpa_range()),
+                    },
                     if at_max {
                         format!(
                             "<b class=\"bad\" title=\"reached maxReplicas\">{}</b>",

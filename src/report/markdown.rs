@@ -59,6 +59,11 @@ pub fn render(r: &RunReport) -> String {
         ],
         &rows,
     ));
+    let notes = super::not_placed_notes(&r.services);
+    if !notes.is_empty() {
+        out.push('\n');
+        out.push_str(&notes);
+    }
 
     let slo = &r.slo;
     out.push_str(&format!(

@@ -350,6 +350,10 @@ pub struct ServiceSummary {
     pub failed_requests: f64,
     /// Successful / offered requests over the run.
     pub availability: f64,
+    /// Why this instance has no pods, when the service runs only in other clouds (it names
+    /// node pools none of which is in this cloud); absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub not_placed: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq, schemars::JsonSchema)]
@@ -388,9 +392,24 @@ pub(crate) fn short_time(t: &str) -> String {
     t.chars().take(16).collect::<String>().replace('T', " ")
 }
 
+/// One line per service instance that is not placed, saying why (after a services table).
+pub(crate) fn not_placed_notes(services: &[ServiceSummary]) -> String {
+    services
+        .iter()
+        .filter_map(|v| {
+            v.not_placed
+                .as_ref()
+                .map(|why| format!("{}@{} is not placed: {why}.\n", v.name, v.cloud))
+        })
+        .collect()
+}
+
 impl ServiceSummary {
     /// The HPA's bounds for a table cell: `3..20`, or `fixed` without an HPA.
     pub(crate) fn hpa_range(&self) -> String {
+        if self.not_placed.is_some() {
+            return "not placed".to_string();
+        }
         match (self.hpa_min_replicas, self.hpa_max_replicas) {
             (Some(a), Some(b)) => format!("{a}..{b}"),
             _ => "fixed".to_string(),
@@ -465,12 +484,23 @@ impl RunReport {
         )>,
     ) -> RunReport {
         let n_svc = s.services.len();
+        let placed = crate::model::placements(s);
         let services = out
             .stats
             .iter()
             .enumerate()
             .map(|(i, st)| {
                 let svc = &s.services[i % n_svc];
+                let not_placed = (!placed.get(i).copied().unwrap_or(true)).then(|| {
+                    format!(
+                        "{} runs only on its node pools ({}), none of them in {}",
+                        svc.name,
+                        svc.node_pools.join(", "),
+                        out.instance_names[i].0
+                    )
+                });
+                // An instance that is not placed has no pods and no HPA in the run.
+                let hpa = svc.hpa.as_ref().filter(|_| not_placed.is_none());
                 let availability = if st.offered_requests > 0.0 {
                     1.0 - st.failed_requests / st.offered_requests
                 } else {
@@ -479,8 +509,8 @@ impl RunReport {
                 ServiceSummary {
                     name: svc.name.clone(),
                     cloud: out.instance_names[i].0.clone(),
-                    hpa_min_replicas: svc.hpa.as_ref().map(|h| h.min_replicas as u32),
-                    hpa_max_replicas: svc.hpa.as_ref().map(|h| h.max_replicas as u32),
+                    hpa_min_replicas: hpa.map(|h| h.min_replicas as u32),
+                    hpa_max_replicas: hpa.map(|h| h.max_replicas as u32),
                     min_replicas: st.min_replicas,
                     mean_replicas: round3(st.mean_replicas(out.duration_ms)),
                     peak_replicas: st.peak_replicas,
@@ -495,6 +525,7 @@ impl RunReport {
                     offered_requests: round3(st.offered_requests),
                     failed_requests: round3(st.failed_requests),
                     availability: round6(availability),
+                    not_placed,
                 }
             })
             .collect();

@@ -86,6 +86,7 @@ pub fn render(r: &RunReport) -> String {
         "replicas = spec.replicas set by the HPA; replica-h = pod-hours of every pod that existed; \
          times are local.\n",
     );
+    out.push_str(&super::not_placed_notes(&r.services));
 
     let slo = &r.slo;
     out.push_str(&format!(

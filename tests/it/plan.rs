@@ -172,6 +172,32 @@ fn a_service_on_one_clouds_pool_takes_all_its_traffic() {
     let web = total("aws", "web") + total("gcp", "web");
     let api = total("gcp", "api");
     assert!((api / web - 4.0).abs() < 0.04, "api {api} vs web {web}");
+    // The report says api@aws is not placed (no HPA bounds, a reason) rather than showing an
+    // HPA whose replicas stay at 0; api@gcp keeps its bounds.
+    let r = capsim::report::RunReport::build(&s, &out, None);
+    let api_aws = r
+        .services
+        .iter()
+        .find(|v| v.name == "api" && v.cloud == "aws")
+        .unwrap();
+    assert_eq!(api_aws.hpa_min_replicas, None);
+    assert_eq!(
+        api_aws.not_placed.as_deref(),
+        Some("api runs only on its node pools (gcp-api), none of them in aws")
+    );
+    let api_gcp = r
+        .services
+        .iter()
+        .find(|v| v.name == "api" && v.cloud == "gcp")
+        .unwrap();
+    assert!(api_gcp.not_placed.is_none() && api_gcp.hpa_min_replicas.is_some());
+    let table = capsim::report::table::render(&r);
+    assert!(
+        table.contains(
+            "api@aws is not placed: api runs only on its node pools (gcp-api), none of them in aws."
+        ),
+        "{table}"
+    );
 }
 
 #[test]
