@@ -371,6 +371,8 @@ pub fn simulate_with_demand(
         db_data,
         runs_in,
         everywhere,
+        shares: Vec::new(),
+        shares_generation: None,
     };
     world.track_node_counts(0);
     let mut engine = Engine::default();

@@ -18,6 +18,9 @@ pub struct Routing {
     geo: Vec<(f64, usize)>,
     /// Health checks + DNS TTL before traffic moves (either way).
     pub failover_ms: TimeMs,
+    /// Bumped by every change of a cloud's state, so a caller can keep what it derived from
+    /// the shares (they change only at outages) until the next change.
+    generation: u64,
 }
 
 impl Routing {
@@ -34,6 +37,7 @@ impl Routing {
                 .collect(),
             geo: Vec::new(),
             failover_ms,
+            generation: 0,
         }
     }
 
@@ -51,6 +55,11 @@ impl Routing {
 
     pub fn is_empty(&self) -> bool {
         self.clouds.is_empty()
+    }
+
+    /// Changes with every change of a cloud's state (down, up, routed away or back).
+    pub fn generation(&self) -> u64 {
+        self.generation
     }
 
     pub fn is_up(&self, c: usize) -> bool {
@@ -128,23 +137,27 @@ impl Routing {
 
     /// The cloud fails (traffic still goes there until the failure is detected).
     pub fn down(&mut self, c: usize) {
+        self.generation += 1;
         self.clouds[c].up = false;
     }
 
     /// The failure is detected: traffic moves away, if the cloud is still down (a short outage
     /// may have ended already).
     pub fn route_away(&mut self, c: usize) {
+        self.generation += 1;
         if !self.clouds[c].up {
             self.clouds[c].routed = false;
         }
     }
 
     pub fn up(&mut self, c: usize) {
+        self.generation += 1;
         self.clouds[c].up = true;
     }
 
     /// Recovery is detected: traffic returns, if the cloud is still up.
     pub fn route_back(&mut self, c: usize) {
+        self.generation += 1;
         if self.clouds[c].up {
             self.clouds[c].routed = true;
         }
@@ -154,6 +167,27 @@ impl Routing {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every change of state moves the generation (the world's cached shares depend on it),
+    /// and the shares differ only across such a change.
+    #[test]
+    fn every_change_moves_the_generation() {
+        let mut r = Routing::new([70.0, 30.0], 60_000);
+        let mut seen = vec![r.generation()];
+        let before = r.share(0, r.routed_weight());
+        r.down(0);
+        seen.push(r.generation());
+        r.route_away(0);
+        seen.push(r.generation());
+        assert_ne!(r.share(0, r.routed_weight()), before);
+        r.up(0);
+        seen.push(r.generation());
+        r.route_back(0);
+        seen.push(r.generation());
+        assert_eq!(r.share(0, r.routed_weight()), before);
+        seen.dedup();
+        assert_eq!(seen.len(), 5, "{seen:?}");
+    }
 
     fn close(a: f64, b: f64) -> bool {
         (a - b).abs() < 1e-12

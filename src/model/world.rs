@@ -95,6 +95,10 @@ pub(super) struct World<'d> {
     /// only in their clouds); per service: whether it runs in every cloud.
     pub runs_in: Vec<bool>,
     pub everywhere: Vec<bool>,
+    /// Per instance: its cloud's share of the service's users, as of `shares_generation` of
+    /// the routing (recomputed at the first tick after an outage changes it).
+    pub shares: Vec<f64>,
+    pub shares_generation: Option<u64>,
 }
 
 /// What the recorder needs of a service instance right now.
@@ -238,6 +242,27 @@ impl World<'_> {
     }
 }
 
+impl World<'_> {
+    /// Every instance's share of its service's users under the routing as it is now.
+    fn update_shares(&mut self) {
+        let routed_weight = self.routing.routed_weight();
+        let n_svc = self.n_svc;
+        self.shares = (0..self.instances.len())
+            .map(|i| {
+                let (cloud, svc) = (i / n_svc, i % n_svc);
+                if self.everywhere[svc] {
+                    self.routing.share(cloud, routed_weight)
+                } else {
+                    let runs_in = &self.runs_in;
+                    self.routing
+                        .share_among(cloud, |c| runs_in[c * n_svc + svc])
+                }
+            })
+            .collect();
+        self.shares_generation = Some(self.routing.generation());
+    }
+}
+
 impl Model for World<'_> {
     type Event = Event;
 
@@ -247,18 +272,13 @@ impl Model for World<'_> {
             Event::Tick => {
                 let noise = self.noise.as_mut().map_or(1.0, |n| n.step(TRAFFIC_STEP_MS));
                 let pv = self.demand.page_views_per_s(now) * noise;
-                let routed_weight = self.routing.routed_weight();
+                if self.shares_generation != Some(self.routing.generation()) {
+                    self.update_shares();
+                }
                 let scrape = now % self.metric_resolution_ms == 0;
                 for i in 0..self.instances.len() {
                     let cloud = i / self.n_svc;
-                    let svc = i % self.n_svc;
-                    let share = if self.everywhere[svc] {
-                        self.routing.share(cloud, routed_weight)
-                    } else {
-                        let (n_svc, runs_in) = (self.n_svc, &self.runs_in);
-                        self.routing
-                            .share_among(cloud, |c| runs_in[c * n_svc + svc])
-                    };
+                    let share = self.shares[i];
                     let offered = pv * self.instances[i].cfg.requests_per_page_view * share;
                     // A down cloud that is still routed receives traffic it cannot serve; its
                     // pods see none of it.
