@@ -90,3 +90,14 @@ pub fn rejected(text: &str, needles: &[&str]) -> String {
     assert!(!out.exists(), "no report for bad input");
     err
 }
+
+/// The six purchase variants, as the README and docs/cost-model.md name them (in the order the
+/// cost files' columns take).
+pub const VARIANTS: [&str; 6] = [
+    "on-demand",
+    "spot",
+    "committed-1y",
+    "committed-3y",
+    "committed-1y-spot",
+    "committed-3y-spot",
+];

@@ -52,15 +52,6 @@ fn platform_run() -> &'static (tempfile::TempDir, serde_json::Value) {
     })
 }
 
-const VARIANTS: [&str; 6] = [
-    "on-demand",
-    "spot",
-    "committed-1y",
-    "committed-3y",
-    "committed-1y-spot",
-    "committed-3y-spot",
-];
-
 fn money_of(v: &serde_json::Value) -> i64 {
     match v {
         serde_json::Value::String(s) => micros(s),

@@ -364,14 +364,7 @@ fn a_fixed_inventory_is_priced_to_the_cent_in_every_variant() {
         if &rec[at("environment")] == "dev" {
             dev_rows += 1;
             assert_eq!(&rec[at("service")], "__shared__");
-            for variant in [
-                "on-demand",
-                "spot",
-                "committed-1y",
-                "committed-3y",
-                "committed-1y-spot",
-                "committed-3y-spot",
-            ] {
+            for variant in VARIANTS {
                 // Exact: the decimal strings parse to whole micro-dollars.
                 let cell = &rec[at(&format!("{}_usd", variant.replace('-', "_")))];
                 let micros = (cell.parse::<f64>().unwrap() * 1e6).round() as i64;

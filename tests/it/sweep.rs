@@ -266,14 +266,7 @@ fn recommend_names_a_configuration_and_says_why() {
         if mean(p, "slo_met").unwrap() < 0.95 {
             continue;
         }
-        for v in [
-            "on-demand",
-            "spot",
-            "committed-1y",
-            "committed-3y",
-            "committed-1y-spot",
-            "committed-3y-spot",
-        ] {
+        for v in VARIANTS {
             if let Some(c) = mean(p, &format!("cost.run.{v}_usd"))
                 && best.is_none_or(|b| c < b.0)
             {
