@@ -214,7 +214,7 @@ fn weights(
             let (Some(pool), Some(alloc)) = (pool, alloc) else {
                 return vec![(IDLE.to_string(), 1.0)];
             };
-            let gib = pool.memory_bytes / (1u64 << 30) as f64;
+            let gib = pool.memory_bytes / crate::cost::usage::BYTES_PER_BILLED_GB;
             let (cpu_cap, mem_cap) = (quantity * pool.vcpu, quantity * gib);
             let cpu_price = pool.vcpu * OPENCOST_CPU_PER_CORE_HOUR;
             let ram_price = gib * OPENCOST_RAM_PER_GIB_HOUR;

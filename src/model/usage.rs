@@ -5,7 +5,7 @@ use super::nodes::Cluster;
 use crate::sim::{HOUR_MS, TimeMs};
 
 /// Bytes in a GiB.
-const GIB_F64: f64 = (1u64 << 30) as f64;
+const GIB_F64: f64 = super::nodes::GIB as f64;
 
 /// Quantities per calendar month that cost needs (the cost model prices them).
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -64,8 +64,7 @@ impl DataGrowth {
 
     /// GiB held with `dau` daily users after `writes` write queries (storage is billed per GiB).
     pub fn data_gb(&self, dau: f64, writes: f64) -> f64 {
-        const GIB: f64 = 1_073_741_824.0;
-        self.base_gb + self.gb_per_1k_dau * dau / 1000.0 + self.bytes_per_write * writes / GIB
+        self.base_gb + self.gb_per_1k_dau * dau / 1000.0 + self.bytes_per_write * writes / GIB_F64
     }
 }
 
