@@ -441,16 +441,8 @@ fn count(y: f64) -> String {
 
 /// `12345.6` → `$12,346`.
 pub fn usd0(y: f64) -> String {
-    let neg = y < 0.0;
-    let digits = format!("{:.0}", y.abs());
-    let mut out = String::new();
-    for (i, ch) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(ch);
-    }
-    format!("{}${out}", if neg { "-" } else { "" })
+    let digits = super::svg::group(&format!("{:.0}", y.abs()));
+    format!("{}${digits}", if y < 0.0 { "-" } else { "" })
 }
 
 fn day_label(days: &[String], x: f64) -> String {

@@ -65,16 +65,8 @@ fn usd(s: &str) -> f64 {
 
 /// `1234.5` → `$1,234.50`.
 fn money(x: f64) -> String {
-    let cents = format!("{:.2}", x.abs());
-    let (int, frac) = cents.split_once('.').unwrap_or((&cents, "00"));
-    let mut g = String::new();
-    for (i, ch) in int.chars().enumerate() {
-        if i > 0 && (int.len() - i) % 3 == 0 {
-            g.push(',');
-        }
-        g.push(ch);
-    }
-    format!("{}${g}.{frac}", if x < 0.0 { "-" } else { "" })
+    let grouped = svg::group(&format!("{:.2}", x.abs()));
+    format!("{}${grouped}", if x < 0.0 { "-" } else { "" })
 }
 
 /// A share as a percentage that never reads "100.00 %" unless it is 1: more decimals (up to 6)
@@ -1086,7 +1078,6 @@ fn deploy_events(r: &RunReport, service: &str) -> Vec<(usize, String)> {
     events
 }
 
-/// Deploys: per service, cloud and strategy how many, the longest rollout and the largest
 /// A service's deploys (every cloud) that started inside an intraday window, as event ticks at
 /// the step holding each start; deploys in one step share a tick and its tooltip.
 fn intraday_deploy_events(
@@ -1129,6 +1120,7 @@ fn within_last_step(last: &str, t: &str, step_ms: i64) -> bool {
     }
 }
 
+/// Deploys: per service, cloud and strategy how many, the longest rollout and the largest
 /// peak, then every deploy (folded away when there are many).
 fn deploys(h: &mut String, r: &RunReport) {
     if r.deploys.is_empty() {
@@ -1477,7 +1469,7 @@ fn cost_charts(h: &mut String, r: &RunReport, c: &super::cost::CostSummary, cl: 
     h.push_str("<div class=\"multiples\">\n");
     let totals: Vec<Option<f64>> = months.iter().map(|m| month_total(c, m, &variant)).collect();
     let vi = c.variants.iter().position(|v| *v == variant).unwrap_or(0);
-    let mut pl = svg::Plot::lines(format!("USD per month, {variant}"), svg::usd);
+    let mut pl = svg::Plot::lines(format!("USD per month, {variant}"), super::charts::usd0);
     pl.kind = svg::Kind::Stacked;
     pl.series.push(svg::Series::new(
         "within budget",
@@ -1493,7 +1485,8 @@ fn cost_charts(h: &mut String, r: &RunReport, c: &super::cost::CostSummary, cl: 
             svg::RED,
             totals.iter().map(|t| t.filter(|t| *t > b)).collect(),
         ));
-        pl.rules.push((b, format!("budget {}", svg::usd(b))));
+        pl.rules
+            .push((b, format!("budget {}", super::charts::usd0(b))));
     }
     figure(
         h,
@@ -1507,7 +1500,7 @@ fn cost_charts(h: &mut String, r: &RunReport, c: &super::cost::CostSummary, cl: 
         ),
         &panel(vec![pl], "cost-budget"),
     );
-    let mut pl = svg::Plot::lines("USD per month", svg::usd);
+    let mut pl = svg::Plot::lines("USD per month", super::charts::usd0);
     for (k, v) in c.variants.iter().enumerate() {
         let mut s = svg::Series::new(
             v.clone(),
@@ -1518,14 +1511,15 @@ fn cost_charts(h: &mut String, r: &RunReport, c: &super::cost::CostSummary, cl: 
         pl.series.push(s);
     }
     if let Some(b) = budget {
-        pl.rules.push((b, format!("budget {}", svg::usd(b))));
+        pl.rules
+            .push((b, format!("budget {}", super::charts::usd0(b))));
     }
     figure(
         h,
         "Monthly cost per purchase variant",
         &panel(vec![pl], "cost-variants"),
     );
-    let mut pl = svg::Plot::lines("USD per month, on-demand", svg::usd);
+    let mut pl = svg::Plot::lines("USD per month, on-demand", super::charts::usd0);
     pl.kind = svg::Kind::Stacked;
     for cloud in c.clouds() {
         pl.series.push(svg::Series::new(

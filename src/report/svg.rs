@@ -164,11 +164,6 @@ pub fn group(s: &str) -> String {
     }
 }
 
-pub fn usd(x: f64) -> String {
-    let s = group(&format!("{:.0}", x.abs()));
-    format!("{}${s}", if x < 0.0 { "-" } else { "" })
-}
-
 pub fn pct(x: f64) -> String {
     format!("{} %", f1(x * 100.0))
 }
@@ -626,7 +621,7 @@ mod tests {
     fn numbers_for_people() {
         assert_eq!(num(12345.6), "12,346");
         assert_eq!(num(2.345), "2.3");
-        assert_eq!(usd(-1234.5), "-$1,234");
+        assert_eq!(super::super::charts::usd0(-1234.5), "-$1,234");
         assert_eq!(pct(0.99945), "99.9 %");
         assert_eq!(group("-1234567.25"), "-1,234,567.25");
     }

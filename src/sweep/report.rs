@@ -476,7 +476,7 @@ fn spread_svg(rows: &[Spread]) -> String {
         if cents {
             format!("${}", svg::group(&format!("{v:.2}")))
         } else {
-            svg::usd(v)
+            usd0(v)
         }
     };
     let axis_y = 28.0 + ROW * rows.len() as f64;
