@@ -61,7 +61,7 @@ impl World<'_> {
             self.usage.db_writes += writes * dt_s;
             let data_gb = cost.data_gb(dau, self.usage.db_writes);
             self.usage
-                .track_db_storage(self.eval.last_eval_ms, now, data_gb);
+                .track_db_storage(month, now - self.eval.last_eval_ms, now, data_gb);
         }
         // Cache: lookups are the reads that could be cached.
         let hit = if let Some(cache) = self.cache.as_mut() {

@@ -320,11 +320,13 @@ pub fn simulate_with_demand(
         SloTracker::new(platform.slo.clone(), months.clone(), n_svc).with_p95_caps(timeouts_s);
     let n = instances.len();
     let mut usage = usage::UsageMeter::new(months, end, pools.len(), n_clouds, n);
-    usage.db_storage = platform
-        .database
-        .as_ref()
-        .and_then(|d| d.storage.as_ref())
-        .map(|st| usage::StorageAutoscaler::new(st.allocated_gb, st.max_allocated_gb));
+    usage.set_db_storage(
+        platform
+            .database
+            .as_ref()
+            .and_then(|d| d.storage.as_ref())
+            .map(|st| usage::StorageAutoscaler::new(st.allocated_gb, st.max_allocated_gb)),
+    );
     let db_data = platform
         .database
         .as_ref()

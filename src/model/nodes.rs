@@ -718,14 +718,14 @@ impl Cluster {
         self.node_idx(node).and_then(|i| self.nodes().nth(i))
     }
 
-    /// Every pod bound to a node, with the node's pool (local index), in node order. Read-only:
-    /// the cost allocation counts pods per pool and service with it.
     /// A counter that moves whenever a pod or node changes (binding, removal, state): equal
     /// generations mean the same bindings.
     pub fn generation(&self) -> u64 {
         self.generation
     }
 
+    /// Every pod bound to a node, with the node's pool (local index), in node order. Read-only:
+    /// the cost allocation counts pods per pool and service with it.
     pub fn bound_pods(&self) -> impl Iterator<Item = (usize, PodKey)> + '_ {
         self.nodes
             .iter()

@@ -1124,12 +1124,12 @@ impl ServiceState {
     /// Track the rollout's peak and close it once no old pod is left and every new one is
     /// Ready (Kubernetes' "successfully rolled out").
     fn note_rollout(&mut self, now: TimeMs) {
-        let active = self.active_pods();
-        let (new, new_ready, old) = self.revision_counts();
-        let done = old == 0 && new_ready == new;
         if self.rollout.is_none() {
             return;
         }
+        let active = self.active_pods();
+        let (new, new_ready, old) = self.revision_counts();
+        let done = old == 0 && new_ready == new;
         let pool_pods = self.pool_pods();
         if let Some(rec) = self.deploys.last_mut() {
             // The most pods (not terminating) there were during it, and holding pools.

@@ -148,8 +148,8 @@ impl StorageAutoscaler {
 /// Accumulates [`MonthlyUsage`] during a run.
 pub struct UsageMeter {
     pub monthly: MonthlyUsage,
-    /// Provisioned database storage, when the scenario sets it.
-    pub db_storage: Option<StorageAutoscaler>,
+    /// Provisioned database storage, when the scenario sets it ([`UsageMeter::set_db_storage`]).
+    db_storage: Option<StorageAutoscaler>,
     /// Write queries the database has taken since the start.
     pub db_writes: f64,
     /// Per pool: node count since `node_count_since`.
@@ -316,18 +316,24 @@ impl UsageMeter {
         }
     }
 
-    /// Database storage over `[from, now)` (within one month): `data_gb` held, the allocation
-    /// as it was, then storage autoscaling sees the new size.
-    pub fn track_db_storage(&mut self, from: TimeMs, now: TimeMs, data_gb: f64) {
-        let m = self.monthly.month_of(from);
-        let hours = (now - from) as f64 / HOUR_MS as f64;
-        self.monthly.db_data_gb_hours[m] += data_gb * hours;
+    /// Database storage over the `dt_ms` before `now` (all in `month`): `data_gb` held, the
+    /// allocation as it was, then storage autoscaling sees the new size.
+    pub fn track_db_storage(&mut self, month: usize, dt_ms: TimeMs, now: TimeMs, data_gb: f64) {
+        let hours = dt_ms as f64 / HOUR_MS as f64;
+        self.monthly.db_data_gb_hours[month] += data_gb * hours;
         if let Some(st) = &mut self.db_storage {
-            let nm = self.monthly.months.len();
-            self.monthly.db_allocated_gb_hours.resize(nm, 0.0);
-            self.monthly.db_allocated_gb_hours[m] += st.allocated_gb * hours;
+            self.monthly.db_allocated_gb_hours[month] += st.allocated_gb * hours;
             st.observe(now, data_gb);
         }
+    }
+
+    /// Provisioned database storage under storage autoscaling, when the scenario sets it (its
+    /// GiB-hours are then kept per month; without it the list stays empty).
+    pub fn set_db_storage(&mut self, storage: Option<StorageAutoscaler>) {
+        if storage.is_some() {
+            self.monthly.db_allocated_gb_hours = vec![0.0; self.monthly.months.len()];
+        }
+        self.db_storage = storage;
     }
 
     /// The finished usage: node histograms in hours, DAU-time turned into a monthly mean.
