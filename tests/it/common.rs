@@ -101,3 +101,16 @@ pub const VARIANTS: [&str; 6] = [
     "committed-1y-spot",
     "committed-3y-spot",
 ];
+
+/// A decimal text with at most six decimals as whole micro-dollars, exactly (no float).
+pub fn micros(text: &str) -> i64 {
+    let (neg, t) = match text.strip_prefix('-') {
+        Some(t) => (true, t),
+        None => (false, text),
+    };
+    let (whole, frac) = t.split_once('.').unwrap_or((t, ""));
+    assert!(frac.len() <= 6, "{text}: more than six decimals");
+    let v =
+        whole.parse::<i64>().unwrap() * 1_000_000 + format!("{frac:0<6}").parse::<i64>().unwrap();
+    if neg { -v } else { v }
+}

@@ -6,19 +6,6 @@ use std::collections::BTreeMap;
 
 use crate::common::*;
 
-/// A decimal text with at most six decimals as whole micro-dollars, exactly (no float).
-fn micros(text: &str) -> i64 {
-    let (neg, t) = match text.strip_prefix('-') {
-        Some(t) => (true, t),
-        None => (false, text),
-    };
-    let (whole, frac) = t.split_once('.').unwrap_or((t, ""));
-    assert!(frac.len() <= 6, "{text}: more than six decimals");
-    let v =
-        whole.parse::<i64>().unwrap() * 1_000_000 + format!("{frac:0<6}").parse::<i64>().unwrap();
-    if neg { -v } else { v }
-}
-
 /// A CSV file as (header, records).
 fn read_csv(path: &std::path::Path) -> (Vec<String>, Vec<Vec<String>>) {
     let mut r = csv::Reader::from_path(path).unwrap();
@@ -383,8 +370,16 @@ fn cost_monthly_parquet_has_the_csv_rows_and_sums_to_the_cent() {
     let (dir, json) = platform_run();
     let path = dir.path().join("cost_monthly.parquet");
     let df = capsim::sweep::frame::read_parquet(std::fs::read(&path).unwrap(), &path).unwrap();
-    let (_, rows) = read_csv(&dir.path().join("cost_monthly.csv"));
+    let (header, rows) = read_csv(&dir.path().join("cost_monthly.csv"));
     assert_eq!(df.height(), rows.len());
+    // The same columns in the same order (tests/readers.py compares the values with outside
+    // readers).
+    let names: Vec<String> = df
+        .get_column_names()
+        .iter()
+        .map(|n| n.to_string())
+        .collect();
+    assert_eq!(names, header);
     for variant in VARIANTS {
         let name = format!("{}_usd", variant.replace('-', "_"));
         let sum: f64 = df
@@ -397,7 +392,7 @@ fn cost_monthly_parquet_has_the_csv_rows_and_sums_to_the_cent() {
             .sum();
         let cents = (sum * 100.0).round() as i64;
         let expected = money_of(&json["cost"]["run_totals_usd"][variant]);
-        // Half-even to the cent of an exact micro-dollar total, as Money's Display rounds.
+        // The exact micro-dollar total rounded half-up to the cent.
         let expected_cents = (expected + 5_000).div_euclid(10_000);
         assert!(
             (cents - expected_cents).abs() <= 1 && (sum * 1e6 - expected as f64).abs() < 1.0,

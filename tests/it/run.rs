@@ -367,8 +367,7 @@ fn a_fixed_inventory_is_priced_to_the_cent_in_every_variant() {
             for variant in VARIANTS {
                 // Exact: the decimal strings parse to whole micro-dollars.
                 let cell = &rec[at(&format!("{}_usd", variant.replace('-', "_")))];
-                let micros = (cell.parse::<f64>().unwrap() * 1e6).round() as i64;
-                *totals.entry(variant.to_string()).or_default() += micros;
+                *totals.entry(variant.to_string()).or_default() += micros(cell);
             }
         }
     }
