@@ -787,7 +787,7 @@ pub fn json(v: &Verdict, r: &RunReport, rules: &Rules) -> String {
 
 /// The checked variant's money as numbers (dollars, exact to the micro-dollar as decimals): each
 /// month's total and its headroom under the budget, the run total, and the worst month.
-fn totals(r: &RunReport, rules: &Rules) -> Option<CheckTotals> {
+pub(crate) fn totals(r: &RunReport, rules: &Rules) -> Option<CheckTotals> {
     let c = r.cost.as_ref()?;
     let variant = &rules.variant;
     let dollars = |s: Option<&String>| s.and_then(|s| parse_money(s)).map(Money::as_dollars_f64);

@@ -266,7 +266,7 @@ fn verdict(h: &mut String, r: &RunReport) {
                     esc(c.baseline.as_deref().unwrap_or("no baseline named"))
                 );
             }
-            budget_table(h, r, &rules, &v);
+            budget_table(h, r, &rules);
         }
     }
     // The cards.
@@ -399,21 +399,14 @@ fn verdict(h: &mut String, r: &RunReport) {
 
 /// Month by month under the budget's variant: total, budget, headroom, estimate part; the worst
 /// month in bold. The worst month and the headrooms are `capsim check --format json`'s totals.
-fn budget_table(h: &mut String, r: &RunReport, rules: &check::Rules, v: &check::Verdict) {
-    let (Some(_), Some(budget)) = (&r.cost, rules.monthly_budget_usd) else {
+fn budget_table(h: &mut String, r: &RunReport, rules: &check::Rules) {
+    let (Some(totals), Some(budget)) = (check::totals(r, rules), rules.monthly_budget_usd) else {
         return;
     };
-    let totals: serde_json::Value =
-        serde_json::from_str::<serde_json::Value>(&check::json(v, r, rules))
-            .map(|j| j["totals"].clone())
-            .unwrap_or_default();
-    let worst = totals["worst_month"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
+    let worst = totals.worst_month.clone().unwrap_or_default();
     if let (Some(t), Some(room)) = (
-        totals["worst_month_total_usd"].as_f64(),
-        totals["worst_month_headroom_usd"].as_f64(),
+        totals.worst_month_total_usd,
+        totals.worst_month_headroom_usd,
     ) {
         let _ = writeln!(
             h,
@@ -428,17 +421,14 @@ fn budget_table(h: &mut String, r: &RunReport, rules: &check::Rules, v: &check::
             money(room.abs())
         );
     }
-    let months: &[serde_json::Value] = totals["months"]
-        .as_array()
-        .map(Vec::as_slice)
-        .unwrap_or_default();
     let mut within = 0;
-    let rows: Vec<(String, Vec<String>)> = months
+    let rows: Vec<(String, Vec<String>)> = totals
+        .months
         .iter()
         .map(|m| {
-            let month = m["month"].as_str().unwrap_or_default();
-            let total = m["total_usd"].as_f64();
-            let room = m["headroom_usd"].as_f64();
+            let month = m.month.as_str();
+            let total = m.total_usd;
+            let room = m.headroom_usd;
             let over = room.is_none_or(|x| x < 0.0);
             if !over {
                 within += 1;
@@ -555,7 +545,7 @@ fn cost_variants(h: &mut String, r: &RunReport) {
                 let within = c
                     .months
                     .iter()
-                    .filter(|m| month_total(c, &m.month, v).is_some_and(|x| x <= b))
+                    .filter(|m| m.totals_usd.get(v).is_some_and(|x| usd(x) <= b))
                     .count();
                 cells.push(format!(
                     "<span class=\"{}\">{within} of {}</span>",
