@@ -82,19 +82,20 @@ fn merged(mut args: Args, s: &crate::scenario::Scenario) -> Args {
     args
 }
 
-/// The rules the flags (and the scenario) ask for, validated (usage errors name the flag).
-fn rules_of(args: &Args) -> Result<Rules> {
+/// The rules the flags (and the scenario) ask for, validated (usage errors name the flag), and
+/// the checked purchase variant.
+fn rules_of(args: &Args) -> Result<(Rules, Variant)> {
     let variant = args
         .variant
         .clone()
         .unwrap_or_else(|| "on-demand".to_string());
-    if Variant::from_label(&variant).is_none() {
+    let Some(checked) = Variant::from_label(&variant) else {
         return Err(Error::Usage(format!(
             "--variant {}: unknown purchase variant\n  fix: use one of {}",
             variant,
             Variant::labels()
         )));
-    }
+    };
     let rules = Rules {
         monthly_budget_usd: args.budget,
         variant,
@@ -164,14 +165,14 @@ fn rules_of(args: &Args) -> Result<Rules> {
              them, or drop --baseline"
                 .into(),
         )),
-        _ => Ok(rules),
+        _ => Ok((rules, checked)),
     }
 }
 
 pub fn exec(args: Args) -> Result<Outcome> {
     let scenario = crate::scenario::load(&args.scenario)?;
     let args = merged(args, &scenario);
-    let rules = rules_of(&args)?;
+    let (rules, variant) = rules_of(&args)?;
     if let Some(dir) = &args.out {
         super::output::check_output_folder(dir)?;
     }
@@ -184,7 +185,6 @@ pub fn exec(args: Args) -> Result<Outcome> {
     // Written whatever the verdict: a failed gate is when people open the report.
     if let Some(dir) = &args.out {
         // focus.csv holds the checked variant.
-        let variant = Variant::from_label(&rules.variant).unwrap_or(Variant::OnDemand);
         super::run::write_report(dir, &prepared, variant)?;
     }
     let report = prepared.report;
