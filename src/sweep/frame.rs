@@ -106,32 +106,34 @@ pub fn cost_monthly_frame(rows: &[crate::cost::allocation::CostRow]) -> Result<D
             rows.iter().map(f).collect::<Vec<f64>>(),
         )
     };
+    // The CSV's own column names, in its order: the two files cannot drift apart.
+    let h = crate::report::cost::monthly_header();
     let mut columns = vec![
-        text("month", &|r| r.month.clone()),
+        text(&h[0], &|r| r.month.clone()),
         Column::new(
-            PlSmallStr::from_str("partial_month"),
+            PlSmallStr::from_str(&h[1]),
             rows.iter().map(|r| r.partial_month).collect::<Vec<bool>>(),
         ),
-        float("hours_in_month", &|r| as_written(r.hours_in_month, 3)),
-        text("provider", &|r| r.provider.clone()),
-        text("cloud", &|r| r.cloud.clone()),
-        text("region", &|r| r.region.clone()),
-        text("environment", &|r| r.environment.clone()),
-        text("service", &|r| r.service.clone()),
-        text("class", &|r| {
+        float(&h[2], &|r| as_written(r.hours_in_month, 3)),
+        text(&h[3], &|r| r.provider.clone()),
+        text(&h[4], &|r| r.cloud.clone()),
+        text(&h[5], &|r| r.region.clone()),
+        text(&h[6], &|r| r.environment.clone()),
+        text(&h[7], &|r| r.service.clone()),
+        text(&h[8], &|r| {
             crate::cost::allocation::class_label(r.class).to_string()
         }),
-        text("resource", &|r| r.resource.clone()),
-        text("sku", &|r| r.sku.clone()),
-        float("quantity", &|r| as_written(r.quantity, 6)),
-        text("unit", &|r| r.unit.clone()),
-        float("share", &|r| as_written(r.share, 6)),
+        text(&h[9], &|r| r.resource.clone()),
+        text(&h[10], &|r| r.sku.clone()),
+        float(&h[11], &|r| as_written(r.quantity, 6)),
+        text(&h[12], &|r| r.unit.clone()),
+        float(&h[13], &|r| as_written(r.share, 6)),
     ];
     for (v, variant) in crate::billing::Variant::ALL.iter().enumerate() {
-        let name = format!("{}_usd", variant.label().replace('-', "_"));
+        let name = crate::report::cost::variant_column(*variant);
         columns.push(float(&name, &|r| r.costs[v].micros() as f64 / 1e6));
     }
-    columns.push(text("price_row", &|r| r.price_row.clone()));
+    columns.push(text(&h[h.len() - 1], &|r| r.price_row.clone()));
     DataFrame::new(rows.len(), columns).map_err(failed("building the cost table"))
 }
 
