@@ -62,7 +62,7 @@ fn every_command_takes_quiet_and_formats_come_from_one_vocabulary() {
         }
     }
     // The old name of the plain format still works where it was used.
-    let o = capsim(&[
+    const QUEUE: [&str; 7] = [
         "queue",
         "--arrival-rate",
         "9",
@@ -70,22 +70,10 @@ fn every_command_takes_quiet_and_formats_come_from_one_vocabulary() {
         "1",
         "--servers",
         "10",
-        "--format",
-        "text",
-    ]);
+    ];
+    let o = capsim(&[&QUEUE[..], &["--format", "text"]].concat());
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    assert_eq!(
-        stdout(&o),
-        stdout(&capsim(&[
-            "queue",
-            "--arrival-rate",
-            "9",
-            "--service-rate",
-            "1",
-            "--servers",
-            "10"
-        ]))
-    );
+    assert_eq!(stdout(&o), stdout(&capsim(&QUEUE)));
 }
 
 /// `-q` silences the commands whose result is their files or their exit code, before or after
