@@ -408,11 +408,23 @@ pub const COMMENT_MARKER: &str = "<!-- capsim-comment -->";
 /// How many changed lines the comment's breakdown lists.
 const CHANGED_LINES: usize = 15;
 
-/// The run total under `variant` and its mean per month.
-fn run_total(c: &CostSummary, variant: &str) -> Option<(Money, Money)> {
+/// The run total under `variant` and its average month (730 h; see
+/// [`ScenarioInfo::per_month_factor`](super::ScenarioInfo::per_month_factor)).
+fn run_total(r: &RunReport, variant: &str) -> Option<(Money, Money)> {
+    let c = r.cost.as_ref()?;
     let total = c.run_totals_usd.get(variant).and_then(|x| parse_money(x))?;
-    let months = c.months.len().max(1) as i64;
-    Some((total, Money::from_micros(total.micros() / months)))
+    let mean = (total.micros() as f64 * r.scenario.per_month_factor()).round() as i64;
+    Some((total, Money::from_micros(mean)))
+}
+
+/// How long a run was, for the line that gives its total: "31 days", "36 hours".
+fn span(hours: f64) -> String {
+    let days = hours / 24.0;
+    if days >= 2.0 && (days - days.round()).abs() < 1e-9 {
+        format!("{} days", days.round())
+    } else {
+        plural(hours.round() as usize, "hour")
+    }
 }
 
 /// `+17.8 %` of `base` (`n/a` when the base is zero).
@@ -460,7 +472,10 @@ pub fn markdown_with(
     let verdict = if v.passed { "✅ passed" } else { "❌ failed" };
     let base_cost = baseline.and_then(|b| b.cost.as_ref());
     let headline = match (r.cost.as_ref(), base_cost) {
-        (Some(c), Some(bc)) => match (run_total(c, variant), run_total(bc, variant)) {
+        (Some(_), Some(_)) => match (
+            run_total(r, variant),
+            baseline.and_then(|b| run_total(b, variant)),
+        ) {
             (Some((_, cur)), Some((_, base))) => format!(
                 "{variant} **{}/month ({})** vs baseline — {cur}/month, was {base}",
                 signed(cur - base),
@@ -468,10 +483,10 @@ pub fn markdown_with(
             ),
             _ => format!("{variant}: no total to compare"),
         },
-        (Some(c), None) => match run_total(c, variant) {
+        (Some(_), None) => match run_total(r, variant) {
             Some((total, mean)) => format!(
                 "{variant} **{mean}/month** ({total} over {})",
-                plural(c.months.len(), "month")
+                span(s.duration_hours)
             ),
             None => format!("{variant}: no total"),
         },
@@ -551,8 +566,8 @@ pub fn markdown_with(
                 }
                 rows.push(diff_row(
                     "**run**".into(),
-                    run_total(bc, variant).map(|t| t.0),
-                    run_total(c, variant).map(|t| t.0),
+                    baseline.and_then(|b| run_total(b, variant)).map(|t| t.0),
+                    run_total(r, variant).map(|t| t.0),
                 ));
                 out.push_str(&format!(
                     "<details><summary>{variant} per month: previous / new / diff</summary>\n\n"

@@ -352,13 +352,12 @@ fn verdict(h: &mut String, r: &RunReport) {
         ),
     );
     if let Some(c) = &r.cost {
-        let f = per_year_factor(r);
         let variant = r.check.as_ref().map_or("on-demand", |k| k.variant.as_str());
         if let Some(t) = c.run_totals_usd.get(variant).map(|x| usd(x)) {
             let _ = write!(
                 h,
                 "<div class=\"card\"><div class=\"v\">{}<span class=\"u\">/month</span>{}</div><div class=\"k\">average under {}{}</div></div>",
-                money(t * f / 12.0),
+                money(t * r.scenario.per_month_factor()),
                 marker_for(r, None, variant, t),
                 esc(variant),
                 if r.check
@@ -375,7 +374,7 @@ fn verdict(h: &mut String, r: &RunReport) {
             let _ = write!(
                 h,
                 "<div class=\"card\"><div class=\"v\">{}<span class=\"u\">/month</span>{}</div><div class=\"k\">cheapest variant: {}</div></div>",
-                money(t * f / 12.0),
+                money(t * r.scenario.per_month_factor()),
                 marker_for(r, None, &c.cheapest_overall, t),
                 esc(&c.cheapest_overall)
             );
@@ -501,7 +500,7 @@ fn cost_variants(h: &mut String, r: &RunReport) {
     let budget_variant = r.check.as_ref().map(|k| k.variant.as_str());
     let _ = writeln!(
         h,
-        "<p>{} month(s) priced with {} (prices as of {}). Per year = the run's total scaled to 8,760 hours ({} h simulated); per month = per year / 12.{}</p>",
+        "<p>{} month(s) priced with {} (prices as of {}). Per year = the run's total scaled to 8,760 hours ({} h simulated); per month = scaled to 730 hours.{}</p>",
         c.months.len(),
         esc(&c.price_book),
         esc(&c.price_book_date),
@@ -537,7 +536,7 @@ fn cost_variants(h: &mut String, r: &RunReport) {
                     },
                     if is_budget { " (budget)" } else { "" }
                 ),
-                format!("{}{mark}", money(t * f / 12.0)),
+                format!("{}{mark}", money(t * r.scenario.per_month_factor())),
                 money(t * f),
                 money(t),
             ];

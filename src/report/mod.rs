@@ -307,6 +307,22 @@ fn deploys(s: &Scenario, out: &RunOutput) -> (Vec<DeploySummary>, u32) {
     (all.into_iter().map(|(_, _, d)| d).collect(), skipped)
 }
 
+/// Hours in an average month: 8,760 / 12, the month cloud price lists quote.
+pub const HOURS_PER_MONTH: f64 = 730.0;
+
+impl ScenarioInfo {
+    /// What turns the run's total into an average month: 730 h over the hours simulated. Every
+    /// output that shows a cost "per month" for the whole run uses it, so a 31-day run across
+    /// two calendar months shows one month's cost, not half of it.
+    pub fn per_month_factor(&self) -> f64 {
+        if self.duration_hours > 0.0 {
+            HOURS_PER_MONTH / self.duration_hours
+        } else {
+            1.0
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq, schemars::JsonSchema)]
 pub struct ScenarioInfo {
     pub name: String,

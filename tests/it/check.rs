@@ -402,3 +402,52 @@ fn check_out_writes_the_same_report_as_run() {
         }
     }
 }
+
+/// A run's average month is its total scaled to 730 hours in the check's headline and in the
+/// report's cards alike. The check divided by the calendar months the run touched, so this
+/// 4-day run across two months showed half of a 4-day total as "per month" while report.html
+/// showed the total scaled to a month.
+#[test]
+fn a_run_across_two_months_shows_one_average_month_everywhere() {
+    let f = fixture();
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&f.summary).unwrap()).unwrap();
+    let total = &summary["cost"]["run_totals_usd"]["on-demand"];
+    let total = total
+        .as_f64()
+        .unwrap_or_else(|| total.as_str().unwrap().parse().unwrap());
+    let hours = summary["scenario"]["duration_hours"].as_f64().unwrap();
+    assert_eq!(hours, 96.0);
+    let per_month = total * 730.0 / 96.0;
+    let expected = format!("${}", with_commas(per_month));
+    let out = tempfile::tempdir().unwrap();
+    let o = f.check_budget(
+        1e9,
+        &["--format", "markdown", "--out", path_str(out.path())],
+    );
+    assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
+    let md = stdout(&o);
+    assert!(
+        md.contains(&format!("on-demand **{expected}/month**")) && md.contains("over 4 days"),
+        "{expected} expected in: {md}"
+    );
+    let html = std::fs::read_to_string(out.path().join("report.html")).unwrap();
+    assert!(
+        html.contains(&format!("class=\"v\">{expected}<span class=\"u\">/month")),
+        "{expected} expected in report.html's cards"
+    );
+}
+
+/// `1234.5` → `1,234.50`.
+fn with_commas(usd: f64) -> String {
+    let cents = format!("{usd:.2}");
+    let (whole, frac) = cents.split_once('.').unwrap();
+    let mut out = String::new();
+    for (i, c) in whole.chars().enumerate() {
+        if i > 0 && (whole.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    format!("{out}.{frac}")
+}

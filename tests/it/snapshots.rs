@@ -109,7 +109,8 @@ fn pr_comment_for_an_upsized_database() {
     let v = check::evaluate(&r, Some(&base), &rules);
     let md = check::markdown_with(&v, &r, Some(&base), &rules);
     assert!(md.starts_with(check::COMMENT_MARKER), "{md}");
-    assert!(md.contains("+$25.87/month"), "{md}");
+    // The 2-day run's +$25.87 scaled to an average month (730 h / 48 h).
+    assert!(md.contains("+$393.47/month"), "{md}");
     assert!(
         md.contains("`aws/prod/database replica 1 (db.r6g.2xlarge)`")
             || md.contains("database replica 1"),
