@@ -28,6 +28,29 @@ pub enum CostClass {
     Cdn,
 }
 
+impl CostClass {
+    /// Every class with its name in scenarios, files and reports (one spelling everywhere).
+    pub const NAMES: [(CostClass, &'static str); 8] = [
+        (CostClass::Compute, "compute"),
+        (CostClass::ManagedInstance, "managed"),
+        (CostClass::ControlPlane, "control-plane"),
+        (CostClass::Storage, "storage"),
+        (CostClass::Egress, "egress"),
+        (CostClass::Logs, "logs"),
+        (CostClass::Network, "network"),
+        (CostClass::Cdn, "cdn"),
+    ];
+
+    /// The class's name: `compute`, `managed`, `control-plane`, `storage`, `egress`, `logs`,
+    /// `network`, `cdn`.
+    pub fn label(self) -> &'static str {
+        Self::NAMES
+            .iter()
+            .find(|(c, _)| *c == self)
+            .map_or("compute", |(_, n)| n)
+    }
+}
+
 /// A way of buying the same capacity. All six are computed in one [`price`] call.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum Variant {

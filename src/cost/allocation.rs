@@ -65,19 +65,9 @@ pub struct CostRow {
     pub usage_line: usize,
 }
 
-/// The class name used in files: `compute`, `managed`, `storage`, `egress`, `network`,
-/// `control-plane`, `cdn`, `logs`.
+/// The class name used in files (see [`CostClass::label`]).
 pub fn class_label(c: CostClass) -> &'static str {
-    match c {
-        CostClass::Compute => "compute",
-        CostClass::ManagedInstance => "managed",
-        CostClass::ControlPlane => "control-plane",
-        CostClass::Storage => "storage",
-        CostClass::Egress => "egress",
-        CostClass::Logs => "logs",
-        CostClass::Network => "network",
-        CostClass::Cdn => "cdn",
-    }
+    c.label()
 }
 
 /// Every usage line of `usage` split over services; `report` is `price(usage, …)`.

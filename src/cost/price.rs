@@ -739,16 +739,7 @@ mod cost_class_serde {
     use super::CostClass;
     use serde::{Deserialize, Deserializer, Serializer};
 
-    const NAMES: [(CostClass, &str); 8] = [
-        (CostClass::Compute, "compute"),
-        (CostClass::ManagedInstance, "managed-instance"),
-        (CostClass::ControlPlane, "control-plane"),
-        (CostClass::Storage, "storage"),
-        (CostClass::Egress, "egress"),
-        (CostClass::Logs, "logs"),
-        (CostClass::Network, "network"),
-        (CostClass::Cdn, "cdn"),
-    ];
+    const NAMES: [(CostClass, &str); 8] = CostClass::NAMES;
 
     /// The names alone, for serde's "expected one of" message.
     const LABELS: [&str; NAMES.len()] = {
@@ -782,8 +773,7 @@ mod cost_class_serde {
     }
 }
 
-/// The report name of a cost class: `compute`, `managed-instance`, `control-plane`, `storage`,
-/// `egress`, `logs`, `network`, `cdn`.
+/// The report name of a cost class (see [`CostClass::label`]).
 pub fn class_name(c: CostClass) -> &'static str {
     cost_class_serde::name(c)
 }
@@ -1637,6 +1627,6 @@ aws,ap-northeast-2,EKS,eks-control-plane-standard,cluster-hour,0.10,0.01,0.05,0.
         assert_eq!(j["lines"][0]["variant"], "on-demand");
         assert_eq!(j["lines"][0]["cost"], "9.120000");
         assert_eq!(j["lines"][0]["unit_price"], "0.0912");
-        assert_eq!(class_name(CostClass::ManagedInstance), "managed-instance");
+        assert_eq!(class_name(CostClass::ManagedInstance), "managed");
     }
 }

@@ -354,20 +354,7 @@ fn decode_environment(
             (c, _, _) => c,
         };
         let class = im.opt_or(cx, "class", CostClass::Compute, |cx, n, p| {
-            cx.choice(
-                n,
-                p,
-                &[
-                    ("compute", CostClass::Compute),
-                    ("managed", CostClass::ManagedInstance),
-                    ("control-plane", CostClass::ControlPlane),
-                    ("storage", CostClass::Storage),
-                    ("egress", CostClass::Egress),
-                    ("logs", CostClass::Logs),
-                    ("network", CostClass::Network),
-                    ("cdn", CostClass::Cdn),
-                ],
-            )
+            cx.choice(n, p, &CostClass::NAMES.map(|(c, name)| (name, c)))
         });
         let spot = im.opt_or(cx, "spot", false, Cx::bool);
         im.finish(cx);
