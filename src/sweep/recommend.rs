@@ -7,7 +7,7 @@ use crate::error::{Error, Result};
 
 use super::frame::AggRow;
 use super::grid::Grid;
-use super::record::{SLO_MET, cost_year_column};
+use super::record::{SLO_MET, cost_run_column};
 
 /// What "cheapest" means.
 #[derive(
@@ -17,7 +17,7 @@ use super::record::{SLO_MET, cost_year_column};
 pub enum Objective {
     /// Lowest mean cost over the run.
     Cheapest,
-    /// Lowest 95th-percentile cost over the run (what a budget must cover 19 years in 20).
+    /// Lowest 95th-percentile cost over the run (what a budget must cover in 19 runs of 20).
     CheapestP95,
 }
 
@@ -234,7 +234,7 @@ pub fn recommend(
             })
             .collect();
         for v in Variant::ALL {
-            if let Some(cost) = find(point, &cost_year_column(v)).and_then(|a| stat.of(a)) {
+            if let Some(cost) = find(point, &cost_run_column(v)).and_then(|a| stat.of(a)) {
                 cands.push(Candidate {
                     point,
                     variant: v,
@@ -266,7 +266,7 @@ pub fn recommend(
     let slo_share = |p: usize| find(p, SLO_MET);
     let pick = feasible.map(|i| {
         let c = &cands[i];
-        let cost_row = find(c.point, &cost_year_column(c.variant));
+        let cost_row = find(c.point, &cost_run_column(c.variant));
         let get = |f: fn(&AggRow) -> Option<f64>| cost_row.and_then(f).unwrap_or(f64::NAN);
         Pick {
             point: c.point,
@@ -341,7 +341,7 @@ pub fn recommend(
                 let paired = (objective == Objective::Cheapest)
                     .then(|| {
                         let pairs = |point: usize, v: Variant| -> Option<Vec<(usize, f64)>> {
-                            let all = per_run(&cost_year_column(v))?;
+                            let all = per_run(&cost_run_column(v))?;
                             Some(
                                 all.into_iter()
                                     .filter(|r| r.0 == point)
@@ -356,12 +356,12 @@ pub fn recommend(
                     .flatten();
                 let verdict = match paired {
                     Some((_, lo, hi, n)) if lo <= 0.0 && hi >= 0.0 => format!(
-                        "; run by run over the same {n} simulated years the difference is {}–{} (95 % CI), which includes zero: the runs cannot tell the two apart on cost, so choose on other grounds",
+                        "; run by run over the same {n} seeds the difference is {}–{} (95 % CI), which includes zero: the runs cannot tell the two apart on cost, so choose on other grounds",
                         signed_usd(lo),
                         signed_usd(hi)
                     ),
                     Some((m, lo, hi, n)) => format!(
-                        "; run by run over the same {n} simulated years it costs {} more (95 % CI {}–{})",
+                        "; run by run over the same {n} seeds it costs {} more (95 % CI {}–{})",
                         signed_usd(m).trim_start_matches('+'),
                         signed_usd(lo),
                         signed_usd(hi)
@@ -478,8 +478,8 @@ mod tests {
             Param::parse("services.web.hpa.maxReplicas=10,20,30").unwrap(),
         ])
         .unwrap();
-        let od = cost_year_column(Variant::OnDemand);
-        let c3 = cost_year_column(Variant::Committed3y);
+        let od = cost_run_column(Variant::OnDemand);
+        let c3 = cost_run_column(Variant::Committed3y);
         let aggs = vec![
             agg(0, SLO_MET, 0.40, 1.0),
             agg(0, &od, 900.0, 950.0),
@@ -505,7 +505,7 @@ mod tests {
         );
         // Run by run (same replicates), the next best point costs a steady 50 more; with noisy
         // pairs straddling zero the two are a tie.
-        let c3 = cost_year_column(Variant::Committed3y);
+        let c3 = cost_run_column(Variant::Committed3y);
         let cases: [([f64; 3], [f64; 3], &str); 2] = [
             (
                 [800.0, 810.0, 790.0],

@@ -185,7 +185,7 @@ pub fn row(
     }
     for v in Variant::ALL {
         if let Some(total) = priced.year_totals.get(&v) {
-            put(cost_year_column(v), Cell::Float(total.as_dollars_f64()));
+            put(cost_run_column(v), Cell::Float(total.as_dollars_f64()));
         }
     }
     for m in &priced.months {
@@ -242,7 +242,7 @@ pub fn metric_names(s: &crate::scenario::Scenario) -> Vec<String> {
         out.push("cache.mean_hit_ratio".into());
     }
     for v in Variant::ALL {
-        out.push(cost_year_column(v));
+        out.push(cost_run_column(v));
         for (month, _) in crate::model::months(s) {
             out.push(format!("cost.{month}.{}_usd", v.label()));
         }
@@ -264,6 +264,6 @@ pub fn commit_saving_column(pool: &str, term_years: u8) -> String {
 }
 
 /// The column of a purchase variant's cost over the run.
-pub fn cost_year_column(v: Variant) -> String {
+pub fn cost_run_column(v: Variant) -> String {
     format!("cost.run.{}_usd", v.label())
 }

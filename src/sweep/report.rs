@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use super::Manifest;
 use super::frame::AggRow;
 use super::recommend::Recommendation;
-use super::record::{SLO_MET, cost_year_column};
+use super::record::{SLO_MET, cost_run_column};
 use crate::cost::price::Variant;
 use crate::report::charts::{Spread, usd0};
 use crate::report::html::esc;
@@ -64,7 +64,7 @@ impl SweepReport {
     fn cheapest(&self, point: usize) -> Option<(Variant, &AggRow)> {
         Variant::ALL
             .into_iter()
-            .filter_map(|v| self.agg(point, &cost_year_column(v)).map(|a| (v, a)))
+            .filter_map(|v| self.agg(point, &cost_run_column(v)).map(|a| (v, a)))
             .filter(|(_, a)| a.mean.is_some())
             .min_by(|a, b| a.1.mean.unwrap_or(0.0).total_cmp(&b.1.mean.unwrap_or(0.0)))
     }
@@ -160,7 +160,7 @@ impl SweepReport {
         let mut rows = Vec::new();
         for p in &self.points {
             for v in Variant::ALL {
-                if let Some(a) = self.agg(p.point, &cost_year_column(v)) {
+                if let Some(a) = self.agg(p.point, &cost_run_column(v)) {
                     let u = |x: Option<f64>| x.map_or("–".into(), usd0);
                     rows.push(vec![
                         p.point.to_string(),
