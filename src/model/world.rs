@@ -332,6 +332,10 @@ impl Model for World<'_> {
                 self.evaluate(now);
             }
             Event::CloseInterval => {
+                // The evaluation step ending now belongs to the interval ending now (an interval
+                // is a whole number of steps). Its own timer may come after this one at the same
+                // time; it then finds the step done.
+                self.evaluate(now);
                 let cpu = self.hpa_cpu();
                 self.recorder
                     .close_interval(now, self.demand.dau(now), &cpu);

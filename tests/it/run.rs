@@ -577,3 +577,50 @@ fn timeseries_float_columns_always_have_decimals() {
     }
     assert!(checked > 1000, "{checked} cells");
 }
+
+/// A row holds the evaluation steps that end inside it, its last one included: with AWS down
+/// for the whole run and never routed away, each AWS row's failed requests are exactly what its
+/// users sent in that row. The step ending on a row's boundary used to be counted after the
+/// row was closed, so each 15-minute row held the minute before it instead of its last (the
+/// first row 14 minutes' worth).
+#[test]
+fn a_row_holds_the_evaluation_steps_that_end_in_it() {
+    let text = std::fs::read_to_string(repo("tests/fixtures/platform.yaml"))
+        .unwrap()
+        .replacen(
+            r#"- { type: outage, cloud: aws, start: "2026-09-25T20:00", duration: 1h }"#,
+            r#"- { type: outage, cloud: aws, start: "2026-09-24T00:00", duration: 2d }"#,
+            1,
+        )
+        .replacen(
+            "  slo:\n",
+            "  failover:\n    detectionDelay: 3d\n  slo:\n",
+            1,
+        );
+    let (dir, path) = write_temp("aws-down.yaml", &text);
+    let out = dir.path().join("out");
+    let (csv, _) = run_to(&out, path_str(&path), &[]);
+    let header: Vec<&str> = csv.lines().next().unwrap().split(',').collect();
+    let col = |name: &str| header.iter().position(|h| *h == name).unwrap();
+    let (cloud, offered, failed) = (col("cloud"), col("offered_rps"), col("failed_requests"));
+    let mut rows = 0;
+    for line in csv.lines().skip(1) {
+        let f: Vec<&str> = line.split(',').collect();
+        if f[cloud] != "aws" {
+            continue;
+        }
+        let sent = f[offered].parse::<f64>().unwrap() * 900.0;
+        let lost = f[failed].parse::<f64>().unwrap();
+        // Both columns are printed to 3 decimals.
+        assert!(
+            (lost - sent).abs() <= 1e-6 * sent + 1.0,
+            "{line}: {lost} failed of {sent}"
+        );
+        rows += 1;
+    }
+    assert_eq!(
+        rows,
+        2 * 2 * 96,
+        "two services × two days of 15-minute rows"
+    );
+}
