@@ -76,10 +76,15 @@ impl Routing {
     }
 
     /// Cloud `c`'s share of traffic, given [`routed_weight`](Self::routed_weight): routed clouds
-    /// share by weight.
+    /// share by weight. When no cloud is routed (every one failed and was routed away), the
+    /// users still come: the traffic goes to every cloud by weight and fails there, as it does
+    /// for a service whose own clouds are all routed away ([`share_among`](Self::share_among)).
     pub fn share(&self, c: usize, routed_weight: f64) -> f64 {
+        if routed_weight <= 0.0 {
+            return self.share_among(c, |_| true);
+        }
         let cloud = &self.clouds[c];
-        let by_weight = if cloud.routed && routed_weight > 0.0 {
+        let by_weight = if cloud.routed {
             cloud.weight / routed_weight
         } else {
             0.0
@@ -212,6 +217,24 @@ mod tests {
         r.route_back(0);
         assert!(close(r.share_among(1, |c| c == 1), 1.0));
         assert!(close(r.share_among(0, |c| c == 1), 0.0));
+    }
+
+    /// Every cloud failed and was routed away: the users' traffic still arrives, split by
+    /// weight (and geo rules), to fail there; it used to vanish, so a total outage cost no
+    /// availability.
+    #[test]
+    fn with_every_cloud_routed_away_the_traffic_still_arrives() {
+        let mut r = Routing::new([0.7, 0.3], 60_000).with_geo([(0.85, 0)]);
+        for c in 0..2 {
+            r.down(c);
+            r.route_away(c);
+        }
+        let w = r.routed_weight();
+        assert_eq!(w, 0.0);
+        // KR's 85 % to aws as steered, the other 15 % by weight: 0.85 + 0.15 × 0.7, 0.15 × 0.3.
+        assert!(close(r.share(0, w), 0.955) && close(r.share(1, w), 0.045));
+        assert!(close(r.share(0, w) + r.share(1, w), 1.0));
+        assert!(!r.is_up(0) && !r.is_up(1));
     }
 
     /// Without geo rules the shares are the weights' exactly (bit for bit the former formula).

@@ -624,3 +624,44 @@ fn a_row_holds_the_evaluation_steps_that_end_in_it() {
         "two services × two days of 15-minute rows"
     );
 }
+
+/// Both clouds down at once: once each failure is detected no cloud is routed, and the users'
+/// requests still arrive and fail (they used to vanish: offered 0, failed 0, availability
+/// untouched by a 35-minute total outage).
+#[test]
+fn a_total_outage_fails_the_users_traffic() {
+    let outage = r#"- { type: outage, cloud: aws, start: "2026-09-25T20:00", duration: 1h }"#;
+    let text = std::fs::read_to_string(repo("tests/fixtures/platform.yaml"))
+        .unwrap()
+        .replacen(
+            outage,
+            &format!(
+                "{outage}\n    - {{ type: outage, cloud: gcp, start: \"2026-09-25T20:10\", duration: 40m }}"
+            ),
+            1,
+        );
+    let (dir, path) = write_temp("both-down.yaml", &text);
+    let out = dir.path().join("out");
+    let (csv, _) = run_to(&out, path_str(&path), &[]);
+    let header: Vec<&str> = csv.lines().next().unwrap().split(',').collect();
+    let col = |name: &str| header.iter().position(|h| *h == name).unwrap();
+    let (offered, failed) = (col("offered_rps"), col("failed_requests"));
+    // 20:15–20:45: both clouds down and routed away for all of both rows.
+    let rows: Vec<Vec<&str>> = csv
+        .lines()
+        .filter(|l| l.starts_with("2026-09-25T20:15") || l.starts_with("2026-09-25T20:30"))
+        .map(|l| l.split(',').collect())
+        .collect();
+    assert_eq!(
+        rows.len(),
+        2 * 2 * 2,
+        "two rows × two services × two clouds"
+    );
+    let sent: f64 = rows
+        .iter()
+        .map(|f| f[offered].parse::<f64>().unwrap() * 900.0)
+        .sum();
+    let lost: f64 = rows.iter().map(|f| f[failed].parse::<f64>().unwrap()).sum();
+    assert!(sent > 100_000.0, "{sent} requests offered");
+    assert!((lost / sent - 1.0).abs() < 0.01, "{lost} of {sent} failed");
+}
