@@ -1143,23 +1143,23 @@ fn deploys(h: &mut String, r: &RunReport) {
         ]
     };
     // One row per service@cloud and strategy: the count, the first deploy, the longest
-    // rollout and the largest peak.
-    let mut groups: Vec<(&super::DeploySummary, u32, f64, &super::DeploySummary)> = Vec::new();
+    // rollout and the largest peak (`largest_surge`, `longest_rollout_s`: the Markdown's rules).
+    let key = |x: &super::DeploySummary| (x.service.clone(), x.cloud.clone(), x.strategy.clone());
+    let mut groups: Vec<(&super::DeploySummary, Vec<&super::DeploySummary>)> = Vec::new();
     for d in &r.deploys {
-        let key =
-            |x: &super::DeploySummary| (x.service.clone(), x.cloud.clone(), x.strategy.clone());
-        let took = d.rolled_out_after_s.unwrap_or(f64::INFINITY);
         match groups.iter_mut().find(|g| key(g.0) == key(d)) {
-            Some(g) => {
-                g.1 += 1;
-                g.2 = g.2.max(took);
-                if d.peak_pods > g.3.peak_pods {
-                    g.3 = d;
-                }
-            }
-            None => groups.push((d, 1, took, d)),
+            Some(g) => g.1.push(d),
+            None => groups.push((d, vec![d])),
         }
     }
+    let groups: Vec<(&super::DeploySummary, u32, f64, &super::DeploySummary)> = groups
+        .iter()
+        .map(|(first, all)| {
+            let longest = super::longest_rollout_s(all.iter().copied()).unwrap_or(f64::INFINITY);
+            let peak = super::largest_surge(all.iter().copied()).unwrap_or(first);
+            (*first, all.len() as u32, longest, peak)
+        })
+        .collect();
     let rows: Vec<(String, Vec<String>)> = groups
         .iter()
         .map(|(first, count, longest, peak)| {

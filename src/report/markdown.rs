@@ -129,21 +129,17 @@ pub fn render(r: &RunReport) -> String {
         ));
     }
     if !r.deploys.is_empty() {
-        // One line for all deploys: how many, the longest rollout and the largest peak.
-        let longest = r
-            .deploys
-            .iter()
-            .filter_map(|d| d.rolled_out_after_s)
-            .fold(0.0, f64::max);
-        let peak = r
-            .deploys
-            .iter()
-            .max_by_key(|d| d.peak_pods.saturating_sub(d.replicas));
+        // One line for all deploys: how many, the longest rollout and the largest peak (the
+        // rules report.html's Deploys table uses per group).
+        let longest = match super::longest_rollout_s(&r.deploys) {
+            Some(s) => format!("longest rollout {s:.0} s"),
+            None => "one still rolling out at the end".to_string(),
+        };
+        let peak = super::largest_surge(&r.deploys);
         notes.push(format!(
-            "**Deploys**: {} ({} skipped), longest rollout {:.0} s{}",
+            "**Deploys**: {} ({} skipped), {longest}{}",
             r.deploys.len(),
             r.deploys_skipped,
-            longest,
             peak.map_or(String::new(), |d| format!(
                 ", largest peak {} pods for {} replicas ({}@{} at {})",
                 d.peak_pods,

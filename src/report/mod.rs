@@ -269,6 +269,32 @@ pub struct DeploySummary {
     pub extra_db_connections_at_peak: Option<f64>,
 }
 
+impl DeploySummary {
+    /// Pods above `spec.replicas` at the rollout's peak: what a deploy costs in capacity.
+    pub fn surge(&self) -> u32 {
+        self.peak_pods.saturating_sub(self.replicas)
+    }
+}
+
+/// The deploy with the largest surge, the first of equals: the one every report names as the
+/// largest peak.
+pub fn largest_surge<'a>(
+    deploys: impl IntoIterator<Item = &'a DeploySummary>,
+) -> Option<&'a DeploySummary> {
+    deploys.into_iter().fold(None, |best, d| match best {
+        Some(b) if b.surge() >= d.surge() => Some(b),
+        _ => Some(d),
+    })
+}
+
+/// The longest rollout in seconds, or `None` when one was still rolling out at the end (then
+/// it is the longest, unfinished).
+pub fn longest_rollout_s<'a>(deploys: impl IntoIterator<Item = &'a DeploySummary>) -> Option<f64> {
+    deploys
+        .into_iter()
+        .try_fold(0.0, |m: f64, d| d.rolled_out_after_s.map(|s| m.max(s)))
+}
+
 fn is_zero(n: &u32) -> bool {
     *n == 0
 }
@@ -726,4 +752,40 @@ pub(crate) fn fixture_report(name: &str) -> RunReport {
     let book = crate::cost::pricebook::PriceBook::builtin();
     let priced = crate::cost::cost_of(&s, &out, &book).unwrap();
     RunReport::build(&s, &out, Some((&priced, &book)))
+}
+
+#[cfg(test)]
+mod deploy_tests {
+    use super::*;
+
+    fn deploy(service: &str, peak: u32, replicas: u32, took_s: Option<f64>) -> DeploySummary {
+        DeploySummary {
+            service: service.into(),
+            cloud: "aws".into(),
+            strategy: "rolling".into(),
+            started: "2026-01-06T14:00:00+09:00".into(),
+            rolled_out: None,
+            rolled_out_after_s: took_s,
+            peak_pods: peak,
+            replicas,
+            extra_db_connections_at_peak: None,
+        }
+    }
+
+    /// The Markdown named the deploy with the most pods above its replicas, report.html the
+    /// one with the most pods: here 6 of 5 against 5 of 3. Both now name the larger surge.
+    #[test]
+    fn the_largest_peak_is_the_largest_surge_and_the_first_of_equals() {
+        let (a, b, c) = (
+            deploy("a", 6, 5, Some(60.0)),
+            deploy("b", 5, 3, Some(90.0)),
+            deploy("c", 7, 5, Some(30.0)),
+        );
+        assert_eq!(largest_surge([&a, &b, &c]).unwrap().service, "b");
+        assert_eq!(largest_surge([&c, &b]).unwrap().service, "c");
+        assert_eq!(longest_rollout_s([&a, &b, &c]), Some(90.0));
+        let unfinished = deploy("d", 4, 3, None);
+        assert_eq!(longest_rollout_s([&a, &unfinished]), None);
+        assert!(largest_surge(std::iter::empty()).is_none());
+    }
 }
