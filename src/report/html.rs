@@ -794,11 +794,15 @@ fn capacity(h: &mut String, r: &RunReport) {
                     } else {
                         s.peak_replicas.to_string()
                     },
-                    esc(&super::short_time(&s.peak_replicas_at)),
+                    esc(&s.peak_at_cell()),
                     svg::num(s.peak_rps),
                     svg::num(s.mean_replicas),
                     svg::num(s.hours_at_max_replicas),
-                    pct(s.availability, 3),
+                    if s.not_placed.is_some() {
+                        "–".to_string()
+                    } else {
+                        pct(s.availability, 3)
+                    },
                 ],
             )
         })

@@ -43,8 +43,8 @@ pub fn render(r: &RunReport) -> String {
                 v.hpa_range(),
                 v.peak_replicas.to_string(),
                 format!("{:.2}", v.mean_replicas),
-                short_time(&v.peak_replicas_at),
-                pct(v.availability),
+                v.peak_at_cell(),
+                v.availability_cell(),
             ]
         })
         .collect();

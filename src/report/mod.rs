@@ -447,6 +447,24 @@ pub(crate) fn not_placed_notes(services: &[ServiceSummary]) -> String {
 }
 
 impl ServiceSummary {
+    /// When the replica count peaked, for a table cell (to the minute; `–` for an instance
+    /// that is not placed: it never had a pod).
+    pub(crate) fn peak_at_cell(&self) -> String {
+        match self.not_placed {
+            Some(_) => "–".to_string(),
+            None => short_time(&self.peak_replicas_at),
+        }
+    }
+
+    /// The availability for a table cell (`–` for an instance that is not placed: it served
+    /// nothing, its users' traffic went to the clouds it runs in).
+    pub(crate) fn availability_cell(&self) -> String {
+        match self.not_placed {
+            Some(_) => "–".to_string(),
+            None => pct(self.availability),
+        }
+    }
+
     /// The HPA's bounds for a table cell: `3..20`, or `fixed` without an HPA.
     pub(crate) fn hpa_range(&self) -> String {
         if self.not_placed.is_some() {

@@ -57,12 +57,12 @@ pub fn render(r: &RunReport) -> String {
                 v.min_replicas.to_string(),
                 format!("{:.2}", v.mean_replicas),
                 v.peak_replicas.to_string(),
-                short_time(&v.peak_replicas_at),
+                v.peak_at_cell(),
                 format!("{:.0}", v.replica_hours),
                 format!("{:.1}", v.peak_rps),
                 format!("{}/{}", v.scale_up_events, v.scale_down_events),
                 format!("{:.1}", v.hours_at_max_replicas),
-                pct(v.availability),
+                v.availability_cell(),
             ]
         })
         .collect();

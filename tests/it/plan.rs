@@ -198,6 +198,30 @@ fn a_service_on_one_clouds_pool_takes_all_its_traffic() {
         ),
         "{table}"
     );
+    // Its row has no peak time and no availability: it never had a pod nor served a request
+    // (it showed the run's first minute and 100 %).
+    let row = table.lines().find(|l| l.starts_with("api@aws")).unwrap();
+    let cells: Vec<&str> = row.split_whitespace().collect();
+    assert!(!row.contains("100.000 %") && !row.contains(":00 "), "{row}");
+    assert_eq!(cells.iter().filter(|c| **c == "–").count(), 2, "{row}");
+    let html = capsim::report::html::render(&r);
+    let at = html
+        .find("not placed</span>")
+        .expect("the capacity table marks it");
+    let html_row = &html[at..at + html[at..].find("</tr>").unwrap()];
+    assert!(
+        html_row.matches('–').count() == 2 && !html_row.contains("100.000"),
+        "{html_row}"
+    );
+    let md = capsim::report::markdown::render(&r);
+    let md_row = md
+        .lines()
+        .find(|l| l.contains("api@aws") || l.starts_with("| api | aws"))
+        .unwrap();
+    assert!(
+        md_row.contains('–') && !md_row.contains("100.000 %"),
+        "{md_row}"
+    );
 }
 
 #[test]
