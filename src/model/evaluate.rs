@@ -25,10 +25,15 @@ impl World<'_> {
             self.eval.last_offered[i] = total;
         }
         // Usage for cost: requests per cloud and per service instance, page views per cloud, and
-        // DAU-time, per month.
+        // DAU-time, per month. A cloud that is down serves nothing: what is still routed to it
+        // fails there and sends no response (egress), writes no request log and takes no share
+        // of the shared costs.
         let month = self.usage.monthly.month_of(self.eval.last_eval_ms);
         for (i, r) in rates.iter().enumerate() {
             let cloud = i / self.n_svc;
+            if !self.routing.is_up(cloud) {
+                continue;
+            }
             self.usage.monthly.requests[cloud][month] += r * dt_s;
             self.usage.monthly.service_requests[i][month] += r * dt_s;
             if i % self.n_svc == 0 {
@@ -63,9 +68,11 @@ impl World<'_> {
             self.usage
                 .track_db_storage(month, now - self.eval.last_eval_ms, now, data_gb);
         }
-        // Cache: lookups are the reads that could be cached.
+        // Cache: lookups are the reads that could be cached (none from a cloud that is down, as
+        // for the database).
         let hit = if let Some(cache) = self.cache.as_mut() {
             let lookups: f64 = (0..n)
+                .filter(|&i| self.routing.is_up(i / self.n_svc))
                 .filter_map(|i| {
                     self.instances[i]
                         .cfg

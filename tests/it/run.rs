@@ -623,6 +623,26 @@ fn a_row_holds_the_evaluation_steps_that_end_in_it() {
         2 * 2 * 96,
         "two services × two days of 15-minute rows"
     );
+    // A cloud that is down serves nothing: no responses leave it (egress) and it logs no
+    // requests (the failed traffic was billed as served).
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    for m in summary["cost"]["months"].as_array().unwrap() {
+        let lines = m["by_resource_usd"]["on-demand"].as_object().unwrap();
+        for (line, usd) in lines {
+            if line.starts_with("aws/") && (line.contains("egress") || line.contains("log ")) {
+                let usd = usd
+                    .as_f64()
+                    .unwrap_or_else(|| usd.as_str().unwrap().parse().unwrap());
+                assert_eq!(usd, 0.0, "{line}");
+            }
+        }
+        assert!(
+            lines
+                .keys()
+                .any(|l| l.starts_with("gcp/") && l.contains("egress"))
+        );
+    }
 }
 
 /// Both clouds down at once: once each failure is detected no cloud is routed, and the users'
