@@ -1532,6 +1532,22 @@ fn cost_charts(h: &mut String, r: &RunReport, c: &super::cost::CostSummary, cl: 
     h.push_str("</div>\n");
 }
 
+/// When the step starting at local time `start` (`YYYY-MM-DDTHH:MM`) ends, in the same form: an
+/// outage band's last step ends when the outage does, as the outages table says.
+fn step_end(start: &str, step_s: f64) -> String {
+    start
+        .parse::<jiff::civil::DateTime>()
+        .ok()
+        .and_then(|t| {
+            t.checked_add(jiff::SignedDuration::from_secs(step_s as i64))
+                .ok()
+        })
+        .map_or_else(
+            || start.to_string(),
+            |t| t.strftime("%Y-%m-%dT%H:%M").to_string(),
+        )
+}
+
 /// Per-service panels (offered traffic, ready replicas, p95) and a nodes/database panel for one
 /// intraday window.
 fn intraday_panels(h: &mut String, r: &RunReport, w: &super::series::IntradayWindow) {
@@ -1553,7 +1569,12 @@ fn intraday_panels(h: &mut String, r: &RunReport, w: &super::series::IntradayWin
             from: a,
             to: b,
             label: format!("{} down", w.title.trim_start_matches("Outage of ")),
-            tooltip: format!("{}: {} – {}", w.title, w.times[a], w.times[b]),
+            tooltip: format!(
+                "{}: {} – {}",
+                w.title,
+                w.times[a],
+                step_end(&w.times[b], w.step_s)
+            ),
             color: svg::RED,
         })
         .into_iter()
@@ -1945,6 +1966,13 @@ fn assumptions(h: &mut String, r: &RunReport) {
 mod tests {
     /// A start inside the last step of a window (15-min steps: 23:45 holds 23:45–23:59) is in it;
     /// the next day, or past the step, is not.
+    #[test]
+    fn a_steps_end_is_its_start_plus_the_step() {
+        assert_eq!(step_end("2026-09-25T20:45", 900.0), "2026-09-25T21:00");
+        assert_eq!(step_end("2026-12-31T23:00", 3600.0), "2027-01-01T00:00");
+        assert_eq!(step_end("not a time", 60.0), "not a time");
+    }
+
     #[test]
     fn a_start_in_the_last_step_belongs_to_it() {
         let ms = 15 * 60_000;
