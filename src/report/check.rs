@@ -236,6 +236,23 @@ pub fn evaluate(r: &RunReport, baseline: Option<&RunReport>, rules: &Rules) -> V
             }),
             (Some(_), None, _) => failures.push(not_priced("increase", "the run")),
             (Some(_), Some(_), None) => failures.push(not_priced("increase", "the baseline")),
+            (Some(b), Some(_), Some(_))
+                if (b.scenario.start.as_str(), b.scenario.end.as_str())
+                    != (r.scenario.start.as_str(), r.scenario.end.as_str()) =>
+            {
+                // Months matched by label and run totals compare like with like only over the
+                // same span: a month the runs cover for different hours, or a run of another
+                // length, would read as an increase or a saving that is not one.
+                failures.push(Failure {
+                    rule: "increase".into(),
+                    month: None,
+                    message: format!(
+                        "the baseline covers {} to {} and this run {} to {}: costs compare like with like only over the same span, so run the baseline with this run's start and duration",
+                        b.scenario.start, b.scenario.end, r.scenario.start, r.scenario.end
+                    ),
+                    lines: Vec::new(),
+                });
+            }
             (Some(_), Some(c), Some(bc)) => {
                 let judge = |label: &str, cur: Money, base: Money| -> Option<String> {
                     let delta = cur - base;

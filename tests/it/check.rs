@@ -451,3 +451,30 @@ fn with_commas(usd: f64) -> String {
     }
     format!("{out}.{frac}")
 }
+
+/// A baseline over another span cannot say whether costs rose: the platform fixture's own
+/// 2-day run (from 2026-09-24) as the baseline of the 4-day run from 2026-09-29. The increase
+/// rule used to compare their September totals and run totals as if they covered the same
+/// hours, so the longer run "rose" however its prices moved.
+#[test]
+fn a_baseline_over_another_span_is_refused_by_the_increase_rule() {
+    let f = fixture();
+    let dir = tempfile::tempdir().unwrap();
+    let base = dir.path().join("base");
+    run_summary(&repo("tests/fixtures/platform.yaml"), &base);
+    let o = check(&[
+        path_str(&f.scenario),
+        "--baseline",
+        path_str(&base.join("summary.json")),
+        "--max-increase-usd",
+        "100000",
+    ]);
+    assert_eq!(o.status.code(), Some(1), "stdout: {}", stdout(&o));
+    let out = stdout(&o);
+    assert!(
+        out.contains(
+            "the baseline covers 2026-09-24 to 2026-09-26 and this run 2026-09-29 to 2026-10-03"
+        ) && out.contains("only over the same span"),
+        "{out}"
+    );
+}
