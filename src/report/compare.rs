@@ -193,9 +193,15 @@ pub fn compare(a: &RunReport, b: &RunReport) -> Comparison {
                     sa.as_ref().map(|s| s.mean_replicas),
                     sb.as_ref().map(|s| s.mean_replicas),
                 ),
+                // An instance that is not placed served nothing: no availability (as the run
+                // outputs show it).
                 availability: Num::of(
-                    sa.as_ref().map(|s| s.availability),
-                    sb.as_ref().map(|s| s.availability),
+                    sa.as_ref()
+                        .filter(|s| s.not_placed.is_none())
+                        .map(|s| s.availability),
+                    sb.as_ref()
+                        .filter(|s| s.not_placed.is_none())
+                        .map(|s| s.availability),
                 ),
                 service: name,
                 cloud,
