@@ -38,8 +38,11 @@ use world::{EvalState, Event, World, snapshot};
 pub struct NodeRow {
     pub t_ms: TimeMs,
     pub pool: usize,
+    /// At the end of the interval (nodes under a spot notice count as ready: they still run).
     pub ready: u32,
     pub provisioning: u32,
+    /// The most nodes (ready, provisioning or under notice) at any moment of the interval.
+    pub nodes_max: u32,
 }
 
 /// Per node pool over the run.
@@ -332,6 +335,7 @@ pub fn simulate_with_demand(
         .as_ref()
         .map(|_| usage::DataGrowth::of(&s.cost));
     let tick_ms = crate::scenario::limits::tick_period_ms(s);
+    let n_pools = pools.len();
     let mut world = World {
         demand,
         noise,
@@ -369,6 +373,7 @@ pub fn simulate_with_demand(
             green_backlogs: vec![0.0; n],
         },
         node_rows: Vec::new(),
+        interval_max_nodes: vec![0; n_pools],
         usage,
         db_data,
         runs_in,

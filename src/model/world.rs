@@ -88,6 +88,8 @@ pub(super) struct World<'d> {
     pub actions: Vec<nodes::ClusterAction>,
     pub eval: EvalState,
     pub node_rows: Vec<NodeRow>,
+    /// Per pool (index into `pools`), the most nodes since the current output interval began.
+    pub interval_max_nodes: Vec<u32>,
     pub usage: UsageMeter,
     /// How the database's data grows (with a database).
     pub db_data: Option<super::usage::DataGrowth>,
@@ -206,13 +208,14 @@ impl World<'_> {
 
     /// Bring the node-hour histograms up to `now` and note new peaks.
     pub fn track_node_counts(&mut self, now: TimeMs) {
-        let pools = &mut self.pools;
+        let (pools, interval_max) = (&mut self.pools, &mut self.interval_max_nodes);
         self.usage
             .track_nodes(now, &self.clusters, &self.pool_offset, |pool, nodes| {
                 if nodes > pools[pool].peak_nodes {
                     pools[pool].peak_nodes = nodes;
                     pools[pool].peak_at_ms = now;
                 }
+                interval_max[pool] = interval_max[pool].max(nodes);
             });
     }
 
@@ -222,13 +225,18 @@ impl World<'_> {
         for (ci, c) in self.clusters.iter().enumerate() {
             let Some(c) = c else { continue };
             for (pi, n) in c.pool_counts().iter().enumerate() {
+                let pool = self.pool_offset[ci] + pi;
+                let max = &mut self.interval_max_nodes[pool];
                 self.node_rows.push(NodeRow {
                     t_ms: t_ms.max(0),
-                    pool: self.pool_offset[ci] + pi,
+                    pool,
                     // Nodes under a spot notice still run.
                     ready: n.ready + n.interrupting,
                     provisioning: n.provisioning,
+                    // A surge between two interval ends is kept (the pools table's peak).
+                    nodes_max: (*max).max(n.total()),
                 });
+                *max = n.total();
             }
         }
     }

@@ -682,7 +682,7 @@ fn nodes<DB: DrawingBackend>(
     let (mut c, mut legend) = day_frame(
         area,
         r,
-        "Nodes per pool (ready + provisioning, daily peak)",
+        "Nodes per pool (daily peak: ready, provisioning or under notice)",
         0.0..nice_max(f64::from(top)),
         "nodes (daily peak)",
         &|y| count(*y),

@@ -97,6 +97,7 @@ pub fn nodes(s: &Scenario, out: &RunOutput) -> Vec<u8> {
         "capacity_type",
         "ready_nodes",
         "provisioning_nodes",
+        "nodes_max",
     ];
     let records = out.node_rows.iter().map(|r| {
         let p = &out.pools[r.pool];
@@ -108,6 +109,7 @@ pub fn nodes(s: &Scenario, out: &RunOutput) -> Vec<u8> {
             if p.spot { "spot" } else { "on-demand" }.to_string(),
             r.ready.to_string(),
             r.provisioning.to_string(),
+            r.nodes_max.to_string(),
         ]
     });
     write(header, records)

@@ -1381,7 +1381,7 @@ fn charts_section(h: &mut String, r: &RunReport) {
         }
         figure(
             h,
-            "Nodes per pool (ready + provisioning)",
+            "Nodes per pool (the most at any moment: ready, provisioning or under notice)",
             &panel(vec![pl], "nodes".into(), Vec::new()),
         );
     }

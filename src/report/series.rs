@@ -137,7 +137,7 @@ pub fn daily(s: &Scenario, out: &RunOutput) -> DailySeries {
         if ps.nodes_max.len() <= d {
             ps.nodes_max.resize(d + 1, 0);
         }
-        ps.nodes_max[d] = ps.nodes_max[d].max(r.ready + r.provisioning);
+        ps.nodes_max[d] = ps.nodes_max[d].max(r.nodes_max);
     }
     let holidays = match &s.traffic.source {
         TrafficSource::Synthetic(syn) => syn
@@ -368,7 +368,7 @@ fn window(
     for r in out.node_rows[first..].iter().take_while(|r| r.t_ms < to) {
         if let Some(k) = idx(r.t_ms) {
             let p = &mut node_pools[r.pool];
-            let v = r.ready + r.provisioning;
+            let v = r.nodes_max;
             p.nodes[k] = Some(p.nodes[k].map_or(v, |m| m.max(v)));
         }
     }
