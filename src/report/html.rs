@@ -79,6 +79,16 @@ fn pct_short_of_full(x: f64, decimals: usize) -> String {
     pct(x, d)
 }
 
+/// A percentage that falls short of `target`, with enough decimals not to read as the target
+/// (94.996 % against 95 % shows "94.996 %", not a red "95.00 %").
+fn pct_short_of(x: f64, target: f64, decimals: usize) -> String {
+    let mut d = decimals;
+    while x < target && d < 6 && pct(x, d) == pct(target, d) {
+        d += 1;
+    }
+    pct(x, d)
+}
+
 fn pct(x: f64, decimals: usize) -> String {
     format!("{:.*} %", decimals, x * 100.0)
 }
@@ -606,9 +616,15 @@ fn slo_section(h: &mut String, r: &RunReport) {
                     m.windows.to_string(),
                     bad(
                         min_lat.is_none_or(|x| m.latency_compliance >= x),
-                        pct(m.latency_compliance, 3),
+                        min_lat.map_or_else(
+                            || pct(m.latency_compliance, 3),
+                            |x| pct_short_of(m.latency_compliance, x, 3),
+                        ),
                     ),
-                    bad(m.availability >= min_avail, pct(m.availability, 3)),
+                    bad(
+                        m.availability >= min_avail,
+                        pct_short_of(m.availability, min_avail, 3),
+                    ),
                     bad(
                         m.error_budget_burn <= 1.0,
                         format!("{:.2}", m.error_budget_burn),
@@ -896,7 +912,10 @@ fn capacity(h: &mut String, r: &RunReport) {
                         format!(
                             "<span class=\"{}\">{}</span>",
                             if ok { "" } else { "bad" },
-                            pct(m.mean_hit_ratio, 2)
+                            c.hit_ratio_target.map_or_else(
+                                || pct(m.mean_hit_ratio, 2),
+                                |t| pct_short_of(m.mean_hit_ratio, t, 2)
+                            )
                         ),
                     ],
                 )
@@ -1966,6 +1985,13 @@ fn assumptions(h: &mut String, r: &RunReport) {
 mod tests {
     /// A start inside the last step of a window (15-min steps: 23:45 holds 23:45–23:59) is in it;
     /// the next day, or past the step, is not.
+    #[test]
+    fn a_share_short_of_its_target_does_not_read_as_the_target() {
+        assert_eq!(pct_short_of(0.94996, 0.95, 2), "94.996 %");
+        assert_eq!(pct_short_of(0.9412, 0.95, 2), "94.12 %");
+        assert_eq!(pct_short_of(0.9512, 0.95, 2), "95.12 %");
+    }
+
     #[test]
     fn a_steps_end_is_its_start_plus_the_step() {
         assert_eq!(step_end("2026-09-25T20:45", 900.0), "2026-09-25T21:00");
