@@ -50,9 +50,8 @@ pub struct Pod {
 }
 
 /// Two consecutive readings of one pod by metrics-server and the requests it had in flight at
-/// the second: what its samples are computed from when the HPA reads them. Kept instead of the
-/// samples themselves because the scrape runs for every pod every 15 s, while a sync of a
-/// steady Deployment reads one pod's values (see [`Uniform`]).
+/// the second: what its samples are computed from when the HPA reads them (the scrape runs for
+/// every pod every 15 s; it only keeps the readings).
 #[derive(Debug, Clone, Copy)]
 struct ScrapeWindow {
     t0_ms: TimeMs,
@@ -93,20 +92,6 @@ impl Pod {
             window_ms: w.t1_ms - w.t0_ms,
         })
     }
-}
-
-/// What the last scrape found when every pod was Ready through its window and the load was not
-/// split: each pod's windowed CPU and request rates then differ from any other's only by the
-/// rounding of its own running sums, which is bounded (see [`ServiceState::uniform_total`]).
-#[derive(Debug, Clone, Copy)]
-struct Uniform {
-    t0_ms: TimeMs,
-    t1_ms: TimeMs,
-    /// Additions to every pod's counters in the window (one per `settle_all`).
-    settles: u64,
-    /// The largest CPU and request counters of any pod at `t1_ms`.
-    max_cpu: f64,
-    max_req: f64,
 }
 
 /// A deploy in progress on one service instance.
@@ -169,14 +154,6 @@ pub struct ServiceState {
     /// serves it to Object/External metrics, and the reading it was computed from.
     last_total_scrape: Option<(TimeMs, f64)>,
     total_rps_sample: f64,
-    /// `settle_all` calls so far, and as of the last scrape of the pods (when that was).
-    settles: u64,
-    settles_at_scrape: u64,
-    pods_scraped_ms: Option<TimeMs>,
-    /// When the load split of a blue-green last began, changed or ended.
-    split_changed_ms: TimeMs,
-    /// The last scrape's window when it was uniform (see [`Uniform`]).
-    uniform: Option<Uniform>,
     /// Scratch buffers for the HPA's inputs, reused every sync.
     scratch: Scratch,
     /// What the HPA saw at its last sync, for the CPU utilisation the output rows report.
@@ -372,13 +349,6 @@ impl Totals {
     }
 }
 
-/// `to_milli` of every value within `eps` of `x`, if they all round alike (`to_milli` is
-/// monotone, so the two ends decide; `eps` must exceed half an ulp of `x`).
-fn same_rounding(x: f64, eps: f64) -> Option<i64> {
-    let (lo, hi) = (to_milli(x - 2.0 * eps), to_milli(x + 2.0 * eps));
-    (lo == hi).then_some(lo)
-}
-
 use crate::hpa::MAX_METRICS;
 
 /// What a pod lifecycle change asks the world to do.
@@ -464,11 +434,6 @@ impl ServiceState {
             ready_count: 0,
             last_total_scrape: None,
             total_rps_sample: 0.0,
-            settles: 0,
-            settles_at_scrape: 0,
-            pods_scraped_ms: None,
-            split_changed_ms: TimeMs::MIN,
-            uniform: None,
             scratch: Scratch::default(),
             last_cpu: CpuReading::None,
             settled_plan: None,
@@ -571,7 +536,6 @@ impl ServiceState {
         }
         self.settle_all(now);
         self.canary_share = None;
-        self.split_changed_ms = now;
         for p in &mut self.pods {
             p.ready_cpu_mark = self.ready_cpu_integral;
             p.ready_req_mark = self.ready_req_integral;
@@ -664,7 +628,6 @@ impl ServiceState {
 
     fn settle_all(&mut self, now: TimeMs) {
         self.integrate(now);
-        self.settles += 1;
         let (idle, ci, ri) = (
             self.cfg.idle_cpu_milli,
             self.ready_cpu_integral,
@@ -737,7 +700,6 @@ impl ServiceState {
     /// its two readings; its samples are computed when the HPA reads them.
     #[inline(always)]
     fn scrape_pods(&mut self, now: TimeMs, ready_inflight: impl Fn(&Pod) -> f64) {
-        let (mut max_cpu, mut max_req) = (0.0f64, 0.0f64);
         for p in &mut self.pods {
             if matches!(p.stage, PodStage::Starting | PodStage::Unscheduled) {
                 continue;
@@ -760,91 +722,7 @@ impl ServiceState {
                 });
             }
             p.reading = Some((now, p.cpu_cum, p.req_cum));
-            max_cpu = max_cpu.max(p.cpu_cum);
-            max_req = max_req.max(p.req_cum);
         }
-        // Uniform if the load was not split at any time in the window (a pod's membership in
-        // it is checked when it is read).
-        self.uniform = match self.pods_scraped_ms {
-            Some(t0_ms)
-                if now > t0_ms && self.canary_share.is_none() && self.split_changed_ms < t0_ms =>
-            {
-                Some(Uniform {
-                    t0_ms,
-                    t1_ms: now,
-                    settles: self.settles - self.settles_at_scrape,
-                    max_cpu,
-                    max_req,
-                })
-            }
-            _ => None,
-        };
-        self.pods_scraped_ms = Some(now);
-        self.settles_at_scrape = self.settles;
-    }
-
-    /// Every pod's samples summed per kind some metric reads.
-    fn totals(&self) -> Totals {
-        match self.uniform_totals() {
-            Some(t) => {
-                debug_assert_eq!(t, Totals::of(&self.pods, self.needs, &self.cfg));
-                t
-            }
-            None => Totals::of(&self.pods, self.needs, &self.cfg),
-        }
-    }
-
-    /// [`totals`](Self::totals) from the first pod's samples alone, where that is exact: the
-    /// last scrape was uniform, every pod has been Ready since its window began and was read at
-    /// both ends, and no pod's CPU or request rate can round to another milli-unit than the
-    /// first pod's.
-    ///
-    /// Why the rates can differ at all: every pod adds the same increments (the service's
-    /// per-ready-pod integrals, differenced at each `settle_all`) to its own running sums, and
-    /// each addition rounds at that sum's magnitude. Over `k` settles two pods' differences of
-    /// sums differ by at most `k · ulp(M) ≤ k · M · 2⁻⁵²` (`M` the largest sum, the sums only
-    /// grow), and the divisions and products after it add a few relative roundings (bounded
-    /// here by `|x| · 2⁻⁴⁹`, or `2⁻⁴⁷` for the four of the request rate). In flight and memory
-    /// are the same value for every Ready pod.
-    fn uniform_totals(&self) -> Option<Totals> {
-        let u = self.uniform.as_ref()?;
-        let w = self.pods.first()?.window?;
-        for p in &self.pods {
-            let pw = p.window.as_ref()?;
-            if p.stage != PodStage::Ready
-                || p.ready_transition_ms > u.t0_ms
-                || pw.t0_ms != u.t0_ms
-                || pw.t1_ms != u.t1_ms
-            {
-                return None;
-            }
-        }
-        let n = self.pods.len();
-        let window = (u.t1_ms - u.t0_ms) as f64;
-        let spread = 1.01 * u.settles as f64 * f64::EPSILON / window;
-        let (cfg, needs) = (&self.cfg, self.needs);
-        let total = |milli: i64| (n, n as i128 * i128::from(milli));
-        // Kind by kind, not a loop over them: this runs at every sync.
-        let mut t = Totals::default();
-        if needs.cpu {
-            let x = w.value(SampleKind::Cpu, cfg);
-            let milli = same_rounding(x, spread * u.max_cpu + x.abs() * 2f64.powi(-49))?;
-            t.kinds[SampleKind::Cpu as usize] = total(milli);
-        }
-        if needs.memory {
-            let milli = to_milli(w.value(SampleKind::Memory, cfg));
-            t.kinds[SampleKind::Memory as usize] = total(milli);
-        }
-        if needs.rps {
-            let x = w.value(SampleKind::Rps, cfg);
-            let milli = same_rounding(x, spread * u.max_req * 1e6 + x.abs() * 2f64.powi(-47))?;
-            t.kinds[SampleKind::Rps as usize] = total(milli);
-        }
-        if needs.inflight {
-            let milli = to_milli(w.value(SampleKind::Inflight, cfg));
-            t.kinds[SampleKind::Inflight as usize] = total(milli);
-        }
-        Some(t)
     }
 
     /// Pods that count towards `status.replicas` (not terminating).
@@ -881,7 +759,7 @@ impl ServiceState {
         } else {
             self.active_pods() as i32
         };
-        let totals = settled.then(|| self.totals());
+        let totals = settled.then(|| Totals::of(&self.pods, self.needs, &self.cfg));
         let s = &mut self.scratch;
         let n_metrics = self.sources.len().min(MAX_METRICS);
         s.external.resize(n_metrics, [0]);
@@ -986,14 +864,14 @@ impl ServiceState {
     /// it changed.
     fn settled_sync(&mut self, now: TimeMs, cfg: &hpa::Config) -> Option<Option<u32>> {
         let spec = self.cfg.hpa.as_ref()?;
-        self.settled_plan
+        let plan = self
+            .settled_plan
             .get_or_insert_with(|| hpa::SettledPlan::new(cfg, spec))
             .as_ref()?;
-        let totals = self.totals();
-        let plan = self.settled_plan.as_ref()?.as_ref()?;
         let ingress = |inflight| {
             ingress_value_milli(self.total_rps_sample, self.cfg.service_time_ms, inflight)
         };
+        let totals = Totals::of(&self.pods, self.needs, &self.cfg);
         // On the stack: this runs millions of times a simulated year. More metrics than this
         // take the general pass.
         let n_metrics = self.sources.len();
@@ -1135,7 +1013,6 @@ impl ServiceState {
             // Green (the new revision, no pod yet) gets nothing until it is all Ready: blue
             // serves everything, as the previous revision's integrals already count.
             self.canary_share = Some(0.0);
-            self.split_changed_ms = now;
         }
         self.rollout = Some(Rollout {
             strategy,
@@ -1222,7 +1099,6 @@ impl ServiceState {
                     // The canary: green's share from now until the switch (the integrals are
                     // current, settled above).
                     self.canary_share = Some(canary_percent / 100.0);
-                    self.split_changed_ms = now;
                     out.push(Followup::Switch {
                         revision: rev,
                         at_ms: now + canary_ms,
@@ -1901,7 +1777,7 @@ mod tests {
         let (mut fast, mut slow) = (new(true), new(false));
         // Pod lifecycle events due, per state: (time, kind, pod).
         let mut due: [Vec<(TimeMs, u8, u64)>; 2] = [Vec::new(), Vec::new()];
-        let (mut changes, mut settled_syncs, mut uniform) = (0, 0, 0);
+        let (mut changes, mut settled_syncs) = (0, 0);
         for step in 0..5_760 {
             let now = step * 15_000;
             // A daily wave with steps, 5 to 180 rps.
@@ -1927,13 +1803,6 @@ mod tests {
                 let sync = now + 5_000;
                 if k == 0 && s.settled(sync, &cfg) {
                     settled_syncs += 1;
-                }
-                // The first pod's samples stand for all of them only where every pod's agree.
-                if k == 0
-                    && let Some(t) = s.uniform_totals()
-                {
-                    assert_eq!(t, Totals::of(&s.pods, s.needs, &s.cfg), "step {step}");
-                    uniform += 1;
                 }
                 if let Some(r) = s.hpa_sync(sync, &cfg) {
                     s.set_replicas(sync, r, &mut f);
@@ -1965,43 +1834,5 @@ mod tests {
             settled_syncs > 4_000 && settled_syncs < 5_760,
             "{settled_syncs} settled syncs: both paths must be exercised"
         );
-        assert!(
-            uniform > 4_000 && uniform < 5_760,
-            "{uniform} syncs read one pod's samples for all"
-        );
-    }
-
-    /// A rate on a rounding boundary: the pods' own sums could round either way, so the totals
-    /// are summed pod by pod.
-    #[test]
-    fn a_rate_on_a_rounding_boundary_is_summed_pod_by_pod() {
-        assert_eq!(same_rounding(233.3, 1e-9), Some(233));
-        assert_eq!(same_rounding(100.5, 1e-9), None);
-        assert_eq!(same_rounding(100.5 - 1e-6, 1e-9), Some(100));
-        let mut s = ServiceState::new(Service {
-            hpa: Some(hpa::Spec {
-                min_replicas: 1,
-                max_replicas: 10,
-                metrics: vec![hpa::MetricSpec::Resource {
-                    resource: hpa::Resource::Cpu,
-                    target: hpa::Target::Utilization(50),
-                }],
-                behavior: None,
-            }),
-            ..service()
-        });
-        s.start_initial_pods();
-        // 20.5 rps over 2 pods at 10 ms of CPU a request: exactly 102.5 m a pod.
-        s.set_offered_rps(0, 20.5);
-        s.scrape(0);
-        s.scrape(15_000);
-        assert_eq!(
-            s.pods[0].window.unwrap().value(SampleKind::Cpu, &s.cfg),
-            102.5
-        );
-        assert!(s.uniform.is_some(), "the window itself is uniform");
-        assert_eq!(s.uniform_totals(), None);
-        assert_eq!(s.totals(), Totals::of(&s.pods, s.needs, &s.cfg));
-        assert_eq!(s.totals().get(SampleKind::Cpu), (2, 2 * 103));
     }
 }
