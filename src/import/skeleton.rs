@@ -632,7 +632,7 @@ fn push_section(o: &mut String, section: &str, unknown: &[&str]) {
         unknown.join(", ")
     );
     for line in section.lines() {
-        let _ = writeln!(o, "  # {}", line.trim_start_matches("  "));
+        let _ = writeln!(o, "  # {}", line.strip_prefix("  ").unwrap_or(line));
     }
 }
 

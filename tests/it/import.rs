@@ -372,9 +372,9 @@ fn unknown_database_and_cache_classes_are_commented_out_sections() {
     for want in [
         "  # TODO: db.r7g.2xlarge not in the built-in catalogue",
         "  # database:\n",
-        "  # primary: { instanceClass: db.r7g.2xlarge }",
+        "  #   primary: { instanceClass: db.r7g.2xlarge }",
         "  # TODO: cache.r7g.large not in the built-in catalogue",
-        "  # nodeType: cache.r7g.large\n",
+        "  #   nodeType: cache.r7g.large\n",
     ] {
         assert!(text.contains(want), "{want:?} missing in\n{text}");
     }
@@ -382,4 +382,37 @@ fn unknown_database_and_cache_classes_are_commented_out_sections() {
         !text.contains("\n  database:") && !text.contains("\n  cache:"),
         "{text}"
     );
+    // Uncommented (and given known classes), the sections are exactly what the plan with known
+    // classes imports to: commenting keeps their indentation (it used to strip every leading
+    // pair of spaces, so an uncommented section came back flat).
+    let known_plan = format!("{TF}/aws-eks-rds-elasticache-plan.json");
+    let (known, _) = import_ok(&["terraform", &known_plan]);
+    let uncommented = text
+        .lines()
+        .filter(|l| !l.starts_with("  # TODO: "))
+        .map(|l| match l.strip_prefix("  # ") {
+            Some(rest) if !known.contains(l) => format!("  {rest}\n"),
+            _ => format!("{l}\n"),
+        })
+        .collect::<String>()
+        .replace(
+            "  # TODO: not in the built-in catalogue: add a row with spec.catalogue",
+            "",
+        )
+        .replace("db.r7g.2xlarge", "db.r6g.xlarge")
+        .replace("cache.r7g.large", "cache.r6g.large");
+    // A section: its header and every line indented below it.
+    let section = |t: &str, header: &str| -> Vec<String> {
+        t.lines()
+            .skip_while(|l| *l != header)
+            .enumerate()
+            .take_while(|(k, l)| *k == 0 || l.starts_with("    "))
+            .map(|(_, l)| l.to_string())
+            .collect()
+    };
+    for header in ["  database:", "  cache:"] {
+        let want = section(&known, header);
+        assert!(want.len() > 1, "{header} in\n{known}");
+        assert_eq!(section(&uncommented, header), want);
+    }
 }
