@@ -132,11 +132,13 @@ fn finish(
     match &c.out {
         Some(out) => {
             write_files_atomic(&[(Path::new(out), text.as_bytes())])?;
-            eprintln!(
-                "wrote {} (check it with `capsim validate {}`; replace the TODO values)",
-                out.display(),
-                out.display()
-            );
+            if !super::quiet() {
+                eprintln!(
+                    "wrote {} (check it with `capsim validate {}`; replace the TODO values)",
+                    out.display(),
+                    out.display()
+                );
+            }
         }
         None => print_stdout(&text)?,
     }

@@ -300,7 +300,8 @@ pub fn progress_bar(
     message: String,
 ) -> indicatif::ProgressBar {
     let bar = indicatif::ProgressBar::new(len);
-    if quiet {
+    // `-q` hides every bar, whatever the caller passed (a caller may hide its own besides).
+    if quiet || super::quiet() {
         bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
     }
     bar.set_style(

@@ -107,6 +107,19 @@ fn quiet_commands_print_nothing_and_keep_their_exit_code() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert_eq!((stdout(&o).as_str(), stderr(&o).as_str()), ("", ""));
     assert!(out.join("summary.json").exists());
+    // import writes its file and says nothing on either stream (it said "wrote …").
+    let imported = dir.path().join("imported.yaml");
+    let o = capsim(&[
+        "-q",
+        "import",
+        "terraform",
+        "tests/fixtures/import/terraform/aws-eks-rds-elasticache-plan.json",
+        "--out",
+        path_str(&imported),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!((stdout(&o).as_str(), stderr(&o).as_str()), ("", ""));
+    assert!(imported.exists());
     // Without -q the same commands speak.
     assert!(stdout(&capsim(&["validate", small])).starts_with("ok "));
 }
