@@ -42,12 +42,9 @@ impl CostClass {
     ];
 
     /// The class's name: `compute`, `managed`, `control-plane`, `storage`, `egress`, `logs`,
-    /// `network`, `cdn`.
+    /// `network`, `cdn` (`NAMES` lists the classes in declaration order).
     pub fn label(self) -> &'static str {
-        Self::NAMES
-            .iter()
-            .find(|(c, _)| *c == self)
-            .map_or("compute", |(_, n)| n)
+        Self::NAMES[self as usize].1
     }
 }
 

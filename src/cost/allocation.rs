@@ -65,11 +65,6 @@ pub struct CostRow {
     pub usage_line: usize,
 }
 
-/// The class name used in files (see [`CostClass::label`]).
-pub fn class_label(c: CostClass) -> &'static str {
-    c.label()
-}
-
 /// Every usage line of `usage` split over services; `report` is `price(usage, …)`.
 pub fn rows(s: &Scenario, m: &MonthlyUsage, usage: &Usage, report: &CostReport) -> Vec<CostRow> {
     let n_lines = usage.lines.len();

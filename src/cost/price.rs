@@ -752,15 +752,8 @@ mod cost_class_serde {
         out
     };
 
-    pub fn name(c: CostClass) -> &'static str {
-        NAMES
-            .iter()
-            .find(|(k, _)| *k == c)
-            .map_or("compute", |(_, n)| n)
-    }
-
     pub fn serialize<S: Serializer>(c: &CostClass, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(name(*c))
+        s.serialize_str(c.label())
     }
 
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<CostClass, D::Error> {
@@ -771,11 +764,6 @@ mod cost_class_serde {
             .map(|(c, _)| *c)
             .ok_or_else(|| serde::de::Error::unknown_variant(&s, &LABELS))
     }
-}
-
-/// The report name of a cost class (see [`CostClass::label`]).
-pub fn class_name(c: CostClass) -> &'static str {
-    cost_class_serde::name(c)
 }
 
 #[cfg(test)]
@@ -1627,6 +1615,9 @@ aws,ap-northeast-2,EKS,eks-control-plane-standard,cluster-hour,0.10,0.01,0.05,0.
         assert_eq!(j["lines"][0]["variant"], "on-demand");
         assert_eq!(j["lines"][0]["cost"], "9.120000");
         assert_eq!(j["lines"][0]["unit_price"], "0.0912");
-        assert_eq!(class_name(CostClass::ManagedInstance), "managed");
+        for (i, (class, name)) in CostClass::NAMES.iter().enumerate() {
+            assert_eq!((*class as usize, class.label()), (i, *name));
+        }
+        assert_eq!(CostClass::ManagedInstance.label(), "managed");
     }
 }

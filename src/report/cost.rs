@@ -5,7 +5,6 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::cost::allocation::class_label;
 use crate::cost::price::{CostReport, Variant};
 
 /// Money in `summary.json`: a JSON **number** of US dollars (`1234.56`), exact to the
@@ -381,7 +380,7 @@ pub fn monthly_csv(r: &CostReport) -> Vec<u8> {
             l.region.clone(),
             l.environment.clone(),
             l.service.clone(),
-            class_label(l.class).to_string(),
+            l.class.label().to_string(),
             l.resource.clone(),
             l.sku.clone(),
             super::csv::fixed(l.quantity, 6),

@@ -18,7 +18,7 @@ use std::collections::BTreeMap;
 use jiff::civil::Date;
 
 use crate::billing::{CostClass, Variant};
-use crate::cost::allocation::{class_label, split_money};
+use crate::cost::allocation::split_money;
 use crate::cost::money::Money;
 use crate::cost::price::CostReport;
 use crate::scenario::Scenario;
@@ -243,7 +243,7 @@ pub fn csv(s: &Scenario, r: &CostReport, variant: Variant) -> Vec<u8> {
                     variant.label().into(),
                     "true".into(),
                     service.to_string(),
-                    class_label(row0.class).into(),
+                    row0.class.label().into(),
                     row0.environment.clone(),
                     row0.cloud.clone(),
                     part.what.clone(),
