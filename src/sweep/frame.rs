@@ -120,9 +120,7 @@ pub fn cost_monthly_frame(rows: &[crate::cost::allocation::CostRow]) -> Result<D
         text(&h[5], &|r| r.region.clone()),
         text(&h[6], &|r| r.environment.clone()),
         text(&h[7], &|r| r.service.clone()),
-        text(&h[8], &|r| {
-            r.class.label().to_string()
-        }),
+        text(&h[8], &|r| r.class.label().to_string()),
         text(&h[9], &|r| r.resource.clone()),
         text(&h[10], &|r| r.sku.clone()),
         float(&h[11], &|r| as_written(r.quantity, 6)),

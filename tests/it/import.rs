@@ -277,7 +277,7 @@ fn gcp_plan_maps_gke_and_cloud_sql() {
     );
     let cols: Vec<&str> = line.split(',').collect();
     let (gb, usd): (f64, f64) = (cols[11].parse().unwrap(), cols[14].parse().unwrap());
-    assert!((usd - gb * 0.023).abs() < 1e-6, "{line}");
+    assert!(gb > 0.0 && (usd - gb * 0.023).abs() < 1e-6, "{line}");
 }
 
 /// Manifests and both plans in one scenario: two clouds, pools placed in their clouds.

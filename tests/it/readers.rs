@@ -66,5 +66,13 @@ fn polars_pandas_and_duckdb_read_every_table_with_the_values_written() {
     }
     text.push_str("30000,3.557\n");
     std::fs::write(&bad, text).unwrap();
-    assert!(!readers(&[bad]).status.success());
+    let o = readers(&[bad]);
+    let said = String::from_utf8_lossy(&o.stdout);
+    assert!(!o.status.success(), "{said}");
+    // Both failures the check exists for: polars stops, duckdb rounds 3.557 (read as 4).
+    assert!(said.contains("polars could not read it"), "{said}");
+    assert!(
+        said.contains("duckdb row 30000 'b': 3.557 read as 4"),
+        "{said}"
+    );
 }

@@ -109,7 +109,9 @@ fn pr_comment_for_an_upsized_database() {
     let v = check::evaluate(&r, Some(&base), &rules);
     let md = check::markdown_with(&v, &r, Some(&base), &rules);
     assert!(md.starts_with(check::COMMENT_MARKER), "{md}");
-    // The 2-day run's +$25.87 scaled to an average month (730 h / 48 h).
+    // The price book's rates: db.r6g.2xlarge 1.079 $/h, db.r6g.xlarge 0.54 $/h. The difference
+    // over an average month of 730 h: 0.539 × 730 = $393.47 (over the 2-day run, 0.539 × 48 =
+    // $25.872).
     assert!(md.contains("+$393.47/month"), "{md}");
     assert!(
         md.contains("`aws/prod/database replica 1 (db.r6g.2xlarge)`")
