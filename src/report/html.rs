@@ -69,18 +69,9 @@ fn money(x: f64) -> String {
     format!("{}${grouped}", if x < 0.0 { "-" } else { "" })
 }
 
-/// A share as a percentage that never reads "100.00 %" unless it is 1: more decimals (up to 6)
-/// until a shortfall shows.
-fn pct_short_of_full(x: f64, decimals: usize) -> String {
-    let mut d = decimals;
-    while x < 1.0 && d < 6 && pct(x, d).starts_with("100.") {
-        d += 1;
-    }
-    pct(x, d)
-}
-
-/// A percentage that falls short of `target`, with enough decimals not to read as the target
-/// (94.996 % against 95 % shows "94.996 %", not a red "95.00 %").
+/// A percentage that falls short of `target`, with enough decimals (up to 6) not to read as
+/// the target: 94.996 % against 95 % shows "94.996 %", not a red "95.00 %"; a shortfall from
+/// 1 never reads "100.00 %".
 fn pct_short_of(x: f64, target: f64, decimals: usize) -> String {
     let mut d = decimals;
     while x < target && d < 6 && pct(x, d) == pct(target, d) {
@@ -338,7 +329,7 @@ fn verdict(h: &mut String, r: &RunReport) {
     card(
         h,
         latency_state,
-        &pct_short_of_full(latency_ok, 2),
+        &pct_short_of(latency_ok, 1.0, 2),
         &format!(
             "of {}-minute windows with p95 under {} ms; worst window p95 {} ms",
             slo.window_s / 60.0,
@@ -814,11 +805,7 @@ fn capacity(h: &mut String, r: &RunReport) {
                     svg::num(s.peak_rps),
                     svg::num(s.mean_replicas),
                     svg::num(s.hours_at_max_replicas),
-                    if s.not_placed.is_some() {
-                        "–".to_string()
-                    } else {
-                        pct(s.availability, 3)
-                    },
+                    s.availability_cell(),
                 ],
             )
         })
@@ -1098,7 +1085,6 @@ fn intraday_deploy_events(
     w: &super::series::IntradayWindow,
 ) -> Vec<(usize, String)> {
     let n = w.times.len();
-    let end_ms = (w.step_s * 1000.0) as i64;
     let mut events: Vec<(usize, String)> = Vec::new();
     for d in r.deploys.iter().filter(|d| d.service == service) {
         // Both are local times: `YYYY-MM-DDTHH:MM` steps, RFC 3339 starts.
@@ -1106,7 +1092,7 @@ fn intraday_deploy_events(
             continue;
         };
         let i = w.times.partition_point(|t| t.as_str() <= start);
-        if i == 0 || (i == n && !within_last_step(&w.times[n - 1], start, end_ms)) {
+        if i == 0 || (i == n && !in_step(&w.times[n - 1], start, w.step_s)) {
             continue;
         }
         let i = i - 1;
@@ -1115,21 +1101,11 @@ fn intraday_deploy_events(
     events
 }
 
-/// Whether local time `t` (`YYYY-MM-DDTHH:MM`) is within `step_ms` after the step `last`.
-fn within_last_step(last: &str, t: &str, step_ms: i64) -> bool {
-    let minutes = |x: &str| -> Option<i64> {
-        let (h, m) = (
-            x.get(11..13)?.parse::<i64>().ok()?,
-            x.get(14..16)?.parse::<i64>().ok()?,
-        );
-        Some(h * 60 + m)
-    };
-    match (minutes(last), minutes(t)) {
-        (Some(a), Some(b)) if last.get(..10) == t.get(..10) => {
-            (b - a) * 60_000 < step_ms.max(60_000)
-        }
-        _ => false,
-    }
+/// Whether local time `t` (`YYYY-MM-DDTHH:MM`) falls in the step of `step_s` starting at
+/// `start` (the times are to the minute, so a step counts as one minute at least). The text
+/// compares in time order.
+fn in_step(start: &str, t: &str, step_s: f64) -> bool {
+    start <= t && t < step_end(start, step_s.max(60.0)).as_str()
 }
 
 /// Deploys: per service, cloud and strategy how many, the longest rollout and the largest
@@ -1167,33 +1143,25 @@ fn deploys(h: &mut String, r: &RunReport) {
     };
     // One row per service@cloud and strategy: the count, the first deploy, the longest
     // rollout and the largest peak (`largest_surge`, `longest_rollout_s`: the Markdown's rules).
-    let key = |x: &super::DeploySummary| (x.service.clone(), x.cloud.clone(), x.strategy.clone());
-    let mut groups: Vec<(&super::DeploySummary, Vec<&super::DeploySummary>)> = Vec::new();
+    fn key(x: &super::DeploySummary) -> (&str, &str, &str) {
+        (&x.service, &x.cloud, &x.strategy)
+    }
+    let mut groups: Vec<Vec<&super::DeploySummary>> = Vec::new();
     for d in &r.deploys {
-        match groups.iter_mut().find(|g| key(g.0) == key(d)) {
-            Some(g) => g.1.push(d),
-            None => groups.push((d, vec![d])),
+        match groups.iter_mut().find(|g| key(g[0]) == key(d)) {
+            Some(g) => g.push(d),
+            None => groups.push(vec![d]),
         }
     }
-    let groups: Vec<(&super::DeploySummary, u32, f64, &super::DeploySummary)> = groups
-        .iter()
-        .map(|(first, all)| {
-            let longest = super::longest_rollout_s(all.iter().copied()).unwrap_or(f64::INFINITY);
-            let peak = super::largest_surge(all.iter().copied()).unwrap_or(first);
-            (*first, all.len() as u32, longest, peak)
-        })
-        .collect();
     let rows: Vec<(String, Vec<String>)> = groups
         .iter()
-        .map(|(first, count, longest, peak)| {
-            let mut c = cell(peak);
+        .map(|all| {
+            let (first, all) = (all[0], all.iter().copied());
+            let mut c = cell(super::largest_surge(all.clone()).unwrap_or(first));
             c[2] = esc(&super::short_time(&first.started));
-            c[3] = if longest.is_finite() {
-                duration(*longest)
-            } else {
-                "still rolling out".into()
-            };
-            c.insert(2, count.to_string());
+            c[3] = super::longest_rollout_s(all.clone())
+                .map_or("still rolling out".to_string(), duration);
+            c.insert(2, all.len().to_string());
             (String::new(), c)
         })
         .collect();
@@ -2001,22 +1969,14 @@ mod tests {
 
     #[test]
     fn a_start_in_the_last_step_belongs_to_it() {
-        let ms = 15 * 60_000;
-        assert!(super::within_last_step(
-            "2026-03-02T23:45",
-            "2026-03-02T23:59",
-            ms
-        ));
-        assert!(!super::within_last_step(
-            "2026-03-02T23:45",
-            "2026-03-03T00:00",
-            ms
-        ));
-        assert!(!super::within_last_step(
-            "2026-03-02T22:00",
-            "2026-03-02T22:15",
-            ms
-        ));
+        assert!(in_step("2026-03-02T23:45", "2026-03-02T23:59", 900.0));
+        assert!(!in_step("2026-03-02T23:45", "2026-03-03T00:00", 900.0));
+        assert!(!in_step("2026-03-02T22:00", "2026-03-02T22:15", 900.0));
+        // A step across midnight holds the next day's first minutes (the old rule compared
+        // the two times only on the same date).
+        assert!(in_step("2026-03-02T23:00", "2026-03-03T00:30", 7200.0));
+        // Steps under a minute still hold their own minute.
+        assert!(in_step("2026-03-02T10:00", "2026-03-02T10:00", 15.0));
     }
 
     use super::*;
@@ -2025,9 +1985,9 @@ mod tests {
     /// "100.00 %" — the card must not say that.
     #[test]
     fn a_shortfall_is_never_shown_as_100_percent() {
-        assert_eq!(pct_short_of_full(1.0 - 5.0 / 104_832.0, 2), "99.995 %");
-        assert_eq!(pct_short_of_full(1.0, 2), "100.00 %");
-        assert_eq!(pct_short_of_full(0.98, 2), "98.00 %");
+        assert_eq!(pct_short_of(1.0 - 5.0 / 104_832.0, 1.0, 2), "99.995 %");
+        assert_eq!(pct_short_of(1.0, 1.0, 2), "100.00 %");
+        assert_eq!(pct_short_of(0.98, 1.0, 2), "98.00 %");
     }
 
     #[test]
