@@ -70,7 +70,9 @@ pub struct Plan {
     pub manifest: Manifest,
     scenarios: Vec<Scenario>,
     books: Vec<PriceBook>,
-    demands: Vec<crate::traffic::Demand>,
+    /// Each point's demand curve, made when its first run starts (a shard builds only the
+    /// points it runs).
+    demands: Vec<std::sync::OnceLock<crate::traffic::Demand>>,
 }
 
 /// Validate every grid point of `path` with `params` before anything runs: a bad path or value
@@ -131,19 +133,7 @@ pub fn plan(path: &Path, grid: Grid, runs_per_point: usize, seed: Option<u64>) -
         grid,
         shard: Shard::ALL,
     };
-    // Each point's runs differ only in their seed: its curve is tabulated at the traffic ticks
-    // once when more than one run will read it.
-    let demands = scenarios
-        .iter()
-        .map(|s| {
-            let mut demand = crate::traffic::Demand::new(s);
-            if runs_per_point > 1 {
-                let tick_ms = crate::scenario::limits::tick_period_ms(s);
-                demand.tabulate(tick_ms, s.simulation.duration_ms);
-            }
-            demand
-        })
-        .collect();
+    let demands = scenarios.iter().map(|_| std::sync::OnceLock::new()).collect();
     Ok(Plan {
         manifest,
         scenarios,
@@ -174,11 +164,30 @@ impl Plan {
         )
     }
 
+    /// A point's demand curve. Its runs differ only in their seed, so the curve is tabulated at
+    /// the traffic ticks once when more than one run will read it, unless the tables of every
+    /// point would take more than `TABLES_MAX_BYTES` (16.8 MB a year each: a large grid then
+    /// computes the curve per tick, as a single run does).
+    fn demand(&self, point: usize) -> crate::traffic::Demand {
+        const TABLES_MAX_BYTES: i64 = 512 << 20;
+        let s = &self.scenarios[point];
+        let mut demand = crate::traffic::Demand::new(s);
+        let tick_ms = crate::scenario::limits::tick_period_ms(s);
+        let table_bytes = 8 * (s.simulation.duration_ms / tick_ms.max(1) + 1);
+        if self.manifest.runs_per_point > 1
+            && table_bytes * self.scenarios.len() as i64 <= TABLES_MAX_BYTES
+        {
+            demand.tabulate(tick_ms, s.simulation.duration_ms);
+        }
+        demand
+    }
+
     /// Simulate and price one run, reduced to its row.
     pub fn run_one(&self, spec: &RunSpec) -> Result<Row> {
         let mut s = self.scenarios[spec.point].clone();
         s.simulation.seed = spec.seed;
-        let out = crate::model::simulate_with_demand(&s, &self.demands[spec.point], &mut |_, _| {});
+        let demand = self.demands[spec.point].get_or_init(|| self.demand(spec.point));
+        let out = crate::model::simulate_with_demand(&s, demand, &mut |_, _| {});
         let priced = crate::cost::cost_of(&s, &out, &self.books[spec.point])?;
         let report = RunReport::build(&s, &out, Some((&priced, &self.books[spec.point])));
         let params: Vec<(String, String)> = self
