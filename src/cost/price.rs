@@ -280,7 +280,7 @@ pub fn price(usage: &Usage, book: &PriceBook, on: Date) -> crate::Result<CostRep
 
     let commitments = commitments(usage, &rows, &key_baselines, &lines)
         .ok_or_else(|| too_costly(usage.lines.first()))?;
-    let sizing = crate::cost::sizing::size(usage, &rows, &levels, &|i| line_sud(&usage.lines[i]))
+    let sizing = crate::cost::sizing::size(usage, &rows, &levels, &key_baselines)
         .ok_or_else(|| too_costly(usage.lines.first()))?;
 
     for (i, row) in rows.iter().enumerate() {
@@ -440,9 +440,9 @@ fn full_instances(levels: &[f64], month_hours: f64) -> u32 {
 }
 
 /// The resource-line key commitments are decided per.
-type Key<'a> = (&'a str, &'a str, &'a str, &'a str, &'a str, &'a str);
+pub(crate) type Key<'a> = (&'a str, &'a str, &'a str, &'a str, &'a str, &'a str);
 
-fn key(l: &UsageLine) -> Key<'_> {
+pub(crate) fn key(l: &UsageLine) -> Key<'_> {
     (
         &l.cloud,
         &l.environment,

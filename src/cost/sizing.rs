@@ -25,8 +25,9 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::cost::money::{Money, UnitPrice};
+use crate::cost::price::{Key, is_discountable, key, line_sud};
 use crate::cost::pricebook::PriceRow;
-use crate::cost::usage::{CostClass, Usage};
+use crate::cost::usage::Usage;
 
 /// Hours within which two hour counts are equal (as in `cost::price`): a unit that ran its
 /// break-even share to within a micro-hour is committed.
@@ -122,36 +123,25 @@ pub fn size(
     usage: &Usage,
     rows: &[&PriceRow],
     levels: &[Vec<f64>],
-    sud: &dyn Fn(usize) -> Option<&'static [f64; 4]>,
+    always_on: &BTreeMap<Key<'_>, u32>,
 ) -> Option<Vec<Sizing>> {
     let run_hours: f64 = usage.months.iter().map(|m| m.hours).sum();
-    type Key<'a> = (&'a str, &'a str, &'a str, &'a str, &'a str, &'a str);
     // Per resource line: its first usage line (for the row) and, per month, its levels. Two
     // lines of one resource line in one month pool their instances, ranked together.
     let mut lines: BTreeMap<Key<'_>, (usize, Vec<Vec<f64>>)> = BTreeMap::new();
     for (i, l) in usage.lines.iter().enumerate() {
-        if !matches!(l.class, CostClass::Compute | CostClass::ManagedInstance)
-            || l.unit != "instance-hour"
-        {
+        if !is_discountable(l.class) || l.unit != "instance-hour" {
             continue;
         }
-        let k = (
-            l.cloud.as_str(),
-            l.environment.as_str(),
-            l.resource.as_str(),
-            l.provider.as_str(),
-            l.region.as_str(),
-            l.sku.as_str(),
-        );
         let e = lines
-            .entry(k)
+            .entry(key(l))
             .or_insert_with(|| (i, vec![Vec::new(); usage.months.len()]));
         e.1[l.month].extend_from_slice(&levels[i]);
     }
     let mut out = Vec::new();
-    for (first, mut per_month) in lines.into_values() {
+    for (k, (first, mut per_month)) in lines {
         let row = rows[first];
-        let tiers = sud(first);
+        let tiers = line_sud(&usage.lines[first]);
         for m in &mut per_month {
             m.sort_by(|a, b| b.total_cmp(a));
         }
@@ -172,14 +162,8 @@ pub fn size(
                     .sum()
             })
             .collect();
-        let always_on = (0..peak)
-            .take_while(|&k| {
-                per_month
-                    .iter()
-                    .zip(&usage.months)
-                    .all(|(lv, month)| lv.get(k).copied().unwrap_or(0.0) >= month.hours - HOURS_EPS)
-            })
-            .count() as u32;
+        // The units every month ran every hour: the baseline pricing commits.
+        let always_on = always_on.get(&k).copied().unwrap_or(0);
         for (term, rate) in [(1u8, row.reserved_1y), (3, row.reserved_3y)] {
             let Some(rate) = rate else { continue };
             let (units, saving) = break_even_units(&unit_hours, run_hours, row.on_demand, rate)?;
@@ -220,7 +204,7 @@ mod tests {
     use super::*;
     use crate::cost::price::{Variant, price};
     use crate::cost::pricebook::PriceBook;
-    use crate::cost::usage::{Month, UsageLine};
+    use crate::cost::usage::{CostClass, Month, UsageLine};
     use jiff::civil::Date;
 
     fn usd(text: &str) -> Money {
