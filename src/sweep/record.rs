@@ -167,11 +167,10 @@ pub fn row(
     // Commitment sizing per node pool and term, so the aggregates give its spread over the
     // runs (min, p50, max): 0 where the book has no such commitment.
     for p in &report.node_pools {
+        let resource = format!("node pool {}", p.name);
         for term in COMMIT_TERMS {
             let z = priced.sizing.iter().find(|z| {
-                z.environment == "prod"
-                    && z.resource == format!("node pool {}", p.name)
-                    && z.term_years == term
+                z.environment == "prod" && z.resource == resource && z.term_years == term
             });
             put(
                 commit_units_column(&p.name, term),
@@ -261,6 +260,12 @@ pub fn commit_units_column(pool: &str, term_years: u8) -> String {
 /// `commit_saving.aws-general.1y_usd`: what that commitment saves per year vs on-demand.
 pub fn commit_saving_column(pool: &str, term_years: u8) -> String {
     format!("commit_saving.{pool}.{term_years}y_usd")
+}
+
+/// The pool and term a [`commit_units_column`] names.
+pub fn commit_units_of(column: &str) -> Option<(&str, u8)> {
+    let (pool, term) = column.strip_prefix("commit_units.")?.rsplit_once('.')?;
+    Some((pool, term.strip_suffix('y')?.parse().ok()?))
 }
 
 /// The column of a purchase variant's cost over the run.

@@ -187,29 +187,24 @@ impl SweepReport {
             "units min / p50 / max",
             "saving/year p50 (USD)",
         ];
-        let mut rows = Vec::new();
-        for p in &self.points {
-            for a in &self.aggregates {
-                let Some(rest) = a.metric.strip_prefix("commit_units.") else {
-                    continue;
-                };
-                if a.point != p.point || a.max.is_none_or(|m| m <= 0.0) {
-                    continue;
-                }
-                let Some((pool, term)) = rest.rsplit_once('.') else {
-                    continue;
-                };
-                let saving = self.agg(p.point, &format!("commit_saving.{rest}_usd"));
-                let n = |x: Option<f64>| x.map_or("–".into(), |x| format!("{x:.0}"));
-                rows.push(vec![
-                    p.point.to_string(),
+        let n = |x: Option<f64>| x.map_or("–".into(), |x| format!("{x:.0}"));
+        // The aggregates come in point order.
+        let rows = self
+            .aggregates
+            .iter()
+            .filter(|a| a.max.is_some_and(|m| m > 0.0))
+            .filter_map(|a| {
+                let (pool, term) = super::record::commit_units_of(&a.metric)?;
+                let saving = self.agg(a.point, &super::record::commit_saving_column(pool, term));
+                Some(vec![
+                    a.point.to_string(),
                     pool.to_string(),
-                    term.to_string(),
+                    format!("{term}y"),
                     format!("{} / {} / {}", n(a.min), n(a.p50), n(a.max)),
                     saving.and_then(|s| s.p50).map_or("–".into(), usd0),
-                ]);
-            }
-        }
+                ])
+            })
+            .collect();
         (header, rows)
     }
 
