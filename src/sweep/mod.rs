@@ -133,7 +133,10 @@ pub fn plan(path: &Path, grid: Grid, runs_per_point: usize, seed: Option<u64>) -
         grid,
         shard: Shard::ALL,
     };
-    let demands = scenarios.iter().map(|_| std::sync::OnceLock::new()).collect();
+    let demands = scenarios
+        .iter()
+        .map(|_| std::sync::OnceLock::new())
+        .collect();
     Ok(Plan {
         manifest,
         scenarios,
